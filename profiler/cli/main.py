@@ -1,0 +1,72 @@
+"""The `buildprof` command: a thin layer over the library.
+
+Every BuildprofError becomes one `Error: ...` line on stderr and exit code 2
+(1 is kept for "a build failed" and for compare's --fail-above), with no
+traceback unless BUILDPROF_DEBUG=1.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from profiler.errors import BuildprofError
+
+app = typer.Typer(
+    name="buildprof",
+    help="Measure what Go and Rust builds really cost: wall, CPU, parallelism, peak memory, "
+         "artifact size, recorded in SQLite.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _register() -> None:
+    from profiler.cli import run as run_cmd
+    from profiler.cli import toolchain as toolchain_cmd
+
+    app.command("run")(run_cmd.run)
+    app.add_typer(toolchain_cmd.app, name="toolchain")
+    try:
+        from profiler.cli import samples as samples_cmd
+    except ImportError:  # pragma: no cover - the samples command is optional during development
+        return
+    app.add_typer(samples_cmd.app, name="samples")
+
+
+_register()
+
+
+def main() -> None:
+    debug = os.environ.get("BUILDPROF_DEBUG") == "1"
+    try:
+        app(standalone_mode=False)
+    except BuildprofError as exc:
+        if debug:
+            raise
+        print(f"Error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        print("Aborted.", file=sys.stderr)
+        sys.exit(130)
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        sys.exit(130)
+    except Exception as exc:  # click usage errors and the like
+        import click
+
+        if isinstance(exc, click.ClickException):
+            if debug:
+                raise
+            print(f"Error: {exc.format_message()}", file=sys.stderr)
+            sys.exit(exc.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    main()

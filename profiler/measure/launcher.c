@@ -1,0 +1,62 @@
+/* buildprof launcher.
+ *
+ * Why it exists: on Linux a child's ru_maxrss includes the RSS of the process
+ * that forked it, at the moment of exec (methodology.md section 3). buildprof
+ * is a Python process of 30+ MiB; forking the build from it would put that
+ * size into every peak-memory figure. This launcher is forked from Python,
+ * is itself about 1 MiB, and forks the build from there, so the build's
+ * ru_maxrss starts from the launcher's size, not Python's.
+ *
+ * usage: buildprof-launcher REPORT_FILE CMD [ARGS...]
+ * Writes "key value" lines to REPORT_FILE after reaping the build, and exits
+ * with the build's exit code (128+signal when it was killed).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+int main(int argc, char **argv) {
+    if (argc < 3) {
+        fprintf(stderr, "usage: %s REPORT_FILE CMD [ARGS...]\n", argv[0]);
+        return 125;
+    }
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    pid_t pid = fork();
+    if (pid < 0) {
+        perror("buildprof-launcher: fork");
+        return 126;
+    }
+    if (pid == 0) {
+        execvp(argv[2], argv + 2);
+        fprintf(stderr, "buildprof-launcher: cannot run %s: %s\n", argv[2], strerror(errno));
+        _exit(127);
+    }
+    int status = 0;
+    struct rusage ru;
+    while (wait4(pid, &status, 0, &ru) < 0) {
+        if (errno != EINTR) {
+            perror("buildprof-launcher: wait4");
+            return 126;
+        }
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    FILE *f = fopen(argv[1], "w");
+    if (f != NULL) {
+        long long wall_ns = (long long)(t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec);
+        fprintf(f, "pid %d\nstatus %d\nmaxrss_kb %ld\nutime_us %lld\nstime_us %lld\nwall_ns %lld\n",
+                (int)pid, status, ru.ru_maxrss,
+                (long long)ru.ru_utime.tv_sec * 1000000LL + ru.ru_utime.tv_usec,
+                (long long)ru.ru_stime.tv_sec * 1000000LL + ru.ru_stime.tv_usec, wall_ns);
+        fclose(f);
+    }
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+    return 126;
+}

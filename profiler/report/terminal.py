@@ -1,0 +1,94 @@
+"""Rich tables for the terminal. Reporters take data and a Console, return nothing."""
+
+from __future__ import annotations
+
+import math
+
+from rich.console import Console
+from rich.table import Table
+
+from profiler.report.format import seconds, size
+
+
+def summary_table(cells: list[dict], console: Console, title: str = "Summary") -> None:
+    """One row per project x scenario x profile (x toolchain, jobs, edit)."""
+    table = Table(title=title, title_justify="left")
+    for col, just in [("project", "left"), ("toolchain", "left"),
+                      ("scenario", "left"), ("profile", "left"), ("n", "right"),
+                      ("wall median ± MAD", "right"), ("min – max", "right"),
+                      ("CPU", "right"), ("par.", "right"), ("peak proc", "right"),
+                      ("peak tree", "right"), ("artifact", "right")]:
+        table.add_column(col, justify=just, overflow="fold")  # type: ignore[arg-type]
+    for c in cells:
+        scenario = c["scenario"] + (f" ({c['edit']})" if c.get("edit") else "")
+        if c.get("jobs"):
+            scenario += f" -j{c['jobs']}"
+        if c["n"] == 0:
+            wall = f"[red]{'/'.join(c['statuses'])}[/red]"
+        else:
+            wall = f"{seconds(c['wall_median'])} ± {seconds(c['wall_mad'])}"
+            if c["failed"]:
+                wall += f" [red]({c['failed']} failed)[/red]"
+        util = c["cpu_util_median"]
+        table.add_row(
+            c["project"], c["toolchain"], scenario, c["profile"], str(c["n"]), wall,
+            f"{seconds(c['wall_min'])} – {seconds(c['wall_max'])}" if c["n"] else "-",
+            seconds(c["cpu_median"]) if c["n"] else "-",
+            f"{util:.2f}×" if not math.isnan(util) else "-",
+            size(c["peak_rss_median"]), size(c["tree_peak_rss_median"]),
+            size(c["artifact_bytes"]),
+        )
+    console.print(table)
+
+
+MINUTE = 60.0
+
+
+def verdict(rust_s: float, go_s: float) -> str:
+    """The headline rule: the claim holds for a cell when Rust takes a minute or
+    more ("minutes") while Go stays under a minute ("seconds")."""
+    return "holds" if rust_s >= MINUTE and go_s < MINUTE else "does not hold"
+
+
+def headline(cells: list[dict], console: Console) -> None:
+    """For each project present in both languages and each scenario: Go (its default,
+    optimising build) against Rust debug and Rust release, in one sentence each."""
+    by_key: dict[tuple, dict] = {}
+    for c in cells:
+        if c["n"]:
+            by_key[(c["project"], c["scenario"], c.get("edit"), c["lang"], c["profile"],
+                    c.get("jobs"), c["toolchain"])] = c
+    lines = []
+    seen = set()
+    for (project, scenario, edit, lang, _profile, jobs, _tc), _c in by_key.items():
+        if lang != "go" or (project, scenario, edit, jobs) in seen:
+            continue
+        seen.add((project, scenario, edit, jobs))
+        go = [c for k, c in by_key.items() if k[:4] == (project, scenario, edit, "go")
+              and k[5] == jobs]
+        go_cell = next((c for c in go if c["profile"] == "release"), go[0])
+        for rprof in ("debug", "release"):
+            rust = [c for k, c in by_key.items() if k[:5] == (project, scenario, edit, "rust",
+                                                              rprof) and k[5] == jobs]
+            if not rust:
+                continue
+            r, g = rust[0]["wall_median"], go_cell["wall_median"]
+            ratio = r / g if g > 0 else float("inf")
+            what = f"{scenario}{' ' + edit if edit else ''} build, {project}"
+            cmp = f"{ratio:.1f}× longer" if ratio >= 1 else f"{1 / ratio:.1f}× shorter"
+            lines.append(f"{what}: Rust {rprof} {seconds(r)} vs Go {go_cell['profile']} "
+                         f"{seconds(g)} — {cmp}; minutes vs seconds: {verdict(r, g)}")
+    if lines:
+        console.print("[bold]Headline[/bold]")
+        for line in lines:
+            console.print("  " + line)
+
+
+def make_console(stderr: bool = False) -> Console:
+    """A console that keeps wide tables readable when output is not a terminal."""
+    import os
+    import sys
+
+    stream = sys.stderr if stderr else sys.stdout
+    width = None if stream.isatty() or os.environ.get("COLUMNS") else 160
+    return Console(stderr=stderr, width=width)

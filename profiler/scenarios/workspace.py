@@ -1,0 +1,220 @@
+"""One cell's workspace: a private copy of the project and its build state.
+
+A cell is (project, toolchain, scenario, profile, jobs). Its workspace holds
+`src/` (a copy of the project: the user's tree is only ever read), the build
+state (`gocache/` or `target/`), `out/` for Go binaries and `logs/`.
+`prepare()` and `finish()` run outside the timed region; only `argv()` is timed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from profiler.errors import StepError
+from profiler.projects import Project, copy_tree
+from profiler.scenarios import gostd
+from profiler.scenarios.definitions import FROM_BUILT, GO_DEBUG_FLAGS
+from profiler.scenarios.edits import Edit
+from profiler.toolchains import cargo as cargo_tc
+from profiler.toolchains import go as go_tc
+from profiler.toolchains.base import Toolchain, clean_env
+
+STEP_TIMEOUT_S = 3600
+
+
+@dataclass(frozen=True)
+class Cell:
+    project: Project
+    toolchain: Toolchain
+    scenario: str
+    profile: str
+    jobs: int | None = None
+    edit: Edit | None = None
+
+    @property
+    def lang(self) -> str:
+        return self.project.lang
+
+    @property
+    def key(self) -> str:
+        edit = f"-{self.edit.name}" if self.edit else ""
+        jobs = f"-j{self.jobs}" if self.jobs else ""
+        name = self.project.name.replace(os.sep, "_")
+        return (f"{self.lang}-{name}-{self.toolchain.version}-{self.scenario}"
+                f"-{self.profile}{jobs}{edit}").replace(":", "_").replace("/", "_")
+
+    @property
+    def label(self) -> str:
+        extra = f" {self.edit.name}" if self.edit else ""
+        jobs = f" -j{self.jobs}" if self.jobs else ""
+        return (f"{self.project.name} {self.lang} {self.toolchain.spec} {self.scenario}{extra} "
+                f"{self.profile}{jobs}")
+
+
+def _step(argv: list[str], cwd: Path, env: dict[str, str], what: str) -> None:
+    """An untimed preparation step; failure is a StepError naming the step."""
+    try:
+        res = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True,
+                             timeout=STEP_TIMEOUT_S)
+    except subprocess.TimeoutExpired as exc:
+        raise StepError(f"{what} timed out after {STEP_TIMEOUT_S} s") from exc
+    if res.returncode != 0:
+        lines = [ln for ln in (res.stderr or res.stdout).strip().splitlines() if ln.strip()]
+        raise StepError(f"{what} failed ({' '.join(argv[1:3])}): "
+                        f"{lines[-1] if lines else 'exit ' + str(res.returncode)}")
+
+
+def _dir_bytes(path: Path) -> int:
+    total = 0
+    for dirpath, _dirs, files in os.walk(path):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(dirpath, name)).st_size
+            except OSError:
+                pass
+    return total
+
+
+class Workspace:
+    """Prepare, command and restore for one cell. Not thread-safe; one per cell."""
+
+    def __init__(self, cell: Cell, root: Path) -> None:
+        self.cell = cell
+        self.root = root
+        self.src = root / "src"
+        self.state = root / ("gocache" if cell.lang == "go" else "target")
+        self.out = root / "out"
+        self.logs = root / "logs"
+        self.snapshot: Path | None = None
+        self._original: str | None = None
+        self._built = False
+
+    # -- set-up, once per cell ------------------------------------------------
+
+    def setup(self) -> None:
+        """Copy the project and download its dependencies (untimed)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        if not self.src.exists():
+            copy_tree(self.cell.project.path, self.src)
+        env = self.env(offline=False)
+        if self.cell.lang == "go":
+            _step([self.cell.toolchain.path, "mod", "download"], self.src, env,
+                  "downloading Go modules")
+            if self.cell.scenario != "cold":
+                pkgs = gostd.std_deps(self.cell.toolchain, self.src, env,
+                                      with_tests=self.cell.scenario == "test")
+                self.snapshot = gostd.snapshot(self.cell.toolchain, self.go_flags(), pkgs, env)
+        else:
+            _step([self.cell.toolchain.path, "fetch"], self.src, env,
+                  "downloading crates (cargo fetch)")
+
+    # -- each run ---------------------------------------------------------------
+
+    def prepare(self) -> None:
+        """Bring the state to where this scenario's timed build starts."""
+        scenario = self.cell.scenario
+        if scenario in FROM_BUILT:
+            if not self._built:
+                self._reset_state()
+                self._build_untimed("building the starting state")
+                self._built = True
+            if scenario == "incremental" and self.cell.edit is not None:
+                self._original = self.cell.edit.apply(self.src)
+        else:
+            self._reset_state()
+
+    def finish(self) -> None:
+        """Undo an edit and rebuild untimed, so the next run starts from the same state."""
+        if self._original is not None and self.cell.edit is not None:
+            self.cell.edit.revert(self.src, self._original)
+            self._original = None
+            self._build_untimed("restoring the built state after an edit")
+
+    def _reset_state(self) -> None:
+        shutil.rmtree(self.out, ignore_errors=True)
+        self.out.mkdir(parents=True)
+        if self.cell.lang == "go":
+            gostd.restore(self.snapshot, self.state)
+        else:
+            shutil.rmtree(self.state, ignore_errors=True)
+            self.state.mkdir(parents=True)
+
+    def _build_untimed(self, what: str) -> None:
+        res = subprocess.run(self.argv(), cwd=self.src, env=self.env(), capture_output=True,
+                             text=True, timeout=STEP_TIMEOUT_S)
+        if res.returncode != 0:
+            lines = res.stderr.strip().splitlines()
+            raise StepError(f"{what} failed: {lines[-1] if lines else res.returncode}")
+
+    # -- the timed command -------------------------------------------------------
+
+    def go_flags(self) -> list[str]:
+        flags = []
+        if self.cell.jobs:
+            flags.append(f"-p={self.cell.jobs}")
+        if self.cell.profile == "debug":
+            flags += GO_DEBUG_FLAGS
+        return flags
+
+    def argv(self) -> list[str]:
+        tc, scenario = self.cell.toolchain, self.cell.scenario
+        if self.cell.lang == "go":
+            flags = self.go_flags()
+            if scenario == "check":
+                return [tc.path, "vet", *flags, "./..."]
+            if scenario == "test":
+                return [tc.path, "test", "-c", "-vet=off", *flags, "-o", f"{self.out}/", "./..."]
+            return [tc.path, "build", *flags, "-o", f"{self.out}/", "./..."]
+        verb = {"check": ["check"], "test": ["test", "--no-run"]}.get(scenario, ["build"])
+        argv = [tc.path, *verb, "--offline", "--message-format=json-render-diagnostics"]
+        if self.cell.profile == "release":
+            argv.append("--release")
+        if self.cell.jobs:
+            argv += ["-j", str(self.cell.jobs)]
+        return argv
+
+    def env(self, offline: bool = True) -> dict[str, str]:
+        base = clean_env()
+        if self.cell.lang == "go":
+            env = go_tc.build_env(self.cell.toolchain, base, self.state, self.cell.jobs)
+            if offline:
+                env["GOPROXY"] = "off"  # the timed build must not download anything
+            return env
+        return cargo_tc.build_env(self.cell.toolchain, base, self.state)
+
+    def artifact_bytes(self) -> int | None:
+        """Size of what the build produced: binaries (or test binaries); None for check."""
+        if self.cell.scenario == "check":
+            return None
+        if self.cell.lang == "go":
+            return _dir_bytes(self.out)
+        total, seen = 0, set()
+        for line in (self.logs / "stdout.log").read_text(errors="replace").splitlines():
+            if not line.startswith("{"):
+                continue
+            try:
+                msg = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if msg.get("reason") != "compiler-artifact":
+                continue
+            exe = msg.get("executable")
+            kinds = msg.get("target", {}).get("kind", [])
+            files = [exe] if exe else []
+            if not exe and msg.get("package_id", "").startswith("path+file://") \
+                    and "custom-build" not in kinds:
+                # A library-only workspace: count its own libraries.
+                files = [f for f in msg.get("filenames", []) if f.endswith((".rlib", ".so", ".a"))]
+            for f in files:
+                if f not in seen and os.path.exists(f):
+                    seen.add(f)
+                    total += os.path.getsize(f)
+        return total
+
+    def remove(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)

@@ -1,0 +1,225 @@
+"""One `buildprof run` session: from a request to recorded runs.
+
+CLI -> session (resolve projects, toolchains and cells) -> scenarios.runner
+(prepare, measure) -> storage (each run committed as it ends).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from profiler.errors import UsageError
+from profiler.machine import current_machine
+from profiler.paths import default_db, work_root
+from profiler.projects import LANGS, Project, check_lang, detect_project, tree_stats
+from profiler.scenarios.edits import append_edit
+from profiler.scenarios.runner import Progress as RunProgress
+from profiler.scenarios.runner import RunResult, run_cells
+from profiler.scenarios.workspace import Cell
+from profiler.storage.db import ResultsDB
+from profiler.toolchains import cargo as cargo_tc
+from profiler.toolchains import go as go_tc
+from profiler.toolchains.base import Toolchain
+
+DEFAULT_SIZES = ["small", "medium"]
+DEFAULT_SAMPLE_SCENARIOS = ["clean", "incremental", "noop"]
+DEFAULT_SAMPLE_PROFILES = ["debug", "release"]
+DEFAULT_SAMPLE_EDIT = "leaf-body"
+
+
+@dataclass
+class RunRequest:
+    paths: list[Path]
+    langs: list[str]
+    sizes: list[str]
+    samples: list[str]
+    scenarios: list[str]
+    profiles: list[str]
+    toolchains: list[str]
+    jobs: list[int]
+    edits: list[str]
+    runs: int = 3
+    warmup: int = 1
+    timeout: float | None = None
+    sample_ms: float = 20.0
+    label: str | None = None
+    db_path: Path | None = None
+    command_line: str = "buildprof run"
+
+
+@dataclass
+class Outcome:
+    session: dict[str, Any]
+    runs: list[dict[str, Any]] = field(default_factory=list)
+    failed_runs: int = 0
+
+
+def resolve_toolchains(specs: list[str], langs: list[str]) -> dict[str, list[Toolchain]]:
+    """Map each language to the toolchains to run; default: the one on PATH."""
+    by_lang: dict[str, list[Toolchain]] = {lang: [] for lang in langs}
+    for spec in specs:
+        lang = "go" if spec.split("@")[0] == "go" else "rust" if spec.split("@")[0] == "rust" \
+            else None
+        if lang is None:
+            raise UsageError(f"unknown toolchain '{spec}'; use go, go@VERSION, rust or "
+                             f"rust@CHANNEL (see `buildprof toolchain list`)")
+        if lang in by_lang:
+            tc = (go_tc if lang == "go" else cargo_tc).resolve(spec)
+            by_lang[lang].append(tc)
+    for lang, tcs in by_lang.items():
+        if not tcs:
+            tcs.append((go_tc if lang == "go" else cargo_tc).resolve(None))
+    return by_lang
+
+
+def resolve_projects(req: RunRequest) -> list[Project]:
+    from profiler.samples import resolve as samples
+
+    langs = [check_lang(lg) for lg in req.langs]
+    if req.paths:
+        if req.sizes or req.samples:
+            raise UsageError("give either project paths or --size/--sample, not both")
+        if len(langs) > 1:
+            raise UsageError("--lang takes one language when paths are given")
+        return [detect_project(p, langs[0] if langs else None) for p in req.paths]
+    langs = langs or list(LANGS)
+    sizes = req.sizes or ([] if req.samples else DEFAULT_SIZES)
+    projects = [samples.graded(size, lang) for size in sizes for lang in langs]
+    projects += [samples.realworld(name, lang) for name in req.samples for lang in langs]
+    return projects
+
+
+def build_cells(req: RunRequest, projects: list[Project],
+                toolchains: dict[str, list[Toolchain]]) -> list[Cell]:
+    from profiler.samples.resolve import sample_edit
+
+    on_samples = not req.paths
+    scenarios = req.scenarios or (DEFAULT_SAMPLE_SCENARIOS if on_samples else ["clean"])
+    profiles = req.profiles or (DEFAULT_SAMPLE_PROFILES if on_samples else ["debug"])
+    jobs: list[int | None] = list(req.jobs) or [None]
+    cells = []
+    for project in projects:
+        for tc in toolchains[project.lang]:
+            for scenario in scenarios:
+                if scenario == "incremental":
+                    if project.source == "path":
+                        if not req.edits:
+                            raise UsageError("the incremental scenario on your own project needs "
+                                             "--edit FILE (a source file to append a change to)")
+                        edits = [append_edit(project.path, e, project.lang) for e in req.edits]
+                    else:
+                        edits = [sample_edit(project, e)
+                                 for e in (req.edits or [DEFAULT_SAMPLE_EDIT])]
+                else:
+                    edits = [None]
+                for edit in edits:
+                    for profile in profiles:
+                        for j in jobs:
+                            cells.append(Cell(project, tc, scenario, profile, j, edit))
+    return cells
+
+
+def _toolchain_row(tc: Toolchain) -> dict[str, Any]:
+    return {"id": tc.fingerprint, "lang": tc.lang, "spec": tc.spec, "version": tc.version,
+            "version_full": tc.version_full, "path": tc.path}
+
+
+def execute(req: RunRequest, console: Console) -> Outcome:
+    """Run the request's matrix and record it; KeyboardInterrupt marks the session
+    interrupted and propagates after the completed runs are safely stored."""
+    # Resolve everything before the database is opened, so bad input writes nothing.
+    projects = resolve_projects(req)
+    langs = sorted({p.lang for p in projects})
+    toolchains = resolve_toolchains(req.toolchains, langs)
+    cells = build_cells(req, projects, toolchains)
+    db = ResultsDB.open(req.db_path or default_db())
+    db.mark_dangling_aborted()
+    reclaim_work_dirs()
+
+    machine = current_machine()
+    machine_id = db.ensure_machine(machine.row())
+    tc_ids = {tc.path: db.ensure_toolchain(_toolchain_row(tc))
+              for tcs in toolchains.values() for tc in tcs}
+    project_ids = {}
+    for p in projects:
+        stats = tree_stats(p.path, p.lang)
+        path = p.source.removeprefix("sample:") if p.source != "path" else str(p.path)
+        project_ids[p.path] = db.ensure_project(p.name, p.lang, p.source, path,
+                                                stats.content_hash, stats.loc, stats.files)
+    session_id = db.start_session(machine_id, req.command_line, req.label)
+    work_dir = work_root() / f"session-{os.getpid()}-{session_id}"
+    failed = 0
+
+    def record(res: RunResult) -> None:
+        nonlocal failed
+        m = res.measurement
+        if res.status != "ok" and not res.warmup:
+            failed += 1
+        db.add_run({
+            "session_id": session_id, "project_id": project_ids[res.cell.project.path],
+            "toolchain_id": tc_ids[res.cell.toolchain.path], "machine_id": machine_id,
+            "scenario": res.cell.scenario, "profile": res.cell.profile, "jobs": res.cell.jobs,
+            "edit": res.cell.edit.name if res.cell.edit else None,
+            "iteration": res.iteration, "warmup": int(res.warmup),
+            "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(res.started)),
+            "status": res.status, "wall_s": m.wall_s, "user_s": m.user_s, "sys_s": m.sys_s,
+            "cpu_util": m.cpu_util, "peak_rss_bytes": m.peak_rss_bytes,
+            "tree_peak_rss_bytes": m.tree_peak_rss_bytes, "processes": m.processes,
+            "exit_code": m.exit_code, "artifact_bytes": res.artifact_bytes,
+            "command": res.command, "stderr_tail": None if res.status == "ok" else m.stderr_tail,
+            "outer_wall_s": m.outer_wall_s, "sampler_cpu_s": m.sampler_cpu_s,
+            "samples": m.samples, "sample_ms": req.sample_ms, "launcher": m.launcher,
+        })
+
+    status = "failed"
+    try:
+        with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn(
+                "{task.completed}/{task.total}"), TimeElapsedColumn(),
+                TextColumn("{task.fields[eta]}"), console=console, transient=True) as bar:
+            task = bar.add_task("setting up", total=len(cells) * (req.runs + req.warmup),
+                                eta="")
+
+            def on_setup(cell: Cell) -> None:
+                bar.update(task, description=f"setting up {cell.label}")
+
+            def on_progress(p: RunProgress) -> None:
+                kind = "warm-up" if p.warmup else f"run {p.iteration}/{p.runs}"
+                eta = f"ETA {p.eta_s:.0f} s" if p.eta_s is not None else ""
+                bar.update(task, completed=p.done, eta=eta,
+                           description=f"{p.cell.label}: {kind}")
+
+            run_cells(cells, work_dir, req.runs, req.warmup, req.sample_ms, req.timeout,
+                      on_result=record, on_progress=on_progress, on_setup=on_setup)
+        status = "failed" if failed else "completed"
+    except KeyboardInterrupt:
+        status = "interrupted"
+        raise
+    finally:
+        shutil.rmtree(work_dir, ignore_errors=True)
+        db.finish_session(session_id, status)
+    return Outcome(session=db.session(session_id), runs=db.runs_of_session(session_id),
+                   failed_runs=failed)
+
+
+def reclaim_work_dirs() -> list[Path]:
+    """Remove work directories of sessions whose buildprof process is gone."""
+    import psutil
+
+    removed = []
+    for d in work_root().glob("session-*"):
+        try:
+            pid = int(d.name.split("-")[1])
+        except (IndexError, ValueError):
+            continue
+        if pid != os.getpid() and not psutil.pid_exists(pid):
+            shutil.rmtree(d, ignore_errors=True)
+            removed.append(d)
+    return removed

@@ -1,0 +1,233 @@
+"""The results database: open safely, migrate, and record sessions and runs.
+
+Every run is committed the moment it finishes (WAL mode, one short transaction
+per write), so an interrupt, a crash or SIGKILL loses at most the run that was
+being measured. A busy timeout lets two buildprof processes share one file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psutil
+import sqlite_utils
+
+from profiler import __version__
+from profiler.errors import DatabaseError
+from profiler.storage.migrations import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
+
+BUSY_TIMEOUT_MS = 60_000
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def _check_writable(path: Path) -> None:
+    parent = path.parent if str(path.parent) else Path(".")
+    if path.exists():
+        if not os.access(path, os.W_OK):
+            raise DatabaseError(f"cannot write {path}: the file is read-only; "
+                                f"choose a writable --db")
+    elif not parent.is_dir():
+        raise DatabaseError(f"cannot create {path}: directory {parent} does not exist; "
+                            f"create it or choose another --db")
+    elif not os.access(parent, os.W_OK):
+        raise DatabaseError(f"cannot create {path}: directory {parent} is not writable; "
+                            f"choose a writable --db")
+
+
+def _inspect(conn: sqlite3.Connection, path: Path) -> tuple[int, int, int]:
+    """(application_id, user_version, number of tables), or DatabaseError."""
+    try:
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(f"{path} is not a SQLite database ({exc}); "
+                            f"give a buildprof results file or a new path with --db") from exc
+    return app_id, version, tables
+
+
+class ResultsDB:
+    """A buildprof results database. Use `ResultsDB.open(path)`."""
+
+    def __init__(self, db: sqlite_utils.Database, path: Path) -> None:
+        self.db = db
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path, readonly: bool = False) -> ResultsDB:
+        path = Path(path)
+        if readonly:
+            if not path.is_file():
+                raise DatabaseError(f"{path} does not exist; run `buildprof run` first or "
+                                    f"give the results file with --db")
+        else:
+            _check_writable(path)
+        try:
+            conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000,
+                                   isolation_level=None)
+        except sqlite3.Error as exc:
+            raise DatabaseError(f"cannot open {path}: {exc}; choose another --db") from exc
+        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        app_id, version, tables = _inspect(conn, path)
+        if app_id != APPLICATION_ID and (tables or version):
+            conn.close()
+            raise DatabaseError(f"{path} is a SQLite database of another application, not "
+                                f"buildprof's; it was left unchanged: give another --db")
+        if version > SCHEMA_VERSION:
+            conn.close()
+            raise DatabaseError(f"{path} was written by a newer buildprof (schema {version}, "
+                                f"this one reads up to {SCHEMA_VERSION}); upgrade buildprof")
+        db = sqlite_utils.Database(conn)
+        if not readonly:
+            try:
+                _migrate(conn, db, version)
+            except sqlite3.OperationalError as exc:
+                raise DatabaseError(f"cannot write {path}: {exc}; choose a writable --db") from exc
+        return cls(db, path)
+
+    # -- identity rows -------------------------------------------------------
+
+    def ensure_machine(self, machine: dict[str, Any]) -> str:
+        row = {**machine, "first_seen": now_iso()}
+        with self._tx():
+            self.db["machines"].insert(row, pk="id", ignore=True)
+        return machine["id"]
+
+    def ensure_toolchain(self, tc: dict[str, Any]) -> str:
+        row = {**tc, "first_seen": now_iso()}
+        with self._tx():
+            self.db["toolchains"].insert(row, pk="id", ignore=True)
+        return tc["id"]
+
+    def ensure_project(self, name: str, lang: str, source: str, path: str,
+                       content_hash: str, loc: int, files: int) -> int:
+        key = (lang, name, content_hash, path)
+        with self._tx():
+            found = self.db.execute(
+                "SELECT id FROM projects WHERE lang=? AND name=? AND content_hash=? AND path=?",
+                key).fetchone()
+            if found:
+                return int(found[0])
+            return int(self.db["projects"].insert({
+                "name": name, "lang": lang, "source": source, "path": path,
+                "content_hash": content_hash, "loc": loc, "files": files,
+                "first_seen": now_iso()}).last_pk)
+
+    # -- sessions and runs ---------------------------------------------------
+
+    def start_session(self, machine_id: str, command_line: str, label: str | None) -> int:
+        me = psutil.Process()
+        with self._tx():
+            return int(self.db["sessions"].insert({
+                "started": now_iso(), "ended": None, "status": "running",
+                "buildprof_version": __version__, "command_line": command_line,
+                "label": label, "machine_id": machine_id, "hostname": socket.gethostname(),
+                "pid": me.pid, "pid_started": me.create_time()}).last_pk)
+
+    def finish_session(self, session_id: int, status: str) -> None:
+        with self._tx():
+            self.db["sessions"].update(session_id, {"status": status, "ended": now_iso()})
+
+    def add_run(self, row: dict[str, Any]) -> int:
+        with self._tx():
+            return int(self.db["runs"].insert(row).last_pk)
+
+    def mark_dangling_aborted(self) -> list[int]:
+        """Sessions left `running` by a buildprof process that no longer exists
+        on this host (SIGKILL, power loss) become `aborted`."""
+        host = socket.gethostname()
+        aborted = []
+        rows = self.db.execute(
+            "SELECT id, pid, pid_started FROM sessions WHERE status='running' AND hostname=?",
+            [host]).fetchall()
+        for sid, pid, started in rows:
+            try:
+                alive = abs(psutil.Process(pid).create_time() - (started or 0)) < 0.01
+            except psutil.Error:
+                alive = False
+            if not alive:
+                aborted.append(sid)
+        if aborted:
+            with self._tx():
+                for sid in aborted:
+                    self.db["sessions"].update(sid, {"status": "aborted", "ended": now_iso()})
+        return aborted
+
+    def session(self, session_id: int) -> dict[str, Any]:
+        return dict(self.db["sessions"].get(session_id))
+
+    def runs_of_session(self, session_id: int) -> list[dict[str, Any]]:
+        sql = """SELECT r.*, p.name AS project, p.lang AS lang, p.content_hash, p.loc,
+                        t.spec AS toolchain, t.version AS toolchain_version
+                 FROM runs r JOIN projects p ON p.id = r.project_id
+                 JOIN toolchains t ON t.id = r.toolchain_id
+                 WHERE r.session_id = ? ORDER BY r.id"""
+        return [dict(r) for r in self.db.query(sql, [session_id])]
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    def _tx(self) -> _Tx:
+        return _Tx(self.db.conn)
+
+
+class _Tx:
+    """BEGIN IMMEDIATE ... COMMIT: takes the write lock up front, so two writers
+    wait for each other (busy timeout) instead of failing with 'database is locked'."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> None:
+        self.conn.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+def _migrate(conn: sqlite3.Connection, db: sqlite_utils.Database, version: int) -> None:
+    if version == SCHEMA_VERSION:
+        return
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        # Re-read under the write lock: a concurrent buildprof may have migrated.
+        current = conn.execute("PRAGMA user_version").fetchone()[0]
+        for step in MIGRATIONS[current:]:
+            step(db)
+        conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
+        conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+@dataclass(frozen=True)
+class Machine:
+    id: str
+    hostname: str
+    cpu_model: str
+    cores: int
+    logical_cpus: int
+    memory_bytes: int
+    os: str
+    kernel: str
+    python: str
+
+    def row(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(obj, indent=2, default=str)

@@ -1,0 +1,63 @@
+"""Versioned schema. Each migration moves the database from version i to i+1.
+
+The version lives in `PRAGMA user_version`; `PRAGMA application_id` marks the
+file as buildprof's so a database of another application is never modified.
+Never edit a released migration: add a new one at the end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlite_utils
+
+APPLICATION_ID = 0x62707266  # "bprf"
+
+
+def _v1(db: sqlite_utils.Database) -> None:
+    db["machines"].create({
+        "id": str,  # stable fingerprint: hash of hostname, CPU model, cores, memory, OS
+        "hostname": str, "cpu_model": str, "cores": int, "logical_cpus": int,
+        "memory_bytes": int, "os": str, "kernel": str, "python": str, "first_seen": str,
+    }, pk="id")
+    db["toolchains"].create({
+        "id": str,  # fingerprint of language, full version text and path
+        "lang": str, "spec": str, "version": str, "version_full": str, "path": str,
+        "first_seen": str,
+    }, pk="id")
+    db["projects"].create({
+        "id": int, "name": str, "lang": str,
+        "source": str,  # "path" or "sample:<name>"
+        "path": str,  # the user's directory, or the sample spec
+        "content_hash": str, "loc": int, "files": int, "first_seen": str,
+    }, pk="id")
+    db["projects"].create_index(["lang", "name", "content_hash", "path"], unique=True)
+    db["sessions"].create({
+        "id": int, "started": str, "ended": str,
+        "status": str,  # running | completed | interrupted | aborted | failed
+        "buildprof_version": str, "command_line": str, "label": str,
+        "machine_id": str, "hostname": str, "pid": int, "pid_started": float,
+    }, pk="id", foreign_keys=[("machine_id", "machines", "id")])
+    db["runs"].create({
+        "id": int, "session_id": int, "project_id": int, "toolchain_id": str,
+        "machine_id": str,
+        "scenario": str, "profile": str, "jobs": int, "edit": str,
+        "iteration": int, "warmup": int, "started": str,
+        "status": str,  # ok | failed | timeout
+        "wall_s": float, "user_s": float, "sys_s": float, "cpu_util": float,
+        "peak_rss_bytes": int, "tree_peak_rss_bytes": int, "processes": int,
+        "exit_code": int, "artifact_bytes": int, "command": str, "stderr_tail": str,
+        "outer_wall_s": float, "sampler_cpu_s": float, "samples": int, "sample_ms": float,
+        "launcher": str,
+    }, pk="id", foreign_keys=[("session_id", "sessions", "id"), ("project_id", "projects", "id"),
+                              ("toolchain_id", "toolchains", "id"),
+                              ("machine_id", "machines", "id")])
+    # The columns history and compare filter on.
+    db["runs"].create_index(["session_id"])
+    db["runs"].create_index(["project_id", "scenario", "profile", "toolchain_id"])
+    db["sessions"].create_index(["status"])
+    db["sessions"].create_index(["label"])
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]
+SCHEMA_VERSION = len(MIGRATIONS)

