@@ -46,7 +46,8 @@ def check_lang(lang: str) -> str:
 def detect_project(path: Path, lang: str | None = None) -> Project:
     """Return the project at `path`, or raise ProjectError naming the fix."""
     if not path.exists():
-        raise ProjectError(f"{path} does not exist; give the directory of a Go module or Cargo project")
+        raise ProjectError(f"{path} does not exist; give the directory of a Go module "
+                           f"or Cargo project")
     if not path.is_dir():
         raise ProjectError(f"{path} is a file, not a directory; give the project's directory")
     path = path.resolve()
@@ -58,8 +59,8 @@ def detect_project(path: Path, lang: str | None = None) -> Project:
         return Project(path.name, lang, path, "path")
     found = [lg for lg in LANGS if (path / MANIFEST[lg]).is_file()]
     if not found:
-        raise ProjectError(f"{path} has neither go.mod nor Cargo.toml; give the root of a Go module "
-                           f"or a Cargo package/workspace")
+        raise ProjectError(f"{path} has neither go.mod nor Cargo.toml; give the root of a "
+                           f"Go module or a Cargo package/workspace")
     if len(found) > 1:
         raise ProjectError(f"{path} has both go.mod and Cargo.toml; choose one with --lang go|rust")
     return Project(path.name, found[0], path, "path")

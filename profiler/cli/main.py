@@ -43,14 +43,14 @@ _register()
 def main() -> None:
     debug = os.environ.get("BUILDPROF_DEBUG") == "1"
     try:
-        app(standalone_mode=False)
+        # Without standalone mode, click returns the code of typer.Exit instead of exiting.
+        code = app(standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
     except BuildprofError as exc:
         if debug:
             raise
         print(f"Error: {exc}", file=sys.stderr)
         sys.exit(2)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
     except typer.Abort:
         print("Aborted.", file=sys.stderr)
         sys.exit(130)

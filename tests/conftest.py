@@ -1,0 +1,61 @@
+"""Shared fixtures: one buildprof cache per test session, real tools, tmp databases."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def buildprof_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every test shares one buildprof cache (std snapshots are seeded once),
+    and none touches the developer's own ~/.cache/buildprof.
+
+    BUILDPROF_TEST_CACHE keeps it between pytest runs, for faster local loops.
+    """
+    path = Path(os.environ.get("BUILDPROF_TEST_CACHE") or tmp_path_factory.mktemp("bpcache"))
+    os.environ["BUILDPROF_CACHE"] = str(path)
+    os.environ.pop("BUILDPROF_DB", None)
+    return path
+
+
+@pytest.fixture(scope="session")
+def memhog(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The C fixture program with known memory and CPU use."""
+    out = tmp_path_factory.mktemp("memhog") / "memhog"
+    subprocess.run(["cc", "-O1", "-o", str(out), str(FIXTURES / "memhog.c")], check=True)
+    return out
+
+
+def tree_hash(root: Path) -> str:
+    """Hash of every path, mode and byte below root (including build output)."""
+    h = hashlib.sha256()
+    for p in sorted(root.rglob("*")):
+        st = p.lstat()
+        h.update(f"{p.relative_to(root)}|{st.st_mode}".encode())
+        if p.is_file() and not p.is_symlink():
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def copy_fixture(name: str, dest: Path) -> Path:
+    target = dest / name
+    shutil.copytree(FIXTURES / name, target)
+    return target
+
+
+def buildprof(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
+              timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    """Run the real CLI in a subprocess, as a user would."""
+    return subprocess.run([sys.executable, "-m", "profiler.cli.main", *args], capture_output=True,
+                          text=True, env=env or os.environ.copy(), cwd=cwd or REPO,
+                          timeout=timeout)
