@@ -174,6 +174,7 @@ def execute(req: RunRequest, console: Console) -> Outcome:
             "cpu_util": m.cpu_util, "peak_rss_bytes": m.peak_rss_bytes,
             "tree_peak_rss_bytes": m.tree_peak_rss_bytes, "processes": m.processes,
             "exit_code": m.exit_code, "artifact_bytes": res.artifact_bytes,
+            "rebuilt_units": res.rebuilt_units,
             "command": res.command, "stderr_tail": None if res.status == "ok" else m.stderr_tail,
             "outer_wall_s": m.outer_wall_s, "sampler_cpu_s": m.sampler_cpu_s,
             "samples": m.samples, "sample_ms": req.sample_ms, "launcher": m.launcher,

@@ -36,9 +36,15 @@ def std_deps(tc: Toolchain, src: Path, env: dict[str, str], with_tests: bool) ->
 
 
 def snapshot(tc: Toolchain, flags: list[str], packages: list[str],
-             env: dict[str, str]) -> Path:
-    """Return a GOCACHE directory holding the compiled `packages`; build it once."""
-    key_src = "\n".join([tc.fingerprint, *flags, *packages])
+             env: dict[str, str], vet: bool = False) -> Path:
+    """Return a GOCACHE directory holding the compiled `packages`; build it once.
+
+    With `vet`, the std packages' vet facts are cached too: `go vet ./...`
+    needs them, and without them a `check` from this state spends most of its
+    time vetting the standard library (3.9 s against 0.2 s for the gomod
+    fixture), which Go users do not pay either.
+    """
+    key_src = "\n".join([tc.fingerprint, *flags, *packages, f"vet={vet}"])
     key = hashlib.sha256(key_src.encode()).hexdigest()[:16]
     root = cache_dir("gostd")
     final = root / f"{tc.version}-{key}"
@@ -54,6 +60,10 @@ def snapshot(tc: Toolchain, flags: list[str], packages: list[str],
         shutil.rmtree(tmp, ignore_errors=True)
         last = (res.stderr.strip().splitlines() or ["?"])[-1]
         raise StepError(f"seeding the Go std cache (go build std packages) failed: {last}")
+    if vet:
+        # Findings in std would not be ours to fix; only the cached facts matter.
+        subprocess.run([tc.path, "vet", *flags, *packages], cwd=tmp, env=build_env,
+                       capture_output=True, text=True)
     (tmp / ".complete").write_text("\n".join(packages) + "\n")
     try:
         os.replace(tmp, final)

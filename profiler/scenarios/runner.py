@@ -24,6 +24,7 @@ class RunResult:
     warmup: bool
     measurement: Measurement
     artifact_bytes: int | None
+    rebuilt_units: int | None
     command: str
     started: float  # time.time() at spawn
 
@@ -87,7 +88,8 @@ def run_cells(
         started = time.time()
         m = measure(argv, ws.src, ws.env(), ws.logs, sample_ms=sample_ms, timeout=timeout)
         result = RunResult(ws.cell, iteration, is_warmup, m,
-                           ws.artifact_bytes() if m.ok else None, command_text(argv), started)
+                           ws.artifact_bytes() if m.ok else None, ws.rebuilt_units(),
+                           command_text(argv), started)
         if m.ok:
             ws.finish()
         else:

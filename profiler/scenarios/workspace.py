@@ -92,6 +92,7 @@ class Workspace:
         self.snapshot: Path | None = None
         self._original: str | None = None
         self._built = False
+        self._mtimes: dict[str, tuple[int, int]] = {}
 
     # -- set-up, once per cell ------------------------------------------------
 
@@ -107,7 +108,8 @@ class Workspace:
             if self.cell.scenario != "cold":
                 pkgs = gostd.std_deps(self.cell.toolchain, self.src, env,
                                       with_tests=self.cell.scenario == "test")
-                self.snapshot = gostd.snapshot(self.cell.toolchain, self.go_flags(), pkgs, env)
+                self.snapshot = gostd.snapshot(self.cell.toolchain, self.go_flags(), pkgs, env,
+                                               vet=self.cell.scenario == "check")
         else:
             _step([self.cell.toolchain.path, "fetch"], self.src, env,
                   "downloading crates (cargo fetch)")
@@ -117,22 +119,46 @@ class Workspace:
     def prepare(self) -> None:
         """Bring the state to where this scenario's timed build starts."""
         scenario = self.cell.scenario
-        if scenario in FROM_BUILT:
-            if not self._built:
-                self._reset_state()
-                self._build_untimed("building the starting state")
-                self._built = True
-            if scenario == "incremental" and self.cell.edit is not None:
-                self._original = self.cell.edit.apply(self.src)
-        else:
+        if scenario not in FROM_BUILT:
             self._reset_state()
+            return
+        if not self._built:
+            self._reset_state()
+            self._build_untimed("building the starting state")
+            self._save_built()
+            self._built = True
+        if scenario == "incremental" and self.cell.edit is not None:
+            # Restore the built state itself, not only the source: Go's cache is
+            # keyed by content, so after one edited build it would hold the edited
+            # package, and a second run of the same edit would be a cache hit.
+            self._restore_built()
+            self._original = self.cell.edit.apply(self.src)
 
     def finish(self) -> None:
-        """Undo an edit and rebuild untimed, so the next run starts from the same state."""
+        """Undo an edit, content and mtime, so the next run starts from the same state."""
         if self._original is not None and self.cell.edit is not None:
             self.cell.edit.revert(self.src, self._original)
+            target = self.src / self.cell.edit.path
+            os.utime(target, ns=self._mtimes[self.cell.edit.path])
             self._original = None
-            self._build_untimed("restoring the built state after an edit")
+
+    def _save_built(self) -> None:
+        built = self.root / "built"
+        shutil.rmtree(built, ignore_errors=True)
+        built.mkdir()
+        shutil.copytree(self.state, built / "state", symlinks=True)
+        shutil.copytree(self.out, built / "out", symlinks=True)
+        # cargo decides what is stale by comparing mtimes: keep the sources' too.
+        self._mtimes = {}
+        if self.cell.edit is not None:
+            st = (self.src / self.cell.edit.path).stat()
+            self._mtimes[self.cell.edit.path] = (st.st_atime_ns, st.st_mtime_ns)
+
+    def _restore_built(self) -> None:
+        built = self.root / "built"
+        for name, dest in (("state", self.state), ("out", self.out)):
+            shutil.rmtree(dest, ignore_errors=True)
+            shutil.copytree(built / name, dest, symlinks=True)  # copy2 keeps mtimes
 
     def _reset_state(self) -> None:
         shutil.rmtree(self.out, ignore_errors=True)
@@ -168,7 +194,9 @@ class Workspace:
                 return [tc.path, "vet", *flags, "./..."]
             if scenario == "test":
                 return [tc.path, "test", "-c", "-vet=off", *flags, "-o", f"{self.out}/", "./..."]
-            return [tc.path, "build", *flags, "-o", f"{self.out}/", "./..."]
+            # -v lists each package as it is compiled (cached ones are not listed),
+            # which is how `rebuilt_units` sees whether the compiler ran.
+            return [tc.path, "build", "-v", *flags, "-o", f"{self.out}/", "./..."]
         verb = {"check": ["check"], "test": ["test", "--no-run"]}.get(scenario, ["build"])
         argv = [tc.path, *verb, "--offline", "--message-format=json-render-diagnostics"]
         if self.cell.profile == "release":
@@ -214,6 +242,25 @@ class Workspace:
                     seen.add(f)
                     total += os.path.getsize(f)
         return total
+
+    def rebuilt_units(self) -> int | None:
+        """How many packages/crates the timed build compiled (None: not known).
+
+        Go: the package lines `go build -v` prints; Cargo: its `Compiling` and
+        `Checking` status lines. A no-op build compiles none.
+        """
+        try:
+            text = (self.logs / "stderr.log").read_text(errors="replace")
+        except OSError:
+            return None
+        if self.cell.lang == "rust":
+            return sum(1 for ln in text.splitlines()
+                       if ln.lstrip().startswith(("Compiling ", "Checking ")))
+        if self.cell.scenario in ("check", "test"):
+            return None
+        # Package paths alone on a line; errors and cgo notes contain spaces or ':'.
+        return sum(1 for ln in text.splitlines()
+                   if ln and not ln.startswith("#") and " " not in ln and ":" not in ln)
 
     def remove(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)

@@ -46,7 +46,9 @@ def _v1(db: sqlite_utils.Database) -> None:
         "status": str,  # ok | failed | timeout
         "wall_s": float, "user_s": float, "sys_s": float, "cpu_util": float,
         "peak_rss_bytes": int, "tree_peak_rss_bytes": int, "processes": int,
-        "exit_code": int, "artifact_bytes": int, "command": str, "stderr_tail": str,
+        "exit_code": int, "artifact_bytes": int,
+        "rebuilt_units": int,  # packages/crates the build compiled; 0 for a no-op
+        "command": str, "stderr_tail": str,
         "outer_wall_s": float, "sampler_cpu_s": float, "samples": int, "sample_ms": float,
         "launcher": str,
     }, pk="id", foreign_keys=[("session_id", "sessions", "id"), ("project_id", "projects", "id"),

@@ -1,0 +1,91 @@
+"""Hand-written real-world sample projects committed under `sample_projects/`.
+
+Two services, each written twice with the same behaviour:
+
+* `http-service`: a JSON-over-HTTP API. Go uses only the standard library
+  (`net/http`, `encoding/json`); Rust uses actix-web with serde and serde_json.
+* `cli-tool`: a command line tool that summarizes and filters a JSON file.
+  Go uses cobra; Rust uses clap (derive) with serde and serde_json.
+
+Each variant directory (`sample_projects/<name>/<lang>/`) holds an `edits.toml`
+with the three named edits of the incremental scenario: `leaf-body` and
+`leaf-api` change the most depended-on package or module, `top-body` changes
+the main package or `main.rs`.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from profiler.errors import ProjectError, UsageError
+
+REALWORLD: tuple[str, ...] = ("http-service", "cli-tool")
+LANGS: tuple[str, ...] = ("go", "rust")
+EDIT_NAMES: tuple[str, ...] = ("leaf-body", "leaf-api", "top-body")
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace `old` (which occurs exactly once) by `new` in `path`, relative
+    to the variant directory: `text.replace(old, new, 1)`."""
+
+    path: str
+    old: str
+    new: str
+
+
+def samples_root() -> Path:
+    """`$BUILDPROF_SAMPLES`, else the `sample_projects/` beside the package."""
+    env = os.environ.get("BUILDPROF_SAMPLES")
+    if env:
+        return Path(env).expanduser().resolve()
+    return Path(__file__).resolve().parents[2] / "sample_projects"
+
+
+def _check_name(name: str) -> None:
+    if name not in REALWORLD:
+        raise UsageError(f"unknown sample '{name}'; use one of: {', '.join(REALWORLD)}")
+
+
+def _check_lang(lang: str) -> None:
+    if lang not in LANGS:
+        raise UsageError(f"unknown language '{lang}'; use one of: {', '.join(LANGS)}")
+
+
+def realworld_dir(name: str, lang: str) -> Path:
+    """The source directory of one variant (never build in it: copy it first)."""
+    _check_name(name)
+    _check_lang(lang)
+    path = samples_root() / name / lang
+    if not path.is_dir():
+        raise ProjectError(f"sample '{name}' ({lang}) is missing: no directory {path}; "
+                           f"set BUILDPROF_SAMPLES to the sample_projects directory")
+    return path
+
+
+def realworld_edits(name: str, lang: str) -> dict[str, Edit]:
+    """All edits of one variant, by name, from its `edits.toml`."""
+    path = realworld_dir(name, lang) / "edits.toml"
+    try:
+        data = tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError) as err:
+        raise ProjectError(f"cannot read {path}: {err}") from err
+    edits: dict[str, Edit] = {}
+    for edit_name, table in data.items():
+        fields = table if isinstance(table, dict) else {}
+        if not all(isinstance(fields.get(key), str) for key in ("path", "old", "new")):
+            raise ProjectError(f"{path}: [{edit_name}] needs string keys path, old and new")
+        edits[edit_name] = Edit(path=fields["path"], old=fields["old"], new=fields["new"])
+    return edits
+
+
+def realworld_edit(name: str, lang: str, edit_name: str) -> Edit:
+    """One named edit (`leaf-body`, `leaf-api` or `top-body`) of one variant."""
+    edits = realworld_edits(name, lang)
+    if edit_name not in edits:
+        raise UsageError(f"unknown edit '{edit_name}' for sample '{name}' ({lang}); "
+                         f"use one of: {', '.join(edits)}")
+    return edits[edit_name]
