@@ -35,7 +35,8 @@ def gnu_time(argv: list[str], ws: Workspace) -> dict[str, float]:
         return m.group(1).strip()
 
     h, _, rest = field("Elapsed (wall clock) time (h:mm:ss or m:ss)").rpartition(":")
-    wall = float(rest) + sum(float(x) * 60 ** (i + 1) for i, x in enumerate(reversed(h.split(":"))) if x)
+    parts = reversed(h.split(":")) if h else []
+    wall = float(rest) + sum(float(x) * 60 ** (i + 1) for i, x in enumerate(parts))
     return {"wall_s": wall, "user_s": float(field("User time (seconds)")),
             "sys_s": float(field("System time (seconds)")),
             "peak_rss_bytes": int(field("Maximum resident set size (kbytes)")) * 1024}

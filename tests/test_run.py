@@ -8,7 +8,6 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-
 from conftest import buildprof, copy_fixture, tree_hash
 
 RUN_FIELDS = {"wall_s", "user_s", "sys_s", "cpu_util", "peak_rss_bytes", "tree_peak_rss_bytes",
@@ -23,7 +22,8 @@ def isolated_home(tmp_path: Path) -> dict[str, str]:
     home.mkdir()
     env = os.environ.copy()
     real_home = Path.home()
-    env.update(HOME=str(home), RUSTUP_HOME=os.environ.get("RUSTUP_HOME", str(real_home / ".rustup")),
+    rustup_home = os.environ.get("RUSTUP_HOME", str(real_home / ".rustup"))
+    env.update(HOME=str(home), RUSTUP_HOME=rustup_home,
                XDG_CACHE_HOME=str(home / ".cache"))
     env.pop("GOCACHE", None)
     return env
@@ -45,7 +45,7 @@ def test_run_records_runs_and_leaves_user_files_alone(
     assert len(runs) == 3  # one warm-up and two timed runs
     assert [r["warmup"] for r in runs] == [1, 0, 0]
     for run in runs:
-        assert RUN_FIELDS <= set(run)
+        assert set(run) >= RUN_FIELDS
         assert run["lang"] == lang and run["project"] == project.name
         assert run["scenario"] == "clean" and run["status"] == "ok" and run["exit_code"] == 0
         assert run["wall_s"] > 0 and run["user_s"] > 0
