@@ -8,6 +8,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+
 from conftest import buildprof, copy_fixture, tree_hash
 
 RUN_FIELDS = {"wall_s", "user_s", "sys_s", "cpu_util", "peak_rss_bytes", "tree_peak_rss_bytes",
