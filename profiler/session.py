@@ -18,11 +18,12 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from profiler.errors import UsageError
 from profiler.machine import current_machine
+from profiler.measure.noise import load_warning
 from profiler.paths import default_db, work_root
 from profiler.projects import LANGS, Project, check_lang, detect_project, tree_stats
 from profiler.scenarios.edits import append_edit
+from profiler.scenarios.runner import Plan, RunResult, run_cells
 from profiler.scenarios.runner import Progress as RunProgress
-from profiler.scenarios.runner import RunResult, run_cells
 from profiler.scenarios.workspace import Cell
 from profiler.storage.db import ResultsDB
 from profiler.toolchains import cargo as cargo_tc
@@ -46,10 +47,7 @@ class RunRequest:
     toolchains: list[str]
     jobs: list[int]
     edits: list[str]
-    runs: int = 3
-    warmup: int = 1
-    timeout: float | None = None
-    sample_ms: float = 20.0
+    plan: Plan = field(default_factory=lambda: Plan(runs=3))
     label: str | None = None
     db_path: Path | None = None
     command_line: str = "buildprof run"
@@ -60,6 +58,8 @@ class Outcome:
     session: dict[str, Any]
     runs: list[dict[str, Any]] = field(default_factory=list)
     failed_runs: int = 0
+    precision: dict[str, float] = field(default_factory=dict)  # auto runs: cell label -> %
+    warnings: list[str] = field(default_factory=list)
 
 
 def resolve_toolchains(specs: list[str], langs: list[str]) -> dict[str, list[Toolchain]]:
@@ -177,28 +177,34 @@ def execute(req: RunRequest, console: Console) -> Outcome:
             "rebuilt_units": res.rebuilt_units,
             "command": res.command, "stderr_tail": None if res.status == "ok" else m.stderr_tail,
             "outer_wall_s": m.outer_wall_s, "sampler_cpu_s": m.sampler_cpu_s,
-            "samples": m.samples, "sample_ms": req.sample_ms, "launcher": m.launcher,
+            "samples": m.samples, "sample_ms": req.plan.sample_ms, "launcher": m.launcher,
+            "disturbed": res.disturbed,
         })
 
+    warnings = [w for w in [load_warning()] if w]
+    for w in warnings:
+        console.print(f"[yellow]Warning:[/yellow] {w}")
+    precision: dict[Cell, float] = {}
     status = "failed"
     try:
         with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn(
                 "{task.completed}/{task.total}"), TimeElapsedColumn(),
                 TextColumn("{task.fields[eta]}"), console=console, transient=True) as bar:
-            task = bar.add_task("setting up", total=len(cells) * (req.runs + req.warmup),
+            per_cell = req.plan.runs if req.plan.runs is not None else req.plan.max_runs
+            task = bar.add_task("setting up", total=len(cells) * (per_cell + req.plan.warmup),
                                 eta="")
 
             def on_setup(cell: Cell) -> None:
                 bar.update(task, description=f"setting up {cell.label}")
 
             def on_progress(p: RunProgress) -> None:
-                kind = "warm-up" if p.warmup else f"run {p.iteration}/{p.runs}"
+                kind = "warm-up" if p.warmup else f"run {p.iteration}/{p.runs or 'auto'}"
                 eta = f"ETA {p.eta_s:.0f} s" if p.eta_s is not None else ""
                 bar.update(task, completed=p.done, eta=eta,
                            description=f"{p.cell.label}: {kind}")
 
-            run_cells(cells, work_dir, req.runs, req.warmup, req.sample_ms, req.timeout,
-                      on_result=record, on_progress=on_progress, on_setup=on_setup)
+            precision = run_cells(cells, work_dir, req.plan, on_result=record,
+                                  on_progress=on_progress, on_setup=on_setup)
         status = "failed" if failed else "completed"
     except KeyboardInterrupt:
         status = "interrupted"
@@ -207,7 +213,9 @@ def execute(req: RunRequest, console: Console) -> Outcome:
         shutil.rmtree(work_dir, ignore_errors=True)
         db.finish_session(session_id, status)
     return Outcome(session=db.session(session_id), runs=db.runs_of_session(session_id),
-                   failed_runs=failed)
+                   failed_runs=failed, warnings=warnings,
+                   precision={c.label: p for c, p in precision.items()
+                              if req.plan.runs is None})
 
 
 def reclaim_work_dirs() -> list[Path]:

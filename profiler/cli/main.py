@@ -65,7 +65,11 @@ def main() -> None:
                 raise
             print(f"Error: {exc.format_message()}", file=sys.stderr)
             sys.exit(exc.exit_code)
-        raise
+        if debug:
+            raise
+        print(f"Error: unexpected {type(exc).__name__}: {exc} (a bug in buildprof; "
+              f"BUILDPROF_DEBUG=1 shows the traceback)", file=sys.stderr)
+        sys.exit(3)
 
 
 if __name__ == "__main__":

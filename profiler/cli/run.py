@@ -16,6 +16,7 @@ from rich.console import Console
 from profiler.cli.options import DbOption, MultiOption
 from profiler.errors import UsageError
 from profiler.scenarios.definitions import PROFILES, SCENARIOS, check_names, split_values
+from profiler.scenarios.runner import Plan
 from profiler.session import RunRequest, execute
 
 _SCEN_HELP = "Scenario(s), repeat or comma-separate: " + "; ".join(
@@ -40,7 +41,15 @@ def run(
     edit: Annotated[list[str] | None, typer.Option(
         help="incremental: a named edit (leaf-body, leaf-api, top-body) for samples, "
              "or FILE (relative to the project) for your own project")] = None,
-    runs: Annotated[int, typer.Option(help="Timed runs per cell")] = 3,
+    runs: Annotated[str, typer.Option(
+        help="Timed runs per cell, or 'auto': run until the 95% CI of the median is within "
+             "--precision, bounded by --max-runs and --max-time")] = "3",
+    precision: Annotated[float, typer.Option(
+        help="--runs auto: target 95% CI half-width of the median, in %")] = 3.0,
+    max_runs: Annotated[int, typer.Option(help="--runs auto: at most this many runs per cell")
+                        ] = 30,
+    max_time: Annotated[float, typer.Option(
+        help="--runs auto: at most this many seconds per cell")] = 600.0,
     warmup: Annotated[int, typer.Option(help="Untimed warm-up runs per cell")] = 1,
     quick: Annotated[bool, typer.Option(
         help="A first look: sizes tiny and small, 1 run, no warm-up")] = False,
@@ -55,8 +64,17 @@ def run(
     """Build projects in defined scenarios and profiles and record every run."""
     if fmt not in ("table", "json"):
         raise UsageError(f"unknown format '{fmt}'; use one of: table, json")
-    if runs < 1:
-        raise UsageError(f"--runs must be at least 1 (got {runs})")
+    if runs == "auto":
+        n_runs: int | None = None
+        if precision <= 0 or max_runs < 1 or max_time <= 0:
+            raise UsageError("--precision, --max-runs and --max-time must be positive")
+    else:
+        try:
+            n_runs = int(runs)
+        except ValueError:
+            raise UsageError(f"--runs takes a whole number or 'auto' (got '{runs}')") from None
+        if n_runs < 1:
+            raise UsageError(f"--runs must be at least 1 (got {n_runs})")
     if warmup < 0:
         raise UsageError(f"--warmup must be 0 or more (got {warmup})")
     if timeout is not None and timeout <= 0:
@@ -69,7 +87,7 @@ def run(
             raise UsageError(f"--jobs takes whole numbers of at least 1 (got '{j}')")
         job_values.append(int(j))
     if quick:
-        runs, warmup = 1, 0
+        n_runs, warmup = 1, 0
     request = RunRequest(
         paths=list(paths or []),
         langs=split_values(lang),
@@ -80,7 +98,9 @@ def run(
         toolchains=split_values(toolchain),
         jobs=job_values,
         edits=split_values(edit),
-        runs=runs, warmup=warmup, timeout=timeout, sample_ms=sample_ms, label=label,
+        plan=Plan(runs=n_runs, warmup=warmup, precision_pct=precision, max_runs=max_runs,
+                  max_time_s=max_time, sample_ms=sample_ms, timeout=timeout),
+        label=label,
         db_path=db, command_line=shlex.join(["buildprof", *sys.argv[1:]]),
     )
     console = Console(stderr=True)
@@ -99,6 +119,12 @@ def run(
         summary_table(cells, out, title=f"Session {outcome.session['id']}: "
                                         f"{outcome.session['status']}")
         headline(cells, out)
+        for label_, pct in outcome.precision.items():
+            out.print(f"precision (95% CI half-width of the median): {label_}: {pct:.1f}%")
+        flagged = [r for r in outcome.runs if r.get("disturbed") and not r["warmup"]]
+        if flagged:
+            out.print(f"[yellow]Warning:[/yellow] {len(flagged)} run(s) started while other "
+                      f"processes were busy (runs.disturbed); their times may be inflated")
     if outcome.failed_runs:
         raise typer.Exit(1)
 

@@ -13,7 +13,9 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
+#include <sys/prctl.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/types.h>
@@ -21,11 +23,23 @@
 #include <time.h>
 #include <unistd.h>
 
+/* buildprof makes the launcher a process-group leader. If buildprof dies
+ * (even by SIGKILL) the kernel sends the launcher SIGTERM, and the launcher
+ * kills its whole group, so no build outlives the profiler that measured it. */
+static void on_parent_death(int sig) {
+    (void)sig;
+    kill(0, SIGKILL);
+}
+
 int main(int argc, char **argv) {
     if (argc < 3) {
         fprintf(stderr, "usage: %s REPORT_FILE CMD [ARGS...]\n", argv[0]);
         return 125;
     }
+    pid_t parent = getppid();
+    signal(SIGTERM, on_parent_death);
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent) kill(0, SIGKILL); /* the parent died before prctl */
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     pid_t pid = fork();
@@ -34,6 +48,7 @@ int main(int argc, char **argv) {
         return 126;
     }
     if (pid == 0) {
+        signal(SIGTERM, SIG_DFL);
         execvp(argv[2], argv + 2);
         fprintf(stderr, "buildprof-launcher: cannot run %s: %s\n", argv[2], strerror(errno));
         _exit(127);

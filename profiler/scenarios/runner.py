@@ -2,19 +2,38 @@
 
 Runs alternate between cells (A B A B ...), as asv does, so slow drift on a
 noisy machine falls on every cell alike instead of on whichever ran last.
-The runner knows nothing of storage or terminals: results go to `on_result`
-and progress to `on_progress` as soon as each run ends.
+With `runs=None` ("auto") a cell keeps running, round after round, until the
+95% confidence interval of its median is within `precision_pct`, or it hits
+`max_runs` or `max_time_s`. The runner knows nothing of storage or
+terminals: results go to `on_result` and progress to `on_progress` as each
+run ends.
 """
 
 from __future__ import annotations
 
+import math
+import shlex
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from profiler.measure.noise import disturbance
 from profiler.measure.process import Measurement, measure
 from profiler.scenarios.workspace import Cell, Workspace
+
+AUTO_MIN_RUNS = 3
+
+
+@dataclass(frozen=True)
+class Plan:
+    runs: int | None  # None: auto
+    warmup: int = 1
+    precision_pct: float = 3.0
+    max_runs: int = 30
+    max_time_s: float = 600.0
+    sample_ms: float = 20.0
+    timeout: float | None = None
 
 
 @dataclass(frozen=True)
@@ -27,6 +46,7 @@ class RunResult:
     rebuilt_units: int | None
     command: str
     started: float  # time.time() at spawn
+    disturbed: str | None  # why the run may be noisy, if it looked so
 
     @property
     def status(self) -> str:
@@ -39,63 +59,98 @@ class RunResult:
 class Progress:
     cell: Cell
     done: int  # runs finished (warm-ups included)
-    total: int
+    total: int  # planned runs; with auto, the most there can be
     iteration: int
-    runs: int
+    runs: int | None
     warmup: bool
     elapsed_s: float
     eta_s: float | None
 
 
-def command_text(argv: list[str]) -> str:
-    import shlex
-    return " ".join(shlex.quote(a) for a in argv)
+@dataclass
+class _CellState:
+    ws: Workspace
+    walls: list[float]
+    spent_s: float = 0.0
+    failed: bool = False
+    done: bool = False
+    precision_pct: float = math.inf
+
+
+def _precise_enough(state: _CellState, plan: Plan) -> bool:
+    n = len(state.walls)
+    if plan.runs is not None:
+        return n >= plan.runs
+    from profiler.stats import ci_halfwidth_pct
+
+    if n >= plan.max_runs or state.spent_s >= plan.max_time_s:
+        return True
+    if n < AUTO_MIN_RUNS:
+        return False
+    state.precision_pct = ci_halfwidth_pct(state.walls)
+    return state.precision_pct <= plan.precision_pct
 
 
 def run_cells(
     cells: list[Cell],
     work_dir: Path,
-    runs: int,
-    warmup: int,
-    sample_ms: float,
-    timeout: float | None,
+    plan: Plan,
     on_result: Callable[[RunResult], None],
     on_progress: Callable[[Progress], None] | None = None,
     on_setup: Callable[[Cell], None] | None = None,
-) -> list[RunResult]:
-    """Measure every cell `runs` times after `warmup` runs; return all results."""
-    spaces = [Workspace(cell, work_dir / f"{i:03d}-{cell.key}") for i, cell in enumerate(cells)]
-    for ws in spaces:
+) -> dict[Cell, float]:
+    """Measure every cell; return each cell's final precision (CI half-width, %)
+    for auto runs (inf where it could not be computed)."""
+    states = [_CellState(Workspace(cell, work_dir / f"{i:03d}-{cell.key}"), [])
+              for i, cell in enumerate(cells)]
+    for st in states:
         if on_setup:
-            on_setup(ws.cell)
-        ws.setup()
+            on_setup(st.ws.cell)
+        st.ws.setup()
 
-    schedule = [(w, ws, True) for w in range(1, warmup + 1) for ws in spaces]
-    schedule += [(i, ws, False) for i in range(1, runs + 1) for ws in spaces]
-    failed: set[int] = set()
-    results: list[RunResult] = []
-    start = time.perf_counter()
-    for done, (iteration, ws, is_warmup) in enumerate(schedule):
-        if id(ws) in failed:
-            continue  # a failed build fails again; spend the time on other cells
+    per_cell = plan.runs if plan.runs is not None else plan.max_runs
+    total = len(states) * (plan.warmup + per_cell)
+    done, start = 0, time.perf_counter()
+
+    def one(st: _CellState, iteration: int, is_warmup: bool) -> None:
+        nonlocal done
         if on_progress:
             elapsed = time.perf_counter() - start
-            eta = elapsed / done * (len(schedule) - done) if done else None
-            on_progress(Progress(ws.cell, done, len(schedule), iteration, runs, is_warmup,
+            eta = elapsed / done * (total - done) if done else None
+            on_progress(Progress(st.ws.cell, done, total, iteration, plan.runs, is_warmup,
                                  elapsed, eta))
+        t0 = time.perf_counter()
+        ws = st.ws
         ws.prepare()
+        noisy = disturbance()
         argv = ws.argv()
         started = time.time()
-        m = measure(argv, ws.src, ws.env(), ws.logs, sample_ms=sample_ms, timeout=timeout)
+        m = measure(argv, ws.src, ws.env(), ws.logs, sample_ms=plan.sample_ms,
+                    timeout=plan.timeout)
         result = RunResult(ws.cell, iteration, is_warmup, m,
                            ws.artifact_bytes() if m.ok else None, ws.rebuilt_units(),
-                           command_text(argv), started)
+                           shlex.join(argv), started, noisy)
         if m.ok:
             ws.finish()
+            if not is_warmup:
+                st.walls.append(m.wall_s)
         else:
-            failed.add(id(ws))
-        results.append(result)
+            st.failed = True  # a failed build fails again; spend the time on other cells
+        st.spent_s += time.perf_counter() - t0
+        done += 1
         on_result(result)
-    for ws in spaces:
-        ws.remove()
-    return results
+
+    for w in range(1, plan.warmup + 1):
+        for st in states:
+            if not st.failed:
+                one(st, w, True)
+    iteration = 0
+    while any(not (st.failed or st.done) for st in states):
+        iteration += 1
+        for st in states:
+            if not (st.failed or st.done):
+                one(st, iteration, False)
+                st.done = _precise_enough(st, plan)
+    for st in states:
+        st.ws.remove()
+    return {st.ws.cell: st.precision_pct for st in states}

@@ -51,6 +51,7 @@ def _v1(db: sqlite_utils.Database) -> None:
         "command": str, "stderr_tail": str,
         "outer_wall_s": float, "sampler_cpu_s": float, "samples": int, "sample_ms": float,
         "launcher": str,
+        "disturbed": str,  # why the run may be noisy (other processes were busy), else NULL
     }, pk="id", foreign_keys=[("session_id", "sessions", "id"), ("project_id", "projects", "id"),
                               ("toolchain_id", "toolchains", "id"),
                               ("machine_id", "machines", "id")])

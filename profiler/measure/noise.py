@@ -1,0 +1,47 @@
+"""Is the machine quiet enough to measure? Checked between runs, never during one."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import psutil
+
+BUSY_CORES = 0.25  # other processes using more than a quarter of a core
+LOAD_LIMIT = 0.5
+
+
+def other_cpu_busy(window_s: float = 0.1) -> float:
+    """Cores in use by processes other than this one, over `window_s`.
+
+    Whole-machine busy time from /proc/stat (psutil.cpu_times) minus this
+    process's own CPU. Called between runs, when no build of ours is running.
+    """
+    me = psutil.Process()
+    t0, c0, w0 = psutil.cpu_times(), me.cpu_times(), time.perf_counter()
+    time.sleep(window_s)
+    t1, c1, w1 = psutil.cpu_times(), me.cpu_times(), time.perf_counter()
+
+    def busy(t: psutil._common.scputimes) -> float:  # type: ignore[name-defined]
+        return sum(t) - t.idle - getattr(t, "iowait", 0.0)
+
+    ours = (c1.user + c1.system) - (c0.user + c0.system)
+    return max(0.0, (busy(t1) - busy(t0) - ours) / (w1 - w0))
+
+
+def disturbance() -> str | None:
+    """A one-line reason when other processes are busy right now, else None."""
+    cores = other_cpu_busy()
+    if cores > BUSY_CORES:
+        return f"other processes used {cores:.2f} cores just before this run"
+    return None
+
+
+def load_warning() -> str | None:
+    """The 1-minute load average, when above LOAD_LIMIT (checked before a session:
+    during one, our own builds raise it)."""
+    load = os.getloadavg()[0]
+    if load > LOAD_LIMIT:
+        return (f"load average {load:.2f} > {LOAD_LIMIT} before the session: other work is "
+                f"running; results may be noisy (see `buildprof doctor`)")
+    return None
