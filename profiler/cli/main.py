@@ -25,11 +25,14 @@ app = typer.Typer(
 
 
 def _register() -> None:
+    from profiler.cli import maintenance
     from profiler.cli import run as run_cmd
     from profiler.cli import toolchain as toolchain_cmd
 
     app.command("run")(run_cmd.run)
     app.add_typer(toolchain_cmd.app, name="toolchain")
+    app.add_typer(maintenance.cache_app, name="cache")
+    app.command("doctor")(maintenance.doctor)
     try:
         from profiler.cli import samples as samples_cmd
     except ImportError:  # pragma: no cover - the samples command is optional during development
@@ -45,6 +48,8 @@ def main() -> None:
     try:
         # Without standalone mode, click returns the code of typer.Exit instead of exiting.
         code = app(standalone_mode=False)
+        if code == 130:  # typer turns KeyboardInterrupt (Ctrl-C, and our SIGTERM) into 130
+            print("Interrupted. Completed runs are kept in the database.", file=sys.stderr)
         sys.exit(code if isinstance(code, int) else 0)
     except BuildprofError as exc:
         if debug:
