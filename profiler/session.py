@@ -6,6 +6,7 @@ CLI -> session (resolve projects, toolchains and cells) -> scenarios.runner
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
@@ -16,6 +17,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from profiler.breakdown import critical_path
 from profiler.errors import UsageError
 from profiler.machine import current_machine
 from profiler.measure.noise import load_warning
@@ -47,6 +49,7 @@ class RunRequest:
     toolchains: list[str]
     jobs: list[int]
     edits: list[str]
+    breakdown: bool = False
     plan: Plan = field(default_factory=lambda: Plan(runs=3))
     label: str | None = None
     db_path: Path | None = None
@@ -123,7 +126,8 @@ def build_cells(req: RunRequest, projects: list[Project],
                 for edit in edits:
                     for profile in profiles:
                         for j in jobs:
-                            cells.append(Cell(project, tc, scenario, profile, j, edit))
+                            cells.append(Cell(project, tc, scenario, profile, j, edit,
+                                              req.breakdown))
     return cells
 
 
@@ -163,7 +167,7 @@ def execute(req: RunRequest, console: Console) -> Outcome:
         m = res.measurement
         if res.status != "ok" and not res.warmup:
             failed += 1
-        db.add_run({
+        run_id = db.add_run({
             "session_id": session_id, "project_id": project_ids[res.cell.project.path],
             "toolchain_id": tc_ids[res.cell.toolchain.path], "machine_id": machine_id,
             "scenario": res.cell.scenario, "profile": res.cell.profile, "jobs": res.cell.jobs,
@@ -180,6 +184,13 @@ def execute(req: RunRequest, console: Console) -> Outcome:
             "samples": m.samples, "sample_ms": req.plan.sample_ms, "launcher": m.launcher,
             "disturbed": res.disturbed,
         })
+        if res.units:
+            chain = set(critical_path(res.units).chain)
+            db.add_units(run_id, [{
+                "name": u.name, "kind": u.kind, "start_s": u.start_s, "end_s": u.end_s,
+                "wall_s": u.wall_s, "cpu_s": u.cpu_s, "peak_rss_bytes": u.peak_rss_bytes,
+                "deps": json.dumps(list(u.deps)), "critical": int(u.name in chain),
+            } for u in res.units])
 
     warnings = [w for w in [load_warning()] if w]
     for w in warnings:

@@ -25,6 +25,7 @@ app = typer.Typer(
 
 
 def _register() -> None:
+    from profiler.cli import breakdown as breakdown_cmd
     from profiler.cli import maintenance
     from profiler.cli import run as run_cmd
     from profiler.cli import toolchain as toolchain_cmd
@@ -33,6 +34,7 @@ def _register() -> None:
     app.add_typer(toolchain_cmd.app, name="toolchain")
     app.add_typer(maintenance.cache_app, name="cache")
     app.command("doctor")(maintenance.doctor)
+    app.command("breakdown")(breakdown_cmd.breakdown)
     try:
         from profiler.cli import samples as samples_cmd
     except ImportError:  # pragma: no cover - the samples command is optional during development

@@ -15,6 +15,7 @@ from rich.console import Console
 
 from profiler.cli.options import DbOption, MultiOption
 from profiler.errors import UsageError
+from profiler.paths import default_db
 from profiler.scenarios.definitions import PROFILES, SCENARIOS, check_names, split_values
 from profiler.scenarios.runner import Plan
 from profiler.session import RunRequest, execute
@@ -58,6 +59,9 @@ def run(
     sample_ms: Annotated[float, typer.Option(
         help="Interval of the memory sampler in ms")] = 20.0,
     label: Annotated[str | None, typer.Option(help="A label stored with the session")] = None,
+    breakdown: Annotated[bool, typer.Option(
+        help="Record every crate/package compile and link: time, CPU, peak RSS, and the "
+             "critical path (see `buildprof breakdown`)")] = False,
     db: DbOption = None,
     fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
 ) -> None:
@@ -98,6 +102,7 @@ def run(
         toolchains=split_values(toolchain),
         jobs=job_values,
         edits=split_values(edit),
+        breakdown=breakdown,
         plan=Plan(runs=n_runs, warmup=warmup, precision_pct=precision, max_runs=max_runs,
                   max_time_s=max_time, sample_ms=sample_ms, timeout=timeout),
         label=label,
@@ -121,6 +126,18 @@ def run(
         headline(cells, out)
         for label_, pct in outcome.precision.items():
             out.print(f"precision (95% CI half-width of the median): {label_}: {pct:.1f}%")
+        if breakdown:
+            from profiler.cli.breakdown import show_run
+            from profiler.storage.db import ResultsDB
+
+            store = ResultsDB.open(request.db_path or default_db(), readonly=True)
+            last: dict[tuple, int] = {}
+            for r in outcome.runs:
+                if not r["warmup"] and r["status"] == "ok":
+                    last[(r["project_id"], r["toolchain_id"], r["scenario"], r["profile"],
+                          r["jobs"], r["edit"])] = r["id"]
+            for rid in last.values():
+                show_run(store, rid, out)
         flagged = [r for r in outcome.runs if r.get("disturbed") and not r["warmup"]]
         if flagged:
             out.print(f"[yellow]Warning:[/yellow] {len(flagged)} run(s) started while other "

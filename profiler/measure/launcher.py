@@ -1,4 +1,8 @@
-"""Find or build the small native launcher (see launcher.c for why it exists)."""
+"""Build buildprof's small native helpers once, into the cache.
+
+- launcher.c: forks the build from a ~1 MiB process (see its header for why).
+- unitwrap.c: RUSTC_WRAPPER / -toolexec for the per-unit breakdown.
+"""
 
 from __future__ import annotations
 
@@ -10,32 +14,49 @@ import sys
 from functools import cache
 from pathlib import Path
 
+from profiler.errors import ToolchainError
 from profiler.paths import cache_dir
 
 _HERE = Path(__file__).resolve().parent
-C_SOURCE = _HERE / "launcher.c"
-PY_SOURCE = _HERE / "launcher_py.py"
+LAUNCHER_C = _HERE / "launcher.c"
+LAUNCHER_PY = _HERE / "launcher_py.py"
+UNITWRAP_C = _HERE / "unitwrap.c"
 
 
 @cache
+def compiled(source: Path) -> Path | None:
+    """The executable built from a C source (cached by content), or None without cc."""
+    key = hashlib.sha256(source.read_bytes()).hexdigest()[:12]
+    binary = cache_dir("bin") / f"buildprof-{source.stem}-{key}"
+    if binary.is_file() and os.access(binary, os.X_OK):
+        return binary
+    cc = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
+    if not cc:
+        return None
+    tmp = binary.with_name(f"{binary.name}.{os.getpid()}.tmp")
+    result = subprocess.run([cc, "-O2", "-o", str(tmp), str(source)],
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        tmp.unlink(missing_ok=True)
+        return None
+    os.replace(tmp, binary)  # atomic: concurrent sessions may race here
+    return binary
+
+
 def launcher_argv() -> tuple[tuple[str, ...], str]:
     """The argv prefix that runs the launcher, and its kind ("c" or "python").
 
-    The C launcher is compiled once per source version into buildprof's cache.
-    Without a C compiler, a bare Python interpreter serves (a ~10 MiB floor).
+    Without a C compiler a bare Python interpreter serves (a ~10 MiB floor).
     """
-    source = C_SOURCE.read_bytes()
-    key = hashlib.sha256(source).hexdigest()[:12]
-    binary = cache_dir("bin") / f"buildprof-launcher-{key}"
-    if binary.is_file() and os.access(binary, os.X_OK):
+    binary = compiled(LAUNCHER_C)
+    if binary is not None:
         return (str(binary),), "c"
-    cc = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
-    if cc:
-        tmp = binary.with_name(f"{binary.name}.{os.getpid()}.tmp")
-        result = subprocess.run([cc, "-O2", "-o", str(tmp), str(C_SOURCE)],
-                                capture_output=True, text=True)
-        if result.returncode == 0:
-            os.replace(tmp, binary)  # atomic: concurrent sessions may race here
-            return (str(binary),), "c"
-        tmp.unlink(missing_ok=True)
-    return (sys.executable, "-I", "-S", str(PY_SOURCE)), "python"
+    return (sys.executable, "-I", "-S", str(LAUNCHER_PY)), "python"
+
+
+def unitwrap() -> Path:
+    binary = compiled(UNITWRAP_C)
+    if binary is None:
+        raise ToolchainError("--breakdown needs a C compiler (cc) to build its compiler "
+                             "wrapper; install gcc (apt-get install gcc) or set CC")
+    return binary

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from profiler.breakdown import Unit
 from profiler.measure.noise import disturbance
 from profiler.measure.process import Measurement, measure
 from profiler.scenarios.workspace import Cell, Workspace
@@ -47,6 +48,7 @@ class RunResult:
     command: str
     started: float  # time.time() at spawn
     disturbed: str | None  # why the run may be noisy, if it looked so
+    units: list[Unit]  # with --breakdown: one per compiler/linker call
 
     @property
     def status(self) -> str:
@@ -129,7 +131,7 @@ def run_cells(
                     timeout=plan.timeout)
         result = RunResult(ws.cell, iteration, is_warmup, m,
                            ws.artifact_bytes() if m.ok else None, ws.rebuilt_units(),
-                           shlex.join(argv), started, noisy)
+                           shlex.join(argv), started, noisy, ws.units(started))
         if m.ok:
             ws.finish()
             if not is_warmup:

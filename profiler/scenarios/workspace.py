@@ -16,7 +16,9 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from profiler.breakdown import Unit, go_units, rust_units
 from profiler.errors import StepError
+from profiler.measure.launcher import unitwrap
 from profiler.projects import Project, copy_tree
 from profiler.scenarios import gostd
 from profiler.scenarios.definitions import FROM_BUILT, GO_DEBUG_FLAGS
@@ -36,6 +38,7 @@ class Cell:
     profile: str
     jobs: int | None = None
     edit: Edit | None = None
+    breakdown: bool = False  # record per-unit times and memory (a wrapper per compiler call)
 
     @property
     def lang(self) -> str:
@@ -45,6 +48,7 @@ class Cell:
     def key(self) -> str:
         edit = f"-{self.edit.name}" if self.edit else ""
         jobs = f"-j{self.jobs}" if self.jobs else ""
+        jobs += "-bd" if self.breakdown else ""
         name = self.project.name.replace(os.sep, "_")
         return (f"{self.lang}-{name}-{self.toolchain.version}-{self.scenario}"
                 f"-{self.profile}{jobs}{edit}").replace(":", "_").replace("/", "_")
@@ -121,6 +125,7 @@ class Workspace:
         scenario = self.cell.scenario
         if scenario not in FROM_BUILT:
             self._reset_state()
+            self._forget_units()
             return
         if not self._built:
             self._reset_state()
@@ -133,6 +138,7 @@ class Workspace:
             # package, and a second run of the same edit would be a cache hit.
             self._restore_built()
             self._original = self.cell.edit.apply(self.src)
+        self._forget_units()
 
     def finish(self) -> None:
         """Undo an edit, content and mtime, so the next run starts from the same state."""
@@ -184,12 +190,18 @@ class Workspace:
             flags.append(f"-p={self.cell.jobs}")
         if self.cell.profile == "debug":
             flags += GO_DEBUG_FLAGS
+        if self.cell.breakdown:
+            # Part of the flags (not only the timed argv) because Go's cache keys
+            # include -toolexec: the std snapshot must be seeded with it too.
+            flags.append(f"-toolexec={unitwrap()}")
         return flags
 
     def argv(self) -> list[str]:
         tc, scenario = self.cell.toolchain, self.cell.scenario
         if self.cell.lang == "go":
             flags = self.go_flags()
+            if self.cell.breakdown:
+                flags.append(f"-debug-actiongraph={self.logs / 'actiongraph.json'}")
             if scenario == "check":
                 return [tc.path, "vet", *flags, "./..."]
             if scenario == "test":
@@ -211,8 +223,26 @@ class Workspace:
             env = go_tc.build_env(self.cell.toolchain, base, self.state, self.cell.jobs)
             if offline:
                 env["GOPROXY"] = "off"  # the timed build must not download anything
-            return env
-        return cargo_tc.build_env(self.cell.toolchain, base, self.state)
+        else:
+            env = cargo_tc.build_env(self.cell.toolchain, base, self.state)
+            if self.cell.breakdown:
+                env["RUSTC_WRAPPER"] = str(unitwrap())
+        if self.cell.breakdown:
+            env["BUILDPROF_UNITS_LOG"] = str(self.logs / "units.log")
+        return env
+
+    def units(self, build_start: float) -> list[Unit]:
+        """The timed build's units (empty without --breakdown)."""
+        if not self.cell.breakdown:
+            return []
+        if self.cell.lang == "go":
+            return go_units(self.logs / "actiongraph.json", self.logs / "units.log", build_start)
+        return rust_units(self.logs / "units.log", build_start)
+
+    def _forget_units(self) -> None:
+        # Untimed builds (seeding, the starting state) log units too; keep only the timed one's.
+        for name in ("units.log", "actiongraph.json"):
+            (self.logs / name).unlink(missing_ok=True)
 
     def artifact_bytes(self) -> int | None:
         """Size of what the build produced: binaries (or test binaries); None for check."""

@@ -144,6 +144,15 @@ class ResultsDB:
         with self._tx():
             return int(self.db["runs"].insert(row).last_pk)
 
+    def add_units(self, run_id: int, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            with self._tx():
+                self.db["units"].insert_all({**r, "run_id": run_id} for r in rows)
+
+    def units_of_run(self, run_id: int) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.db.query(
+            "SELECT * FROM units WHERE run_id = ? ORDER BY start_s", [run_id])]
+
     def mark_dangling_aborted(self) -> list[int]:
         """Sessions left `running` by a buildprof process that no longer exists
         on this host (SIGKILL, power loss) become `aborted`."""

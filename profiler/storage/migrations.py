@@ -55,6 +55,15 @@ def _v1(db: sqlite_utils.Database) -> None:
     }, pk="id", foreign_keys=[("session_id", "sessions", "id"), ("project_id", "projects", "id"),
                               ("toolchain_id", "toolchains", "id"),
                               ("machine_id", "machines", "id")])
+    db["units"].create({
+        "id": int, "run_id": int, "name": str,
+        "kind": str,  # lib, bin, build-script, proc-macro, test, link
+        "start_s": float, "end_s": float,  # relative to the build's start
+        "wall_s": float, "cpu_s": float, "peak_rss_bytes": int,
+        "deps": str,  # JSON list of unit names of the same run
+        "critical": int,  # 1: on the critical path
+    }, pk="id", foreign_keys=[("run_id", "runs", "id")])
+    db["units"].create_index(["run_id"])
     # The columns history and compare filter on.
     db["runs"].create_index(["session_id"])
     db["runs"].create_index(["project_id", "scenario", "profile", "toolchain_id"])

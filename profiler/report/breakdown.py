@@ -1,0 +1,45 @@
+"""Terminal view of one build's units: top by time and memory, and the critical path."""
+
+from __future__ import annotations
+
+import json
+
+from rich.console import Console
+from rich.table import Table
+
+from profiler.breakdown import CriticalPath, Unit, critical_path
+from profiler.report.format import seconds, size
+
+
+def units_from_rows(rows: list[dict]) -> list[Unit]:
+    return [Unit(r["name"], r["kind"], r["start_s"], r["end_s"], r["cpu_s"],
+                 r["peak_rss_bytes"], tuple(json.loads(r["deps"] or "[]"))) for r in rows]
+
+
+def render(title: str, units: list[Unit], wall_s: float, console: Console, top: int = 10) -> None:
+    if not units:
+        console.print(f"{title}: no units recorded (was it run with --breakdown?)")
+        return
+    cp: CriticalPath = critical_path(units)
+    console.print(f"[bold]{title}[/bold]: {len(units)} units, build wall {seconds(wall_s)}, "
+                  f"unit CPU {seconds(sum(u.cpu_s for u in units))}")
+    by_time = Table(title=f"Top {top} units by time", title_justify="left")
+    for col in ("unit", "kind", "start", "wall", "CPU", "peak RSS"):
+        by_time.add_column(col, justify="left" if col in ("unit", "kind") else "right")
+    for u in sorted(units, key=lambda u: -u.wall_s)[:top]:
+        by_time.add_row(u.name, u.kind, seconds(u.start_s), seconds(u.wall_s), seconds(u.cpu_s),
+                        size(u.peak_rss_bytes))
+    console.print(by_time)
+    with_mem = [u for u in units if u.peak_rss_bytes]
+    if with_mem:
+        by_mem = Table(title=f"Top {top} units by peak memory", title_justify="left")
+        for col in ("unit", "kind", "peak RSS", "wall"):
+            by_mem.add_column(col, justify="left" if col in ("unit", "kind") else "right")
+        for u in sorted(with_mem, key=lambda u: -(u.peak_rss_bytes or 0))[:top]:
+            by_mem.add_row(u.name, u.kind, size(u.peak_rss_bytes), seconds(u.wall_s))
+        console.print(by_mem)
+    console.print(f"[bold]Critical path[/bold] ({len(cp.chain)} units, {seconds(cp.length_s)} "
+                  f"of the {seconds(wall_s)} wall): " + " → ".join(cp.chain))
+    for name, saved in cp.savings_s.items():
+        console.print(f"  if {name} took no time, the critical path would be "
+                      f"{seconds(saved)} shorter")

@@ -1,0 +1,350 @@
+"""The SQL behind `history`, `compare` and `export`: filters, cells, runs.
+
+A *cell* is project (name, language, content hash) × scenario × edit × profile ×
+jobs × toolchain; `history` and `export` show one row per session and cell.
+
+Every filter is a condition on `runs` alone: the small tables (projects,
+toolchains, sessions, machines) are reached through `IN (subquery)`, so SQLite
+can walk the runs index `(session_id, project_id, toolchain_id, scenario, edit,
+profile, jobs)` newest session first and stop after `--limit` cells instead of
+grouping the whole history (see migrations._v2 and bench/history_bench.py).
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from statistics import median, stdev
+from typing import Any
+
+from profiler.errors import UsageError
+from profiler.projects import LANGS
+from profiler.scenarios.definitions import PROFILES, SCENARIOS, check_names
+from profiler.stats import ci_halfwidth_pct, mad, median_ci
+
+GROUP_COLUMNS = ("session_id", "project_id", "toolchain_id", "scenario", "edit", "profile",
+                 "jobs")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What to select. Values within one filter are alternatives (OR); filters
+    combine with AND. Empty means "any"."""
+
+    langs: tuple[str, ...] = ()
+    projects: tuple[str, ...] = ()  # project names (graded samples are named by size)
+    scenarios: tuple[str, ...] = ()
+    profiles: tuple[str, ...] = ()
+    toolchains: tuple[str, ...] = ()  # go@1.26.8, rust@nightly, 1.26.8, go
+    labels: tuple[str, ...] = ()
+    machines: tuple[str, ...] = ()  # id prefix or hostname
+    sessions: tuple[int, ...] = ()
+    since: str | None = None  # see parse_since
+
+    def with_(self, **changes: Any) -> Filters:
+        from dataclasses import replace
+
+        return replace(self, **changes)
+
+
+def parse_since(value: str | None) -> str | None:
+    """An ISO date or date-time as the UTC text sessions store, for comparison."""
+    if not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"--since takes an ISO date such as 2026-05-01 or "
+                         f"2026-05-01T14:00 (got '{value}')") from None
+    if dt.tzinfo is not None:
+        dt = dt.astimezone(UTC).replace(tzinfo=None)
+    return dt.isoformat(timespec="seconds")
+
+
+def _marks(values: Sequence[Any]) -> str:
+    return ", ".join("?" * len(values))
+
+
+def _toolchain_match(value: str) -> tuple[str, list[Any]]:
+    """SQL (on table toolchains) matching a spec, `lang@version`, a version or a language."""
+    if "@" in value:
+        lang, _, version = value.partition("@")
+        return "(spec = ? OR (lang = ? AND version = ?))", [value, lang, version]
+    return "(spec = ? OR version = ? OR lang = ?)", [value, value, value]
+
+
+def _machine_match(value: str) -> tuple[str, list[Any]]:
+    return "(substr(id, 1, ?) = ? OR hostname = ?)", [len(value), value, value]
+
+
+def where(f: Filters, alias: str = "r") -> tuple[str, list[Any]]:
+    """The WHERE conditions (joined with AND, "1" when none) on `runs AS alias`."""
+    conds: list[str] = []
+    params: list[Any] = []
+    if f.langs or f.projects:
+        sub, sub_params = [], []
+        if f.langs:
+            sub.append(f"lang IN ({_marks(f.langs)})")
+            sub_params += list(f.langs)
+        if f.projects:
+            sub.append(f"name IN ({_marks(f.projects)})")
+            sub_params += list(f.projects)
+        conds.append(f"{alias}.project_id IN (SELECT id FROM projects WHERE "
+                     f"{' AND '.join(sub)})")
+        params += sub_params
+    if f.scenarios:
+        conds.append(f"{alias}.scenario IN ({_marks(f.scenarios)})")
+        params += list(f.scenarios)
+    if f.profiles:
+        conds.append(f"{alias}.profile IN ({_marks(f.profiles)})")
+        params += list(f.profiles)
+    if f.toolchains:
+        parts = [_toolchain_match(v) for v in f.toolchains]
+        conds.append(f"{alias}.toolchain_id IN (SELECT id FROM toolchains WHERE "
+                     f"{' OR '.join(p[0] for p in parts)})")
+        params += [x for p in parts for x in p[1]]
+    if f.machines:
+        parts = [_machine_match(v) for v in f.machines]
+        conds.append(f"{alias}.machine_id IN (SELECT id FROM machines WHERE "
+                     f"{' OR '.join(p[0] for p in parts)})")
+        params += [x for p in parts for x in p[1]]
+    session_conds, session_params = [], []
+    if f.labels:
+        session_conds.append(f"label IN ({_marks(f.labels)})")
+        session_params += list(f.labels)
+    if f.since:
+        session_conds.append("started >= ?")
+        session_params.append(f.since)
+    if session_conds:
+        conds.append(f"{alias}.session_id IN (SELECT id FROM sessions WHERE "
+                     f"{' AND '.join(session_conds)})")
+        params += session_params
+    if f.sessions:
+        conds.append(f"{alias}.session_id IN ({_marks(f.sessions)})")
+        params += list(f.sessions)
+    return (" AND ".join(conds) or "1"), params
+
+
+def check_filters(conn: sqlite3.Connection, f: Filters) -> None:
+    """Refuse names that match nothing recorded, listing what is there: a typo
+    should not look like an empty history."""
+    check_names("language", list(f.langs), LANGS)
+    check_names("scenario", list(f.scenarios), list(SCENARIOS))
+    check_names("profile", list(f.profiles), list(PROFILES))
+
+    def known(sql: str) -> list[str]:
+        return [str(r[0]) for r in conn.execute(sql) if r[0] is not None]
+
+    for name in f.projects:
+        if not conn.execute("SELECT 1 FROM projects WHERE name = ?", [name]).fetchone():
+            have = known("SELECT DISTINCT name FROM projects ORDER BY name")
+            raise UsageError(f"no project named '{name}' in the database; recorded: "
+                             f"{', '.join(have) or 'none'}")
+    for tc in f.toolchains:
+        sql, params = _toolchain_match(tc)
+        if not conn.execute(f"SELECT 1 FROM toolchains WHERE {sql}", params).fetchone():
+            have = known("SELECT DISTINCT spec FROM toolchains ORDER BY spec")
+            raise UsageError(f"no recorded run used toolchain '{tc}'; recorded: "
+                             f"{', '.join(have) or 'none'}")
+    for label in f.labels:
+        if not conn.execute("SELECT 1 FROM sessions WHERE label = ?", [label]).fetchone():
+            have = known("SELECT DISTINCT label FROM sessions ORDER BY label")
+            raise UsageError(f"no session is labelled '{label}'; labels: "
+                             f"{', '.join(have) or 'none'} (set one with `buildprof run --label`)")
+    for m in f.machines:
+        sql, params = _machine_match(m)
+        if not conn.execute(f"SELECT 1 FROM machines WHERE {sql}", params).fetchone():
+            have = [f"{h} ({i[:8]})" for i, h in
+                    conn.execute("SELECT id, hostname FROM machines ORDER BY hostname")]
+            raise UsageError(f"no machine matches '{m}' (give a hostname or an id prefix); "
+                             f"recorded: {', '.join(have) or 'none'}")
+
+
+# -- cells ---------------------------------------------------------------------------
+
+
+def latest_cells(conn: sqlite3.Connection, f: Filters, limit: int | None) -> list[tuple]:
+    """Keys (GROUP_COLUMNS) of the newest session × cell groups with timed runs,
+    newest session first."""
+    cond, params = where(f)
+    cols = ", ".join(f"r.{c}" for c in GROUP_COLUMNS)
+    # Every ORDER BY term descending, in index order: SQLite then reads the runs
+    # index backwards and stops after LIMIT groups.
+    order = ", ".join(f"r.{c} DESC" for c in GROUP_COLUMNS)
+    sql = (f"SELECT {cols} FROM runs r WHERE r.warmup = 0 AND {cond} "
+           f"GROUP BY {cols} ORDER BY {order}")
+    if limit:
+        sql += " LIMIT ?"
+        params = [*params, limit]
+    return [tuple(row) for row in conn.execute(sql, params)]
+
+
+_RUN_COLUMNS = ("id", "session_id", "project_id", "toolchain_id", "machine_id", "scenario",
+                "edit", "profile", "jobs", "iteration", "warmup", "started", "status",
+                "wall_s", "user_s", "sys_s", "cpu_util", "peak_rss_bytes",
+                "tree_peak_rss_bytes", "processes", "exit_code", "artifact_bytes",
+                "rebuilt_units", "command")
+
+
+def _run_columns(conn: sqlite3.Connection) -> list[str]:
+    """The columns read from runs; `disturbed` only where the schema has it."""
+    have = {row[1] for row in conn.execute("PRAGMA table_info(runs)")}
+    return [c for c in (*_RUN_COLUMNS, "disturbed") if c in have]
+
+
+def _rows(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor]
+
+
+class Lookup:
+    """The small tables, read once per query, keyed by id."""
+
+    def __init__(self, conn: sqlite3.Connection, session_ids: Iterable[int] | None = None):
+        self.projects = {r["id"]: r for r in _rows(conn.execute(
+            "SELECT id, name, lang, source, path, content_hash, loc FROM projects"))}
+        self.toolchains = {r["id"]: r for r in _rows(conn.execute(
+            "SELECT id, lang, spec, version, path FROM toolchains"))}
+        self.machines = {r["id"]: r for r in _rows(conn.execute(
+            "SELECT id, hostname, cpu_model, logical_cpus FROM machines"))}
+        if session_ids is None:
+            sql, params = "SELECT id, started, label, status FROM sessions", []
+        else:
+            ids = sorted(set(session_ids))
+            sql = f"SELECT id, started, label, status FROM sessions WHERE id IN ({_marks(ids)})"
+            params = ids
+        self.sessions = {r["id"]: r for r in _rows(conn.execute(sql, params))}
+
+    def describe(self, run: dict[str, Any]) -> dict[str, Any]:
+        """The run with project, toolchain, machine and session fields added."""
+        p = self.projects.get(run["project_id"], {})
+        t = self.toolchains.get(run["toolchain_id"], {})
+        m = self.machines.get(run["machine_id"], {})
+        s = self.sessions.get(run["session_id"], {})
+        return {**run, "project": p.get("name"), "lang": p.get("lang"),
+                "content_hash": p.get("content_hash"), "loc": p.get("loc"),
+                "toolchain": t.get("spec"), "toolchain_version": t.get("version"),
+                "machine": m.get("hostname"), "label": s.get("label"),
+                "session_started": s.get("started")}
+
+
+def fetch_runs(conn: sqlite3.Connection, f: Filters, *, timed_only: bool = True,
+               ok_only: bool = False, session_ids: Sequence[int] | None = None,
+               newest_first: bool = False, limit: int | None = None) -> list[dict[str, Any]]:
+    """Runs matching the filters, each with its project, toolchain, machine and
+    session fields (see Lookup.describe)."""
+    cond, params = where(f)
+    conds = [cond]
+    if timed_only:
+        conds.append("r.warmup = 0")
+    if ok_only:
+        conds.append("r.status = 'ok'")
+    if session_ids is not None:
+        ids = sorted(set(session_ids))
+        conds.append(f"r.session_id IN ({_marks(ids)})")
+        params += ids
+    cols = ", ".join(f"r.{c}" for c in _run_columns(conn))
+    sql = (f"SELECT {cols} FROM runs r WHERE {' AND '.join(conds)} "
+           f"ORDER BY r.id {'DESC' if newest_first else 'ASC'}")
+    if limit:
+        sql += " LIMIT ?"
+        params.append(limit)
+    rows = _rows(conn.execute(sql, params))
+    look = Lookup(conn, {r["session_id"] for r in rows})
+    return [look.describe(r) for r in rows]
+
+
+def _median_or_none(xs: list[float]) -> float | None:
+    return median(xs) if xs else None
+
+
+def summarize_cell(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """One session × cell: identity, then figures over its successful timed runs."""
+    first = runs[0]
+    ok = [r for r in runs if r["status"] == "ok"]
+    walls = [r["wall_s"] for r in ok]
+    lo, hi = median_ci(walls) if walls else (math.nan, math.nan)
+    arts = [r["artifact_bytes"] for r in ok if r.get("artifact_bytes") is not None]
+    started = min((r["started"] for r in runs if r.get("started")), default=None)
+    return {
+        "session": first["session_id"], "label": first.get("label"),
+        "date": started or first.get("session_started"),
+        "project": first["project"], "lang": first["lang"],
+        "content_hash": first["content_hash"], "loc": first.get("loc"),
+        "scenario": first["scenario"], "edit": first["edit"], "profile": first["profile"],
+        "jobs": first["jobs"], "toolchain": first["toolchain"],
+        "toolchain_version": first.get("toolchain_version"),
+        "machine": first["machine"], "machine_id": first["machine_id"],
+        "n": len(ok), "failed": len(runs) - len(ok),
+        "wall_median": _median_or_none(walls), "wall_mad": mad(walls) if walls else None,
+        "wall_mean": sum(walls) / len(walls) if walls else None,
+        "wall_stddev": stdev(walls) if len(walls) > 1 else None,
+        "wall_min": min(walls, default=None), "wall_max": max(walls, default=None),
+        "wall_ci_low": lo, "wall_ci_high": hi,
+        "wall_ci_pct": ci_halfwidth_pct(walls) if walls else math.inf,
+        "user_mean": sum(r["user_s"] for r in ok) / len(ok) if ok else None,
+        "sys_mean": sum(r["sys_s"] for r in ok) / len(ok) if ok else None,
+        "cpu_util_median": _median_or_none([r["cpu_util"] for r in ok
+                                            if r["cpu_util"] is not None]),
+        "peak_rss_median": _median_or_none([r["peak_rss_bytes"] for r in ok
+                                            if r["peak_rss_bytes"] is not None]),
+        "tree_peak_rss_median": _median_or_none([r["tree_peak_rss_bytes"] for r in ok
+                                                 if r["tree_peak_rss_bytes"] is not None]),
+        "artifact_bytes": _median_or_none(arts),
+        "command": (ok or runs)[0].get("command"),
+        # every timed run, in order, for exports (hyperfine keeps them too)
+        "times": walls, "user_times": [r["user_s"] for r in ok],
+        "system_times": [r["sys_s"] for r in ok],
+        "peak_rss_bytes": [r["peak_rss_bytes"] for r in ok],
+        "tree_peak_rss_bytes": [r["tree_peak_rss_bytes"] for r in ok],
+        "exit_codes": [r["exit_code"] for r in runs],
+        "statuses": [r["status"] for r in runs],
+    }
+
+
+def history_cells(conn: sqlite3.Connection, f: Filters, limit: int | None = 50
+                  ) -> list[dict[str, Any]]:
+    """The newest `limit` session × cell summaries matching `f`, newest first
+    (within a session: project, language, toolchain, scenario, profile, jobs)."""
+    keys = latest_cells(conn, f, limit)
+    if not keys:
+        return []
+    wanted = set(keys)
+    runs = fetch_runs(conn, f, session_ids=[k[0] for k in keys])
+    groups: dict[tuple, list[dict[str, Any]]] = {}
+    for r in runs:
+        key = tuple(r[c] for c in GROUP_COLUMNS)
+        if key in wanted:
+            groups.setdefault(key, []).append(r)
+    cells = [summarize_cell(rows) for rows in groups.values()]
+    cells.sort(key=lambda c: (-c["session"], c["project"] or "", c["lang"] or "",
+                              c["toolchain"] or "", c["scenario"], c["edit"] or "",
+                              c["profile"], c["jobs"] or 0))
+    return cells
+
+
+def session_exists(conn: sqlite3.Connection, session_id: int) -> bool:
+    return conn.execute("SELECT 1 FROM sessions WHERE id = ?", [session_id]).fetchone() \
+        is not None
+
+
+def label_exists(conn: sqlite3.Connection, label: str) -> bool:
+    return conn.execute("SELECT 1 FROM sessions WHERE label = ?", [label]).fetchone() \
+        is not None
+
+
+def toolchain_exists(conn: sqlite3.Connection, value: str) -> bool:
+    sql, params = _toolchain_match(value)
+    return conn.execute(f"SELECT 1 FROM toolchains WHERE {sql}", params).fetchone() is not None
+
+
+def known_sides(conn: sqlite3.Connection) -> tuple[list[str], list[str], int]:
+    """Recorded toolchain specs, labels and the number of sessions (for error lines)."""
+    specs = [r[0] for r in conn.execute("SELECT DISTINCT spec FROM toolchains ORDER BY spec")]
+    labels = [r[0] for r in conn.execute(
+        "SELECT DISTINCT label FROM sessions WHERE label IS NOT NULL ORDER BY label")]
+    n = conn.execute("SELECT count(*) FROM sessions").fetchone()[0]
+    return specs, labels, n
