@@ -123,7 +123,7 @@ class Builder:
         self.base = base
         gopath = base / "gopath"
         self.env = dict(os.environ)
-        for var in ("GOFLAGS", "GOROOT", "GOPROXY", "CARGO_BUILD_TARGET", "RUSTFLAGS"):
+        for var in ("GOFLAGS", "GOROOT", "CARGO_BUILD_TARGET", "RUSTFLAGS"):
             self.env.pop(var, None)
         self.env.update(
             GOCACHE=str(base / "gocache"),
