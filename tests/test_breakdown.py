@@ -1,0 +1,155 @@
+"""Per-unit breakdown on real builds: coverage, timing bounds, CPU, ranking, critical path."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from profiler.breakdown import Unit, critical_path
+
+from conftest import buildprof
+
+
+def _big_and_small(root: Path, lang: str) -> Path:
+    """A project with a large unit `big` (hundreds of generic functions), a small
+    unit `small`, and a main that uses both: `big` must rank first."""
+    n = 400
+    if lang == "rust":
+        (root / "big/src").mkdir(parents=True)
+        (root / "small/src").mkdir(parents=True)
+        (root / "app/src").mkdir(parents=True)
+        (root / "Cargo.toml").write_text('[workspace]\nmembers = ["big", "small", "app"]\n'
+                                         'resolver = "2"\n')
+        for name, deps in (("big", ""), ("small", ""),
+                           ("app", 'big = { path = "../big" }\nsmall = { path = "../small" }\n')):
+            (root / name / "Cargo.toml").write_text(
+                f'[package]\nname = "{name}"\nversion = "0.1.0"\nedition = "2021"\n\n'
+                f'[dependencies]\n{deps}')
+        fns = "".join(
+            f"pub fn f{i}<T: Clone + std::fmt::Debug>(x: T, k: u64) -> String {{\n"
+            f"    let v: Vec<u64> = (0..k).map(|j| j * {i} + 1).filter(|j| j % 3 != 0).collect();\n"
+            f"    format!(\"{{:?}}-{{}}\", x.clone(), v.iter().sum::<u64>())\n}}\n"
+            for i in range(n))
+        calls = "".join(f"    s += f{i}({i}u32, 3).len() + f{i}(\"a\", 2).len();\n"
+                        for i in range(n))
+        (root / "big/src/lib.rs").write_text(f"{fns}pub fn run() -> usize {{\n"
+                                             f"    let mut s = 0;\n{calls}    s\n}}\n")
+        (root / "small/src/lib.rs").write_text("pub fn one() -> usize { 1 }\n")
+        (root / "app/src/main.rs").write_text(
+            'fn main() { println!("{}", big::run() + small::one()); }\n')
+    else:
+        (root / "big").mkdir(parents=True)
+        (root / "small").mkdir(parents=True)
+        (root / "go.mod").write_text("module example.com/bs\n\ngo 1.21\n")
+        fns = "".join(
+            f"func F{i}[T any](x T, k uint64) string {{\n\tvar s uint64\n"
+            f"\tfor j := uint64(0); j < k; j++ {{\n\t\tif j%3 != 0 {{\n\t\t\ts += j*{i} + 1\n"
+            f"\t\t}}\n\t}}\n\treturn fmt.Sprintf(\"%v-%d\", x, s)\n}}\n"
+            for i in range(n))
+        calls = "".join(f"\ts += len(F{i}({i}, 3)) + len(F{i}(\"a\", 2))\n" for i in range(n))
+        (root / "big/big.go").write_text(f'package big\n\nimport "fmt"\n\n{fns}'
+                                         f"func Run() int {{\n\ts := 0\n{calls}\treturn s\n}}\n")
+        (root / "small/small.go").write_text("package small\n\nfunc One() int { return 1 }\n")
+        (root / "main.go").write_text(
+            'package main\n\nimport (\n\t"fmt"\n\n\t"example.com/bs/big"\n'
+            '\t"example.com/bs/small"\n)\n\nfunc main() { fmt.Println(big.Run() + small.One()) }\n')
+    return root
+
+
+def _breakdown_run(project: Path, db: Path, *extra: str) -> tuple[dict, list[Unit], list[dict]]:
+    res = buildprof("run", str(project), "--breakdown", "--runs", "1", "--warmup", "0",
+                    "--db", str(db), "--format", "json", *extra)
+    assert res.returncode == 0, res.stderr
+    run = json.loads(res.stdout)["runs"][-1]
+    con = sqlite3.connect(db)
+    con.row_factory = sqlite3.Row
+    rows = [dict(r) for r in con.execute("SELECT * FROM units WHERE run_id = ?", [run["id"]])]
+    units = [Unit(r["name"], r["kind"], r["start_s"], r["end_s"], r["cpu_s"], r["peak_rss_bytes"],
+                  tuple(json.loads(r["deps"]))) for r in rows]
+    return run, units, rows
+
+
+@pytest.mark.parametrize("lang", ["go", "rust"])
+def test_breakdown_of_a_project_with_a_known_largest_unit(lang: str, tmp_path: Path) -> None:
+    project = _big_and_small(tmp_path / "proj", lang)
+    run, units, rows = _breakdown_run(project, tmp_path / "r.db")
+    names = {u.name for u in units}
+    if lang == "rust":
+        assert {"big", "small", "app (bin)"} <= names
+    else:
+        assert {"example.com/bs/big", "example.com/bs/small", "example.com/bs",
+                "example.com/bs (link)"} <= names
+    # The largest unit ranks first by time.
+    top = max(units, key=lambda u: u.wall_s)
+    assert top.name in ("big", "example.com/bs/big")
+    # Every unit lies inside the build (50 ms of slack for clock reads).
+    for u in units:
+        assert -0.05 <= u.start_s <= u.end_s <= run["wall_s"] + 0.05, u
+    # Unit CPU is part of the run's CPU. The rest is the build driver's own work
+    # (cargo's resolution and fingerprints; the go command's hashing, cache checks
+    # and planning), which no compiler call accounts for.
+    unit_cpu = sum(u.cpu_s for u in units)
+    run_cpu = run["user_s"] + run["sys_s"]
+    assert unit_cpu <= run_cpu * 1.05
+    assert unit_cpu >= run_cpu * 0.5
+    # Peak memory per unit, from the wrapper: compilers use tens of MiB at least.
+    assert all(u.peak_rss_bytes and u.peak_rss_bytes > 5 * 2**20 for u in units
+               if u.kind != "link" or lang == "go")
+    # The critical path is a chain in the dependency graph, ending at the last unit.
+    cp = critical_path(units)
+    by_name = {u.name: u for u in units}
+    assert len(cp.chain) >= 2
+    for a, b in zip(cp.chain, cp.chain[1:], strict=False):
+        assert a in by_name[b].deps
+    assert top.name in cp.chain
+    assert {r["name"] for r in rows if r["critical"]} == set(cp.chain)
+    assert cp.savings_s[top.name] > 0
+
+
+@pytest.mark.parametrize("lang", ["go", "rust"])
+def test_breakdown_covers_the_tiny_sample(lang: str, tmp_path: Path) -> None:
+    res = buildprof("samples", "generate", "--size", "tiny", "--lang", lang, "--out",
+                    str(tmp_path / "tiny"))
+    assert res.returncode == 0, res.stderr
+    root = next(p for p in (tmp_path / "tiny").rglob("go.mod" if lang == "go" else "Cargo.lock"))
+    root = root.parent
+    run, units, _rows = _breakdown_run(root, tmp_path / "r.db", "--lang", lang)
+    if lang == "rust":
+        members = {p.parent.name for p in root.glob("*/Cargo.toml")}
+        crate_units = {u.name.split(" (")[0] for u in units}
+        assert members <= crate_units | {m.replace("-", "_") for m in members}
+    else:
+        pkgs = {str(p.parent.relative_to(root)) for p in root.rglob("*.go")
+                if not p.name.endswith("_test.go")}
+        module = (root / "go.mod").read_text().split()[1]
+        expected = {module if p == "." else f"{module}/{p}" for p in pkgs}
+        assert expected <= {u.name for u in units if u.kind != "link"}
+
+
+def test_breakdown_command_shows_a_recorded_run(tmp_path: Path) -> None:
+    project = _big_and_small(tmp_path / "proj", "go")
+    db = tmp_path / "r.db"
+    run, _units, _rows = _breakdown_run(project, db)
+    res = buildprof("breakdown", str(run["id"]), "--db", str(db), "--top", "3")
+    assert res.returncode == 0, res.stderr
+    assert f"run {run['id']}: proj (go" in res.stdout
+    assert "Top 3 units by time" in res.stdout and "Critical path" in res.stdout
+    assert "example.com/bs/big" in res.stdout
+    res = buildprof("breakdown", "999", "--db", str(db))
+    assert res.returncode == 2
+    assert res.stderr.strip() == f"Error: no run 999 in {db}; see `buildprof history --runs`"
+
+
+def test_critical_path_on_a_known_graph() -> None:
+    u = [Unit("a", "lib", 0, 2, 2, None), Unit("b", "lib", 0, 1, 1, None),
+         Unit("c", "lib", 2, 5, 3, None, ("a", "b")), Unit("d", "bin", 5, 6, 1, None, ("c",)),
+         Unit("e", "lib", 1, 3, 2, None, ("b",))]
+    cp = critical_path(u)
+    assert cp.chain == ("a", "c", "d")
+    assert cp.length_s == 6
+    # Without c the longest chain is a (2) + d (1) = 3... or b+e = 3: 3 shorter.
+    assert cp.savings_s["c"] == 3
+    assert cp.savings_s["a"] == 1  # then b (1) + c + d = 5
