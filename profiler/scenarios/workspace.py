@@ -185,9 +185,9 @@ class Workspace:
     # -- the timed command -------------------------------------------------------
 
     def go_flags(self) -> list[str]:
+        """The flags that change what Go compiles (and so its cache keys); the std
+        snapshot is seeded with exactly these. -p only schedules, so it is not here."""
         flags = []
-        if self.cell.jobs:
-            flags.append(f"-p={self.cell.jobs}")
         if self.cell.profile == "debug":
             flags += GO_DEBUG_FLAGS
         if self.cell.breakdown:
@@ -200,6 +200,8 @@ class Workspace:
         tc, scenario = self.cell.toolchain, self.cell.scenario
         if self.cell.lang == "go":
             flags = self.go_flags()
+            if self.cell.jobs:
+                flags.insert(0, f"-p={self.cell.jobs}")
             if self.cell.breakdown:
                 flags.append(f"-debug-actiongraph={self.logs / 'actiongraph.json'}")
             if scenario == "check":
