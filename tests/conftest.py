@@ -59,3 +59,12 @@ def buildprof(*args: str, env: dict[str, str] | None = None, cwd: Path | None = 
     return subprocess.run([sys.executable, "-m", "profiler.cli.main", *args], capture_output=True,
                           text=True, env=env or os.environ.copy(), cwd=cwd or REPO,
                           timeout=timeout)
+
+
+def error_line(res: subprocess.CompletedProcess[str], code: int = 2) -> str:
+    """The one `Error:` line of a failed command (a noise warning may precede it)."""
+    assert res.returncode == code, (res.returncode, res.stdout, res.stderr)
+    assert "Traceback" not in res.stderr
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip() and not ln.startswith("Warning:")]
+    assert len(lines) == 1, res.stderr
+    return lines[0]

@@ -8,17 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, buildprof
+from conftest import FIXTURES, buildprof, error_line
 
 GOMOD = str(FIXTURES / "gomod")
 
 
 def _error(res) -> str:  # type: ignore[no-untyped-def]
-    assert res.returncode == 2, (res.returncode, res.stdout, res.stderr)
-    assert "Traceback" not in res.stderr
-    lines = res.stderr.strip().splitlines()
-    assert len(lines) == 1, res.stderr
-    return lines[0]
+    return error_line(res)
 
 
 @pytest.mark.parametrize("args,expected", [
@@ -129,3 +125,27 @@ def test_debug_env_shows_traceback(tmp_path: Path) -> None:
     res = buildprof("run", "nope", "--db", str(tmp_path / "r.db"), env=env, cwd=tmp_path)
     assert res.returncode != 0
     assert "Traceback" in res.stderr and "ProjectError" in res.stderr
+
+
+@pytest.mark.parametrize("lang", ["go", "rust"])
+def test_dependency_download_failure_names_the_step(lang: str, tmp_path: Path) -> None:
+    """A missing dependency fails the untimed download step: one Error line naming
+    the step, exit 2, and no run is recorded as a failed build."""
+    from conftest import copy_fixture
+
+    project = copy_fixture("gomod" if lang == "go" else "crate", tmp_path)
+    if lang == "go":
+        (project / "go.mod").write_text(
+            "module example.com/gomod\n\ngo 1.21\n\n"
+            "require github.com/buildprof-test/no-such-module-xyz v1.0.0\n")
+    else:
+        manifest = project / "Cargo.toml"
+        manifest.write_text(manifest.read_text() + 'buildprof-no-such-crate-xyz = "1"\n')
+        (project / "Cargo.lock").unlink()
+    db = tmp_path / "r.db"
+    line = _error(buildprof("run", str(project), "--db", str(db)))
+    step = "downloading Go modules" if lang == "go" else "downloading crates (cargo fetch)"
+    assert line.startswith(f"Error: {step} failed")
+    con = sqlite3.connect(db)
+    assert con.execute("SELECT count(*) FROM runs").fetchone()[0] == 0
+    assert con.execute("SELECT status FROM sessions").fetchone()[0] == "failed"

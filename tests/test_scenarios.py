@@ -9,7 +9,7 @@ import pytest
 
 from profiler.scenarios.definitions import split_values
 
-from conftest import buildprof, copy_fixture, tree_hash
+from conftest import buildprof, copy_fixture, error_line, tree_hash
 
 ALL = "clean,cold,incremental,noop,check,test"
 
@@ -117,9 +117,8 @@ def test_user_project_unchanged_by_every_scenario(fixture: str, edit: str, tmp_p
 def test_incremental_on_own_project_needs_edit(tmp_path: Path) -> None:
     res = buildprof("run", str(copy_fixture("gomod", tmp_path)), "--scenario", "incremental",
                     "--db", str(tmp_path / "r.db"))
-    assert res.returncode == 2
-    assert res.stderr.strip() == ("Error: the incremental scenario on your own project needs "
-                                  "--edit FILE (a source file to append a change to)")
+    assert error_line(res) == ("Error: the incremental scenario on your own project needs "
+                               "--edit FILE (a source file to append a change to)")
 
 
 def test_multi_value_options_accept_repetition_and_commas() -> None:

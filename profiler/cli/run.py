@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from profiler.cli.options import DbOption, MultiOption
 from profiler.errors import UsageError
 from profiler.paths import default_db
+from profiler.report.terminal import make_console
 from profiler.scenarios.definitions import PROFILES, SCENARIOS, check_names, split_values
 from profiler.scenarios.runner import Plan
 from profiler.session import RunRequest, execute
@@ -108,7 +108,7 @@ def run(
         label=label,
         db_path=db, command_line=shlex.join(["buildprof", *sys.argv[1:]]),
     )
-    console = Console(stderr=True)
+    console = make_console(stderr=True)
     _install_signal_handlers()
     outcome = execute(request, console)
     if fmt == "json":
@@ -116,7 +116,7 @@ def run(
                   default=str)
         sys.stdout.write("\n")
     else:
-        from profiler.report.terminal import headline, make_console, summary_table
+        from profiler.report.terminal import headline, summary_table
         from profiler.stats import cell_summaries
 
         out = make_console()
