@@ -33,7 +33,8 @@ DIGEST_INIT = {
 DIGEST_DOC = {
     "go": "// Digest is an FNV-1a hash of a slice of words; every package's Run folds its\n"
           "// results through it.\n",
-    "rust": "/// FNV-1a hash of a slice of words; every crate's `run` folds its results through it.\n",
+    "rust": "/// FNV-1a hash of a slice of words; every crate's `run` folds its results "
+            "through it.\n",
 }
 SALT_LINE = {
     "go": "\treturn seed ^ 0x5eed\n",

@@ -31,11 +31,14 @@ fixed integer hash of the item's position.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import os
 import re
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,6 +79,11 @@ class Package:
     @property
     def is_leaf(self) -> bool:
         return self.layer == 0
+
+    @property
+    def imports(self) -> list[str]:
+        """Every package this one imports: leaf (unless it is leaf) and `deps`."""
+        return [] if self.is_leaf else sorted({"leaf", *self.deps})
 
 
 def package_graph(spec: Spec) -> list[Package]:
@@ -136,7 +144,7 @@ class _Rnd:
         return low + self.next() % (high - low + 1)
 
     def hex(self, bits: int = 32) -> str:
-        return f"0x{self.next() & ((1 << bits) - 1):x}"
+        return f"0x{self.next() & ((1 << bits) - 1):0{bits // 4}x}"  # fixed width
 
 
 @dataclass(frozen=True)
@@ -194,7 +202,8 @@ def _instantiations(f: _File) -> list[tuple[str, tuple[_Type, ...], int]]:
         for s in sources:
             if r < len(s):
                 out.append(s[r])
-    return [(item, types, n) for n, (item, types) in enumerate(out[:f.spec.instantiations_per_file])]
+    chosen = out[:f.spec.instantiations_per_file]
+    return [(item, types, n) for n, (item, types) in enumerate(chosen)]
 
 
 def _tests(f: _File) -> list[tuple[str, int]]:
@@ -219,13 +228,15 @@ _GO_IMPORTS = (("cmp", "cmp"), ("errors", "errors"), ("fmt", "fmt"), ("bits", "m
                ("strings", "strings"), ("testing", "testing"))
 _GO_COMMENT = re.compile(r"^\s*//.*$", re.M)
 _GO_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
+_GO_QUALIFIED = re.compile(r"(?<![\w.])([a-z][a-z0-9]*)\.[A-Z]")  # pkg.Exported
 
 
 def _go_header(doc: str, pkgname: str, body: str, module: str, deps: list[str]) -> str:
     """Package clause and exactly the imports the body uses."""
     code = _GO_STRING.sub('""', _GO_COMMENT.sub("", body))
-    std = [path for name, path in _GO_IMPORTS if re.search(rf"\b{name}\.", code)]
-    own = [f"{module}/{d}" for d in deps if re.search(rf"\b{d}\.", code)]
+    used = set(_GO_QUALIFIED.findall(code))
+    std = [path for name, path in _GO_IMPORTS if name in used]
+    own = [f"{module}/{d}" for d in deps if d in used]
     lines = [f"{doc}package {pkgname}\n"]
     imports = [f'\t"{p}"' for p in std]
     if std and own:
@@ -247,7 +258,7 @@ class _Go:
     def files(self) -> dict[str, str]:
         out = {"go.mod": f"module {self.module}\n\ngo 1.21\n"}
         for pkg in self.graph:
-            deps = ([] if pkg.is_leaf else ["leaf"]) + list(pkg.deps)
+            deps = pkg.imports
             for j in range(self.spec.files_per_package):
                 f = _file_model(pkg, self.spec, j)
                 out[f"{pkg.name}/m{j}.go"] = _go_header(
@@ -460,7 +471,8 @@ class _Go:
     def inst(self, f: _File, item: str, types: tuple[_Type, ...], n: int, lp: str) -> str:
         t = types[0]
         if item == "total_weight":
-            return f"\tacc = {lp}Mix(acc, {lp}TotalWeight([]{t.go}{{{t.go_new}(acc), {t.go}{{}}}}))\n"
+            return (f"\tacc = {lp}Mix(acc, {lp}TotalWeight([]{t.go}{{{t.go_new}(acc), "
+                    f"{t.go}{{}}}}))\n")
         if item == "bag":
             return (f"\tacc = {lp}Mix(acc, {lp}BagOf({t.go_new}(acc), {t.go_new}(acc+{n}))"
                     f".Fold(acc))\n")
@@ -471,7 +483,8 @@ class _Go:
         g = int(item[1:])
         fn = f"G{f.j}_{g}"
         if g % 3 == 0:
-            return f"\tacc = {lp}Mix(acc, {fn}([]{t.go}{{{t.go_new}(acc), {t.go_new}(acc ^ {n})}}, acc))\n"
+            return (f"\tacc = {lp}Mix(acc, {fn}([]{t.go}{{{t.go_new}(acc), "
+                    f"{t.go_new}(acc ^ {n + 1})}}, acc))\n")
         if g % 3 == 1:
             return (f"\tacc = {lp}Mix(acc, {fn}([]{t.go}{{{t.go_new}(acc), "
                     f"{t.go_new}(acc >> {n % 17 + 1}), {{}}}}))\n")
@@ -562,7 +575,8 @@ class _Go:
                     f'\t\tt.Fatalf("{name}(5) = %q", s)\n\t}}\n}}\n')
         if kind == 4:
             return (f"func Test{name}IgnoresOrder(t *testing.T) {{\n"
-                    f'\tif {name}([]string{{"b", "a", "b"}}) != {name}([]string{{"b", "b", "a"}}) {{\n'
+                    f'\tif {name}([]string{{"b", "a", "b"}}) != '
+                    f'{name}([]string{{"b", "b", "a"}}) {{\n'
                     f'\t\tt.Fatal("{name} depends on the order of its input")\n\t}}\n}}\n')
         return (f"func Test{name}IgnoresOrderAndRepeats(t *testing.T) {{\n"
                 f"\tif {name}([]uint64{{3, 1, 3, 2}}) != {name}([]uint64{{1, 2, 3}}) {{\n"
@@ -575,10 +589,12 @@ class _Go:
         if pkg.is_leaf:
             doc = ""  # the package comment is in core.go
         else:
-            deps = ", ".join(["leaf", *pkg.deps])
-            doc = (f"// Package {pkg.name} is layer {pkg.layer}, package {pkg.name[-2:].lstrip('0') or '0'}"
+            deps = ", ".join(pkg.imports)
+            index = pkg.name[-2:].lstrip("0") or "0"
+            doc = (f"// Package {pkg.name} is layer {pkg.layer}, package {index}"
                    f" of the buildprof sample {self.spec.size}.\n// It depends on {deps}.\n")
-        body = (f"// Run runs every file's Run and folds the results (an error counts by its code).\n"
+        body = ("// Run runs every file's Run and folds the results (an error counts by its "
+                "code).\n"
                 f"func Run(seed uint64) uint64 {{\n\tsteps := []struct {{\n\t\tname string\n"
                 f"\t\trun  func(uint64) (uint64, error)\n\t}}{{\n{steps}\t}}\n"
                 f"\tregistry := {lp}NewRegistry()\n"
@@ -716,6 +732,15 @@ func Flag(b bool) uint64 {
 			h = bits.RotateLeft64(h, 5)
 		}
 	}
+	// Fold in the length, then finalise (murmur3's fmix64) so that every input bit
+	// reaches every output bit.
+	h ^= uint64(len(words)) * 0x9e3779b97f4a7c15
+	h = bits.RotateLeft64(h, 31)
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
+	h ^= h >> 33
 	return h
 }
 
@@ -925,7 +950,37 @@ func TestRegistryOrderDoesNotMatter(t *testing.T) {
 # ---------------------------------------------------------------- Rust
 
 
-_RS_STD = (("BTreeMap", "collections"), ("HashMap", "collections"), ("HashSet", "collections"))
+_RS_STD = ("BTreeMap", "HashMap", "HashSet")  # std::collections items a module may use
+
+
+def _rs_list(head: str, items: list[str], tail: str, indent: str) -> str:
+    """`head[a, b]tail` on one line when short, else one item per line (as rustfmt does)."""
+    one = ", ".join(items)
+    if len(one) <= 60 and len(indent) + len(head) + len(one) + len(tail) <= 100:
+        return f"{indent}{head}{one}{tail}\n"
+    if len(one) <= 60 and head.endswith(" = ["):  # the right-hand side on its own line
+        rhs = f"{indent}    [{one}{tail}"
+        if len(rhs) <= 100:
+            return f"{indent}{head[:-2]}\n{rhs}\n"
+    inner = "".join(f"{indent}    {it},\n" for it in items)
+    return f"{indent}{head}\n{inner}{indent}{tail}\n"
+
+
+def _rs_mix(expr: str, items: list[str] | None = None, close: str = "])") -> str:
+    """`acc = mix(acc, expr);`, wrapped like rustfmt when the arguments are long.
+
+    With `items`, expr ends in a list literal (`...vec![` or `...&[`) holding
+    them, closed by `close`; a long list gets one item per line."""
+    if items is not None:
+        one = ", ".join(items)
+        if len(expr.split("(", 1)[1]) + len(one) + 1 > 60:  # the call's arguments are too wide
+            inner = "".join(f"            {it},\n" for it in items)
+            return (f"    acc = mix(\n        acc,\n        {expr}\n{inner}        {close},\n"
+                    f"    );\n")
+        expr = f"{expr}{one}{close}"
+    if len(expr) + 5 <= 60:
+        return f"    acc = mix(acc, {expr});\n"
+    return f"    acc = mix(\n        acc,\n        {expr},\n    );\n"
 
 
 class _Rust:
@@ -939,7 +994,7 @@ class _Rust:
                              + "".join(f'    "crates/{m}",\n' for m in members) + "]\n",
                "Cargo.lock": self.lock()}
         for pkg in self.graph:
-            deps = ([] if pkg.is_leaf else ["leaf"]) + list(pkg.deps)
+            deps = pkg.imports
             out[f"crates/{pkg.name}/Cargo.toml"] = self.manifest(pkg.name, deps)
             for j in range(self.spec.files_per_package):
                 f = _file_model(pkg, self.spec, j)
@@ -960,8 +1015,7 @@ class _Rust:
     def lock(self) -> str:
         """Cargo.lock as cargo writes it for path-only workspaces (version 3:
         readable by cargo 1.53 and later, and kept as it is by newer cargo)."""
-        deps = {p.name: sorted((["leaf"] if not p.is_leaf else []) + list(p.deps))
-                for p in self.graph}
+        deps = {p.name: p.imports for p in self.graph}
         deps["app"] = sorted(p.name for p in self.graph)
         out = ["# This file is automatically @generated by Cargo.\n"
                "# It is not intended for manual editing.\nversion = 3\n"]
@@ -998,7 +1052,7 @@ class _Rust:
         if f.spec.tests_per_file:
             parts.append(self.tests(f))
         body = "\n".join(parts)
-        std = sorted({name for name, _ in _RS_STD if re.search(rf"\b{name}\b", body)})
+        std = [name for name in _RS_STD if name in body]
         head = [f"//! Module {j} of crate `{f.pkg.name}` (buildprof sample `{f.spec.size}`).\n\n"]
         if len(std) == 1:
             head.append(f"use std::collections::{std[0]};\n")
@@ -1030,7 +1084,8 @@ class _Rust:
                  f"        let id = mix(seed, {rnd.hex()});\n"
                  f"        {name} {{\n            id,\n"
                  f'            name: format!("{low}-{{}}", id % 1000),\n'
-                 f"            tags: (0..{ntags}u64).map(|i| ((id >> (i * 8)) as u32) & 0xff).collect(),\n"
+                 f"            tags: (0..{ntags}u64)"
+                 f".map(|i| ((id >> (i * 8)) as u32) & 0xff).collect(),\n"
                  f"            {new},\n        }}\n    }}\n\n"
                  f"    /// Folds the id, the tags not divisible by 3 and the last field.\n"
                  f"    pub fn score(&self) -> u64 {{\n"
@@ -1098,7 +1153,8 @@ class _Rust:
         if kind == 1:
             m = rnd.int(3, 11)
             r, mul = rnd.int(0, m - 1), rnd.int(3, 99999)
-            return (f"/// Keeps the words not congruent to {r} mod {m}, scales them and folds them\n"
+            return (f"/// Keeps the words not congruent to {r} mod {m}, scales them and folds "
+                    f"them\n"
                     f"/// with their position.\n"
                     f"pub fn {name}(xs: &[u64]) -> u64 {{\n    let salt = {rnd.hex()};\n"
                     f"    let keep = |v: &u64| *v % {m} != {r};\n"
@@ -1113,13 +1169,16 @@ class _Rust:
                         f"    Ok(mix(v, w))\n")
             else:
                 tail = f"    Ok(mix(v, {a}))\n"
+            msg = f'"check {j}.{k}: {{v}} is a multiple of {m}"'
+            if len(f"Error::Invalid(format!({msg}))") <= 60:  # rustfmt's call width
+                err = f"        return Err(Error::Invalid(format!({msg})));\n"
+            else:
+                err = (f"        return Err(Error::Invalid(format!(\n            {msg}\n"
+                       f"        )));\n")
             return (f"/// Checks `seed` and rejects multiples of {m}.\n"
                     f"pub fn {name}(seed: u64) -> Result<u64, Error> {{\n"
                     f"    let v = checked(seed % 1000, {limit})?;\n"
-                    f"    if v % {m} == 0 {{\n"
-                    f"        return Err(Error::Invalid(format!(\n"
-                    f'            "check {j}.{k}: {{v}} is a multiple of {m}"\n'
-                    f"        )));\n    }}\n" + tail + "}\n")
+                    f"    if v % {m} == 0 {{\n{err}    }}\n" + tail + "}\n")
         if kind == 3:
             n, mod = rnd.int(3, 8), rnd.int(256, 65536)
             return (f"/// Renders {n} mixed words of `x` as `[i:hex,...]`.\n"
@@ -1138,64 +1197,60 @@ class _Rust:
                         f"        *counts.entry(w.as_str()).or_insert(0) += 1;\n    }}\n"
                         f"    let mut keys: Vec<&str> = counts.keys().copied().collect();\n"
                         f"    keys.sort_unstable();\n"
-                        f"    keys.iter()\n"
-                        f"        .fold({c}, |acc, w| mix(acc, bytesum(w).wrapping_add(counts[w])))\n"
-                        f"}}\n")
+                        f"    keys.iter().fold({c}, |acc, w| {{\n"
+                        f"        mix(acc, bytesum(w).wrapping_add(counts[w]))\n    }})\n}}\n")
             return (f"/// Counts words in a sorted map and folds the counts in key order.\n"
                     f"pub fn {name}(words: &[String]) -> u64 {{\n"
                     f"    let mut counts: BTreeMap<&str, u64> = BTreeMap::new();\n"
                     f"    for w in words {{\n"
                     f"        *counts.entry(w.as_str()).or_default() += 1;\n    }}\n"
-                    f"    counts\n        .iter()\n"
-                    f"        .fold({c}, |acc, (w, n)| mix(acc, bytesum(w).wrapping_add(*n)))\n"
-                    f"}}\n")
+                    f"    counts.iter().fold({c}, |acc, (w, n)| {{\n"
+                    f"        mix(acc, bytesum(w).wrapping_add(*n))\n    }})\n}}\n")
         p, t = rnd.int(1, 12), rnd.int(2, 6)
         return (f"/// Sorts and dedups `items`, probes for {p} and folds the {t} largest.\n"
                 f"pub fn {name}(mut items: Vec<u64>) -> u64 {{\n"
                 f"    items.sort_unstable();\n    items.dedup();\n"
                 f"    let found = u64::from(items.binary_search(&{p}).is_ok());\n"
-                f"    items.iter().rev().take({t}).fold(found, |acc, &v| mix(acc, v))\n}}\n")
+                f"    items\n        .iter()\n        .rev()\n        .take({t})\n"
+                f"        .fold(found, |acc, &v| mix(acc, v))\n}}\n")
 
     def call(self, f: _File, k: int, root: str, rnd: _Rnd) -> str:
         name = f"f{f.j}_{k}"
         kind = k % _KINDS
         if kind == 0:
-            return f"    acc = mix(acc, {name}(acc));\n"
+            return _rs_mix(f"{name}(acc)")
         if kind == 1:
-            return (f"    acc = mix(acc, {name}(&[acc, acc >> 7, acc.rotate_left(9), "
-                    f"{rnd.hex()}]));\n")
+            return _rs_mix(f"{name}(&[acc, acc >> 7, acc.rotate_left(9), {rnd.hex()}])")
         if kind == 2:
             return (f"    acc = match {name}(acc) {{\n        Ok(v) => mix(acc, v),\n"
                     f"        Err(e) => mix(acc, e.code()),\n    }};\n")
         if kind == 3:
-            return f"    acc = mix(acc, bytesum(&{name}(acc)));\n"
+            return _rs_mix(f"bytesum(&{name}(acc))")
         if kind == 4:
-            return (f"    acc = mix(acc, {name}(&{root}::words(acc, {rnd.int(3, 9)}, "
-                    f"{rnd.int(2, 5)})));\n")
-        return (f"    acc = mix(acc, {name}(vec![acc % 97, acc % 13, acc % 97, "
-                f"{rnd.int(1, 12)}, acc >> 60]));\n")
+            return _rs_mix(f"{name}(&{root}::words(acc, {rnd.int(3, 9)}, {rnd.int(2, 5)}))")
+        return _rs_mix(f"{name}(vec![acc % 97, acc % 13, acc % 97, {rnd.int(1, 12)}, acc >> 60])")
 
     def inst(self, f: _File, item: str, types: tuple[_Type, ...], n: int, root: str) -> str:
         t = types[0]
         if item == "total_weight":
-            return (f"    acc = mix(\n        acc,\n        {root}::total_weight(&[{t.rust}::new(acc), "
-                    f"{t.rust}::default()]),\n    );\n")
+            return _rs_mix(f"{root}::total_weight(&[",
+                           [f"{t.rust}::new(acc)", f"{t.rust}::default()"])
         if item == "bag":
-            return (f"    acc = mix(\n        acc,\n        {root}::Bag::from_vec(vec![{t.rust}::new(acc), "
-                    f"{t.rust}::new(acc.wrapping_add({n}))])\n            .fold(acc),\n    );\n")
+            return _rs_mix(f"{root}::Bag::from_vec(vec![{t.rust}::new(acc), "
+                           f"{t.rust}::new(acc.wrapping_add({n}))]).fold(acc)")
         if item == "pair":
             u = types[1]
-            return (f"    acc = mix(\n        acc,\n        {root}::Pair::new({t.rust}::new(acc), "
-                    f"{u.rust}::new(acc ^ {n})).fingerprint(),\n    );\n")
+            return _rs_mix(f"{root}::Pair::new({t.rust}::new(acc), "
+                           f"{u.rust}::new(acc ^ {n})).fingerprint()")
         g = int(item[1:])
         fn = f"g{f.j}_{g}"
         if g % 3 == 0:
-            return (f"    acc = mix(\n        acc,\n        {fn}(&[{t.rust}::new(acc), "
-                    f"{t.rust}::new(acc ^ {n})], acc),\n    );\n")
+            return _rs_mix(f"{fn}(&[{t.rust}::new(acc), {t.rust}::new(acc ^ {n + 1})], acc)")
         if g % 3 == 1:
-            return (f"    acc = mix(\n        acc,\n        {fn}(vec![{t.rust}::new(acc), "
-                    f"{t.rust}::new(acc >> {n % 17 + 1}), {t.rust}::default()]),\n    );\n")
-        return f"    acc = mix(acc, {fn}(acc, {t.rust}::new));\n"
+            return _rs_mix(f"{fn}(vec![", [f"{t.rust}::new(acc)",
+                                           f"{t.rust}::new(acc >> {n % 17 + 1})",
+                                           f"{t.rust}::default()"])
+        return _rs_mix(f"{fn}(acc, {t.rust}::new)")
 
     def run(self, f: _File, root: str, rnd: _Rnd) -> str:
         j = f.j
@@ -1222,15 +1277,15 @@ class _Rust:
                  f"    acc = sorted.iter().fold(acc, |acc, r| mix(acc, r.id));\n")
         for t in f.traits:
             lt = t.lower()
-            boxes = ", ".join(f"Box::new({v}.clone())" for v in var)
-            b.append(f"    let ops: Vec<Box<dyn Op{j}{t}>> = vec![{boxes}];\n"
-                     f"    for op in &ops {{\n"
+            boxes = [f"Box::new({v}.clone())" for v in var]
+            b.append(_rs_list(f"let ops: Vec<Box<dyn Op{j}{t}>> = vec![", boxes, "];", "    "))
+            b.append(f"    for op in &ops {{\n"
                      f"        acc = mix(acc, op.step_{lt}(acc));\n"
                      f"        acc = mix(acc, bytesum(&op.tag_{lt}()));\n"
                      f"        acc = mix(acc, op.twice_{lt}(acc));\n    }}\n")
-        refs = ", ".join(f"&{v}" for v in var)
-        b.append(f"    let shapes: [&dyn Shape; {len(var)}] = [{refs}];\n"
-                 f"    acc = mix(acc, {root}::sum_dyn(&shapes));\n")
+        b.append(_rs_list(f"let shapes: [&dyn Shape; {len(var)}] = [", [f"&{v}" for v in var],
+                          "];", "    "))
+        b.append(f"    acc = mix(acc, {root}::sum_dyn(&shapes));\n")
         for item, types, n in _instantiations(f):
             b.append(self.inst(f, item, types, n, root))
         for k in range(f.spec.functions_per_file):
@@ -1275,29 +1330,33 @@ class _Rust:
         if kind == 3:
             return (f"    #[test]\n    fn {name}_is_bracketed() {{\n"
                     f"        let s = {name}(5);\n"
-                    f"        assert!(s.starts_with('[') && s.ends_with(']'), \"{{s}}\");\n    }}\n")
+                    f"        assert!(s.starts_with('[') && s.ends_with(']'), \"{{s}}\");\n"
+                    f"    }}\n")
         if kind == 4:
             return (f"    #[test]\n    fn {name}_ignores_order() {{\n"
-                    f'        let a: Vec<String> = ["b", "a", "b"].iter().map(|s| s.to_string()).collect();\n'
-                    f'        let b: Vec<String> = ["b", "b", "a"].iter().map(|s| s.to_string()).collect();\n'
+                    f'        let a: Vec<String> = ["b", "a", "b"]'
+                    f'.iter().map(|s| s.to_string()).collect();\n'
+                    f'        let b: Vec<String> = ["b", "b", "a"]'
+                    f'.iter().map(|s| s.to_string()).collect();\n'
                     f"        assert_eq!({name}(&a), {name}(&b));\n    }}\n")
         return (f"    #[test]\n    fn {name}_ignores_order_and_repeats() {{\n"
                 f"        assert_eq!({name}(vec![3, 1, 3, 2]), {name}(vec![1, 2, 3]));\n    }}\n")
 
     def lib(self, pkg: Package) -> str:
         n = self.spec.files_per_package
-        mods = "".join(f"pub mod m{j};\n" for j in range(n))
+        mods = "".join(f"pub mod {m};\n" for m in sorted(f"m{j}" for j in range(n)))
         if pkg.is_leaf:
             head = _RS_LEAF_CORE + "\n" + mods + "\n"
         else:
-            deps = ", ".join(f"`{d}`" for d in ["leaf", *pkg.deps])
-            head = (f"//! `{pkg.name}`: layer {pkg.layer} of the buildprof sample `{self.spec.size}`.\n"
+            deps = ", ".join(f"`{d}`" for d in pkg.imports)
+            head = (f"//! `{pkg.name}`: layer {pkg.layer} of the buildprof sample "
+                    f"`{self.spec.size}`.\n"
                     f"//! It depends on {deps}.\n\n{mods}\n"
                     f"use leaf::{{digest, mix, Error, Registry}};\n\n")
-        steps = "".join(f'        ("m{j}", m{j}::run),\n' for j in range(n))
+        steps = _rs_list(f"let steps: [(&str, fn(u64) -> Result<u64, Error>); {n}] = [",
+                         [f'("m{j}", m{j}::run)' for j in range(n)], "];", "    ")
         body = (f"/// Runs every module and folds the results (an error counts by its code).\n"
-                f"pub fn run(seed: u64) -> u64 {{\n"
-                f"    let steps: [(&str, fn(u64) -> Result<u64, Error>); {n}] = [\n{steps}    ];\n"
+                f"pub fn run(seed: u64) -> u64 {{\n{steps}"
                 f"    let mut registry = Registry::default();\n"
                 f"    let mut values = Vec::with_capacity(steps.len());\n"
                 f"    let mut acc = seed;\n"
@@ -1313,16 +1372,18 @@ class _Rust:
         return text
 
     def main(self) -> str:
-        rows = "".join(f'        ("{p.name}", {p.name}::run),\n' for p in self.graph)
-        return (f"//! The binary of the buildprof sample `{self.spec.size}`: runs every crate once and\n"
-                f"//! prints one checksum per crate and a total, identical to the Go build's output.\n\n"
+        rows = _rs_list(f"let crates: [(&str, fn(u64) -> u64); {len(self.graph)}] = [",
+                        [f'("{p.name}", {p.name}::run)' for p in self.graph], "];", "    ")
+        return (f"//! The binary of the buildprof sample `{self.spec.size}`: runs every crate "
+                f"once and\n//! prints one checksum per crate and a total, identical to the Go "
+                f"build's output.\n\n"
                 f"/// Salts the seed (the top-body edit changes it).\n"
                 f"fn salt(seed: u64) -> u64 {{\n{SALT_LINE['rust']}}}\n\n"
                 f"fn main() {{\n"
                 f"    let seed = std::env::args()\n        .nth(1)\n"
                 f"        .and_then(|arg| arg.parse::<u64>().ok())\n"
                 f"        .unwrap_or({self.spec.seed});\n"
-                f"    let crates: [(&str, fn(u64) -> u64); {len(self.graph)}] = [\n{rows}    ];\n"
+                f"{rows}"
                 f"    let mut acc = salt(seed);\n"
                 f"    for (name, run) in crates {{\n"
                 f"        let value = run(acc);\n"
@@ -1401,6 +1462,15 @@ pub fn bytesum(s: &str) -> u64 {
             h = h.rotate_left(5);
         }
     }
+    // Fold in the length, then finalise (murmur3's fmix64) so that every input bit
+    // reaches every output bit.
+    h ^= (words.len() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    h = h.rotate_left(31);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^= h >> 33;
     h
 }
 
@@ -1625,8 +1695,6 @@ STATS_FILE = ".buildprof/sample.json"  # inside the tree; skipped by hashing and
 def tree_name(size: str, lang: str) -> str:
     """The cache folder name: `<size>-<lang>-<key>`, key = hash(spec, version)."""
     spec = load_spec(size)
-    import hashlib
-
     key = hashlib.sha256(f"{spec.key()}/{GENERATOR_VERSION}".encode()).hexdigest()[:10]
     return f"{size}-{lang}-{key}"
 
@@ -1643,18 +1711,21 @@ def materialise(size: str, lang: str) -> Path:
     final = base / name
     if (final / STATS_FILE).is_file():
         return final
-    if final.exists():  # not ours or incomplete: never reuse it
-        shutil.rmtree(final, ignore_errors=True)
     for stale in base.glob(f".tmp-{name}-*"):
         _remove_if_stale(stale)
     tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{name}-", dir=base))
     try:
+        if final.exists() and not (final / STATS_FILE).is_file():
+            # Not written by materialise (which only renames complete trees into
+            # place): never reuse it. Move it aside first, atomically.
+            with contextlib.suppress(FileNotFoundError):
+                os.rename(final, tmp / "discarded")
         root = tmp / "tree"
         generate(size, lang, root)
         stats = tree_stats(root, lang)
         meta = {"size": size, "lang": lang, "generator_version": GENERATOR_VERSION,
                 "files": stats.files, "loc": stats.loc, "content_hash": stats.content_hash,
-                "packages": load_spec(size).packages}
+                "packages": load_spec(size).packages + 1}  # the main package included
         (root / ".buildprof").mkdir()
         (root / STATS_FILE).write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n")
         try:
@@ -1669,13 +1740,35 @@ def materialise(size: str, lang: str) -> Path:
 
 def _remove_if_stale(path: Path, age_s: float = 3600.0) -> None:
     """Remove a temporary tree left by an interrupted run (not one being written now)."""
-    import time
-
     try:
         if time.time() - path.stat().st_mtime > age_s:
             shutil.rmtree(path, ignore_errors=True)
     except OSError:
         pass
+
+
+def materialise_many(pairs: list[tuple[str, str]], jobs: int | None = None
+                     ) -> dict[tuple[str, str], Path]:
+    """`materialise` for several (size, lang) pairs; missing trees are generated in
+    parallel worker processes, the biggest first."""
+    for size, lang in pairs:
+        load_spec(size)
+        check_lang(lang)
+    base = cache_dir("samples")
+    missing = [p for p in dict.fromkeys(pairs)
+               if not (base / tree_name(*p) / STATS_FILE).is_file()]
+    workers = min(len(missing), jobs or os.cpu_count() or 1)
+    if workers > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        missing.sort(key=lambda p: -load_spec(p[0]).target_loc)
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(_materialise_pair, missing))
+    return {p: materialise(*p) for p in pairs}
+
+
+def _materialise_pair(pair: tuple[str, str]) -> str:
+    return str(materialise(*pair))
 
 
 def sample_info(size: str, lang: str) -> dict:
