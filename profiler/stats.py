@@ -1,5 +1,9 @@
 """Summary statistics: pure functions, each naming its method.
 
+Summaries (median, MAD), the confidence interval of the median from order
+statistics and its half-width in %, the Mann-Whitney U test with its
+"too few runs" bound, the geometric mean and modified z-score outliers: what
+`run`, `history` and `compare` report (docs/history.md explains each choice).
 Kept free of I/O and of third-party imports at module level; scipy is
 imported lazily by the functions that need it.
 """
@@ -8,6 +12,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 from statistics import median
 
 
@@ -27,6 +33,18 @@ def summarize(xs: Sequence[float]) -> dict[str, float]:
                 "max": math.nan, "mean": math.nan}
     return {"n": len(xs), "median": median(xs), "mad": mad(xs), "min": min(xs),
             "max": max(xs), "mean": sum(xs) / len(xs)}
+
+
+def stddev(xs: Sequence[float]) -> float | None:
+    """Sample standard deviation (n-1), as hyperfine reports it; None below 2 values.
+
+    Plain floats: statistics.stdev works in exact fractions, which costs about
+    80 µs per small sample, too slow for an export of thousands of cells."""
+    n = len(xs)
+    if n < 2:
+        return None
+    m = sum(xs) / n
+    return math.sqrt(sum((x - m) ** 2 for x in xs) / (n - 1))
 
 
 CELL_KEYS = ("project", "lang", "toolchain", "scenario", "profile", "jobs", "edit")
@@ -64,3 +82,206 @@ def cell_summaries(runs: Sequence[dict]) -> list[dict]:
             "loc": rows[0].get("loc"),
         })
     return out
+
+
+# -- confidence interval of the median -----------------------------------------
+
+CONFIDENCE = 0.95
+ALPHA = 0.05
+
+
+def _binom_half_cdf(k: int, n: int) -> float:
+    """P(B <= k) for B ~ Binomial(n, 1/2), exact (integer arithmetic)."""
+    if k < 0:
+        return 0.0
+    return sum(math.comb(n, i) for i in range(min(k, n) + 1)) / 2**n
+
+
+@lru_cache(maxsize=1024)
+def median_ci_orders(n: int, confidence: float = CONFIDENCE) -> tuple[int, int, float] | None:
+    """The order statistics that bound a distribution-free confidence interval of
+    the median of `n` values, and the interval's actual coverage.
+
+    Method (the binomial, or order-statistic, interval: Conover, *Practical
+    Nonparametric Statistics*, §3.2; the interval benchstat reports, computed
+    there by go-moremath's `stats.QuantileCI`): the number of values below the
+    true median is B ~ Binomial(n, 1/2). For the largest k with
+    P(B <= k-1) <= (1-confidence)/2, the interval [x_(k), x_(n-k+1)] (1-based
+    order statistics) covers the median with probability 1 - 2·P(B <= k-1),
+    which is at least `confidence`.
+
+    Returns (k, n-k+1, coverage), 1-based; None when no interval inside the
+    sample reaches `confidence` (at 95%, fewer than 6 values: even
+    [x_(1), x_(n)] covers only 1 - 2/2^n). benchstat's exact search may take
+    one order statistic less on the left when that alone suffices, and it
+    switches to a normal approximation above n = 30; this function is always
+    exact and symmetric.
+    """
+    tail = (1 - confidence) / 2
+    if n < 1 or _binom_half_cdf(0, n) > tail + 1e-12:
+        return None
+    k = 1
+    while k < n // 2 and _binom_half_cdf(k, n) <= tail + 1e-12:
+        k += 1
+    return k, n - k + 1, 1 - 2 * _binom_half_cdf(k - 1, n)
+
+
+def median_ci(xs: Sequence[float], confidence: float = CONFIDENCE) -> tuple[float, float]:
+    """95% (by default) confidence interval of the median, from order statistics
+    (see `median_ci_orders`). (-inf, inf) when the sample is too small for one."""
+    orders = median_ci_orders(len(xs), confidence)
+    if orders is None:
+        return -math.inf, math.inf
+    s = sorted(xs)
+    return s[orders[0] - 1], s[orders[1] - 1]
+
+
+def min_runs_for_ci(confidence: float = CONFIDENCE) -> int:
+    """The fewest values for which `median_ci` is finite (6 at 95%)."""
+    n = 1
+    while median_ci_orders(n, confidence) is None:
+        n += 1
+    return n
+
+
+def ci_halfwidth_pct(xs: Sequence[float], confidence: float = CONFIDENCE) -> float:
+    """Half-width of the median's confidence interval, relative to the median, in %.
+
+    The interval from order statistics is not symmetric; as benchstat's "± x%",
+    the larger side counts: max(hi/median - 1, 1 - lo/median) · 100. inf when
+    the sample is too small for an interval (fewer than 6 values at 95%) or the
+    median is 0. `buildprof run --runs auto` stops a cell once this is small enough.
+    """
+    if not xs:
+        return math.inf
+    lo, hi = median_ci(xs, confidence)
+    m = median(xs)
+    if math.isinf(lo) or math.isinf(hi) or m == 0:
+        return math.inf
+    return max(hi / m - 1, 1 - lo / m) * 100
+
+
+# -- significance: Mann-Whitney U ------------------------------------------------
+
+
+def utest_min_p(n1: int, n2: int) -> float:
+    """The smallest two-sided p-value the exact Mann-Whitney U test can give for
+    samples of n1 and n2 values: both samples completely separated, without
+    ties, 2 / C(n1+n2, n1) (capped at 1). benchstat tabulates the same figure
+    (`uTestMinP`) to warn when a difference could never be detected."""
+    if n1 < 1 or n2 < 1:
+        return 1.0
+    return min(1.0, 2 / math.comb(n1 + n2, n1))
+
+
+def utest_min_n(alpha: float = ALPHA) -> int:
+    """The fewest runs per side (equal sizes) for which the U test can reach
+    p < alpha: 4 at alpha = 0.05 (min p = 2/70 = 0.029)."""
+    n = 1
+    while utest_min_p(n, n) > alpha:
+        n += 1
+    return n
+
+
+@dataclass(frozen=True)
+class UTest:
+    """The outcome of comparing two samples with the Mann-Whitney U test."""
+
+    p: float | None  # two-sided p-value; None when the test could never be significant
+    min_p: float  # the smallest p-value these sample sizes allow
+    alpha: float
+    n1: int
+    n2: int
+
+    @property
+    def too_few(self) -> bool:
+        return self.min_p > self.alpha
+
+    @property
+    def significant(self) -> bool:
+        return self.p is not None and self.p < self.alpha
+
+
+def mann_whitney(a: Sequence[float], b: Sequence[float], alpha: float = ALPHA) -> UTest:
+    """Two-sided Mann-Whitney U test of "a and b come from the same distribution",
+    as benchstat compares two samples (golang.org/x/perf/benchmath, AssumeNothing).
+
+    The p-value is scipy.stats.mannwhitneyu's (method "auto": exact without ties
+    when a sample has at most 8 values, else the normal approximation with tie
+    and continuity corrections). When even complete separation could not reach
+    p < alpha (`utest_min_p`), the test is not run and `p` is None, so that the
+    caller says "too few runs" rather than print a p-value that means nothing.
+    Identical samples give p = 1.
+    """
+    return mann_whitney_many([(a, b)], alpha)[0]
+
+
+def mann_whitney_many(pairs: Sequence[tuple[Sequence[float], Sequence[float]]],
+                      alpha: float = ALPHA) -> list[UTest]:
+    """`mann_whitney` for many pairs at once, with the same results.
+
+    scipy's per-call overhead (about 1 ms) dominates on small samples, so pairs
+    of equal sizes go to one vectorised call. Pairs are batched by whether they
+    hold ties as well: scipy picks the exact or the asymptotic method once per
+    call, and a tie anywhere in the batch would switch every pair to asymptotic.
+    """
+    out: list[UTest | None] = [None] * len(pairs)
+    batches: dict[tuple[int, int, bool], list[int]] = {}
+    for i, (a, b) in enumerate(pairs):
+        n1, n2 = len(a), len(b)
+        min_p = utest_min_p(n1, n2)
+        values = set(a) | set(b)
+        if min_p > alpha:
+            out[i] = UTest(None, min_p, alpha, n1, n2)
+        elif len(values) == 1:
+            out[i] = UTest(1.0, min_p, alpha, n1, n2)
+        else:
+            batches.setdefault((n1, n2, len(values) < n1 + n2), []).append(i)
+    if batches:
+        import numpy as np
+        from scipy.stats import mannwhitneyu  # lazy: scipy takes a while to import
+
+        for (n1, n2, _ties), idx in batches.items():
+            x = np.array([pairs[i][0] for i in idx], dtype=float)
+            y = np.array([pairs[i][1] for i in idx], dtype=float)
+            ps = np.atleast_1d(mannwhitneyu(x, y, alternative="two-sided", axis=1).pvalue)
+            for i, p in zip(idx, ps, strict=True):
+                out[i] = UTest(float(p), utest_min_p(n1, n2), alpha, n1, n2)
+    return [t for t in out if t is not None]
+
+
+def geomean(xs: Sequence[float]) -> float:
+    """Geometric mean of positive values (benchstat's summary row); nan if any is <= 0."""
+    if not xs or any(x <= 0 for x in xs):
+        return math.nan
+    return math.exp(sum(math.log(x) for x in xs) / len(xs))
+
+
+# -- outliers ----------------------------------------------------------------------
+
+OUTLIER_Z = 3.5
+
+
+def modified_zscores(xs: Sequence[float]) -> list[float]:
+    """Iglewicz and Hoaglin's modified z-score, 0.6745·(x - median)/MAD.
+
+    0.6745 makes MAD comparable with a standard deviation for normal data
+    (MAD ≈ 0.6745 σ). When MAD is 0 (more than half the values equal), a value
+    off the median scores ±inf, as hyperfine treats it (it divides by epsilon).
+    """
+    if not xs:
+        return []
+    m = median(xs)
+    d = mad(xs)
+    if d == 0:
+        return [0.0 if x == m else math.copysign(math.inf, x - m) for x in xs]
+    return [0.6745 * (x - m) / d for x in xs]
+
+
+def outliers(xs: Sequence[float], threshold: float = OUTLIER_Z) -> list[int]:
+    """Indices of the values whose modified z-score exceeds `threshold` in absolute
+    value: 3.5, as Iglewicz and Hoaglin (1993, "How to Detect and Handle
+    Outliers") recommend. hyperfine's outlier warning uses the same median/MAD
+    score (unscaled, threshold 10·1.4826, i.e. about 10 standard deviations);
+    3.5 flags more, which suits builds that run only a few times."""
+    return [i for i, z in enumerate(modified_zscores(xs)) if abs(z) > threshold]

@@ -26,11 +26,17 @@ app = typer.Typer(
 
 def _register() -> None:
     from profiler.cli import breakdown as breakdown_cmd
+    from profiler.cli import compare as compare_cmd
+    from profiler.cli import export as export_cmd
+    from profiler.cli import history as history_cmd
     from profiler.cli import maintenance
     from profiler.cli import run as run_cmd
     from profiler.cli import toolchain as toolchain_cmd
 
     app.command("run")(run_cmd.run)
+    app.command("history")(history_cmd.history)
+    app.command("compare")(compare_cmd.compare)
+    app.command("export")(export_cmd.export)
     app.add_typer(toolchain_cmd.app, name="toolchain")
     app.add_typer(maintenance.cache_app, name="cache")
     app.command("doctor")(maintenance.doctor)

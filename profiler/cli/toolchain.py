@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from profiler.errors import UsageError
+from profiler.report.terminal import make_console
 from profiler.toolchains import cargo as cargo_tc
 from profiler.toolchains import go as go_tc
 
@@ -22,13 +22,13 @@ def list_() -> None:
     installed, rustup toolchains, cargo on PATH."""
     table = Table(title="Toolchains", title_justify="left")
     for col in ("spec", "version", "binary", "details"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")  # paths are never cut short
     for tc in [*go_tc.discover(), *cargo_tc.discover()]:
         details = tc.version_full.splitlines()
         extra = next((ln for ln in details if ln.startswith(("LLVM", "GOROOT"))), "")
         commit = next((ln for ln in details if ln.startswith("commit-hash")), "")
         table.add_row(tc.spec, tc.version, tc.path, " ".join(x for x in (extra, commit) if x))
-    Console().print(table)
+    make_console().print(table)
 
 
 @app.command("install")
@@ -40,4 +40,5 @@ def install(spec: Annotated[str, typer.Argument(help="go@VERSION, e.g. go@1.25.5
                              f"`rustup toolchain install {spec.removeprefix('rust@')}`")
         raise UsageError(f"unknown toolchain '{spec}'; write go@VERSION, e.g. go@1.25.5")
     tc = go_tc.install(spec.removeprefix("go@"))
-    Console().print(f"installed {tc.spec} at {tc.path}")
+    # A plain line: a rich console would wrap a long path at 80 columns.
+    print(f"installed {tc.spec} at {tc.path}")

@@ -15,15 +15,15 @@ from __future__ import annotations
 import math
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from statistics import median, stdev
+from statistics import median
 from typing import Any
 
 from profiler.errors import UsageError
 from profiler.projects import LANGS
 from profiler.scenarios.definitions import PROFILES, SCENARIOS, check_names
-from profiler.stats import ci_halfwidth_pct, mad, median_ci
+from profiler.stats import ci_halfwidth_pct, mad, median_ci, stddev
 
 GROUP_COLUMNS = ("session_id", "project_id", "toolchain_id", "scenario", "edit", "profile",
                  "jobs")
@@ -45,8 +45,7 @@ class Filters:
     since: str | None = None  # see parse_since
 
     def with_(self, **changes: Any) -> Filters:
-        from dataclasses import replace
-
+        """A copy with some filters replaced."""
         return replace(self, **changes)
 
 
@@ -257,6 +256,21 @@ def fetch_runs(conn: sqlite3.Connection, f: Filters, *, timed_only: bool = True,
     return [look.describe(r) for r in rows]
 
 
+def fetch_samples(conn: sqlite3.Connection, f: Filters) -> list[dict[str, Any]]:
+    """The successful timed runs matching `f`, with just what `compare` needs:
+    the cell, machine, toolchain and session, and the measured values."""
+    cond, params = where(f)
+    sql = ("SELECT r.session_id, r.machine_id, m.hostname AS machine, p.name AS project, "
+           "p.lang, p.content_hash, t.spec AS toolchain, r.scenario, r.edit, r.profile, "
+           "r.jobs, r.status, r.wall_s, r.user_s, r.sys_s, r.peak_rss_bytes, "
+           "r.tree_peak_rss_bytes "
+           "FROM runs r JOIN projects p ON p.id = r.project_id "
+           "JOIN toolchains t ON t.id = r.toolchain_id "
+           "LEFT JOIN machines m ON m.id = r.machine_id "
+           f"WHERE r.warmup = 0 AND r.status = 'ok' AND {cond} ORDER BY r.id")
+    return _rows(conn.execute(sql, params))
+
+
 def _median_or_none(xs: list[float]) -> float | None:
     return median(xs) if xs else None
 
@@ -281,7 +295,7 @@ def summarize_cell(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "n": len(ok), "failed": len(runs) - len(ok),
         "wall_median": _median_or_none(walls), "wall_mad": mad(walls) if walls else None,
         "wall_mean": sum(walls) / len(walls) if walls else None,
-        "wall_stddev": stdev(walls) if len(walls) > 1 else None,
+        "wall_stddev": stddev(walls),
         "wall_min": min(walls, default=None), "wall_max": max(walls, default=None),
         "wall_ci_low": lo, "wall_ci_high": hi,
         "wall_ci_pct": ci_halfwidth_pct(walls) if walls else math.inf,

@@ -1,0 +1,384 @@
+"""Compare two sides of the history (toolchains, sessions or labels), as data.
+
+`compare(conn, "go@1.25.5", "go@1.26.8")` returns a `Comparison`: for every cell
+measured on both sides, both medians with their 95% confidence intervals, the
+change of B against A in %, and a Mann-Whitney U verdict at alpha = 0.05 (`~`
+when not significant), plus a geometric-mean row, as benchstat reports. The CLI
+turns it into text and an exit code (`regressions` for --fail-above).
+
+How runs pair up. A cell is matched on project name, language, scenario, edit,
+profile and jobs. Within such a match:
+
+- content hash: pairs only with the same hash. When the two sides share no hash
+  (the project's sources changed), the cell is refused: the difference would be
+  the code, not the toolchain.
+- machine: pairs only with the same machine. When the sides share no machine,
+  the cell is refused unless `allow_cross_machine` (pyperf refuses to mix
+  machines too); with it, the machines are pooled and the result says so.
+- toolchain (when A and B are sessions or labels): pairs the same toolchain on
+  both sides; when each side has a single, different one, those two are paired
+  (a toolchain upgrade between two sessions).
+
+Refused cells are listed with the reason; when every cell is refused, the
+comparison itself is (CompareRefused, naming the option that would allow it).
+Cells measured on one side only are listed, not compared.
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from statistics import median
+from typing import Any
+
+from profiler.errors import UsageError
+from profiler.stats import (
+    ALPHA,
+    ci_halfwidth_pct,
+    geomean,
+    mann_whitney_many,
+    median_ci,
+    utest_min_n,
+)
+from profiler.storage import queries
+
+METRICS: dict[str, tuple[str, Callable[[dict[str, Any]], float | None]]] = {
+    "wall": ("s", lambda r: r["wall_s"]),
+    "cpu": ("s", lambda r: (r["user_s"] or 0.0) + (r["sys_s"] or 0.0)),
+    "peak-rss": ("B", lambda r: r["peak_rss_bytes"]),
+    "tree-rss": ("B", lambda r: r["tree_peak_rss_bytes"]),
+}
+METRIC_TEXT = {"wall": "wall time", "cpu": "CPU time (user+sys)",
+               "peak-rss": "peak RSS of the largest process",
+               "tree-rss": "peak RSS of the process tree"}
+
+
+class CompareRefused(UsageError):
+    """The two sides cannot be compared fairly (different sources or machines)."""
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side of a comparison: what the user wrote, and how it was read."""
+
+    text: str
+    kind: str  # "toolchain" | "session" | "label"
+    filters: queries.Filters
+
+    @property
+    def title(self) -> str:
+        return f"session {self.text}" if self.kind == "session" else self.text
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One side of one cell: its values and the median with a 95% CI."""
+
+    values: tuple[float, ...]
+    median: float
+    ci_low: float
+    ci_high: float
+    ci_pct: float  # half-width relative to the median, in % (inf: too few values)
+    toolchains: tuple[str, ...]
+    machines: tuple[str, ...]
+    sessions: tuple[int, ...]
+
+    @property
+    def n(self) -> int:
+        return len(self.values)
+
+    @classmethod
+    def of(cls, values: Sequence[float], runs: Sequence[dict[str, Any]]) -> Sample:
+        lo, hi = median_ci(values)
+        return cls(tuple(values), median(values), lo, hi, ci_halfwidth_pct(values),
+                   _distinct(r["toolchain"] for r in runs),
+                   _distinct(r["machine"] for r in runs),
+                   tuple(sorted({r["session_id"] for r in runs})))
+
+
+@dataclass(frozen=True)
+class CellComparison:
+    project: str
+    lang: str
+    content_hash: str
+    scenario: str
+    edit: str | None
+    profile: str
+    jobs: int | None
+    a: Sample
+    b: Sample
+    change_pct: float  # (median B / median A - 1) · 100
+    p: float | None  # None: too few runs for the test ever to be significant
+    min_p: float
+    alpha: float
+
+    @property
+    def too_few(self) -> bool:
+        return self.min_p > self.alpha
+
+    @property
+    def significant(self) -> bool:
+        return self.p is not None and self.p < self.alpha
+
+    @property
+    def verdict(self) -> str:
+        """benchstat's delta column: the change when significant, else `~`;
+        "too few runs" when the test could never reach significance."""
+        if self.too_few:
+            return "too few runs"
+        if not self.significant:
+            return "~"
+        return f"{self.change_pct:+.1f}%"
+
+    @property
+    def too_few_text(self) -> str:
+        """The plain explanation for a "too few runs" verdict."""
+        return (f"too few runs: n={self.a.n} vs {self.b.n} can never reach "
+                f"p<{self.alpha:g}; need ≥{utest_min_n(self.alpha)} runs on each side")
+
+    @property
+    def label(self) -> str:
+        scen = self.scenario + (f" ({self.edit})" if self.edit else "")
+        jobs = f" -j{self.jobs}" if self.jobs else ""
+        return f"{self.project} ({self.lang}) {scen} {self.profile}{jobs}"
+
+
+@dataclass(frozen=True)
+class Comparison:
+    a: Side
+    b: Side
+    metric: str
+    unit: str  # "s" or "B"
+    alpha: float
+    cells: list[CellComparison]
+    only_a: list[str] = field(default_factory=list)  # cells measured on side A only
+    only_b: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)  # why cells were not compared
+    cross_machine: bool = False  # machines were pooled (allow_cross_machine)
+
+    @property
+    def geomean_a(self) -> float:
+        return geomean([c.a.median for c in self.cells])
+
+    @property
+    def geomean_b(self) -> float:
+        return geomean([c.b.median for c in self.cells])
+
+    @property
+    def geomean_change_pct(self) -> float:
+        """Geometric mean of the per-cell ratios B/A, as a change in %."""
+        g = geomean([c.b.median / c.a.median for c in self.cells if c.a.median > 0])
+        return (g - 1) * 100 if not math.isnan(g) else math.nan
+
+
+def regressions(result: Comparison, above_pct: float) -> list[CellComparison]:
+    """Cells where B is significantly worse (slower, bigger) than A by more than
+    `above_pct` percent: what `--fail-above` gates on."""
+    return [c for c in result.cells if c.significant and c.change_pct > above_pct]
+
+
+def _distinct(values: Any) -> tuple[Any, ...]:
+    return tuple(sorted({v for v in values if v is not None}, key=str))
+
+
+# -- pairing -------------------------------------------------------------------------
+
+_BASE = ("project", "lang", "scenario", "edit", "profile", "jobs")
+
+
+def _group(rows: list[dict[str, Any]], key: Callable[[dict[str, Any]], Any]
+           ) -> dict[Any, list[dict[str, Any]]]:
+    out: dict[Any, list[dict[str, Any]]] = {}
+    for r in rows:
+        out.setdefault(key(r), []).append(r)
+    return out
+
+
+def _describe(base: tuple, extra: str = "") -> str:
+    project, lang, scenario, edit, profile, jobs = base
+    scen = scenario + (f" ({edit})" if edit else "")
+    return f"{project} ({lang}) {scen} {profile}" + (f" -j{jobs}" if jobs else "") + extra
+
+
+def _short(h: str | None) -> str:
+    return (h or "?")[:12]
+
+
+@dataclass
+class _Pairing:
+    a: Side
+    b: Side
+    allow_cross_machine: bool
+    by_toolchain: bool
+    pairs: list[tuple[tuple, list[dict[str, Any]], list[dict[str, Any]]]] = field(
+        default_factory=list)
+    only_a: list[str] = field(default_factory=list)
+    only_b: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    cross_machine: bool = False
+
+    def run(self, rows_a: list[dict[str, Any]], rows_b: list[dict[str, Any]]) -> None:
+        ga = _group(rows_a, lambda r: tuple(r[k] for k in _BASE))
+        gb = _group(rows_b, lambda r: tuple(r[k] for k in _BASE))
+        for base in ga.keys() - gb.keys():
+            self.only_a.append(_describe(base, self._tc(ga[base])))
+        for base in gb.keys() - ga.keys():
+            self.only_b.append(_describe(base, self._tc(gb[base])))
+        for base in [k for k in ga if k in gb]:
+            self._by_hash(base, ga[base], gb[base])
+        self.only_a.sort()
+        self.only_b.sort()
+
+    def _tc(self, rows: list[dict[str, Any]]) -> str:
+        if self.by_toolchain:
+            return ""
+        return f" [{', '.join(_distinct(r['toolchain'] for r in rows))}]"
+
+    def _by_hash(self, base: tuple, a: list[dict[str, Any]], b: list[dict[str, Any]]) -> None:
+        ha = _group(a, lambda r: r["content_hash"])
+        hb = _group(b, lambda r: r["content_hash"])
+        common = [h for h in ha if h in hb]
+        if not common:
+            self.refused.append(
+                f"{_describe(base)}: not compared: built from different sources (A "
+                f"{self.a.title}: content {', '.join(map(_short, ha))}; B {self.b.title}: "
+                f"content {', '.join(map(_short, hb))}), so the difference would be the code; "
+                f"compare runs of the same sources, or leave the project out with --project")
+            return
+        for h in ha.keys() - hb.keys():
+            self.only_a.append(_describe(base, f" content {_short(h)}"))
+        for h in hb.keys() - ha.keys():
+            self.only_b.append(_describe(base, f" content {_short(h)}"))
+        for h in common:
+            self._by_machine(base, ha[h], hb[h])
+
+    def _by_machine(self, base: tuple, a: list[dict[str, Any]], b: list[dict[str, Any]]
+                    ) -> None:
+        ma = _group(a, lambda r: r["machine_id"])
+        mb = _group(b, lambda r: r["machine_id"])
+        common = [m for m in ma if m in mb]
+        if not common:
+            if not self.allow_cross_machine:
+                def names(rows: list[dict[str, Any]]) -> str:
+                    return ", ".join(f"{h} ({i[:8]})" for i, h in sorted(
+                        {(r["machine_id"], r["machine"]) for r in rows}))
+                self.refused.append(
+                    f"{_describe(base)}: not compared: A ({self.a.title}) ran on {names(a)}, "
+                    f"B ({self.b.title}) on {names(b)}; timings from different machines are "
+                    f"not comparable: pick one machine with --machine, or pass "
+                    f"--allow-cross-machine")
+                return
+            self.cross_machine = True
+            self._by_toolchain(base, a, b)
+            return
+        for m in common:
+            self._by_toolchain(base, ma[m], mb[m])
+
+    def _by_toolchain(self, base: tuple, a: list[dict[str, Any]], b: list[dict[str, Any]]
+                      ) -> None:
+        if self.by_toolchain:
+            self.pairs.append((base, a, b))
+            return
+        ta = _group(a, lambda r: r["toolchain"])
+        tb = _group(b, lambda r: r["toolchain"])
+        common = [t for t in ta if t in tb]
+        if not common and len(ta) == 1 and len(tb) == 1:
+            self.pairs.append((base, a, b))
+            return
+        for t in common:
+            self.pairs.append((base, ta[t], tb[t]))
+        for t in ta.keys() - tb.keys():
+            self.only_a.append(_describe(base, f" [{t}]"))
+        for t in tb.keys() - ta.keys():
+            self.only_b.append(_describe(base, f" [{t}]"))
+
+
+def compare_runs(rows_a: list[dict[str, Any]], rows_b: list[dict[str, Any]], a: Side,
+                 b: Side, *, metric: str = "wall", alpha: float = ALPHA,
+                 allow_cross_machine: bool = False) -> Comparison:
+    """Pair the successful timed runs of both sides into cells and compare each.
+
+    `rows_*` are run rows as `queries.fetch_runs` returns them. Cells whose
+    sources or machines differ are refused (`Comparison.refused`, see the module
+    docstring).
+    """
+    if metric not in METRICS:
+        raise UsageError(f"unknown metric '{metric}'; use one of: {', '.join(METRICS)}")
+    unit, value = METRICS[metric]
+    by_toolchain = a.kind == "toolchain" and b.kind == "toolchain"
+    rows_a = [r for r in rows_a if r["status"] == "ok" and value(r) is not None]
+    rows_b = [r for r in rows_b if r["status"] == "ok" and value(r) is not None]
+    pairing = _Pairing(a, b, allow_cross_machine, by_toolchain)
+    pairing.run(rows_a, rows_b)
+    values = [([float(value(r)) for r in ra], [float(value(r)) for r in rb])  # type: ignore[arg-type]
+              for _, ra, rb in pairing.pairs]
+    tests = mann_whitney_many(values, alpha)
+    cells = []
+    for (base, ra, rb), (xa, xb), test in zip(pairing.pairs, values, tests, strict=True):
+        sa, sb = Sample.of(xa, ra), Sample.of(xb, rb)
+        change = (sb.median / sa.median - 1) * 100 if sa.median else math.nan
+        project, lang, scenario, edit, profile, jobs = base
+        cells.append(CellComparison(project, lang, ra[0]["content_hash"], scenario, edit,
+                                    profile, jobs, sa, sb, change, test.p, test.min_p, alpha))
+    cells.sort(key=lambda c: (c.project, c.lang, c.scenario, c.edit or "", c.profile,
+                              c.jobs or 0, c.a.toolchains, c.a.machines))
+    return Comparison(a, b, metric, unit, alpha, cells, pairing.only_a, pairing.only_b,
+                      pairing.refused, pairing.cross_machine)
+
+
+# -- reading the sides from the database -----------------------------------------------
+
+
+def resolve_side(conn: sqlite3.Connection, text: str, base: queries.Filters) -> Side:
+    """A session id (an integer), a toolchain (go@1.25.5, rust@nightly, 1.26.8) or a
+    session label; labels win over bare versions, `@` always means a toolchain."""
+    text = text.strip()
+    if text.isdigit():
+        if not queries.session_exists(conn, int(text)):
+            raise UsageError(f"there is no session {text} in the database; see "
+                             f"`buildprof history` for session ids")
+        return Side(text, "session", base.with_(sessions=(*base.sessions, int(text))))
+    if "@" not in text and queries.label_exists(conn, text):
+        return Side(text, "label", base.with_(labels=(*base.labels, text)))
+    if queries.toolchain_exists(conn, text):
+        return Side(text, "toolchain", base.with_(toolchains=(text,)))
+    specs, labels, n = queries.known_sides(conn)
+    raise UsageError(f"'{text}' is neither a recorded toolchain ({', '.join(specs) or 'none'}), "
+                     f"a session label ({', '.join(labels) or 'none'}) nor a session id "
+                     f"(1-{n}); give one of those")
+
+
+def compare(conn: sqlite3.Connection, a: str, b: str, filters: queries.Filters | None = None,
+            *, metric: str = "wall", alpha: float = ALPHA,
+            allow_cross_machine: bool = False) -> Comparison:
+    """Read both sides from the database (narrowed by `filters`) and compare them.
+
+    Raises UsageError for a side that matches nothing, and CompareRefused when
+    every matching cell was refused (different sources or machines)."""
+    filters = filters or queries.Filters()
+    queries.check_filters(conn, filters)
+    side_a = resolve_side(conn, a, filters)
+    side_b = resolve_side(conn, b, filters)
+    if side_a.filters == side_b.filters:
+        raise UsageError(f"A and B select the same runs ('{a}' and '{b}'); compare two "
+                         f"different toolchains, sessions or labels")
+    rows_a = queries.fetch_samples(conn, side_a.filters)
+    rows_b = queries.fetch_samples(conn, side_b.filters)
+    if not rows_a or not rows_b:
+        empty = side_a if not rows_a else side_b
+        raise UsageError(f"no successful timed runs for {empty.title} with these filters; "
+                         f"see `buildprof history`")
+    result = compare_runs(rows_a, rows_b, side_a, side_b, metric=metric, alpha=alpha,
+                          allow_cross_machine=allow_cross_machine)
+    if not result.cells and result.refused:
+        more = len(result.refused) - 1
+        raise CompareRefused(result.refused[0] + (f" (and {more} more cell(s) refused)"
+                                                  if more else ""))
+    if not result.cells:
+        raise UsageError(
+            f"no cell was measured on both sides ({len(result.only_a)} only with {side_a.title}"
+            f", {len(result.only_b)} only with {side_b.title}); measure both in one session, "
+            f"e.g. `buildprof run --toolchain A,B`, or narrow with --project/--scenario")
+    return result
