@@ -30,6 +30,7 @@ def _register() -> None:
     from profiler.cli import export as export_cmd
     from profiler.cli import history as history_cmd
     from profiler.cli import maintenance
+    from profiler.cli import report as report_cmd
     from profiler.cli import run as run_cmd
     from profiler.cli import toolchain as toolchain_cmd
 
@@ -41,6 +42,7 @@ def _register() -> None:
     app.add_typer(maintenance.cache_app, name="cache")
     app.command("doctor")(maintenance.doctor)
     app.command("breakdown")(breakdown_cmd.breakdown)
+    app.command("report")(report_cmd.report)
     try:
         from profiler.cli import samples as samples_cmd
     except ImportError:  # pragma: no cover - the samples command is optional during development

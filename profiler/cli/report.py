@@ -1,0 +1,107 @@
+"""`buildprof report`: the gap between Go and Rust, in the terminal, Markdown, JSON or HTML.
+
+The filters are history's (profiler.cli.history), so a selection that `history`
+shows is the one the report covers.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from profiler.cli.history import (
+    LabelOpt,
+    LangOpt,
+    MachineOpt,
+    ProfileOpt,
+    ProjectOpt,
+    ScenarioOpt,
+    SinceOpt,
+    ToolchainOpt,
+    make_filters,
+    open_db,
+)
+from profiler.cli.options import DbOption
+from profiler.errors import UsageError
+
+FORMATS = ("table", "markdown", "json")
+
+
+def _check_html_path(path: Path) -> Path:
+    parent = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise UsageError(f"--html {path} is a directory; give a file name such as "
+                         f"{path / 'report.html'}")
+    if not parent.is_dir():
+        raise UsageError(f"cannot write {path}: directory {parent} does not exist; create it "
+                         f"or choose another --html path")
+    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise UsageError(f"cannot write {path}: permission denied; choose another --html path")
+    return path
+
+
+def report(
+    lang: LangOpt = None,
+    project: ProjectOpt = None,
+    scenario: ScenarioOpt = None,
+    profile: ProfileOpt = None,
+    toolchain: ToolchainOpt = None,
+    label: LabelOpt = None,
+    machine: MachineOpt = None,
+    since: SinceOpt = None,
+    session: Annotated[list[int] | None, typer.Option(
+        "--session", help="Session number(s); without it, --label, --since or --all: the "
+                          "latest session with matching runs", show_default=False)] = None,
+    all_sessions: Annotated[bool, typer.Option(
+        "--all", help="Every session (runs of the same cell are pooled)")] = False,
+    html: Annotated[Path | None, typer.Option(
+        "--html", help="Also write a self-contained HTML report (inline SVG charts) to FILE",
+        metavar="FILE", show_default=False)] = None,
+    fmt: Annotated[str | None, typer.Option(
+        "--format", help="table, markdown or json (default: table, or nothing with --html)",
+        show_default=False)] = None,
+    db: DbOption = None,
+) -> None:
+    """Go against Rust: medians, ratios, memory, scaling fits (time = a·LOCᵇ) and the
+    verdict on "Go compiles in seconds, Rust in minutes" for this machine."""
+    from profiler.report import gap
+
+    if fmt is not None and fmt not in FORMATS:
+        raise UsageError(f"unknown format '{fmt}'; use one of: {', '.join(FORMATS)}")
+    if all_sessions and session:
+        raise UsageError("--all and --session exclude each other; give one")
+    if html is not None:
+        html = _check_html_path(html)
+    filters = make_filters(lang, project, scenario, profile, toolchain, label, machine,
+                           since).with_(sessions=tuple(dict.fromkeys(session or ())))
+    store = open_db(db)
+    try:
+        data = gap.load(store.db.conn, filters, all_sessions=all_sessions)
+    finally:
+        store.close()
+    if html is not None:
+        from profiler.report.html import write_html
+
+        write_html(data, html)
+        print(f"Wrote {html} ({html.stat().st_size // 1024} KiB): verdict "
+              f"{data.verdict.outcome}", file=sys.stderr if fmt else sys.stdout)
+        if fmt is None:
+            return
+    if fmt == "markdown":
+        from profiler.report.markdown import render as render_md
+
+        render_md(data, sys.stdout)
+    elif fmt == "json":
+        import json
+
+        json.dump(gap.as_dict(data), sys.stdout, indent=2, allow_nan=False)
+        sys.stdout.write("\n")
+    else:
+        from profiler.report.terminal import make_console
+        from profiler.report.terminal_gap import render
+
+        render(data, make_console())

@@ -1,0 +1,224 @@
+"""The gap report in the terminal (rich). Takes a GapReport and a Console, returns nothing."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+from rich.console import Console
+from rich.table import Table
+
+from profiler.report.format import seconds, size
+from profiler.report.gap import (
+    CLAIM,
+    RULE,
+    THRESHOLDS,
+    Cell,
+    GapReport,
+    Pair,
+    caveats,
+    loc_text,
+    scenario_label,
+)
+
+BAR = 24
+GO_STYLE = "cyan"
+RUST_STYLE = "dark_orange"
+OUTCOME_STYLE = {"holds": "bold green", "partly holds": "bold yellow",
+                 "does not hold": "bold red", "not measured": "bold"}
+
+
+def _table(title: str, columns: Sequence[tuple[str, str]]) -> Table:
+    table = Table(title=title, title_justify="left")
+    for name, justify in columns:
+        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    return table
+
+
+def bars(go_s: float | None, rust_s: float | None, width: int = BAR) -> tuple[str, str]:
+    """Two bars on the row's own scale (the slower one is `width` long), as plain text."""
+    values = [v for v in (go_s, rust_s) if v is not None and v > 0]
+    if not values:
+        return "", ""
+    top = max(values)
+
+    def bar(v: float | None) -> str:
+        if v is None or v <= 0:
+            return ""
+        return "█" * max(1, round(width * v / top))
+
+    return bar(go_s), bar(rust_s)
+
+
+def _median(c: Cell | None) -> str:
+    if c is None:
+        return "-"
+    if not c.n:
+        return f"[red]failed ({c.failed})[/red]"
+    text = seconds(c.wall_median)
+    if c.n > 1:
+        text += f" ± {seconds(c.wall_mad)}"
+    return text
+
+
+def _locs(p: Pair) -> str:
+    go = p.go.loc if p.go else None
+    rust = p.rust.loc if p.rust else None
+    return f"{go or '-'} / {rust or '-'}"
+
+
+def _ratio(p: Pair) -> str:
+    r = p.ratio
+    return "-" if r is None else f"{r:.1f}×"
+
+
+def _num(x: float | None, fmt: str) -> str:
+    return "-" if x is None or not math.isfinite(x) else format(x, fmt)
+
+
+def times_table(report: GapReport, console: Console) -> None:
+    go_tc, rust_tc = report.primary.get("go", "-"), report.primary.get("rust", "-")
+    table = _table(f"Build times: Go ({go_tc}) against Rust ({rust_tc}), median ± MAD",
+                   [("project", "left"), ("lines Go / Rust", "right"), ("scenario", "left"),
+                    ("profile", "left"), ("n", "right"), ("Go", "right"), ("Rust", "right"),
+                    ("Rust/Go", "right"), ("", "left")])
+    for p in report.pairs:
+        g, r = bars(p.go.wall_median if p.go and p.go.n else None,
+                    p.rust.wall_median if p.rust and p.rust.n else None)
+        n = "/".join(str(c.n) if c else "-" for c in (p.go, p.rust))
+        table.add_row(p.project, _locs(p), scenario_label(p.scenario, p.edit, p.jobs),
+                      p.profile, n, _median(p.go), _median(p.rust), _ratio(p),
+                      f"[{GO_STYLE}]{g}[/{GO_STYLE}] Go\n[{RUST_STYLE}]{r}[/{RUST_STYLE}] Rust")
+    console.print(table)
+
+
+def resources_table(report: GapReport, console: Console) -> None:
+    table = _table("Memory, parallelism and artifacts (Go | Rust, medians)",
+                   [("project", "left"), ("scenario", "left"), ("profile", "left"),
+                    ("peak process", "right"), ("peak tree", "right"),
+                    ("parallelism", "right"), ("artifact", "right")])
+
+    def both(p: Pair, attr: str, fmt: Callable[[float], str]) -> str:
+        vals = []
+        for c in (p.go, p.rust):
+            v = getattr(c, attr) if c and c.n else None
+            vals.append(fmt(v) if v is not None else "-")
+        return " | ".join(vals)
+
+    for p in report.pairs:
+        table.add_row(p.project, scenario_label(p.scenario, p.edit, p.jobs), p.profile,
+                      both(p, "peak_rss", size), both(p, "tree_peak_rss", size),
+                      both(p, "cpu_util", lambda x: f"{x:.2f}×"),
+                      both(p, "artifact_bytes", size))
+    console.print(table)
+
+
+def fits_table(report: GapReport, console: Console) -> None:
+    if not report.fits:
+        console.print("Scaling: no graded sizes in this selection (`buildprof run --size "
+                      "tiny,small,medium`).")
+        return
+    cols = [("language", "left"), ("scenario", "left"), ("profile", "left"),
+            ("sizes", "right"), ("a", "right"), ("b", "right"), ("R²", "right")]
+    cols += [(f"{label} at", "right") for _, label in THRESHOLDS]
+    cols.append(("", "left"))
+    table = _table("Scaling: time = a·LOCᵇ, least squares on log–log over the graded sizes",
+                   cols)
+    for f in report.fitted:
+        cross = []
+        for t, _ in THRESHOLDS:
+            loc = f.crossing(t)
+            text = loc_text(loc)
+            if loc is not None and f.extrapolated(loc):
+                text = f"[dim]{text}*[/dim]"
+            cross.append(text)
+        note = f"[yellow]{f.note}[/yellow]" if f.note else ""
+        table.add_row(f.lang, scenario_label(f.scenario, f.edit, f.jobs), f.profile,
+                      str(f.sizes), _num(f.a, ".3g"), _num(f.b, ".2f"), _num(f.r2, ".3f"),
+                      *cross, note)
+    if report.fitted:
+        console.print(table)
+        console.print("[dim]* extrapolated beyond the sizes measured[/dim]")
+    if report.unfitted:
+        console.print(f"No fit (one graded size measured): {', '.join(report.unfitted)}.")
+    for s in report.sentences:
+        console.print(s, highlight=False)
+
+
+def toolchains_table(report: GapReport, console: Console) -> None:
+    for lang in report.multi_toolchain_langs:
+        cells = [c for c in report.cells if c.lang == lang]
+        tcs = sorted({c.toolchain for c in cells})
+        table = _table(f"Toolchains ({lang}): median wall time",
+                       [("project", "left"), ("scenario", "left"), ("profile", "left")]
+                       + [(tc, "right") for tc in tcs])
+        rows: dict[tuple, dict[str, str]] = {}
+        for c in cells:
+            key = (c.project, scenario_label(c.scenario, c.edit, c.jobs), c.profile)
+            rows.setdefault(key, {})[c.toolchain] = _median(c)
+        for key, by_tc in rows.items():
+            table.add_row(*key, *(by_tc.get(tc, "-") for tc in tcs))
+        console.print(table)
+
+
+def verdict_block(report: GapReport, console: Console) -> None:
+    v = report.verdict
+    style = OUTCOME_STYLE.get(v.outcome, "bold")
+    console.print(f"[bold]Verdict[/bold] on “{CLAIM}” for this machine: "
+                  f"[{style}]{v.outcome.upper()}[/{style}]")
+    for reason in v.reasons:
+        console.print(f"  {reason}", highlight=False)
+    console.print(f"  [dim]Rule: {RULE}[/dim]", highlight=False)
+
+
+def caveats_block(report: GapReport, console: Console) -> None:
+    console.print("[bold]What the claim leaves out[/bold]")
+    for line in caveats(report):
+        console.print(f"  - {line}", highlight=False)
+
+
+def timelines_block(report: GapReport, console: Console) -> None:
+    for t in report.timelines:
+        crit = [u.name for u in t.units if u.critical]
+        console.print(f"[bold]Units[/bold] of run {t.run_id} ({t.project}, {t.lang}, "
+                      f"{t.scenario} {t.profile}): {len(t.units)} units in "
+                      f"{seconds(t.wall_s)}; critical path: {' → '.join(crit) or '-'} "
+                      f"(`buildprof breakdown {t.run_id}`)", highlight=False)
+
+
+def header(report: GapReport, console: Console) -> None:
+    m = report.machine
+    mem = size(m.get("memory_bytes")) if m.get("memory_bytes") else "?"
+    console.print(f"[bold]Go against Rust[/bold] on {m.get('hostname', '?')}: "
+                  f"{m.get('cpu_model', '?')}, {m.get('logical_cpus') or m.get('cores')} "
+                  f"CPUs, {mem}, {m.get('os', '?')}", highlight=False)
+    ids = ", ".join(str(s["id"]) for s in report.sessions)
+    started = min((s["started"] or "" for s in report.sessions), default="")
+    tcs = ", ".join(f"{t['spec']} ({t['version']})" for t in report.toolchains)
+    console.print(f"Session(s) {ids}, from {started[:16].replace('T', ' ')} UTC; "
+                  f"toolchains: {tcs}", highlight=False)
+
+
+def render(report: GapReport, console: Console) -> None:
+    """The whole report: verdict first, then the tables behind it."""
+    header(report, console)
+    console.print()
+    verdict_block(report, console)
+    console.print()
+    times_table(report, console)
+    resources_table(report, console)
+    fits_table(report, console)
+    toolchains_table(report, console)
+    console.print()
+    caveats_block(report, console)
+    if report.timelines:
+        console.print()
+        timelines_block(report, console)
+    if report.notes:
+        console.print()
+        for note in report.notes:
+            console.print(f"[yellow]Note:[/yellow] {note}", highlight=False)
+    console.print()
+    console.print("[bold]Reproduce[/bold]")
+    for s in report.sessions:
+        console.print(f"  {s['command_line']}", highlight=False, soft_wrap=True)
