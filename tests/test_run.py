@@ -75,12 +75,15 @@ def test_run_records_runs_and_leaves_user_files_alone(
     assert len(rows[0][4]) == 64
 
 
-def test_go_clean_build_uses_a_std_only_snapshot(tmp_path: Path, buildprof_cache: Path) -> None:
+def test_go_clean_build_uses_a_std_only_snapshot(tmp_path: Path) -> None:
     project = copy_fixture("gomod", tmp_path)
+    cache = tmp_path / "cache"  # its own cache: only this project's snapshot is in it
     res = buildprof("run", str(project), "--runs", "1", "--warmup", "0",
-                    "--db", str(tmp_path / "r.db"))
+                    "--db", str(tmp_path / "r.db"),
+                    env={**os.environ, "BUILDPROF_CACHE": str(cache)})
     assert res.returncode == 0, res.stderr
-    snapshots = list((buildprof_cache / "gostd").glob("*/.complete"))
+    snapshots = list((cache / "gostd").glob("*/.complete"))
+    assert len(snapshots) == 1
     assert snapshots
     listed = {p for s in snapshots for p in s.read_text().split()}
     # The fixture imports fmt and strings: their std deps are in, net/http is not,
