@@ -300,11 +300,17 @@ def fit_power_law(points: Sequence[tuple[float, float]]
     return math.exp(ln_a), b, r2
 
 
+MAX_LOC = 1e9
+
+
 def crossing_loc(a: float, b: float, seconds: float) -> float | None:
     """The LOC at which a·LOC^b reaches `seconds`; None when the curve does not grow."""
     if b <= 0 or a <= 0:
         return None
-    return (seconds / a) ** (1 / b)
+    loc = (seconds / a) ** (1 / b)
+    # A nearly flat curve (no-op builds) "crosses" at absurd sizes; past a
+    # billion lines no project exists, so say only that.
+    return loc if loc <= MAX_LOC else math.inf
 
 
 def outcome(go_s: float, rust_s: dict[str, float]) -> str:
@@ -422,8 +428,10 @@ def fits_of(cells: Sequence[Cell], primary: dict[str, str]) -> list[Fit]:
 
 def loc_text(loc: float | None) -> str:
     """12 lines, 950 lines, 12 k lines, 1.2 M lines."""
-    if loc is None or not math.isfinite(loc):
+    if loc is None or math.isnan(loc):
         return "-"
+    if math.isinf(loc):
+        return "beyond 1 G lines"
     if loc < 1000:
         return f"{loc:.0f} lines"
     if loc < 10_000:
