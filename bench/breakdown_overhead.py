@@ -48,14 +48,11 @@ def main() -> None:
             for _ in range(args.runs + 1):  # the first round warms up
                 for ws in spaces:
                     ws.prepare()
-                    import time
-
-                    start = time.time()
                     m = measure(ws.argv(), ws.src, ws.env(), ws.logs)
                     assert m.ok, m.stderr_tail
                     ws.finish()
                     if ws.cell.breakdown:
-                        units = len(ws.units(start))
+                        units = len(ws.units(m.start_time))
                     walls[ws.cell.breakdown].append(m.wall_s)
                     cpus[ws.cell.breakdown].append(m.user_s + m.sys_s)
         med = statistics.median

@@ -40,7 +40,8 @@ int main(int argc, char **argv) {
     signal(SIGTERM, on_parent_death);
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (getppid() != parent) kill(0, SIGKILL); /* the parent died before prctl */
-    struct timespec t0, t1;
+    struct timespec t0, t1, epoch;
+    clock_gettime(CLOCK_REALTIME, &epoch); /* when the build starts, for unit timelines */
     clock_gettime(CLOCK_MONOTONIC, &t0);
     pid_t pid = fork();
     if (pid < 0) {
@@ -65,10 +66,13 @@ int main(int argc, char **argv) {
     FILE *f = fopen(argv[1], "w");
     if (f != NULL) {
         long long wall_ns = (long long)(t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec);
-        fprintf(f, "pid %d\nstatus %d\nmaxrss_kb %ld\nutime_us %lld\nstime_us %lld\nwall_ns %lld\n",
+        long long start_ns = (long long)epoch.tv_sec * 1000000000LL + epoch.tv_nsec;
+        fprintf(f, "pid %d\nstatus %d\nmaxrss_kb %ld\nutime_us %lld\nstime_us %lld\nwall_ns %lld\n"
+                   "start_ns %lld\n",
                 (int)pid, status, ru.ru_maxrss,
                 (long long)ru.ru_utime.tv_sec * 1000000LL + ru.ru_utime.tv_usec,
-                (long long)ru.ru_stime.tv_sec * 1000000LL + ru.ru_stime.tv_usec, wall_ns);
+                (long long)ru.ru_stime.tv_sec * 1000000LL + ru.ru_stime.tv_usec, wall_ns,
+                start_ns);
         fclose(f);
     }
     if (WIFEXITED(status)) return WEXITSTATUS(status);

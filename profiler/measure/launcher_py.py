@@ -13,6 +13,7 @@ import time
 
 def main() -> int:
     report, argv = sys.argv[1], sys.argv[2:]
+    start_ns = time.time_ns()
     t0 = time.monotonic_ns()
     try:
         pid = os.posix_spawnp(argv[0], argv, os.environ)
@@ -29,7 +30,7 @@ def main() -> int:
     with open(report, "w") as f:
         f.write(f"pid {pid}\nstatus {status}\nmaxrss_kb {ru.ru_maxrss}\n"
                 f"utime_us {round(ru.ru_utime * 1e6)}\nstime_us {round(ru.ru_stime * 1e6)}\n"
-                f"wall_ns {wall_ns}\n")
+                f"wall_ns {wall_ns}\nstart_ns {start_ns}\n")
     code = os.waitstatus_to_exitcode(status)
     return code if code >= 0 else 128 - code
 

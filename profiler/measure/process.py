@@ -60,6 +60,7 @@ class Measurement:
     launcher: str  # "c" or "python" (the latter puts a ~10 MiB floor on peaks)
     outer_wall_s: float  # Python spawn-to-reap: wall_s plus buildprof's overhead
     sampler_cpu_s: float  # CPU the sampler thread used (buildprof's, not the build's)
+    start_time: float  # epoch seconds when the build was forked (unit timelines start here)
 
     @property
     def ok(self) -> bool:
@@ -195,6 +196,7 @@ def measure(
     prefix, kind = launcher_argv()
     timed_out = False
     with stdout_path.open("wb") as out, stderr_path.open("wb") as err:
+        spawn_epoch = time.time()
         t0 = time.perf_counter()
         # A new session makes the launcher a process-group leader, so one
         # killpg reaches the whole build on timeout or interrupt.
@@ -228,9 +230,11 @@ def measure(
         wall = rep["wall_ns"] / 1e9
         user, sys_ = rep["utime_us"] / 1e6, rep["stime_us"] / 1e6
         peak = rep["maxrss_kb"] * 1024
+        start_time = rep["start_ns"] / 1e9
     else:  # the launcher itself was killed (timeout): partial figures
         exit_code = -signal.SIGKILL if timed_out else proc.returncode
         wall, user, sys_, peak = outer_wall, 0.0, 0.0, sampler.peak_single
+        start_time = spawn_epoch
     return Measurement(
         wall_s=wall,
         user_s=user,
@@ -246,4 +250,5 @@ def measure(
         launcher=kind,
         outer_wall_s=outer_wall,
         sampler_cpu_s=sampler.cpu_s,
+        start_time=start_time,
     )

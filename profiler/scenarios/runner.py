@@ -131,7 +131,7 @@ def run_cells(
                     timeout=plan.timeout)
         result = RunResult(ws.cell, iteration, is_warmup, m,
                            ws.artifact_bytes() if m.ok else None, ws.rebuilt_units(),
-                           shlex.join(argv), started, noisy, ws.units(started))
+                           shlex.join(argv), started, noisy, ws.units(m.start_time))
         if m.ok:
             ws.finish()
             if not is_warmup:
