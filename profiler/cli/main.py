@@ -32,6 +32,7 @@ def _register() -> None:
     from profiler.cli import maintenance
     from profiler.cli import report as report_cmd
     from profiler.cli import run as run_cmd
+    from profiler.cli import samples as samples_cmd
     from profiler.cli import toolchain as toolchain_cmd
 
     app.command("run")(run_cmd.run)
@@ -43,10 +44,6 @@ def _register() -> None:
     app.command("doctor")(maintenance.doctor)
     app.command("breakdown")(breakdown_cmd.breakdown)
     app.command("report")(report_cmd.report)
-    try:
-        from profiler.cli import samples as samples_cmd
-    except ImportError:  # pragma: no cover - the samples command is optional during development
-        return
     app.add_typer(samples_cmd.app, name="samples")
 
 
