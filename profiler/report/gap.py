@@ -303,6 +303,19 @@ def fit_power_law(points: Sequence[tuple[float, float]]
 MAX_LOC = 1e9
 
 
+def median_text(c: Cell | None) -> str:
+    """A cell's median ± MAD as plain text, shared by every renderer."""
+    if c is None:
+        return "-"
+    if not c.n:
+        return f"failed ({c.failed})"
+    return seconds(c.wall_median) + (f" ± {seconds(c.wall_mad)}" if c.n > 1 else "")
+
+
+def ratio_text(p: Pair) -> str:
+    return "-" if p.ratio is None else f"{p.ratio:.1f}×"
+
+
 def crossing_loc(a: float, b: float, seconds: float) -> float | None:
     """The LOC at which a·LOC^b reaches `seconds`; None when the curve does not grow."""
     if b <= 0 or a <= 0:

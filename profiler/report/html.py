@@ -27,11 +27,12 @@ from profiler.report.gap import (
     PROFILE_ORDER,
     RULE,
     THRESHOLDS,
-    Cell,
     GapReport,
     Pair,
     caveats,
     loc_text,
+    median_text,
+    ratio_text,
     scenario_label,
 )
 
@@ -395,14 +396,6 @@ def _table(heads: Sequence[str], rows: Sequence[Sequence[str]], num: Sequence[in
     return "\n".join(out)
 
 
-def _median(c: Cell | None) -> str:
-    if c is None:
-        return "-"
-    if not c.n:
-        return f"failed ({c.failed})"
-    return seconds(c.wall_median) + (f" ± {seconds(c.wall_mad)}" if c.n > 1 else "")
-
-
 def _bars(p: Pair) -> str:
     vals = {lang: (getattr(p, lang).wall_median if getattr(p, lang) and getattr(p, lang).n
                    else None) for lang in LANG_ORDER}
@@ -428,8 +421,8 @@ def times_table(report: GapReport) -> str:
                      _e(f"{p.go.loc if p.go else '-'} / {p.rust.loc if p.rust else '-'}"),
                      _e(scenario_label(p.scenario, p.edit, p.jobs)), _e(p.profile),
                      _e("/".join(str(c.n) if c else "-" for c in (p.go, p.rust))),
-                     _e(_median(p.go)), _e(_median(p.rust)),
-                     _e("-" if p.ratio is None else f"{p.ratio:.1f}×"),
+                     _e(median_text(p.go)), _e(median_text(p.rust)),
+                     _e(ratio_text(p)),
                      f'<div style="width:160px">{_bars(p)}</div>'])
     return _table(["project", "lines Go / Rust", "scenario", "profile", "n Go/Rust", "Go",
                    "Rust", "Rust/Go", "Go / Rust"], rows, num=(1, 4, 5, 6, 7))
@@ -470,7 +463,7 @@ def toolchains_table(report: GapReport, lang: str) -> str:
     by_row: dict[tuple[str, str, str], dict[str, str]] = {}
     for c in cells:
         key = (c.project, scenario_label(c.scenario, c.edit, c.jobs), c.profile)
-        by_row.setdefault(key, {})[c.toolchain] = _median(c)
+        by_row.setdefault(key, {})[c.toolchain] = median_text(c)
     return _table(["project", "scenario", "profile", *tcs],
                   [[*(_e(k) for k in key), *(_e(v.get(tc, "-")) for tc in tcs)]
                    for key, v in by_row.items()], num=tuple(range(3, 3 + len(tcs))))

@@ -15,11 +15,12 @@ from profiler.report.gap import (
     CLAIM,
     RULE,
     THRESHOLDS,
-    Cell,
     GapReport,
     Pair,
     caveats,
     loc_text,
+    median_text,
+    ratio_text,
     scenario_label,
 )
 
@@ -40,18 +41,6 @@ def table(heads: Sequence[str], rows: Sequence[Sequence[object]], out: TextIO,
     for row in rows:
         out.write("| " + " | ".join(_cell(v) for v in row) + " |\n")
     out.write("\n")
-
-
-def median_text(c: Cell | None) -> str:
-    if c is None:
-        return "-"
-    if not c.n:
-        return f"failed ({c.failed})"
-    return seconds(c.wall_median) + (f" ± {seconds(c.wall_mad)}" if c.n > 1 else "")
-
-
-def ratio_text(p: Pair) -> str:
-    return "-" if p.ratio is None else f"{p.ratio:.1f}×"
 
 
 def bar_text(p: Pair) -> str:

@@ -18,6 +18,8 @@ from profiler.report.gap import (
     Pair,
     caveats,
     loc_text,
+    median_text,
+    ratio_text,
     scenario_label,
 )
 
@@ -51,25 +53,14 @@ def bars(go_s: float | None, rust_s: float | None, width: int = BAR) -> tuple[st
 
 
 def _median(c: Cell | None) -> str:
-    if c is None:
-        return "-"
-    if not c.n:
-        return f"[red]failed ({c.failed})[/red]"
-    text = seconds(c.wall_median)
-    if c.n > 1:
-        text += f" ± {seconds(c.wall_mad)}"
-    return text
+    text = median_text(c)
+    return f"[red]{text}[/red]" if c is not None and not c.n else text
 
 
 def _locs(p: Pair) -> str:
     go = p.go.loc if p.go else None
     rust = p.rust.loc if p.rust else None
     return f"{go or '-'} / {rust or '-'}"
-
-
-def _ratio(p: Pair) -> str:
-    r = p.ratio
-    return "-" if r is None else f"{r:.1f}×"
 
 
 def _num(x: float | None, fmt: str) -> str:
@@ -87,7 +78,7 @@ def times_table(report: GapReport, console: Console) -> None:
                     p.rust.wall_median if p.rust and p.rust.n else None)
         n = "/".join(str(c.n) if c else "-" for c in (p.go, p.rust))
         table.add_row(p.project, _locs(p), scenario_label(p.scenario, p.edit, p.jobs),
-                      p.profile, n, _median(p.go), _median(p.rust), _ratio(p),
+                      p.profile, n, _median(p.go), _median(p.rust), ratio_text(p),
                       f"[{GO_STYLE}]{g}[/{GO_STYLE}] Go\n[{RUST_STYLE}]{r}[/{RUST_STYLE}] Rust")
     console.print(table)
 
