@@ -56,11 +56,23 @@ class RunRequest:
     command_line: str = "buildprof run"
 
 
+@dataclass(frozen=True)
+class Failure:
+    """A cell that failed: where, how, and the compiler's first error line."""
+
+    cell: str  # the cell's label
+    phase: str  # "the warm-up", "run 2", "the starting-state build"
+    status: str  # "failed" or "timeout"
+    exit_code: int
+    error: str
+
+
 @dataclass
 class Outcome:
     session: dict[str, Any]
     runs: list[dict[str, Any]] = field(default_factory=list)
-    failed_runs: int = 0
+    failed_runs: int = 0  # warm-ups and starting-state builds included
+    failures: list[Failure] = field(default_factory=list)
     precision: dict[str, float] = field(default_factory=dict)  # auto runs: cell label -> %
     warnings: list[str] = field(default_factory=list)
 
@@ -144,6 +156,7 @@ def execute(req: RunRequest, console: Console) -> Outcome:
     langs = sorted({p.lang for p in projects})
     toolchains = resolve_toolchains(req.toolchains, langs)
     cells = build_cells(req, projects, toolchains)
+    stats = {p.path: tree_stats(p.path, p.lang) for p in projects}
     db = ResultsDB.open(req.db_path or default_db())
     db.mark_dangling_aborted()
     reclaim_work_dirs()
@@ -154,19 +167,20 @@ def execute(req: RunRequest, console: Console) -> Outcome:
               for tcs in toolchains.values() for tc in tcs}
     project_ids = {}
     for p in projects:
-        stats = tree_stats(p.path, p.lang)
+        st = stats[p.path]
         path = p.source.removeprefix("sample:") if p.source != "path" else str(p.path)
         project_ids[p.path] = db.ensure_project(p.name, p.lang, p.source, path,
-                                                stats.content_hash, stats.loc, stats.files)
+                                                st.content_hash, st.loc, st.files)
     session_id = db.start_session(machine_id, req.command_line, req.label)
     work_dir = work_root() / f"session-{os.getpid()}-{session_id}"
-    failed = 0
+    failures: list[Failure] = []
 
     def record(res: RunResult) -> None:
-        nonlocal failed
         m = res.measurement
-        if res.status != "ok" and not res.warmup:
-            failed += 1
+        if res.status != "ok":
+            # A failed warm-up or starting-state build fails its cell like a timed run.
+            failures.append(Failure(res.cell.label, res.phase, res.status, m.exit_code,
+                                    res.error or m.stderr_tail))
         run_id = db.add_run({
             "session_id": session_id, "project_id": project_ids[res.cell.project.path],
             "toolchain_id": tc_ids[res.cell.toolchain.path], "machine_id": machine_id,
@@ -216,7 +230,7 @@ def execute(req: RunRequest, console: Console) -> Outcome:
 
             precision = run_cells(cells, work_dir, req.plan, on_result=record,
                                   on_progress=on_progress, on_setup=on_setup)
-        status = "failed" if failed else "completed"
+        status = "failed" if failures else "completed"
     except KeyboardInterrupt:
         status = "interrupted"
         raise
@@ -224,7 +238,7 @@ def execute(req: RunRequest, console: Console) -> Outcome:
         shutil.rmtree(work_dir, ignore_errors=True)
         db.finish_session(session_id, status)
     return Outcome(session=db.session(session_id), runs=db.runs_of_session(session_id),
-                   failed_runs=failed, warnings=warnings,
+                   failed_runs=len(failures), failures=failures, warnings=warnings,
                    precision={c.label: p for c, p in precision.items()
                               if req.plan.runs is None})
 

@@ -53,17 +53,19 @@ CELL_KEYS = ("project", "lang", "toolchain", "scenario", "profile", "jobs", "edi
 def cell_summaries(runs: Sequence[dict]) -> list[dict]:
     """Group run rows (as stored) into cells and summarise each.
 
-    Warm-up runs are left out. A cell's figures come from its successful runs;
-    `failed` counts the others (failed builds and timeouts).
+    Successful warm-up runs are left out. A cell's figures come from its
+    successful timed runs; `failed` counts the others (failed builds and
+    timeouts, in a warm-up or the starting-state build too, so that a cell
+    that never reached a timed run still shows as failed).
     """
     groups: dict[tuple, list[dict]] = {}
     for run in runs:
-        if run.get("warmup"):
+        if run.get("warmup") and run["status"] == "ok":
             continue
         groups.setdefault(tuple(run.get(k) for k in CELL_KEYS), []).append(run)
     out = []
     for key, rows in groups.items():
-        ok = [r for r in rows if r["status"] == "ok"]
+        ok = [r for r in rows if r["status"] == "ok"]  # warm-ups here are all failed ones
         wall = summarize([r["wall_s"] for r in ok])
         cpu = [r["user_s"] + r["sys_s"] for r in ok]
         arts = [r["artifact_bytes"] for r in ok if r.get("artifact_bytes") is not None]

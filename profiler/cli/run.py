@@ -112,10 +112,13 @@ def run(
     _install_signal_handlers()
     outcome = execute(request, console)
     if fmt == "json":
-        json.dump({"session": outcome.session, "runs": outcome.runs}, sys.stdout, indent=2,
+        json.dump({"session": outcome.session, "runs": outcome.runs,
+                   "failures": [vars(f) for f in outcome.failures]}, sys.stdout, indent=2,
                   default=str)
         sys.stdout.write("\n")
     else:
+        from rich.markup import escape
+
         from profiler.report.terminal import headline, summary_table
         from profiler.stats import cell_summaries
 
@@ -124,6 +127,11 @@ def run(
         summary_table(cells, out, title=f"Session {outcome.session['id']}: "
                                         f"{outcome.session['status']}")
         headline(cells, out)
+        for f in outcome.failures:
+            what = "timed out" if f.status == "timeout" else f"exited {f.exit_code}"
+            # Compiler text can hold [brackets] that rich would read as markup.
+            out.print(f"[red]Failed:[/red] {escape(f'{f.cell}: {f.phase} {what}: {f.error}')}",
+                      highlight=False)
         for label_, pct in outcome.precision.items():
             out.print(f"precision (95% CI half-width of the median): {label_}: {pct:.1f}%")
         if breakdown:

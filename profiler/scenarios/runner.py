@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from profiler.breakdown import Unit
+from profiler.diagnose import explain
 from profiler.measure.noise import disturbance
 from profiler.measure.process import Measurement, measure
-from profiler.scenarios.workspace import Cell, Workspace
+from profiler.scenarios.workspace import STEP_TIMEOUT_S, Cell, Workspace
 
 AUTO_MIN_RUNS = 3
 
@@ -49,12 +50,20 @@ class RunResult:
     started: float  # time.time() at spawn
     disturbed: str | None  # why the run may be noisy, if it looked so
     units: list[Unit]  # with --breakdown: one per compiler/linker call
+    error: str | None = None  # a failed build: its first error line (and a toolchain hint)
 
     @property
     def status(self) -> str:
         if self.measurement.timed_out:
             return "timeout"
         return "ok" if self.measurement.exit_code == 0 else "failed"
+
+    @property
+    def phase(self) -> str:
+        """Where in the cell's life the run happened, for messages."""
+        if self.warmup:
+            return "the starting-state build" if self.iteration == 0 else "the warm-up"
+        return f"run {self.iteration}"
 
 
 @dataclass(frozen=True)
@@ -114,6 +123,34 @@ def run_cells(
     total = len(states) * (plan.warmup + per_cell)
     done, start = 0, time.perf_counter()
 
+    def failure(st: _CellState, m: Measurement, timeout: float | None) -> str:
+        """The one line that says why a build failed (it failed again: the cell
+        stops, and the time goes to the other cells)."""
+        st.failed = True
+        if m.timed_out:
+            return f"timed out after {timeout:g} s; the whole process tree was killed"
+        try:
+            text = (st.ws.logs / "stderr.log").read_text(errors="replace")
+        except OSError:
+            text = m.stderr_tail
+        return explain(st.ws.cell.lang, text)
+
+    def start_state(st: _CellState) -> RunResult | None:
+        """Build the starting state (untimed, measured like any build so that a
+        timeout or an interrupt kills its whole tree); a failure is returned
+        as a failed warm-up with iteration 0, to be recorded."""
+        ws = st.ws
+        ws.begin_start_state()
+        argv = ws.argv()
+        started = time.time()
+        timeout = plan.timeout or STEP_TIMEOUT_S
+        m = measure(argv, ws.src, ws.env(), ws.logs, sample_ms=plan.sample_ms, timeout=timeout)
+        if m.ok:
+            ws.keep_start_state()
+            return None
+        return RunResult(ws.cell, 0, True, m, None, None, shlex.join(argv), started, None, [],
+                         failure(st, m, timeout))
+
     def one(st: _CellState, iteration: int, is_warmup: bool) -> None:
         nonlocal done
         if on_progress:
@@ -123,21 +160,27 @@ def run_cells(
                                  elapsed, eta))
         t0 = time.perf_counter()
         ws = st.ws
-        ws.prepare()
-        noisy = disturbance()
-        argv = ws.argv()
-        started = time.time()
-        m = measure(argv, ws.src, ws.env(), ws.logs, sample_ms=plan.sample_ms,
-                    timeout=plan.timeout)
+        if ws.needs_start_state():
+            failed = start_state(st)
+            if failed is not None:
+                done += 1
+                on_result(failed)
+                return
+        try:
+            ws.prepare()
+            noisy = disturbance()
+            argv = ws.argv()
+            started = time.time()
+            m = measure(argv, ws.src, ws.env(), ws.logs, sample_ms=plan.sample_ms,
+                        timeout=plan.timeout)
+        finally:
+            ws.finish()  # an edited copy is reverted even when the run fails or is stopped
         result = RunResult(ws.cell, iteration, is_warmup, m,
                            ws.artifact_bytes() if m.ok else None, ws.rebuilt_units(),
-                           shlex.join(argv), started, noisy, ws.units(m.start_time))
-        if m.ok:
-            ws.finish()
-            if not is_warmup:
-                st.walls.append(m.wall_s)
-        else:
-            st.failed = True  # a failed build fails again; spend the time on other cells
+                           shlex.join(argv), started, noisy, ws.units(m.start_time),
+                           None if m.ok else failure(st, m, plan.timeout))
+        if m.ok and not is_warmup:
+            st.walls.append(m.wall_s)
         st.spent_s += time.perf_counter() - t0
         done += 1
         on_result(result)

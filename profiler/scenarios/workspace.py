@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from profiler.breakdown import Unit, go_units, rust_units
+from profiler.diagnose import toolchain_hint
 from profiler.errors import StepError
 from profiler.measure.launcher import unitwrap
 from profiler.projects import Project, copy_tree
@@ -61,17 +62,21 @@ class Cell:
                 f"{self.profile}{jobs}")
 
 
-def _step(argv: list[str], cwd: Path, env: dict[str, str], what: str) -> None:
-    """An untimed preparation step; failure is a StepError naming the step."""
+def _step(argv: list[str], cwd: Path, env: dict[str, str], what: str, lang: str) -> None:
+    """An untimed preparation step; failure is a StepError naming the step (and,
+    when the toolchain is too old for the project, the command that fixes it)."""
     try:
         res = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True,
                              timeout=STEP_TIMEOUT_S)
     except subprocess.TimeoutExpired as exc:
         raise StepError(f"{what} timed out after {STEP_TIMEOUT_S} s") from exc
     if res.returncode != 0:
-        lines = [ln for ln in (res.stderr or res.stdout).strip().splitlines() if ln.strip()]
+        text = res.stderr or res.stdout
+        lines = [ln for ln in text.strip().splitlines() if ln.strip()]
+        hint = toolchain_hint(lang, text)
         raise StepError(f"{what} failed ({' '.join(argv[1:3])}): "
-                        f"{lines[-1] if lines else 'exit ' + str(res.returncode)}")
+                        f"{lines[-1] if lines else 'exit ' + str(res.returncode)}"
+                        + (f"; {hint}" if hint else ""))
 
 
 def _dir_bytes(path: Path) -> int:
@@ -108,7 +113,7 @@ class Workspace:
         env = self.env(offline=False)
         if self.cell.lang == "go":
             _step([self.cell.toolchain.path, "mod", "download"], self.src, env,
-                  "downloading Go modules")
+                  "downloading Go modules", "go")
             if self.cell.scenario != "cold":
                 pkgs = gostd.std_deps(self.cell.toolchain, self.src, env,
                                       with_tests=self.cell.scenario == "test")
@@ -116,23 +121,30 @@ class Workspace:
                                                vet=self.cell.scenario == "check")
         else:
             _step([self.cell.toolchain.path, "fetch"], self.src, env,
-                  "downloading crates (cargo fetch)")
+                  "downloading crates (cargo fetch)", "rust")
 
     # -- each run ---------------------------------------------------------------
 
+    def needs_start_state(self) -> bool:
+        """True when this scenario starts from a built state not built yet."""
+        return self.cell.scenario in FROM_BUILT and not self._built
+
+    def begin_start_state(self) -> None:
+        """Clear the state before the (untimed) build of the starting state."""
+        self._reset_state()
+
+    def keep_start_state(self) -> None:
+        """Save the starting state just built; every run restores it."""
+        self._save_built()
+        self._built = True
+
     def prepare(self) -> None:
-        """Bring the state to where this scenario's timed build starts."""
+        """Bring the state to where this scenario's timed build starts
+        (after the starting state, if the scenario needs one, was built)."""
         scenario = self.cell.scenario
         if scenario not in FROM_BUILT:
             self._reset_state()
-            self._forget_units()
-            return
-        if not self._built:
-            self._reset_state()
-            self._build_untimed("building the starting state")
-            self._save_built()
-            self._built = True
-        if scenario == "incremental" and self.cell.edit is not None:
+        elif scenario == "incremental" and self.cell.edit is not None:
             # Restore the built state itself, not only the source: Go's cache is
             # keyed by content, so after one edited build it would hold the edited
             # package, and a second run of the same edit would be a cache hit.
@@ -141,7 +153,8 @@ class Workspace:
         self._forget_units()
 
     def finish(self) -> None:
-        """Undo an edit, content and mtime, so the next run starts from the same state."""
+        """Undo an edit, content and mtime, so the next run starts from the same
+        state. Safe to call after any run, failed or interrupted ones included."""
         if self._original is not None and self.cell.edit is not None:
             self.cell.edit.revert(self.src, self._original)
             target = self.src / self.cell.edit.path
@@ -174,13 +187,6 @@ class Workspace:
         else:
             shutil.rmtree(self.state, ignore_errors=True)
             self.state.mkdir(parents=True)
-
-    def _build_untimed(self, what: str) -> None:
-        res = subprocess.run(self.argv(), cwd=self.src, env=self.env(), capture_output=True,
-                             text=True, timeout=STEP_TIMEOUT_S)
-        if res.returncode != 0:
-            lines = res.stderr.strip().splitlines()
-            raise StepError(f"{what} failed: {lines[-1] if lines else res.returncode}")
 
     # -- the timed command -------------------------------------------------------
 
