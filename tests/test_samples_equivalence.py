@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from profiler.samples.edits import EDITS, apply_edit, edit_for, revert_edit
-from profiler.samples.generator import generate, package_graph
+from profiler.samples.graph import package_graph
+from profiler.samples.materialise import generate
 from profiler.samples.spec import load_spec
 
 pytestmark = pytest.mark.skipif(not (shutil.which("go") and shutil.which("cargo")),

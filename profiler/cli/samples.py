@@ -10,8 +10,8 @@ from rich.console import Console
 from rich.table import Table
 
 from profiler.projects import LANGS, check_lang
-from profiler.samples.generator import generate as generate_tree
-from profiler.samples.generator import materialise_many, sample_info
+from profiler.samples.materialise import generate as generate_tree
+from profiler.samples.materialise import materialise_many, sample_info
 from profiler.samples.spec import SIZES, check_size, load_spec
 
 app = typer.Typer(

@@ -9,7 +9,7 @@ from profiler.scenarios.edits import Edit
 
 def graded(size: str, lang: str) -> Project:
     """Generate (or reuse from the cache) the graded sample `size` in `lang`."""
-    from profiler.samples.generator import materialise
+    from profiler.samples.materialise import materialise
     from profiler.samples.spec import load_spec
 
     load_spec(size)  # validates the name, listing the allowed ones
@@ -26,7 +26,7 @@ def sample_edit(project: Project, edit_name: str) -> Edit:
     """The named edit (leaf-body, leaf-api, top-body) of a sample project."""
     name = project.source.removeprefix("sample:")
     from profiler.samples import realworld as rw
-    from profiler.samples.generator import EDITS, edit_for
+    from profiler.samples.edits import EDITS, edit_for
 
     if edit_name not in EDITS:
         raise UsageError(f"unknown edit '{edit_name}'; use one of: {', '.join(EDITS)}")

@@ -3,8 +3,8 @@
 `sample_projects/<size>.toml` says how big the generated program is: how many
 packages (Go) or crates (Rust) in how many layers, how each package depends on
 the layer below, and how much of each construct every source file holds. The
-generator (`profiler.samples.generator`) turns a spec into the same program in
-Go and in Rust.
+generator (`profiler.samples.graph`, `emit_go`, `emit_rust`, `materialise`) turns
+a spec into the same program in Go and in Rust.
 """
 
 from __future__ import annotations
