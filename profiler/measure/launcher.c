@@ -1,20 +1,23 @@
 /* buildprof launcher.
  *
  * Why it exists: on Linux a child's ru_maxrss includes the RSS of the process
- * that forked it, at the moment of exec (methodology.md section 3). buildprof
- * is a Python process of 30+ MiB; forking the build from it would put that
- * size into every peak-memory figure. This launcher is forked from Python,
+ * that forked it, at the moment of exec. buildprof is a Python process of
+ * 30+ MiB; forking the build from it would put that size into every
+ * peak-memory figure. This launcher is forked from Python,
  * is itself about 1 MiB, and forks the build from there, so the build's
  * ru_maxrss starts from the launcher's size, not Python's.
  *
  * usage: buildprof-launcher REPORT_FILE CMD [ARGS...]
  * Writes "key value" lines to REPORT_FILE after reaping the build, and exits
  * with the build's exit code (128+signal when it was killed).
+ * BUILDPROF_PARENT_PID, when set, is the pid of the buildprof that started
+ * the launcher; it is removed from the environment before the build runs.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/prctl.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -36,7 +39,13 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: %s REPORT_FILE CMD [ARGS...]\n", argv[0]);
         return 125;
     }
-    pid_t parent = getppid();
+    /* The parent pid comes from buildprof itself: getppid() read here would
+     * already be the reaper's if buildprof died between fork and prctl, and
+     * the check below would pass. getppid() is only the fallback for a
+     * caller that does not pass it. */
+    const char *given = getenv("BUILDPROF_PARENT_PID");
+    pid_t parent = given != NULL && *given != '\0' ? (pid_t)atol(given) : getppid();
+    unsetenv("BUILDPROF_PARENT_PID"); /* not part of the build's environment */
     signal(SIGTERM, on_parent_death);
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (getppid() != parent) kill(0, SIGKILL); /* the parent died before prctl */

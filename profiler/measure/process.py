@@ -199,8 +199,11 @@ def measure(
         spawn_epoch = time.time()
         t0 = time.perf_counter()
         # A new session makes the launcher a process-group leader, so one
-        # killpg reaches the whole build on timeout or interrupt.
-        proc = subprocess.Popen([*prefix, str(report), *argv], cwd=cwd, env=env,
+        # killpg reaches the whole build on timeout or interrupt. The launcher
+        # is told our pid: if we die before it arms PR_SET_PDEATHSIG, only
+        # that pid shows it (it has been reparented by then).
+        launcher_env = {**env, "BUILDPROF_PARENT_PID": str(os.getpid())}
+        proc = subprocess.Popen([*prefix, str(report), *argv], cwd=cwd, env=launcher_env,
                                 stdin=subprocess.DEVNULL, stdout=out, stderr=err,
                                 start_new_session=True)
         sampler = TreeSampler(proc.pid, sample_ms / 1000.0)
