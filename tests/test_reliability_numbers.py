@@ -124,3 +124,81 @@ def test_sigkill_of_the_parent_kills_the_build(kind: str, tmp_path: Path) -> Non
         parent.wait()
         for p in _sleepers(secs):
             p.kill()
+
+
+# -- item 9: untimed steps run in their own process group ------------------------------------
+
+# Three kinds of grandchild, each writing its pid to `pids`: one under a waiting
+# shell, one orphaned (reparented, still in the group), one in a session of its own
+# (it left the group; only the walk of descendants finds it).
+_FAMILY = ('sh -c "sleep {a} & echo \\$! >> pids; wait" & '
+           '(sleep {b} & echo $! >> pids); '
+           'setsid sleep {c} & echo $! >> pids; '
+           'echo started; sleep {d}')
+
+
+def _family(tag: str) -> tuple[list[str], list[str]]:
+    base = f"{os.getpid() % 1000}{tag}"
+    args = [f"61.{base}", f"62.{base}", f"63.{base}", f"64.{base}"]
+    script = _FAMILY.format(a=args[0], b=args[1], c=args[2], d=args[3])
+    return ["sh", "-c", script], args
+
+
+def _read_pids(path: Path, want: int, within: float = 10.0) -> list[int]:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if path.exists() and len(lines := path.read_text().split()) >= want:
+            return [int(x) for x in lines]
+        time.sleep(0.05)
+    raise AssertionError(f"the step did not start its {want} grandchildren")
+
+
+def test_run_step_timeout_kills_every_grandchild(tmp_path: Path) -> None:
+    from profiler.measure.process import run_step
+
+    argv, names = _family("1")
+    t0 = time.monotonic()
+    res = run_step(argv, tmp_path, dict(os.environ), timeout=1.0)
+    assert time.monotonic() - t0 < 10  # nothing kept the pipes open
+    assert res.timed_out and not res.ok and res.returncode == -signal.SIGKILL
+    assert res.stdout == "started\n"  # output up to the kill is kept
+    pids = _read_pids(tmp_path / "pids", 3)
+    assert all(_wait_gone(pid, within=2.0) for pid in pids), [p for p in pids if not _gone(p)]
+    assert not any(_sleepers(n) for n in names)
+
+
+def test_run_step_returns_output_and_exit_code(tmp_path: Path) -> None:
+    from profiler.measure.process import run_step
+
+    res = run_step(["sh", "-c", "echo out; echo err >&2; exit 3"], tmp_path,
+                   dict(os.environ), timeout=30)
+    assert (res.returncode, res.stdout, res.stderr, res.timed_out) == (3, "out\n", "err\n", False)
+    assert not res.ok
+
+
+_INTERRUPTED = """
+import os, sys
+from pathlib import Path
+from profiler.measure.process import run_step
+run_step(sys.argv[1:], Path.cwd(), dict(os.environ), timeout=None)
+"""
+
+
+def test_run_step_interrupt_kills_every_grandchild_and_reraises(tmp_path: Path) -> None:
+    argv, names = _family("2")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen([sys.executable, "-c", _INTERRUPTED, *argv], cwd=tmp_path, env=env,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        pids = _read_pids(tmp_path / "pids", 3)
+        proc.send_signal(signal.SIGINT)  # what Ctrl-C delivers to buildprof
+        _, err = proc.communicate(timeout=10)
+        assert proc.returncode != 0 and "KeyboardInterrupt" in err, err
+        assert all(_wait_gone(pid, within=2.0) for pid in pids), [p for p in pids
+                                                                  if not _gone(p)]
+    finally:
+        proc.kill()
+        proc.wait()
+        for n in names:
+            for p in _sleepers(n):
+                p.kill()

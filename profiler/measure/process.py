@@ -151,6 +151,68 @@ def kill_tree(pid: int) -> None:
             proc.kill()
 
 
+@dataclass(frozen=True)
+class StepResult:
+    """The outcome of an untimed step (`run_step`)."""
+
+    argv: tuple[str, ...]
+    returncode: int  # negative: killed by that signal (-9 after a timeout)
+    stdout: str
+    stderr: str
+    timed_out: bool
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0 and not self.timed_out
+
+
+def run_step(argv: list[str], cwd: Path, env: dict[str, str],
+             timeout: float | None) -> StepResult:
+    """Run an untimed step (a std snapshot, a download, a starting-state build) to
+    completion, capturing its output as text.
+
+    The step runs in a new session, so it is a process-group leader: on timeout,
+    on an error while waiting, or on KeyboardInterrupt, its whole group and every
+    descendant (grandchildren that left the group too) are SIGKILLed. A timeout
+    is reported (`timed_out`, returncode -9); any exception is re-raised after
+    the kill. Whatever is left in the group after a normal exit is killed too: a
+    step never leaves processes behind. OSError from starting argv propagates.
+    """
+    proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            errors="replace", start_new_session=True)
+    timed_out = False
+    try:
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            kill_tree(proc.pid)
+            out, err = _drain(proc)
+    except BaseException:
+        kill_tree(proc.pid)
+        _drain(proc)
+        raise
+    # The leader has been reaped; its group id stays reserved while members live.
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    return StepResult(tuple(argv), proc.returncode, out, err, timed_out)
+
+
+def _drain(proc: subprocess.Popen[str]) -> tuple[str, str]:
+    """Reap a killed step and read what it wrote. A process that escaped the kill
+    (it made its own session) could hold the pipes open for ever, so reading
+    stops after a few seconds."""
+    try:
+        return proc.communicate(timeout=5)
+    except subprocess.TimeoutExpired:
+        for pipe in (proc.stdout, proc.stderr):
+            if pipe is not None:
+                pipe.close()
+        proc.wait()
+        return "", ""
+
+
 def _tail(path: Path, lines: int) -> str:
     try:
         with path.open("rb") as f:
