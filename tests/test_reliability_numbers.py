@@ -202,3 +202,18 @@ def test_run_step_interrupt_kills_every_grandchild_and_reraises(tmp_path: Path) 
         for n in names:
             for p in _sleepers(n):
                 p.kill()
+
+
+# -- item 15: the tree peak is never below the largest process's peak -----------------------
+
+
+def test_tree_peak_is_at_least_the_largest_process_peak(memhog: Path, tmp_path: Path) -> None:
+    """A program that touches 40 MiB and exits at once, sampled every 10 s: the
+    sampler's one tick comes before it starts, as with a no-op cargo build."""
+    from profiler.measure.process import measure
+
+    m = measure([str(memhog), "mem", "40", "0"], tmp_path, dict(os.environ), tmp_path / "logs",
+                sample_ms=10_000)
+    assert m.exit_code == 0 and m.samples == 1
+    assert m.peak_rss_bytes >= 40 * MiB
+    assert m.tree_peak_rss_bytes >= m.peak_rss_bytes

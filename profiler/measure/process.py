@@ -9,10 +9,12 @@ returns a frozen Measurement.
 - user_s, sys_s, peak_rss_bytes: wait4() rusage of the build's top process,
   which covers every descendant it reaped. peak_rss_bytes is the largest
   single process (ru_maxrss), measured from the small launcher so buildprof's
-  own RSS is not in it (methodology.md section 3).
+  own RSS is not in it (a child's ru_maxrss includes its forker's RSS at exec).
 - tree_peak_rss_bytes: the largest sum of RSS over the whole tree seen by a
-  psutil sampler thread. Processes that live shorter than the interval can be
-  missed, so it is a lower bound of the true concurrent peak.
+  sampler thread, and never less than peak_rss_bytes: the tree held at least
+  its largest process at that process's peak. Processes that live shorter than
+  the interval can be missed (a no-op build can end before the first tick), so
+  it is a lower bound of the true concurrent peak.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ class Measurement:
     sys_s: float
     cpu_util: float  # (user+sys)/wall: the build's parallelism
     peak_rss_bytes: int  # largest single process
-    tree_peak_rss_bytes: int  # largest concurrent sum over the tree (sampled)
+    tree_peak_rss_bytes: int  # largest concurrent sum over the tree (sampled), >= peak
     processes: int  # distinct processes the sampler saw
     exit_code: int  # negative: killed by that signal
     timed_out: bool
@@ -306,7 +308,9 @@ def measure(
         sys_s=sys_,
         cpu_util=(user + sys_) / wall if wall > 0 else 0.0,
         peak_rss_bytes=peak,
-        tree_peak_rss_bytes=max(sampler.peak_sum, 0),
+        # The sampler can miss a short build entirely; the largest process's
+        # own peak is a true lower bound of the tree's.
+        tree_peak_rss_bytes=max(sampler.peak_sum, peak),
         processes=len(sampler.pids),
         exit_code=exit_code,
         timed_out=timed_out,
