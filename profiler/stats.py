@@ -204,16 +204,79 @@ class UTest:
         return self.p is not None and self.p < self.alpha
 
 
+EXACT_SPLITS = 200_000  # C(20, 10) = 184,756: every 10 vs 10 comparison is exact
+
+
+def exact_feasible(n1: int, n2: int) -> bool:
+    """Whether the U test's exact null distribution is used for n1 vs n2 values:
+    when there are at most EXACT_SPLITS ways to split the pooled values into the
+    two groups (always for 10 runs a side or fewer)."""
+    return math.comb(n1 + n2, n1) <= EXACT_SPLITS
+
+
+def _midranks2(values: Sequence[float]) -> dict[float, int]:
+    """Twice the mid-rank of each distinct value among `values` (1-based ranks; a
+    tie group at positions i..j gets (i+j)/2, so twice that is an integer)."""
+    ordered = sorted(values)
+    out: dict[float, int] = {}
+    i = 0
+    while i < len(ordered):
+        j = i
+        while j + 1 < len(ordered) and ordered[j + 1] == ordered[i]:
+            j += 1
+        out[ordered[i]] = i + j + 2
+        i = j + 1
+    return out
+
+
+def permutation_p(a: Sequence[float], b: Sequence[float]) -> float:
+    """Two-sided p-value of the Mann-Whitney U test from its exact permutation
+    distribution, ties included: every one of the C(n1+n2, n1) splits of the
+    pooled values into groups of n1 and n2 is equally likely under the null, and
+    p = 2·min(P(T ≤ t), P(T ≥ t)) (capped at 1) for the mid-rank sum T of the
+    first group, the convention of scipy's exact test and permutation_test. With
+    ties the distribution need not be symmetric, hence two tails, not |T - mean|.
+
+    The splits are counted, not listed: a dynamic programme over the pooled
+    values counts the subsets of size n1 by their (doubled, so integer) mid-rank
+    sum, the same numbers an enumeration gives, in n·n1·max-sum steps.
+    """
+    import numpy as np
+
+    n1 = len(a)
+    ranks2 = _midranks2([*a, *b])
+    items = sorted(ranks2[v] for v in (*a, *b))
+    top = sum(items[-n1:])
+    # counts[k, s]: subsets of k of the values seen so far with doubled rank sum s.
+    counts = np.zeros((n1 + 1, top + 1), dtype=np.int64)
+    counts[0, 0] = 1
+    for r in items:
+        counts[1:, r:] += counts[:-1, :top + 1 - r].copy()  # copy: use the old row
+    null = counts[n1]
+    t = sum(ranks2[v] for v in a)
+    total = int(null.sum())  # = C(n1+n2, n1)
+    lower, upper = int(null[:t + 1].sum()), int(null[t:].sum())
+    return min(1.0, 2 * min(lower, upper) / total)
+
+
 def mann_whitney(a: Sequence[float], b: Sequence[float], alpha: float = ALPHA) -> UTest:
     """Two-sided Mann-Whitney U test of "a and b come from the same distribution",
     as benchstat compares two samples (golang.org/x/perf/benchmath, AssumeNothing).
 
-    The p-value is scipy.stats.mannwhitneyu's (method "auto": exact without ties
-    when a sample has at most 8 values, else the normal approximation with tie
-    and continuity corrections). When even complete separation could not reach
-    p < alpha (`utest_min_p`), the test is not run and `p` is None, so that the
-    caller says "too few runs" rather than print a p-value that means nothing.
-    Identical samples give p = 1.
+    The p-value is exact whenever that is cheap (`exact_feasible`: at most
+    EXACT_SPLITS splits of the pooled values, so always for 10 runs a side or
+    fewer): without ties scipy.stats.mannwhitneyu's method "exact", with ties the
+    permutation distribution of the mid-rank sum (`permutation_p`). The normal
+    approximation with tie and continuity corrections, which scipy's "auto" uses
+    whenever there are ties, gives `[1,1,1,2]` against `[2,3,3,3]` p = 0.032
+    where the true p is 4/70 = 0.057. Larger samples get scipy's "auto" (exact
+    without ties when one side has at most 8 values, else the approximation).
+    No p-value is ever below `utest_min_p`, the smallest one an exact test can
+    give at these sizes; the approximation can undershoot it.
+
+    When even complete separation could not reach p < alpha (`utest_min_p`), the
+    test is not run and `p` is None, so that the caller says "too few runs"
+    rather than print a p-value that means nothing. Identical samples give p = 1.
     """
     return mann_whitney_many([(a, b)], alpha)[0]
 
@@ -226,6 +289,7 @@ def mann_whitney_many(pairs: Sequence[tuple[Sequence[float], Sequence[float]]],
     of equal sizes go to one vectorised call. Pairs are batched by whether they
     hold ties as well: scipy picks the exact or the asymptotic method once per
     call, and a tie anywhere in the batch would switch every pair to asymptotic.
+    Small pairs with ties never reach scipy: `permutation_p` counts their splits.
     """
     out: list[UTest | None] = [None] * len(pairs)
     batches: dict[tuple[int, int, bool], list[int]] = {}
@@ -233,22 +297,29 @@ def mann_whitney_many(pairs: Sequence[tuple[Sequence[float], Sequence[float]]],
         n1, n2 = len(a), len(b)
         min_p = utest_min_p(n1, n2)
         values = set(a) | set(b)
+        ties = len(values) < n1 + n2
         if min_p > alpha:
             out[i] = UTest(None, min_p, alpha, n1, n2)
         elif len(values) == 1:
             out[i] = UTest(1.0, min_p, alpha, n1, n2)
+        elif ties and exact_feasible(n1, n2):
+            out[i] = UTest(max(permutation_p(a, b), min_p), min_p, alpha, n1, n2)
         else:
-            batches.setdefault((n1, n2, len(values) < n1 + n2), []).append(i)
+            batches.setdefault((n1, n2, ties), []).append(i)
     if batches:
         import numpy as np
         from scipy.stats import mannwhitneyu  # lazy: scipy takes a while to import
 
-        for (n1, n2, _ties), idx in batches.items():
+        for (n1, n2, ties), idx in batches.items():
             x = np.array([pairs[i][0] for i in idx], dtype=float)
             y = np.array([pairs[i][1] for i in idx], dtype=float)
-            ps = np.atleast_1d(mannwhitneyu(x, y, alternative="two-sided", axis=1).pvalue)
+            method = "exact" if not ties and exact_feasible(n1, n2) else "auto"
+            ps = np.atleast_1d(mannwhitneyu(x, y, alternative="two-sided", axis=1,
+                                            method=method).pvalue)
+            min_p = utest_min_p(n1, n2)
             for i, p in zip(idx, ps, strict=True):
-                out[i] = UTest(float(p), utest_min_p(n1, n2), alpha, n1, n2)
+                # The normal approximation can fall below what any split allows.
+                out[i] = UTest(max(float(p), min_p), min_p, alpha, n1, n2)
     return [t for t in out if t is not None]
 
 

@@ -217,3 +217,87 @@ def test_tree_peak_is_at_least_the_largest_process_peak(memhog: Path, tmp_path: 
     assert m.exit_code == 0 and m.samples == 1
     assert m.peak_rss_bytes >= 40 * MiB
     assert m.tree_peak_rss_bytes >= m.peak_rss_bytes
+
+
+# -- item 16: exact and permutation p-values for small samples -------------------------------
+
+
+def _brute_force_p(a: list[float], b: list[float]) -> float:
+    """The two-sided permutation p-value of U, by enumerating every split of the
+    pooled values into groups of len(a) and len(b), with U counted pair by pair
+    (a tie counts one half): 2·min(P(U ≤ u), P(U ≥ u)), capped at 1, the
+    convention of scipy's exact test and permutation_test."""
+    from itertools import combinations
+
+    import numpy as np
+
+    pooled = np.array(a + b, dtype=float)
+    n = len(pooled)
+    idx = np.array(list(combinations(range(n), len(a))))
+    mask = np.zeros((len(idx), n), dtype=bool)
+    mask[np.arange(len(idx))[:, None], idx] = True
+    xs = pooled[idx]  # (splits, n1)
+    ys = pooled[np.nonzero(~mask)[1].reshape(len(idx), n - len(a))]  # (splits, n2)
+    diff = xs[:, :, None] - ys[:, None, :]
+    u = (diff > 0).sum(axis=(1, 2)) + 0.5 * (diff == 0).sum(axis=(1, 2))
+    x0, y0 = np.array(a)[:, None], np.array(b)[None, :]
+    u_obs = (x0 > y0).sum() + 0.5 * (x0 == y0).sum()
+    return min(1.0, 2 * min((u <= u_obs).mean(), (u >= u_obs).mean()))
+
+
+def test_u_test_with_ties_is_a_permutation_test() -> None:
+    from profiler.stats import mann_whitney
+
+    # Of the C(8,4) = 70 splits, 2 give U = 0.5 and 2 give U = 15.5: p = 4/70.
+    res = mann_whitney([1, 1, 1, 2], [2, 3, 3, 3])
+    assert res.p == pytest.approx(4 / 70) and res.p == pytest.approx(0.0571, abs=1e-4)
+    assert not res.significant  # the normal approximation said 0.030, "significant"
+
+
+TIED = [
+    ([1, 1, 1, 2], [2, 3, 3, 3]),
+    ([1.0, 1.0, 1.1, 1.2, 1.2], [1.1, 1.3, 1.3, 1.4, 1.5]),
+    ([1.00, 1.01, 0.99, 1.02, 1.00, 0.98], [1.20, 1.22, 1.19, 1.21, 1.23, 1.20]),
+    ([5, 5, 5], [5, 6, 6, 7, 7]),  # unequal sizes
+    ([0, 0, 0, 0, 0, 0], [0, 3, 4, 5, 6, 7, 8]),  # an asymmetric null distribution
+    ([3, 1, 4, 1, 5, 9, 2, 6, 5, 3], [5, 8, 9, 7, 9, 3, 2, 3, 8, 4]),  # 10 vs 10
+]
+
+
+@pytest.mark.parametrize("a,b", TIED)
+def test_u_test_with_ties_equals_brute_force_enumeration(a: list[float],
+                                                         b: list[float]) -> None:
+    from profiler.stats import mann_whitney, mann_whitney_many, utest_min_p
+
+    expected = _brute_force_p(a, b)
+    res = mann_whitney(a, b)
+    assert res.p == pytest.approx(expected, rel=1e-12)
+    assert res.p >= utest_min_p(len(a), len(b))
+    assert mann_whitney_many([(a, b), (b, a)])[1].p == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("a,b", [
+    ([1.0, 2.0, 3.0, 4.0, 5.5, 6.5, 7.5, 8.5, 9.5, 10.5],
+     [5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0]),  # 10 vs 10: scipy says auto
+    ([1.0, 2.5, 3.0], [2.0, 4.0, 5.0, 6.0, 7.0, 8.0]),
+])
+def test_u_test_without_ties_is_exact(a: list[float], b: list[float]) -> None:
+    import scipy.stats
+
+    from profiler.stats import mann_whitney
+
+    exact = scipy.stats.mannwhitneyu(a, b, method="exact").pvalue
+    assert mann_whitney(a, b).p == pytest.approx(exact, rel=1e-12)
+    assert mann_whitney(a, b).p == pytest.approx(_brute_force_p(a, b), rel=1e-12)
+
+
+def test_no_p_value_below_the_smallest_possible() -> None:
+    """11 zeros against 39 ones, too many splits to enumerate: the normal
+    approximation says 2.9e-12, below 2/C(50,11) = 5.4e-11, the smallest p-value
+    any test of the ranks can give at these sizes."""
+    import math
+
+    from profiler.stats import mann_whitney
+
+    res = mann_whitney([0.0] * 11, [1.0] * 39)
+    assert res.p == pytest.approx(2 / math.comb(50, 11))
