@@ -109,7 +109,7 @@ class CellComparison:
     jobs: int | None
     a: Sample
     b: Sample
-    change_pct: float  # (median B / median A - 1) · 100
+    change_pct: float  # (median B / median A - 1) · 100; +inf from 0, nan when both are 0
     p: float | None  # None: too few runs for the test ever to be significant
     min_p: float
     alpha: float
@@ -123,6 +123,20 @@ class CellComparison:
         return self.p is not None and self.p < self.alpha
 
     @property
+    def change_text(self) -> str:
+        """The change as shown: `+20.5%`, `+∞%` from a median of 0, `n/a` when both
+        medians are 0."""
+        return change_text(self.change_pct)
+
+    @property
+    def increase(self) -> bool:
+        """B is above A: by the medians, or by the means when the medians are equal
+        (both 0, say) yet the samples differ."""
+        if self.b.median != self.a.median:
+            return self.b.median > self.a.median
+        return sum(self.b.values) / self.b.n > sum(self.a.values) / self.a.n
+
+    @property
     def verdict(self) -> str:
         """benchstat's delta column: the change when significant, else `~`;
         "too few runs" when the test could never reach significance."""
@@ -130,7 +144,7 @@ class CellComparison:
             return "too few runs"
         if not self.significant:
             return "~"
-        return f"{self.change_pct:+.1f}%"
+        return self.change_text
 
     @property
     def too_few_text(self) -> str:
@@ -173,10 +187,36 @@ class Comparison:
         return (g - 1) * 100 if not math.isnan(g) else math.nan
 
 
+def change_pct(a: float, b: float) -> float:
+    """The change of b against a in %: (b/a - 1)·100. From a = 0 it is ±inf (any
+    increase from nothing is above every threshold), nan when both are 0."""
+    if a == 0:
+        return math.nan if b == 0 else math.copysign(math.inf, b)
+    return (b / a - 1) * 100
+
+
+def change_text(pct: float) -> str:
+    """A change in % for every renderer: `+20.5%`, `+∞%`, or `n/a` (never `nan%`)."""
+    if math.isnan(pct):
+        return "n/a"
+    if math.isinf(pct):
+        return "+∞%" if pct > 0 else "-∞%"
+    return f"{pct:+.1f}%"
+
+
 def regressions(result: Comparison, above_pct: float) -> list[CellComparison]:
     """Cells where B is significantly worse (slower, bigger) than A by more than
-    `above_pct` percent: what `--fail-above` gates on."""
+    `above_pct` percent: what `--fail-above` gates on. A significant increase from
+    a median of 0 (+∞%) always counts; a cell whose medians are both 0 has no
+    change in % and never does."""
     return [c for c in result.cells if c.significant and c.change_pct > above_pct]
+
+
+def regression_line(cell: CellComparison, above_pct: float) -> str:
+    """The stderr line `--fail-above` prints for a cell `regressions` returned."""
+    p = "" if cell.p is None else f" (p={cell.p:.3f})"
+    return (f"regression: {cell.label}: {cell.change_text}{p} is above --fail-above "
+            f"{above_pct:g}%")
 
 
 def _distinct(values: Any) -> tuple[Any, ...]:
@@ -318,7 +358,7 @@ def compare_runs(rows_a: list[dict[str, Any]], rows_b: list[dict[str, Any]], a: 
     cells = []
     for (base, ra, rb), (xa, xb), test in zip(pairing.pairs, values, tests, strict=True):
         sa, sb = Sample.of(xa, ra), Sample.of(xb, rb)
-        change = (sb.median / sa.median - 1) * 100 if sa.median else math.nan
+        change = change_pct(sa.median, sb.median)
         project, lang, scenario, edit, profile, jobs = base
         cells.append(CellComparison(project, lang, ra[0]["content_hash"], scenario, edit,
                                     profile, jobs, sa, sb, change, test.p, test.min_p, alpha))
@@ -331,15 +371,43 @@ def compare_runs(rows_a: list[dict[str, Any]], rows_b: list[dict[str, Any]], a: 
 # -- reading the sides from the database -----------------------------------------------
 
 
+SIDE_PREFIXES = ("session:", "label:", "toolchain:")
+
+
 def resolve_side(conn: sqlite3.Connection, text: str, base: queries.Filters) -> Side:
     """A session id (an integer), a toolchain (go@1.25.5, rust@nightly, 1.26.8) or a
-    session label; labels win over bare versions, `@` always means a toolchain."""
+    session label; labels win over bare versions, `@` always means a toolchain.
+
+    A prefix says which one is meant: `session:3`, `label:2024` (a label of digits
+    would otherwise be read as a session id), `toolchain:1.26.8`."""
     text = text.strip()
-    if text.isdigit():
-        if not queries.session_exists(conn, int(text)):
-            raise UsageError(f"there is no session {text} in the database; see "
+    kind, sep, value = text.partition(":")
+    if not sep or f"{kind}:" not in SIDE_PREFIXES:
+        kind, value = "", text
+    if kind == "label":
+        if not queries.label_exists(conn, value):
+            _, labels, _ = queries.known_sides(conn)
+            raise UsageError(f"no session is labelled '{value}'; labels: "
+                             f"{', '.join(labels) or 'none'}")
+        return Side(text, "label", base.with_(labels=(*base.labels, value)))
+    if kind == "toolchain":
+        if not queries.toolchain_exists(conn, value):
+            specs, _, _ = queries.known_sides(conn)
+            raise UsageError(f"no recorded run used toolchain '{value}'; recorded: "
+                             f"{', '.join(specs) or 'none'}")
+        return Side(text, "toolchain", base.with_(toolchains=(value,)))
+    # isdecimal, not isdigit: int() refuses '²', which isdigit accepts. Ids of 19
+    # digits or more cannot exist (SQLite's integers end at 2**63-1; sqlite3 would
+    # raise OverflowError, and int() refuses over 4300 digits).
+    if kind == "session" or value.isdecimal():
+        sid = int(value) if value.isdecimal() and len(value) < 19 else None
+        if sid is None or not queries.session_exists(conn, sid):
+            if not kind and queries.label_exists(conn, value):
+                raise UsageError(f"there is no session {value} in the database; for the "
+                                 f"session(s) labelled {value}, write label:{value}")
+            raise UsageError(f"there is no session {value} in the database; see "
                              f"`buildprof history` for session ids")
-        return Side(text, "session", base.with_(sessions=(*base.sessions, int(text))))
+        return Side(str(sid), "session", base.with_(sessions=(*base.sessions, sid)))
     if "@" not in text and queries.label_exists(conn, text):
         return Side(text, "label", base.with_(labels=(*base.labels, text)))
     if queries.toolchain_exists(conn, text):

@@ -301,3 +301,96 @@ def test_no_p_value_below_the_smallest_possible() -> None:
 
     res = mann_whitney([0.0] * 11, [1.0] * 39)
     assert res.p == pytest.approx(2 / math.comb(50, 11))
+
+
+# -- item 17: a median of 0 on side A ---------------------------------------------------------
+
+
+def _zero_db(path: Path) -> Path:
+    """A real results file: go@1.25.5 (A) measured a tree peak of 0 B six times in
+    cell `zero` (the sampler missed the builds), go@1.26.8 (B) 50-55 MiB; in cell
+    `both`, both medians are 0 and the samples differ a little."""
+    from profiler.storage.db import ResultsDB
+
+    db = ResultsDB.open(path)
+    machine = db.ensure_machine({"id": "m1aaaaaaaaaaaaaa", "hostname": "host-a",
+                                 "cpu_model": "cpu", "cores": 2, "logical_cpus": 2})
+    for spec in ("go@1.25.5", "go@1.26.8"):
+        version = spec.split("@")[1]
+        db.ensure_toolchain({"id": f"tc-{spec}", "lang": "go", "spec": spec,
+                             "version": version, "version_full": f"go{version}",
+                             "path": f"/opt/{spec}/go"})
+    sid = db.start_session(machine, "buildprof run", None)
+    db.finish_session(sid, "completed")
+    cells = {"zero": ([0] * 6, [50 * MiB + i * MiB for i in range(6)]),
+             "both": ([0] * 6, [0, 0, 0, 0, MiB, 2 * MiB])}
+    for project, (tree_a, tree_b) in cells.items():
+        pid = db.ensure_project(project, "go", f"sample:{project}", project, "a" * 64, 100, 3)
+        for spec, trees in (("go@1.25.5", tree_a), ("go@1.26.8", tree_b)):
+            for i, tree in enumerate(trees, 1):
+                db.add_run({"session_id": sid, "project_id": pid, "toolchain_id": f"tc-{spec}",
+                            "machine_id": machine, "scenario": "noop", "profile": "release",
+                            "jobs": None, "edit": None, "iteration": i, "warmup": 0,
+                            "started": "2026-11-20T10:00:00", "status": "ok",
+                            "wall_s": 0.1 + i / 100, "user_s": 0.1, "sys_s": 0.01,
+                            "cpu_util": 1.0, "peak_rss_bytes": tree, "tree_peak_rss_bytes": tree,
+                            "exit_code": 0})
+    db.close()
+    return path
+
+
+def test_change_from_a_zero_median_is_infinite_or_na_never_nan(tmp_path: Path) -> None:
+    import csv
+    import io
+    import json
+
+    from conftest import buildprof
+
+    db = ("--db", str(_zero_db(tmp_path / "r.db")), "--metric", "tree-rss")
+    args = ("compare", "go@1.25.5", "go@1.26.8", *db)
+    outputs = {fmt: buildprof(*args, "--format", fmt) for fmt in
+               ("table", "json", "csv", "markdown")}
+    for fmt, res in outputs.items():
+        assert res.returncode == 0, (fmt, res.stderr)
+        assert "nan" not in res.stdout.lower(), (fmt, res.stdout)
+
+    cells = {c["project"]: c for c in json.loads(outputs["json"].stdout)["cells"]}
+    assert cells["zero"]["change_pct"] is None  # JSON has no infinity
+    assert cells["zero"]["significant"] and cells["zero"]["verdict"] == "+∞%"
+    assert cells["both"]["change_pct"] is None and cells["both"]["verdict"] == "~"
+
+    rows = {r["project"]: r for r in csv.DictReader(io.StringIO(outputs["csv"].stdout))}
+    assert (rows["zero"]["change_pct"], rows["zero"]["verdict"]) == ("", "+∞%")
+
+    table = outputs["table"].stdout
+    zero_row = next(line for line in table.splitlines() if "zero (go)" in line)
+    assert "+∞%" in zero_row and "more" in zero_row
+    both_row = next(line for line in table.splitlines() if "both (go)" in line)
+    assert "n/a" in both_row
+
+    md = outputs["markdown"].stdout
+    assert "| +∞% |" in next(line for line in md.splitlines() if "zero (go)" in line)
+    assert "| n/a |" in next(line for line in md.splitlines() if "both (go)" in line)
+
+    # --fail-above fires on a significant increase from 0, whatever the threshold.
+    res = buildprof(*args, "--fail-above", "1000")
+    assert res.returncode == 1, res.stderr
+    assert "regression: zero (go) noop release" in res.stderr
+    # The other way round it is a decrease to 0: never a regression.
+    assert buildprof("compare", "go@1.26.8", "go@1.25.5", *db, "--fail-above", "0"
+                     ).returncode == 0
+
+
+def test_regression_line_names_an_infinite_change(tmp_path: Path) -> None:
+    from profiler import compare
+    from profiler.storage.db import ResultsDB
+
+    db = ResultsDB.open(_zero_db(tmp_path / "r.db"), readonly=True)
+    try:
+        result = compare.compare(db.db.conn, "go@1.25.5", "go@1.26.8", metric="tree-rss")
+    finally:
+        db.close()
+    worse = compare.regressions(result, 50)
+    assert [c.project for c in worse] == ["zero"]
+    assert compare.regression_line(worse[0], 50) == (
+        "regression: zero (go) noop release: +∞% (p=0.002) is above --fail-above 50%")

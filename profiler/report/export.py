@@ -283,6 +283,8 @@ def compare_csv(result: Any, out: TextIO) -> None:
 
 
 def compare_markdown(result: Any, out: TextIO) -> None:
+    from profiler.compare import change_text
+
     unit = result.unit
     rows = []
     for r in compare_rows(result):
@@ -295,7 +297,7 @@ def compare_markdown(result: Any, out: TextIO) -> None:
             "an": "" if geo else r["a_n"],
             "b": value_text(r["b_median"], unit) + ("" if geo else f" {ci_text(r['b_ci_pct'])}"),
             "bn": "" if geo else r["b_n"],
-            "change": f"{r['change_pct']:+.1f}%" if math.isfinite(r["change_pct"]) else "-",
+            "change": change_text(r["change_pct"]),  # +∞% from a median of 0, n/a for 0 → 0
             "p": "" if geo or r["p"] is None else f"{r['p']:.3f}",
             "verdict": "" if geo else r["verdict"],
         })

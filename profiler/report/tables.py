@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -79,7 +78,7 @@ def _verdict_markup(c: Any, unit: str) -> str:
         return f"[yellow]too few runs[/yellow] (n={c.a.n} vs {c.b.n})"
     if not c.significant:
         return "~"
-    worse = c.change_pct > 0
+    worse = c.increase  # not change_pct > 0: it is nan when both medians are 0
     word = ("slower" if worse else "faster") if unit == "s" else ("more" if worse else "less")
     color = "red" if worse else "green"
     return f"[{color}]{c.verdict} {word}[/{color}]"
@@ -88,7 +87,7 @@ def _verdict_markup(c: Any, unit: str) -> str:
 def compare_table(result: Any, console: Console) -> None:
     """benchstat's layout: A and B medians ± CI, the change, p and the verdict,
     then a geomean row and the notes (too few runs, cells on one side only)."""
-    from profiler.compare import METRIC_TEXT
+    from profiler.compare import METRIC_TEXT, change_text
 
     unit = result.unit
     show_tc = any(c.a.toolchains != c.b.toolchains for c in result.cells) and not (
@@ -113,7 +112,7 @@ def compare_table(result: Any, console: Console) -> None:
             row.append(f"{', '.join(c.a.toolchains)} → {', '.join(c.b.toolchains)}")
         if len(machines) > 1:
             row.append(", ".join(sorted({*c.a.machines, *c.b.machines})))
-        change = f"{c.change_pct:+.1f}%" if math.isfinite(c.change_pct) else "-"
+        change = c.change_text  # +∞% from a median of 0, n/a when both are 0
         row += [f"{value_text(c.a.median, unit)} {ci_text(c.a.ci_pct)}", str(c.a.n),
                 f"{value_text(c.b.median, unit)} {ci_text(c.b.ci_pct)}", str(c.b.n),
                 change, "-" if c.p is None else f"{c.p:.3f}", _verdict_markup(c, unit)]
@@ -123,7 +122,7 @@ def compare_table(result: Any, console: Console) -> None:
     filler = [""] * (len(cols) - 10)
     table.add_row("geomean", "", "", *filler, value_text(result.geomean_a, unit), "",
                   value_text(result.geomean_b, unit), "",
-                  f"{geo:+.1f}%" if math.isfinite(geo) else "-", "", "")
+                  change_text(geo), "", "")
     console.print(table)
     for note in compare_notes(result):
         console.print(note, highlight=False, soft_wrap=True)
