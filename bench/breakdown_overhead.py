@@ -16,9 +16,11 @@ import statistics
 import tempfile
 from pathlib import Path
 
+from profiler.backends import backend_for
+from profiler.cells import CellPlan
 from profiler.measure.process import measure
 from profiler.samples.resolve import graded
-from profiler.scenarios.workspace import Cell, Workspace
+from profiler.scenarios.workspace import Workspace
 from profiler.session import resolve_toolchains
 
 
@@ -26,7 +28,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--size", default="small")
     ap.add_argument("--lang", default="go,rust")
-    ap.add_argument("--scenario", default="clean")
+    # Scenarios that start from a built state need the runner; these compare one command.
+    ap.add_argument("--scenario", default="clean", choices=["clean", "cold", "check", "test"])
     ap.add_argument("--profile", default="debug")
     ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args()
@@ -38,8 +41,9 @@ def main() -> None:
         project = graded(args.size, lang)
         tc = resolve_toolchains([], [lang])[lang][0]
         with tempfile.TemporaryDirectory() as tmp:
-            spaces = [Workspace(Cell(project, tc, args.scenario, args.profile, breakdown=bd),
-                                Path(tmp) / f"bd{int(bd)}") for bd in (False, True)]
+            spaces = [Workspace(CellPlan(project, tc, args.scenario, args.profile, breakdown=bd),
+                                Path(tmp) / f"bd{int(bd)}", backend_for(lang))
+                      for bd in (False, True)]
             for ws in spaces:
                 ws.setup()
             walls: dict[bool, list[float]] = {False: [], True: []}

@@ -18,9 +18,11 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from profiler.backends import backend_for
+from profiler.cells import CellPlan
 from profiler.measure.process import measure
 from profiler.projects import detect_project
-from profiler.scenarios.workspace import Cell, Workspace
+from profiler.scenarios.workspace import Workspace
 from profiler.session import resolve_toolchains
 
 
@@ -46,14 +48,16 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("project", type=Path)
     ap.add_argument("--lang")
-    ap.add_argument("--scenario", default="clean")
+    # Scenarios that start from a built state need the runner; these compare one command.
+    ap.add_argument("--scenario", default="clean", choices=["clean", "cold", "check", "test"])
     ap.add_argument("--profile", default="debug")
     ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args()
     project = detect_project(args.project, args.lang)
     tc = resolve_toolchains([], [project.lang])[project.lang][0]
     with tempfile.TemporaryDirectory() as tmp:
-        ws = Workspace(Cell(project, tc, args.scenario, args.profile), Path(tmp) / "ws")
+        ws = Workspace(CellPlan(project, tc, args.scenario, args.profile), Path(tmp) / "ws",
+                       backend_for(project.lang))
         ws.setup()
         ours: list[dict[str, float]] = []
         theirs: list[dict[str, float]] = []

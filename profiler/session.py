@@ -12,12 +12,11 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
+from profiler.backends import backend_for
 from profiler.breakdown import critical_path
+from profiler.cells import CellPlan
 from profiler.errors import UsageError
 from profiler.machine import current_machine
 from profiler.measure.noise import load_warning
@@ -26,10 +25,7 @@ from profiler.projects import LANGS, Project, check_lang, detect_project, tree_s
 from profiler.scenarios.edits import append_edit
 from profiler.scenarios.runner import Plan, RunResult, run_cells
 from profiler.scenarios.runner import Progress as RunProgress
-from profiler.scenarios.workspace import Cell
 from profiler.storage.db import ResultsDB
-from profiler.toolchains import cargo as cargo_tc
-from profiler.toolchains import go as go_tc
 from profiler.toolchains.base import Toolchain
 
 DEFAULT_SIZES = ["small", "medium"]
@@ -77,21 +73,29 @@ class Outcome:
     warnings: list[str] = field(default_factory=list)
 
 
+class Reporter(Protocol):
+    """What a session tells its caller while it runs; the CLI draws it."""
+
+    def warning(self, text: str) -> None: ...
+
+    def setup(self, cell: CellPlan) -> None: ...
+
+    def progress(self, p: RunProgress) -> None: ...
+
+
 def resolve_toolchains(specs: list[str], langs: list[str]) -> dict[str, list[Toolchain]]:
     """Map each language to the toolchains to run; default: the one on PATH."""
     by_lang: dict[str, list[Toolchain]] = {lang: [] for lang in langs}
     for spec in specs:
-        lang = "go" if spec.split("@")[0] == "go" else "rust" if spec.split("@")[0] == "rust" \
-            else None
-        if lang is None:
+        lang = spec.split("@")[0]
+        if lang not in LANGS:
             raise UsageError(f"unknown toolchain '{spec}'; use go, go@VERSION, rust or "
                              f"rust@CHANNEL (see `buildprof toolchain list`)")
         if lang in by_lang:
-            tc = (go_tc if lang == "go" else cargo_tc).resolve(spec)
-            by_lang[lang].append(tc)
+            by_lang[lang].append(backend_for(lang).resolve(spec))
     for lang, tcs in by_lang.items():
         if not tcs:
-            tcs.append((go_tc if lang == "go" else cargo_tc).resolve(None))
+            tcs.append(backend_for(lang).resolve(None))
     return by_lang
 
 
@@ -113,7 +117,7 @@ def resolve_projects(req: RunRequest) -> list[Project]:
 
 
 def build_cells(req: RunRequest, projects: list[Project],
-                toolchains: dict[str, list[Toolchain]]) -> list[Cell]:
+                toolchains: dict[str, list[Toolchain]]) -> list[CellPlan]:
     from profiler.samples.resolve import sample_edit
 
     on_samples = not req.paths
@@ -138,8 +142,8 @@ def build_cells(req: RunRequest, projects: list[Project],
                 for edit in edits:
                     for profile in profiles:
                         for j in jobs:
-                            cells.append(Cell(project, tc, scenario, profile, j, edit,
-                                              req.breakdown))
+                            cells.append(CellPlan(project, tc, scenario, profile, j, edit,
+                                                  req.breakdown))
     return cells
 
 
@@ -148,7 +152,7 @@ def _toolchain_row(tc: Toolchain) -> dict[str, Any]:
             "version_full": tc.version_full, "path": tc.path}
 
 
-def execute(req: RunRequest, console: Console) -> Outcome:
+def execute(req: RunRequest, reporter: Reporter | None = None) -> Outcome:
     """Run the request's matrix and record it; KeyboardInterrupt marks the session
     interrupted and propagates after the completed runs are safely stored."""
     # Resolve everything before the database is opened, so bad input writes nothing.
@@ -208,28 +212,14 @@ def execute(req: RunRequest, console: Console) -> Outcome:
 
     warnings = [w for w in [load_warning()] if w]
     for w in warnings:
-        console.print(f"[yellow]Warning:[/yellow] {w}")
-    precision: dict[Cell, float] = {}
+        if reporter:
+            reporter.warning(w)
+    precision: dict[CellPlan, float] = {}
     status = "failed"
     try:
-        with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn(
-                "{task.completed}/{task.total}"), TimeElapsedColumn(),
-                TextColumn("{task.fields[eta]}"), console=console, transient=True) as bar:
-            per_cell = req.plan.runs if req.plan.runs is not None else req.plan.max_runs
-            task = bar.add_task("setting up", total=len(cells) * (per_cell + req.plan.warmup),
-                                eta="")
-
-            def on_setup(cell: Cell) -> None:
-                bar.update(task, description=f"setting up {cell.label}")
-
-            def on_progress(p: RunProgress) -> None:
-                kind = "warm-up" if p.warmup else f"run {p.iteration}/{p.runs or 'auto'}"
-                eta = f"ETA {p.eta_s:.0f} s" if p.eta_s is not None else ""
-                bar.update(task, completed=p.done, eta=eta,
-                           description=f"{p.cell.label}: {kind}")
-
-            precision = run_cells(cells, work_dir, req.plan, on_result=record,
-                                  on_progress=on_progress, on_setup=on_setup)
+        precision = run_cells(cells, work_dir, req.plan, on_result=record,
+                              on_progress=reporter.progress if reporter else None,
+                              on_setup=reporter.setup if reporter else None)
         status = "failed" if failures else "completed"
     except KeyboardInterrupt:
         status = "interrupted"

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from profiler.diagnose import explain, first_error, toolchain_hint
+from profiler.backends import backend_for
+from profiler.cells import CellPlan
 from profiler.projects import detect_project
 from profiler.scenarios.edits import append_edit
 from profiler.scenarios.runner import Plan, RunResult, run_cells
-from profiler.scenarios.workspace import Cell
 from profiler.toolchains import go as go_tc
 
 from conftest import buildprof, copy_fixture, error_line, tree_hash
@@ -137,24 +137,24 @@ def test_a_go_toolchain_too_old_names_the_version_and_the_command(tmp_path: Path
     assert tree_hash(project) == before
 
 
-def test_diagnose_picks_the_first_cause_not_cargos_summary() -> None:
+def test_the_first_error_is_the_cause_not_cargos_summary() -> None:
+    rust, go = backend_for("rust"), backend_for("go")
     text = ("   Compiling x v0.1.0\nwarning: unused variable: `a`\n"
             "error[E0425]: cannot find value `y` in this scope\n --> src/lib.rs:2:5\n"
             "error[E0308]: mismatched types\n"
             "error: could not compile `x` (lib) due to 2 previous errors\n")
-    assert first_error("rust", text) == "error[E0425]: cannot find value `y` in this scope"
-    assert first_error("rust", "error: could not compile `x`\n") == \
-        "error: could not compile `x`"
-    assert first_error("go", "# example.com/m\nvet: ./a.go:3:1: bad\n") == "./a.go:3:1: bad"
-    assert first_error("go", "go: updates to go.mod needed\n") == "go: updates to go.mod needed"
-    # Several packages need newer rustc: the newest version is the one to install.
+    assert rust.first_error(text) == "error[E0425]: cannot find value `y` in this scope"
+    assert rust.first_error("error: could not compile `x`\n") == "error: could not compile `x`"
+    assert go.first_error("# example.com/m\nvet: ./a.go:3:1: bad\n") == "./a.go:3:1: bad"
+    assert go.first_error("go: updates to go.mod needed\n") == "go: updates to go.mod needed"
+    # Several packages need a newer rustc: the newest version is the one to install.
     many = ("error: rustc 1.95.0 is not supported by the following packages:\n"
             "  a@1.0.0 requires rustc 1.96\n  b@2.0.0 requires rustc 1.100.1\n")
-    assert "rustup toolchain install 1.100.1" in (toolchain_hint("rust", many) or "")
-    assert toolchain_hint("go", "go: example.com/x@v1.0.0 requires go >= 1.27.1 (running "
-                                "go 1.26.8; GOTOOLCHAIN=local)") is not None
-    assert toolchain_hint("rust", text) is None
-    assert explain("go", "\n\nsomething odd happened\n") == "something odd happened"
+    assert "rustup toolchain install 1.100.1" in (rust.toolchain_hint(many) or "")
+    assert go.toolchain_hint("go: example.com/x@v1.0.0 requires go >= 1.27.1 (running "
+                             "go 1.26.8; GOTOOLCHAIN=local)") is not None
+    assert rust.toolchain_hint(text) is None
+    assert go.explain("\n\nsomething odd happened\n") == "something odd happened"
 
 
 def test_a_failed_edited_build_leaves_the_copy_reverted(tmp_path: Path) -> None:
@@ -166,7 +166,7 @@ def test_a_failed_edited_build_leaves_the_copy_reverted(tmp_path: Path) -> None:
     with (project / "main.go").open("a") as f:
         f.write("\nfunc buildprofEdit() int { return 0 }\n")
     original = (project / "main.go").read_bytes()
-    cell = Cell(detect_project(project), go_tc.resolve(None), "incremental", "debug",
+    cell = CellPlan(detect_project(project), go_tc.resolve(None), "incremental", "debug",
                 edit=append_edit(project, "main.go", "go"))
     seen: list[tuple[RunResult, bytes]] = []
     work = tmp_path / "work"

@@ -75,24 +75,6 @@ def test_every_incremental_run_starts_from_the_same_state(tmp_path: Path) -> Non
     assert len(units) == 4 and len(set(units)) == 1 and units[0] >= 2
 
 
-@pytest.mark.parametrize("fixture", ["gomod", "crate"])
-def test_profiles_and_jobs_reach_the_command_line(fixture: str, tmp_path: Path) -> None:
-    data = _run_json(str(copy_fixture(fixture, tmp_path)), "--scenario", "clean",
-                     "--profile", "debug", "--profile", "release", "--jobs", "1,2",
-                     "--runs", "1", "--warmup", "0", "--db", str(tmp_path / "r.db"))
-    runs = data["runs"]
-    assert len(runs) == 4  # 2 profiles x 2 jobs
-    for r in runs:
-        cmd = r["command"]
-        if r["lang"] == "go":
-            assert ("-gcflags=all=-N -l" in cmd) == (r["profile"] == "debug")
-            assert f"-p={r['jobs']}" in cmd
-        else:
-            assert ("--release" in cmd) == (r["profile"] == "release")
-            assert f"-j {r['jobs']}" in cmd
-        assert r["status"] == "ok"
-
-
 def test_runs_are_interleaved(tmp_path: Path) -> None:
     data = _run_json(str(copy_fixture("gomod", tmp_path)), "--scenario", "clean,noop",
                      "--profile", "release", "--runs", "2", "--warmup", "0",

@@ -4,9 +4,14 @@ Runs alternate between cells (A B A B ...), as asv does, so slow drift on a
 noisy machine falls on every cell alike instead of on whichever ran last.
 With `runs=None` ("auto") a cell keeps running, round after round, until the
 95% confidence interval of its median is within `precision_pct`, or it hits
-`max_runs` or `max_time_s`. The runner knows nothing of storage or
-terminals: results go to `on_result` and progress to `on_progress` as each
-run ends.
+`max_runs` or `max_time_s`. A build that fails (in the warm-up, a timed run
+or the build of the starting state) fails its cell, which then stops: it
+would fail again, and the time is better spent on the other cells.
+
+The runner knows nothing of storage or terminals: results go to `on_result`
+and progress to `on_progress` as each run ends. What runs a command is an
+`Executor`, real by default; tests hand in a fake one (as hyperfine's
+`MockExecutor`) to check the scheduling in milliseconds.
 """
 
 from __future__ import annotations
@@ -15,14 +20,16 @@ import math
 import shlex
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from profiler.backends import backend_for
+from profiler.backends.base import STEP_TIMEOUT_S, Backend
 from profiler.breakdown import Unit
-from profiler.diagnose import explain
+from profiler.cells import CellPlan
 from profiler.measure.noise import disturbance
 from profiler.measure.process import Measurement, measure
-from profiler.scenarios.workspace import STEP_TIMEOUT_S, Cell, Workspace
+from profiler.scenarios.workspace import Workspace
 
 AUTO_MIN_RUNS = 3
 
@@ -39,9 +46,20 @@ class Plan:
 
 
 @dataclass(frozen=True)
+class Executor:
+    """What the runner runs commands with: `measure(argv, cwd, env, log_dir,
+    sample_ms=, timeout=)`, the check for other busy processes before a run,
+    and the backend of each language."""
+
+    measure: Callable[..., Measurement] = field(default=measure)
+    disturbance: Callable[[], str | None] = field(default=disturbance)
+    backend_for: Callable[[str], Backend] = field(default=backend_for)
+
+
+@dataclass(frozen=True)
 class RunResult:
-    cell: Cell
-    iteration: int  # 1-based; warm-ups count separately
+    cell: CellPlan
+    iteration: int  # 1-based; warm-ups count separately; 0: the starting-state build
     warmup: bool
     measurement: Measurement
     artifact_bytes: int | None
@@ -68,7 +86,7 @@ class RunResult:
 
 @dataclass(frozen=True)
 class Progress:
-    cell: Cell
+    cell: CellPlan
     done: int  # runs finished (warm-ups included)
     total: int  # planned runs; with auto, the most there can be
     iteration: int
@@ -103,16 +121,19 @@ def _precise_enough(state: _CellState, plan: Plan) -> bool:
 
 
 def run_cells(
-    cells: list[Cell],
+    cells: list[CellPlan],
     work_dir: Path,
     plan: Plan,
     on_result: Callable[[RunResult], None],
     on_progress: Callable[[Progress], None] | None = None,
-    on_setup: Callable[[Cell], None] | None = None,
-) -> dict[Cell, float]:
+    on_setup: Callable[[CellPlan], None] | None = None,
+    executor: Executor | None = None,
+) -> dict[CellPlan, float]:
     """Measure every cell; return each cell's final precision (CI half-width, %)
     for auto runs (inf where it could not be computed)."""
-    states = [_CellState(Workspace(cell, work_dir / f"{i:03d}-{cell.key}"), [])
+    ex = executor or Executor()
+    states = [_CellState(Workspace(cell, work_dir / f"{i:03d}-{cell.dirname}",
+                                   ex.backend_for(cell.lang)), [])
               for i, cell in enumerate(cells)]
     for st in states:
         if on_setup:
@@ -123,33 +144,32 @@ def run_cells(
     total = len(states) * (plan.warmup + per_cell)
     done, start = 0, time.perf_counter()
 
+    def timed(ws: Workspace, timeout: float | None) -> tuple[Measurement, list[str], float]:
+        argv = ws.argv()
+        started = time.time()
+        m = ex.measure(argv, ws.src, ws.env(), ws.logs, sample_ms=plan.sample_ms,
+                       timeout=timeout)
+        return m, argv, started
+
     def failure(st: _CellState, m: Measurement, timeout: float | None) -> str:
-        """The one line that says why a build failed (it failed again: the cell
-        stops, and the time goes to the other cells)."""
+        """The one line that says why a build failed; the cell stops."""
         st.failed = True
         if m.timed_out:
             return f"timed out after {timeout:g} s; the whole process tree was killed"
-        try:
-            text = (st.ws.logs / "stderr.log").read_text(errors="replace")
-        except OSError:
-            text = m.stderr_tail
-        return explain(st.ws.cell.lang, text)
+        return st.ws.explain_failure(m.stderr_tail)
 
     def start_state(st: _CellState) -> RunResult | None:
-        """Build the starting state (untimed, measured like any build so that a
-        timeout or an interrupt kills its whole tree); a failure is returned
-        as a failed warm-up with iteration 0, to be recorded."""
-        ws = st.ws
-        ws.begin_start_state()
-        argv = ws.argv()
-        started = time.time()
+        """Build the starting state (untimed, but measured like any build so that
+        a timeout or an interrupt kills its whole tree); a failure comes back as
+        a failed warm-up with iteration 0, to be recorded."""
+        st.ws.begin_start_state()
         timeout = plan.timeout or STEP_TIMEOUT_S
-        m = measure(argv, ws.src, ws.env(), ws.logs, sample_ms=plan.sample_ms, timeout=timeout)
+        m, argv, started = timed(st.ws, timeout)
         if m.ok:
-            ws.keep_start_state()
+            st.ws.keep_start_state()
             return None
-        return RunResult(ws.cell, 0, True, m, None, None, shlex.join(argv), started, None, [],
-                         failure(st, m, timeout))
+        return RunResult(st.ws.cell, 0, True, m, None, None, shlex.join(argv), started, None,
+                         [], failure(st, m, timeout))
 
     def one(st: _CellState, iteration: int, is_warmup: bool) -> None:
         nonlocal done
@@ -160,42 +180,37 @@ def run_cells(
                                  elapsed, eta))
         t0 = time.perf_counter()
         ws = st.ws
-        if ws.needs_start_state():
-            failed = start_state(st)
-            if failed is not None:
-                done += 1
-                on_result(failed)
-                return
-        try:
-            ws.prepare()
-            noisy = disturbance()
-            argv = ws.argv()
-            started = time.time()
-            m = measure(argv, ws.src, ws.env(), ws.logs, sample_ms=plan.sample_ms,
-                        timeout=plan.timeout)
-        finally:
-            ws.finish()  # an edited copy is reverted even when the run fails or is stopped
-        result = RunResult(ws.cell, iteration, is_warmup, m,
-                           ws.artifact_bytes() if m.ok else None, ws.rebuilt_units(),
-                           shlex.join(argv), started, noisy, ws.units(m.start_time),
-                           None if m.ok else failure(st, m, plan.timeout))
-        if m.ok and not is_warmup:
-            st.walls.append(m.wall_s)
+        result = start_state(st) if ws.needs_start_state() else None
+        if result is None:
+            try:
+                ws.prepare()
+                noisy = ex.disturbance()
+                m, argv, started = timed(ws, plan.timeout)
+            finally:
+                ws.finish()  # an edited copy is reverted even when the run fails or is stopped
+            result = RunResult(ws.cell, iteration, is_warmup, m,
+                               ws.artifact_bytes() if m.ok else None, ws.rebuilt_units(),
+                               shlex.join(argv), started, noisy, ws.units(m.start_time),
+                               None if m.ok else failure(st, m, plan.timeout))
+            if m.ok and not is_warmup:
+                st.walls.append(m.wall_s)
         st.spent_s += time.perf_counter() - t0
         done += 1
         on_result(result)
 
-    for w in range(1, plan.warmup + 1):
+    try:
+        for w in range(1, plan.warmup + 1):
+            for st in states:
+                if not st.failed:
+                    one(st, w, True)
+        iteration = 0
+        while any(not (st.failed or st.done) for st in states):
+            iteration += 1
+            for st in states:
+                if not (st.failed or st.done):
+                    one(st, iteration, False)
+                    st.done = _precise_enough(st, plan)
+    finally:
         for st in states:
-            if not st.failed:
-                one(st, w, True)
-    iteration = 0
-    while any(not (st.failed or st.done) for st in states):
-        iteration += 1
-        for st in states:
-            if not (st.failed or st.done):
-                one(st, iteration, False)
-                st.done = _precise_enough(st, plan)
-    for st in states:
-        st.ws.remove()
+            st.ws.remove()
     return {st.ws.cell: st.precision_pct for st in states}

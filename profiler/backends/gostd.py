@@ -2,7 +2,7 @@
 
 Since Go 1.20 the standard library ships as source: with an empty GOCACHE a
 build compiles every std package it imports, which Go users almost never pay
-(methodology.md section 1). The fair counterpart of Rust's prebuilt std is a
+(docs/measurement.md). The fair counterpart of Rust's prebuilt std is a
 GOCACHE that already holds those std packages, compiled with the same flags.
 A snapshot is built once per (toolchain, flags, std package set), kept, and
 copied into each run's GOCACHE outside the timed region.
@@ -13,26 +13,13 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
+from profiler.backends.base import STEP_TIMEOUT_S
 from profiler.errors import StepError
+from profiler.measure.process import run_step
 from profiler.paths import cache_dir
 from profiler.toolchains.base import Toolchain
-
-
-def std_deps(tc: Toolchain, src: Path, env: dict[str, str], with_tests: bool) -> list[str]:
-    """The std packages the project's packages (and tests) import, transitively."""
-    argv = [tc.path, "list", "-deps", "-f", "{{if .Standard}}{{.ImportPath}}{{end}}"]
-    if with_tests:
-        argv.append("-test")
-    argv.append("./...")
-    res = subprocess.run(argv, cwd=src, env=env, capture_output=True, text=True)
-    if res.returncode != 0:
-        last = (res.stderr.strip().splitlines() or ["?"])[-1]
-        raise StepError(f"listing the project's std packages (go list -deps) failed: {last}")
-    # -test can list test variants such as "pkg [pkg.test]"; keep plain paths.
-    return sorted({p for p in res.stdout.split() if "[" not in p})
 
 
 def snapshot(tc: Toolchain, flags: list[str], packages: list[str],
@@ -54,16 +41,17 @@ def snapshot(tc: Toolchain, flags: list[str], packages: list[str],
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     build_env = {**env, "GOCACHE": str(tmp)}
-    res = subprocess.run([tc.path, "build", *flags, *packages], cwd=tmp, env=build_env,
-                         capture_output=True, text=True)
-    if res.returncode != 0:
+    # Its own process group with a timeout, like every untimed step: a hung or
+    # interrupted seeding leaves no compiler behind.
+    res = run_step([tc.path, "build", *flags, *packages], tmp, build_env, STEP_TIMEOUT_S)
+    if res.returncode != 0 or res.timed_out:
         shutil.rmtree(tmp, ignore_errors=True)
         last = (res.stderr.strip().splitlines() or ["?"])[-1]
-        raise StepError(f"seeding the Go std cache (go build std packages) failed: {last}")
+        what = f"timed out after {STEP_TIMEOUT_S:g} s" if res.timed_out else f"failed: {last}"
+        raise StepError(f"seeding the Go std cache (go build std packages) {what}")
     if vet:
         # Findings in std would not be ours to fix; only the cached facts matter.
-        subprocess.run([tc.path, "vet", *flags, *packages], cwd=tmp, env=build_env,
-                       capture_output=True, text=True)
+        run_step([tc.path, "vet", *flags, *packages], tmp, build_env, STEP_TIMEOUT_S)
     (tmp / ".complete").write_text("\n".join(packages) + "\n")
     try:
         os.replace(tmp, final)

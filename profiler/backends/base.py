@@ -1,0 +1,126 @@
+"""What a backend is: everything about a build that differs between toolchains.
+
+The scenarios and the runner are written once, for both languages; each
+backend (GoBackend, CargoBackend) owns what only its toolchain knows: the
+command line, the environment, how to download dependencies, what "no build
+state" means, how to find the artifacts, the units and the rebuilt packages,
+and how to read a failed build's log. asv's environment classes have the same
+shape: one class per tool, chosen by name.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from profiler.breakdown import Unit
+from profiler.errors import StepError
+from profiler.measure.process import run_step
+from profiler.toolchains.base import Toolchain
+
+if TYPE_CHECKING:
+    from profiler.scenarios.workspace import Workspace
+
+STEP_TIMEOUT_S = 3600.0
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+def dir_bytes(path: Path) -> int:
+    """Bytes of every regular file below `path` (symlinks not followed)."""
+    total = 0
+    for dirpath, _dirs, files in os.walk(path):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(dirpath, name)).st_size
+            except OSError:
+                continue
+    return total
+
+
+class Backend(ABC):
+    """One toolchain's way of building a workspace's copy of a project."""
+
+    lang: str
+    state_name: str  # the build state's directory in a workspace: gocache/, target/
+    # A log line that says the toolchain is too old; group 1 is the version needed.
+    too_old: re.Pattern[str]
+
+    @abstractmethod
+    def resolve(self, spec: str | None) -> Toolchain:
+        """The toolchain a spec names (None: the default one)."""
+
+    @abstractmethod
+    def setup(self, ws: Workspace) -> None:
+        """Untimed, once per cell: download dependencies, seed caches."""
+
+    @abstractmethod
+    def reset_state(self, ws: Workspace) -> None:
+        """Make the build state what the cell's scenario starts from."""
+
+    @abstractmethod
+    def argv(self, ws: Workspace) -> list[str]:
+        """The timed command."""
+
+    @abstractmethod
+    def env(self, ws: Workspace, offline: bool = True) -> dict[str, str]:
+        """The timed command's environment: buildprof's caches, this toolchain only."""
+
+    @abstractmethod
+    def units(self, ws: Workspace, build_start: float) -> list[Unit]:
+        """With --breakdown, the timed build's compiler and linker calls."""
+
+    @abstractmethod
+    def artifact_bytes(self, ws: Workspace) -> int | None:
+        """Size of what the build produced (None where it produces nothing)."""
+
+    @abstractmethod
+    def rebuilt_units(self, ws: Workspace) -> int | None:
+        """How many packages/crates the timed build compiled (None: not known)."""
+
+    @abstractmethod
+    def first_error(self, text: str) -> str | None:
+        """The compiler's first error line in a failed build's log."""
+
+    @abstractmethod
+    def install_hint(self, version: str) -> str:
+        """The commands that get a toolchain of at least `version`."""
+
+    # -- shared by every backend ------------------------------------------------
+
+    def toolchain_hint(self, text: str) -> str | None:
+        """When the log says the toolchain is too old: the version needed and
+        the command that gets it, as one clause; otherwise None."""
+        needed = self.too_old.findall(text)
+        if not needed:
+            return None
+        version = max(needed, key=_version_key)
+        return self.install_hint(version)
+
+    def explain(self, text: str) -> str:
+        """One line for a failed build: its first error, plus the toolchain hint."""
+        line = self.first_error(text) or next(
+            (ln.strip() for ln in reversed(text.splitlines()) if ln.strip()), "no error output")
+        hint = self.toolchain_hint(text)
+        return f"{line} ({hint})" if hint else line
+
+    def step(self, argv: list[str], ws: Workspace, what: str, env: dict[str, str]) -> str:
+        """An untimed step in its own process group, killed whole on timeout,
+        error or interrupt; failure is a StepError naming the step (and the
+        command that fixes a too-old toolchain). Returns the step's stdout."""
+        res = run_step(argv, ws.src, env, timeout=STEP_TIMEOUT_S)
+        if res.timed_out:
+            raise StepError(f"{what} timed out after {STEP_TIMEOUT_S:g} s")
+        if res.returncode != 0:
+            text = res.stderr or res.stdout
+            lines = [ln for ln in text.strip().splitlines() if ln.strip()]
+            hint = self.toolchain_hint(text)
+            raise StepError(f"{what} failed ({' '.join(argv[1:3])}): "
+                            f"{lines[-1] if lines else 'exit ' + str(res.returncode)}"
+                            + (f"; {hint}" if hint else ""))
+        return res.stdout

@@ -1,0 +1,131 @@
+"""Go: `go build`/`vet`/`test -c` in a workspace, with a std-only GOCACHE snapshot.
+
+Clean means "the project rebuilt, the standard library cached", as for Rust,
+whose std ships prebuilt: each run's GOCACHE starts as a snapshot that holds
+only the std packages the project imports (see gostd.py). `cold` starts from
+an empty GOCACHE.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from profiler.backends import gostd
+from profiler.backends.base import Backend, dir_bytes
+from profiler.breakdown import Unit, go_units
+from profiler.measure.launcher import unitwrap
+from profiler.scenarios.definitions import GO_DEBUG_FLAGS
+from profiler.toolchains import go as go_tc
+from profiler.toolchains.base import Toolchain, clean_env
+
+if TYPE_CHECKING:
+    from profiler.scenarios.workspace import Workspace
+
+# A compiler or vet message: "dir/file.go:12:5: undefined: x" (vet prefixes "vet: ").
+_POSITION = re.compile(r"(\S+\.go:\d+(?::\d+)?: .*)")
+
+
+class GoBackend(Backend):
+    lang = "go"
+    state_name = "gocache"
+    # "go: go.mod requires go >= 1.99 (running go 1.26.8; GOTOOLCHAIN=local)", and the
+    # same for a dependency: "go: example.com/x@v1.0.0 requires go >= 1.24.1 (...)".
+    too_old = re.compile(r"requires go >= (\d+(?:\.\d+){1,2})")
+
+    def resolve(self, spec: str | None) -> Toolchain:
+        return go_tc.resolve(spec)
+
+    def setup(self, ws: Workspace) -> None:
+        env = self.env(ws, offline=False)
+        tc = ws.cell.toolchain
+        self.step([tc.path, "mod", "download"], ws, "downloading Go modules", env)
+        if ws.cell.scenario == "cold":
+            return
+        argv = [tc.path, "list", "-deps", "-f", "{{if .Standard}}{{.ImportPath}}{{end}}"]
+        if ws.cell.scenario == "test":
+            argv.append("-test")
+        listed = self.step([*argv, "./..."], ws,
+                           "listing the project's std packages (go list -deps)", env)
+        # -test lists test variants such as "pkg [pkg.test]"; keep plain paths.
+        packages = sorted({p for p in listed.split() if "[" not in p})
+        ws.snapshot = gostd.snapshot(tc, self.flags(ws), packages, env,
+                                     vet=ws.cell.scenario == "check")
+
+    def reset_state(self, ws: Workspace) -> None:
+        gostd.restore(ws.snapshot, ws.state)
+
+    def flags(self, ws: Workspace) -> list[str]:
+        """The flags that change what Go compiles (and so its cache keys); the std
+        snapshot is seeded with exactly these. -p only schedules, so it is not here."""
+        flags = []
+        if ws.cell.profile == "debug":
+            flags += GO_DEBUG_FLAGS
+        if ws.cell.breakdown:
+            # Part of the flags (not only the timed argv) because Go's cache keys
+            # include -toolexec: the std snapshot must be seeded with it too.
+            flags.append(f"-toolexec={unitwrap()}")
+        return flags
+
+    def argv(self, ws: Workspace) -> list[str]:
+        tc, scenario = ws.cell.toolchain, ws.cell.scenario
+        flags = self.flags(ws)
+        if ws.cell.jobs:
+            flags.insert(0, f"-p={ws.cell.jobs}")
+        if ws.cell.breakdown:
+            flags.append(f"-debug-actiongraph={ws.logs / 'actiongraph.json'}")
+        if scenario == "check":
+            return [tc.path, "vet", *flags, "./..."]
+        if scenario == "test":
+            return [tc.path, "test", "-c", "-vet=off", *flags, "-o", f"{ws.out}/", "./..."]
+        # -v lists each package as it is compiled (cached ones are not listed),
+        # which is how `rebuilt_units` sees whether the compiler ran.
+        return [tc.path, "build", "-v", *flags, "-o", f"{ws.out}/", "./..."]
+
+    def env(self, ws: Workspace, offline: bool = True) -> dict[str, str]:
+        env = go_tc.build_env(ws.cell.toolchain, clean_env(), ws.state, ws.cell.jobs)
+        if offline:
+            env["GOPROXY"] = "off"  # the timed build must not download anything
+        if ws.cell.breakdown:
+            env["BUILDPROF_UNITS_LOG"] = str(ws.logs / "units.log")
+        return env
+
+    def units(self, ws: Workspace, build_start: float) -> list[Unit]:
+        if not ws.cell.breakdown:
+            return []
+        return go_units(ws.logs / "actiongraph.json", ws.logs / "units.log", build_start)
+
+    def artifact_bytes(self, ws: Workspace) -> int | None:
+        return None if ws.cell.scenario == "check" else dir_bytes(ws.out)
+
+    def rebuilt_units(self, ws: Workspace) -> int | None:
+        """The package lines `go build -v` prints (a no-op build prints none)."""
+        if ws.cell.scenario in ("check", "test"):
+            return None
+        text = _read(ws.logs / "stderr.log")
+        if text is None:
+            return None
+        # Package paths alone on a line; errors and cgo notes contain spaces or ':'.
+        return sum(1 for ln in text.splitlines()
+                   if ln and not ln.startswith("#") and " " not in ln and ":" not in ln)
+
+    def first_error(self, text: str) -> str | None:
+        """Go's first `file.go:line:col:` message, else its first `go: …` line."""
+        lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+        for ln in lines:
+            match = _POSITION.search(ln)
+            if match:
+                return match.group(1)
+        return next((ln for ln in lines if ln.startswith("go: ")), None)
+
+    def install_hint(self, version: str) -> str:
+        return (f"the project needs Go {version} or newer: `buildprof toolchain install "
+                f"go@{version}`, then `--toolchain go@{version}`")
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(errors="replace")
+    except OSError:
+        return None
