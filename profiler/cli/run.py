@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from profiler.cli.options import DbOption, MultiOption
+from profiler.cli.progress import ProgressBar
 from profiler.errors import UsageError
 from profiler.paths import default_db
 from profiler.report.terminal import make_console
@@ -108,9 +109,9 @@ def run(
         label=label,
         db_path=db, command_line=shlex.join(["buildprof", *sys.argv[1:]]),
     )
-    console = make_console(stderr=True)
     _install_signal_handlers()
-    outcome = execute(request, console)
+    with ProgressBar(make_console(stderr=True)) as bar:
+        outcome = execute(request, bar)
     if fmt == "json":
         json.dump({"session": outcome.session, "runs": outcome.runs,
                    "failures": [vars(f) for f in outcome.failures]}, sys.stdout, indent=2,
