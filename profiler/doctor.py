@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,9 +65,13 @@ def _database(db_path: Path | None) -> list[Finding]:
         db = ResultsDB.open(Path(path), readonly=True)
     except BuildprofError as exc:
         return [Finding("database", False, str(exc), "use another --db")]
-    sessions = db.db.execute("SELECT count(*) FROM sessions").fetchone()[0]
-    runs = db.db.execute("SELECT count(*) FROM runs").fetchone()[0]
-    db.close()
+    try:
+        sessions = db.db.execute("SELECT count(*) FROM sessions").fetchone()[0]
+        runs = db.db.execute("SELECT count(*) FROM runs").fetchone()[0]
+    except sqlite3.Error as exc:  # e.g. a damaged file: a finding, not a crash
+        return [Finding("database", False, f"cannot read {path}: {exc}", "use another --db")]
+    finally:
+        db.close()
     return [Finding("database", True, f"{path}: {sessions} sessions, {runs} runs")]
 
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from profiler.cli.options import DbOption
+from profiler.cli.options import DbOption, parse_whole
 from profiler.errors import UsageError
 from profiler.paths import default_db
 from profiler.report.breakdown import render, units_from_rows
@@ -22,14 +22,26 @@ def breakdown(
 ) -> None:
     """Per-unit times, CPU and memory of a recorded --breakdown run, and its critical path."""
     store = ResultsDB.open(db or default_db(), readonly=True)
+    try:  # close() also removes the WAL side files the read-only open made
+        _breakdown(store, target, top)
+    finally:
+        store.close()
+
+
+def _breakdown(store: ResultsDB, target: str, top: int) -> None:
     low = target.lower()
-    if low.isdigit():
-        runs = store.db.execute("SELECT id FROM runs WHERE id = ?", [int(low)]).fetchall()
-        if not runs:
+    # parse_whole, not isdigit + int: '²' is a digit int() refuses, and ids past
+    # SQLite's integer range make sqlite3 raise OverflowError.
+    if low.isdecimal():
+        run_id = parse_whole(low)
+        if run_id is None or not store.db.execute(
+                "SELECT id FROM runs WHERE id = ?", [run_id]).fetchall():
             raise UsageError(f"no run {target} in {store.path}; see `buildprof history --runs`")
-        run_ids = [int(low)]
-    elif (num := low.removeprefix("session:").removeprefix("s")).isdigit():
-        sid = int(num)
+        run_ids = [run_id]
+    elif (num := low.removeprefix("session:").removeprefix("s")).isdecimal():
+        sid = parse_whole(num)
+        if sid is None:
+            raise UsageError(f"no session {num} in {store.path}; see `buildprof history`")
         rows = store.db.execute(
             """SELECT max(r.id) FROM runs r WHERE r.session_id = ? AND NOT r.warmup
                AND EXISTS (SELECT 1 FROM units u WHERE u.run_id = r.id)

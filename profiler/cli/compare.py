@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from typing import Annotated
 
@@ -19,16 +20,20 @@ from profiler.cli.history import (
     make_filters,
     open_db,
 )
-from profiler.cli.options import DbOption
+from profiler.cli.options import DbOption, check_finite
 from profiler.errors import UsageError
+from profiler.storage.queries import Filters
 
 
 def compare(
     a: Annotated[str, typer.Argument(
-        metavar="A", help="Baseline: a toolchain (go@1.25.5, rust@stable), a session id or a label",
+        metavar="A", help="Baseline: a toolchain (go@1.25.5, rust@stable), a session id or a "
+                          "label; a prefix says which: session:3, label:2024, "
+                          "toolchain:1.26.8 (a label of digits needs label:)",
         show_default=False)],
     b: Annotated[str, typer.Argument(
-        metavar="B", help="Compared with A: a toolchain, a session id or a label",
+        metavar="B", help="Compared with A: a toolchain, a session id or a label, with the "
+                          "same prefixes; must select other runs than A",
         show_default=False)],
     lang: LangOpt = None,
     project: ProjectOpt = None,
@@ -50,16 +55,21 @@ def compare(
 ) -> None:
     """Compare B against A per matching cell: medians with 95% confidence intervals,
     the change in %, and a Mann–Whitney U verdict at α = 0.05 (`~`: not significant),
-    with a geometric-mean row, as benchstat does."""
+    with a geometric-mean row, as benchstat does.
+
+    A and B are each a toolchain, a session id or a session label. A bare number is a
+    session id; prefixes choose explicitly: session:3, label:2024, toolchain:go@1.26.8."""
     from profiler import compare as cmp
     from profiler.report import export
 
     check_format(fmt)
+    check_finite("--fail-above", fail_above)
     if fail_above is not None and fail_above < 0:
         raise UsageError(f"--fail-above takes a percentage of 0 or more (got {fail_above:g})")
     filters = make_filters(lang, project, scenario, profile, None, None, machine, since)
     results = open_db(db)
     try:
+        _refuse_same_runs(results.db.conn, a, b, filters)
         result = cmp.compare(results.db.conn, a, b, filters, metric=metric,
                              allow_cross_machine=allow_cross_machine)
     finally:
@@ -82,3 +92,17 @@ def compare(
                   f"--fail-above {fail_above:g}%", file=sys.stderr)
         if worse:
             raise typer.Exit(1)
+
+
+def _refuse_same_runs(conn: sqlite3.Connection, a: str, b: str, filters: Filters) -> None:
+    """Refuse sides written differently that select the same runs (`go` and `go@1.26.8`
+    when only that Go was measured, a session and its label): every cell would
+    compare runs with themselves and print `~`, which looks like "no change"."""
+    from profiler import compare as cmp
+    from profiler.storage import queries
+
+    queries.check_filters(conn, filters)  # a bad filter is named before the sides
+    ids_a = queries.sample_ids(conn, cmp.resolve_side(conn, a, filters).filters)
+    if ids_a and ids_a == queries.sample_ids(conn, cmp.resolve_side(conn, b, filters).filters):
+        raise UsageError(f"A and B select the same runs ('{a}' and '{b}'); compare two "
+                         f"different toolchains, sessions or labels")

@@ -21,7 +21,7 @@ from profiler.cli.history import (
     make_filters,
     open_db,
 )
-from profiler.cli.options import DbOption
+from profiler.cli.options import SQLITE_MAX_INT, DbOption
 from profiler.errors import UsageError
 
 
@@ -51,6 +51,7 @@ def export(
     check_format(fmt, ("json", "csv", "markdown"))
     if limit < 0:
         raise UsageError(f"--limit must be 0 (all) or more (got {limit})")
+    limit = min(limit, SQLITE_MAX_INT)  # more than SQLite can count means all of them
     filters = make_filters(lang, project, scenario, profile, toolchain, label, machine, since)
     results = open_db(db)
     try:

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from profiler.cli.options import DbOption
+from profiler.cli.options import SQLITE_MAX_INT, DbOption
 from profiler.errors import UsageError
 from profiler.paths import default_db
 from profiler.scenarios.definitions import split_values
@@ -62,7 +62,8 @@ def make_filters(lang: list[str] | None = None, project: list[str] | None = None
 
 
 def open_db(db: Path | None) -> ResultsDB:
-    """The results database, read-only: history, compare and export never write."""
+    """The results database, opened read-only (SQLite `mode=ro`): history, compare,
+    export and report never write, and work on a file the user cannot write."""
     return ResultsDB.open(db or default_db(), readonly=True)
 
 
@@ -91,20 +92,23 @@ def history(
     check_format(fmt)
     if limit < 0:
         raise UsageError(f"--limit must be 0 (all) or more (got {limit})")
+    limit = min(limit, SQLITE_MAX_INT)  # more than SQLite can count means all of them
     filters = make_filters(lang, project, scenario, profile, toolchain, label, machine, since)
     results = open_db(db)
     conn = results.db.conn
-    queries.check_filters(conn, filters)
-    if runs:
-        rows = queries.fetch_runs(conn, filters, timed_only=False, newest_first=True,
-                                  limit=limit or None)
-        writers = {"json": export.runs_json, "csv": export.runs_csv,
-                   "markdown": export.runs_markdown}
-    else:
-        rows = queries.history_cells(conn, filters, limit or None)
-        writers = {"json": export.history_json, "csv": export.history_csv,
-                   "markdown": export.history_markdown}
-    results.close()
+    try:  # close() also removes the WAL side files the read-only open made
+        queries.check_filters(conn, filters)
+        if runs:
+            rows = queries.fetch_runs(conn, filters, timed_only=False, newest_first=True,
+                                      limit=limit or None)
+            writers = {"json": export.runs_json, "csv": export.runs_csv,
+                       "markdown": export.runs_markdown}
+        else:
+            rows = queries.history_cells(conn, filters, limit or None)
+            writers = {"json": export.history_json, "csv": export.history_csv,
+                       "markdown": export.history_markdown}
+    finally:
+        results.close()
     if fmt != "table":
         writers[fmt](rows, sys.stdout)
         return

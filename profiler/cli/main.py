@@ -9,10 +9,21 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Annotated
 
 import typer
 
 from profiler.errors import BuildprofError
+
+# Typer 0.29 bundles its own copy of click (typer._click) and raises that copy's
+# exceptions, which `click.ClickException` does not match; older typers use click
+# itself. Usage errors of either kind are caught by these classes.
+try:
+    from typer._click.exceptions import ClickException as _BundledClickError
+    from typer._click.exceptions import NoArgsIsHelpError as _BundledNoArgs
+except ImportError:  # typer < 0.29: click proper
+    from click.exceptions import ClickException as _BundledClickError
+    from click.exceptions import NoArgsIsHelpError as _BundledNoArgs
 
 app = typer.Typer(
     name="buildprof",
@@ -50,6 +61,60 @@ def _register() -> None:
 _register()
 
 
+def _version_text() -> str:
+    """The installed distribution's version, or the package constant when buildprof
+    runs from a source tree without being installed."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("buildprof")
+    except PackageNotFoundError:
+        from profiler import __version__
+
+        return __version__
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        print(f"buildprof {_version_text()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: Annotated[bool, typer.Option(
+        "--version", "-V", callback=_show_version, is_eager=True,
+        help="Print buildprof's version and exit")] = False) -> None:
+    # Only the eager --version callback above: typer needs a root callback to hold it.
+    pass
+
+
+def _command_path(exc: Exception) -> str:
+    """`buildprof history` for a usage error raised while parsing `history`'s options."""
+    names: list[str] = []
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None:
+        while ctx.parent is not None:
+            names.insert(0, ctx.info_name)
+            ctx = ctx.parent
+    else:
+        # The option parser raises some errors ("requires an argument") without a
+        # context: follow the command names at the start of the command line.
+        cmd = typer.main.get_command(app)
+        for arg in sys.argv[1:]:
+            sub = getattr(cmd, "commands", {}).get(arg)
+            if sub is None:
+                break
+            names.append(arg)
+            cmd = sub
+    return " ".join(["buildprof", *names])
+
+
+def _usage_line(exc: Exception) -> str:
+    """One line: click's message (flattened) and where the options are listed."""
+    message = " ".join(exc.format_message().split()).rstrip(".")  # type: ignore[attr-defined]
+    return f"Error: {message}; see `{_command_path(exc)} --help`"
+
+
 def main() -> None:
     debug = os.environ.get("BUILDPROF_DEBUG") == "1"
     try:
@@ -69,14 +134,19 @@ def main() -> None:
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         sys.exit(130)
-    except Exception as exc:  # click usage errors and the like
-        import click
-
-        if isinstance(exc, click.ClickException):
-            if debug:
-                raise
-            print(f"Error: {exc.format_message()}", file=sys.stderr)
-            sys.exit(exc.exit_code)
+    except _BundledNoArgs as exc:
+        # `buildprof` (or `buildprof samples`) alone: typer's rich help has already been
+        # printed to stdout (a plain one is the message); asking for help is no error.
+        text = exc.format_message()
+        if text.strip():
+            print(text)
+        sys.exit(0)
+    except _BundledClickError as exc:  # unknown option, missing argument, bad value
+        if debug:
+            raise
+        print(_usage_line(exc), file=sys.stderr)
+        sys.exit(2)
+    except Exception as exc:
         if debug:
             raise
         print(f"Error: unexpected {type(exc).__name__}: {exc} (a bug in buildprof; "

@@ -25,7 +25,7 @@ from profiler.cli.history import (
     make_filters,
     open_db,
 )
-from profiler.cli.options import DbOption
+from profiler.cli.options import SQLITE_MAX_INT, DbOption
 from profiler.errors import UsageError
 
 FORMATS = ("table", "markdown", "json")
@@ -72,6 +72,10 @@ def report(
 
     if fmt is not None and fmt not in FORMATS:
         raise UsageError(f"unknown format '{fmt}'; use one of: {', '.join(FORMATS)}")
+    for sid in session or ():
+        if not 0 < sid <= SQLITE_MAX_INT:  # sqlite3 cannot even look up larger ids
+            raise UsageError(f"--session takes a session number (got {sid}); see "
+                             f"`buildprof history`")
     if all_sessions and session:
         raise UsageError("--all and --session exclude each other; give one")
     if html is not None:

@@ -69,17 +69,22 @@ def run(
     """Build projects in defined scenarios and profiles and record every run."""
     if fmt not in ("table", "json"):
         raise UsageError(f"unknown format '{fmt}'; use one of: table, json")
+    # Imported here to keep these checks in one block: nan passes every `<= 0` test.
+    from profiler.cli.options import check_finite, parse_whole
+
+    for option, value in (("--precision", precision), ("--max-time", max_time),
+                          ("--timeout", timeout), ("--sample-ms", sample_ms)):
+        check_finite(option, value)
     if runs == "auto":
         n_runs: int | None = None
         if precision <= 0 or max_runs < 1 or max_time <= 0:
             raise UsageError("--precision, --max-runs and --max-time must be positive")
     else:
-        try:
-            n_runs = int(runs)
-        except ValueError:
-            raise UsageError(f"--runs takes a whole number or 'auto' (got '{runs}')") from None
-        if n_runs < 1:
-            raise UsageError(f"--runs must be at least 1 (got {n_runs})")
+        n_runs = parse_whole(runs.removeprefix("-"))
+        if n_runs is None:
+            raise UsageError(f"--runs takes a whole number or 'auto' (got '{runs}')")
+        if runs.startswith("-") or n_runs < 1:
+            raise UsageError(f"--runs must be at least 1 (got {runs})")
     if warmup < 0:
         raise UsageError(f"--warmup must be 0 or more (got {warmup})")
     if timeout is not None and timeout <= 0:
@@ -88,9 +93,10 @@ def run(
         raise UsageError(f"--sample-ms must be positive (got {sample_ms:g})")
     job_values = []
     for j in split_values(jobs):
-        if not j.isdigit() or int(j) < 1:
+        n_jobs = parse_whole(j)
+        if n_jobs is None or n_jobs < 1:
             raise UsageError(f"--jobs takes whole numbers of at least 1 (got '{j}')")
-        job_values.append(int(j))
+        job_values.append(n_jobs)
     if quick:
         n_runs, warmup = 1, 0
     request = RunRequest(

@@ -44,57 +44,167 @@ def _check_writable(path: Path) -> None:
                             f"choose a writable --db")
 
 
-def _inspect(conn: sqlite3.Connection, path: Path) -> tuple[int, int, int]:
+def _inspect(conn: sqlite3.Connection, path: Path, readonly: bool = False
+             ) -> tuple[int, int, int]:
     """(application_id, user_version, number of tables), or DatabaseError."""
     try:
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
     except sqlite3.OperationalError as exc:
+        conn.close()
+        if readonly:
+            raise DatabaseError(f"cannot read {path}: {exc}; check that you may read it, "
+                                f"or give another --db") from exc
         raise DatabaseError(f"cannot open {path}: {exc}; choose a writable --db") from exc
     except sqlite3.DatabaseError as exc:
-        raise DatabaseError(f"{path} is not a SQLite database ({exc}); "
-                            f"give a buildprof results file or a new path with --db") from exc
+        conn.close()
+        fix = ("give the file `buildprof run` wrote with --db" if readonly
+               else "give a buildprof results file or a new path with --db")
+        raise DatabaseError(f"{path} is not a SQLite database ({exc}); {fix}") from exc
     return app_id, version, tables
+
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def _check_header(path: Path) -> None:
+    """Refuse a file that cannot be a buildprof results file before SQLite opens it.
+
+    Reading the 100-byte header ourselves means SQLite never touches such a file:
+    even a read-only open of a WAL-mode database creates `-wal` and `-shm` files
+    beside it. The header's application id is only trusted when there is no `-wal`
+    file; with one, the newest header may be in the WAL, and _inspect reads it.
+    """
+    try:
+        with path.open("rb") as f:
+            head = f.read(100)
+    except OSError as exc:
+        raise DatabaseError(f"cannot read {path}: {exc.strerror}; check that you may read it, "
+                            f"or give another --db") from None
+    if not head:
+        raise DatabaseError(f"{path} is empty, not a buildprof results file; give the file "
+                            f"`buildprof run` wrote with --db")
+    if len(head) < 100 or not head.startswith(SQLITE_MAGIC):
+        raise DatabaseError(f"{path} is not a SQLite database; give the file `buildprof run` "
+                            f"wrote with --db")
+    if not Path(f"{path}-wal").exists() and int.from_bytes(head[68:72], "big") != APPLICATION_ID:
+        raise DatabaseError(f"{path} is a SQLite database of another application, not "
+                            f"buildprof's; it was left unchanged: give another --db")
+
+
+def _tidy_wal(path: Path) -> None:
+    """Let SQLite remove the `-wal` and `-shm` files a read-only connection made.
+
+    A read-only connection cannot delete them when it closes; a read-write one that
+    is the last to close does, after taking the exclusive lock, so files another
+    buildprof process is using stay. Only for buildprof's own file, whose WAL the
+    read created empty: nothing is written to the database itself.
+    """
+    try:
+        conn = sqlite3.connect(str(path), timeout=0.1, isolation_level=None)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        pass  # tidying is a courtesy; the read itself succeeded
+
+
+def _connect_readonly(path: Path) -> sqlite3.Connection:
+    """A connection that cannot write: SQLite URI `mode=ro`, else `immutable=1`.
+
+    `mode=ro` still needs the `-shm` file of a WAL database (buildprof's are), and
+    SQLite cannot create it in a directory the user may not write; `immutable=1`
+    then reads the file as it is, without locks or WAL, which is right for a file
+    in a directory nobody writes to (a `-wal` left by a crash there is not read).
+    Errors are left for _inspect to report.
+    """
+    uri = path.resolve().as_uri()  # absolute, with ?, # and % escaped
+
+    def connect(mode: str) -> sqlite3.Connection:
+        return sqlite3.connect(f"{uri}?{mode}", uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
+                               isolation_level=None)
+
+    conn = connect("mode=ro")
+    try:
+        # Connecting is lazy: the first read is what opens and locks the file.
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError as exc:
+        # Only when the side files cannot be made (SQLITE_READONLY_DIRECTORY,
+        # SQLITE_CANTOPEN...). On "database is locked", reading without locks could
+        # see a half-written page, so that error stands: _inspect reports it.
+        name = getattr(exc, "sqlite_errorname", "") or ""
+        if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN")):
+            conn.close()
+            return connect("immutable=1")
+    except sqlite3.DatabaseError:
+        pass  # not a database at all: _inspect says so
+    return conn
 
 
 class ResultsDB:
     """A buildprof results database. Use `ResultsDB.open(path)`."""
 
-    def __init__(self, db: sqlite_utils.Database, path: Path) -> None:
+    def __init__(self, db: sqlite_utils.Database, path: Path, tidy_wal: bool = False) -> None:
         self.db = db
         self.path = path
+        self._tidy_wal = tidy_wal  # see close()
 
     @classmethod
     def open(cls, path: Path, readonly: bool = False) -> ResultsDB:
+        """Open (and, unless `readonly`, create or migrate) a results file.
+
+        `readonly` is for the commands that only read (history, compare, export,
+        report, breakdown, doctor): SQLite opens the file read-only, so they work
+        on a file the user cannot write and can never change a file that is not
+        buildprof's.
+        """
         path = Path(path)
         if readonly:
+            if path.is_dir():
+                raise DatabaseError(f"{path} is a directory; give the results file with --db")
             if not path.is_file():
                 raise DatabaseError(f"{path} does not exist; run `buildprof run` first or "
                                     f"give the results file with --db")
+            _check_header(path)
+            parent = path.parent if str(path.parent) else Path(".")
+            # SQLite will create the WAL's side files; remove them on close if they
+            # were not there before and the user could remove them.
+            tidy = (not Path(f"{path}-wal").exists() and os.access(path, os.W_OK)
+                    and os.access(parent, os.W_OK))
+            conn = _connect_readonly(path)
         else:
             _check_writable(path)
-        try:
-            conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000,
-                                   isolation_level=None)
-        except sqlite3.Error as exc:
-            raise DatabaseError(f"cannot open {path}: {exc}; choose a writable --db") from exc
+            try:
+                conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000,
+                                       isolation_level=None)
+            except sqlite3.Error as exc:
+                raise DatabaseError(f"cannot open {path}: {exc}; choose a writable --db"
+                                    ) from exc
         conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        app_id, version, tables = _inspect(conn, path)
+        app_id, version, tables = _inspect(conn, path, readonly)
         if app_id != APPLICATION_ID and (tables or version):
             conn.close()
             raise DatabaseError(f"{path} is a SQLite database of another application, not "
                                 f"buildprof's; it was left unchanged: give another --db")
+        if readonly and app_id != APPLICATION_ID:
+            # An empty file (0 bytes, or SQLite with no tables): `run` may start a new
+            # results file in it, but there is nothing to read.
+            conn.close()
+            raise DatabaseError(f"{path} is empty, not a buildprof results file; give the "
+                                f"file `buildprof run` wrote with --db")
         if version > SCHEMA_VERSION:
             conn.close()
             raise DatabaseError(f"{path} was written by a newer buildprof (schema {version}, "
                                 f"this one reads up to {SCHEMA_VERSION}); upgrade buildprof")
         db = sqlite_utils.Database(conn)
-        if not readonly:
-            try:
-                _migrate(conn, db, version)
-            except sqlite3.OperationalError as exc:
-                raise DatabaseError(f"cannot write {path}: {exc}; choose a writable --db") from exc
+        if readonly:
+            return cls(db, path, tidy_wal=tidy)
+        try:
+            _migrate(conn, db, version)
+        except sqlite3.OperationalError as exc:
+            raise DatabaseError(f"cannot write {path}: {exc}; choose a writable --db") from exc
         return cls(db, path)
 
     # -- identity rows -------------------------------------------------------
@@ -187,6 +297,8 @@ class ResultsDB:
 
     def close(self) -> None:
         self.db.conn.close()
+        if self._tidy_wal and Path(f"{self.path}-wal").exists():
+            _tidy_wal(self.path)
 
     def _tx(self) -> _Tx:
         return _Tx(self.db.conn)
