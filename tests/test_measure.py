@@ -39,7 +39,7 @@ def test_user_cpu_of_a_busy_loop(memhog: Path, tmp_path: Path) -> None:
 
 
 def test_large_parent_does_not_leak_into_the_peak(memhog: Path, tmp_path: Path) -> None:
-    """methodology.md section 3: a child's ru_maxrss includes the parent's RSS at
+    """docs/measurement.md §3: a child's ru_maxrss includes the parent's RSS at
     fork. This process holds 400 MiB; the build it measures holds 5 MiB."""
     ballast = bytearray(400 * MiB)
     for i in range(0, len(ballast), 4096):
