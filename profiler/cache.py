@@ -1,4 +1,10 @@
-"""buildprof's cache directory: what is in it, and emptying it safely."""
+"""buildprof's cache directory: what is in it, and emptying it safely.
+
+`clean` only ever removes the parts named in WHAT, and only from a directory
+that carries buildprof's CACHEDIR.TAG (written when buildprof created it); a
+symlinked root, `/`, the home directory and the current directory or any parent
+of it are refused whatever they hold. Anything else in the directory stays.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +16,9 @@ from pathlib import Path
 
 import psutil
 
+from profiler import paths
 from profiler.errors import UsageError
-from profiler.paths import cache_root
+from profiler.paths import MARKER, cache_root
 
 
 @dataclass(frozen=True)
@@ -49,16 +56,21 @@ def info() -> list[Part]:
     parts = []
     if root.is_dir():
         for child in sorted(root.iterdir()):
-            size, files = _size(child) if child.is_dir() else (child.stat().st_size, 1)
+            if child.name == MARKER:
+                continue
+            if child.is_dir() and not child.is_symlink():
+                size, files = _size(child)
+            else:
+                size, files = child.lstat().st_size, 1
             parts.append(Part(child.name, child, size, files))
     return parts
 
 
 def live_sessions() -> list[Path]:
     """Work directories of buildprof sessions whose process is still running."""
-    work = cache_root() / "work"
     live = []
-    for d in work.glob("session-*") if work.is_dir() else []:
+    dirs = [d for work in paths.work_roots() if work.is_dir() for d in work.glob("session-*")]
+    for d in dirs:
         try:
             pid = int(d.name.split("-")[1])
         except (IndexError, ValueError):
@@ -74,18 +86,71 @@ def _make_writable(func, path, _exc):  # type: ignore[no-untyped-def]
     func(path)
 
 
+def refusal(root: Path, configured: Path) -> str | None:
+    """Why `clean` must not touch `root` (resolved; `configured` as given), or None."""
+    if configured.is_symlink():
+        return (f"the cache directory {configured} is a symbolic link (to {root}); "
+                f"buildprof does not clean through links: set BUILDPROF_CACHE to the real "
+                f"directory if it is buildprof's")
+    if root == Path(root.anchor):
+        return f"the cache directory is the filesystem root {root}; set BUILDPROF_CACHE"
+    home = Path.home().resolve()
+    if root == home or root in home.parents:
+        return (f"the cache directory {root} is your home directory or a parent of it; "
+                f"set BUILDPROF_CACHE to a directory of its own")
+    try:
+        cwd = Path.cwd().resolve()
+    except OSError:  # the current directory was removed: nothing of it to protect
+        cwd = None
+    if cwd and (root == cwd or root in cwd.parents):
+        return (f"the cache directory {root} is the current directory or a parent of it; "
+                f"run `buildprof cache clean` from elsewhere, or check BUILDPROF_CACHE")
+    if root.exists() and not paths.is_marked(root):
+        return (f"{root} has no buildprof {MARKER}, so buildprof did not create it and will "
+                f"not empty it; check BUILDPROF_CACHE, or delete buildprof's parts "
+                f"({', '.join(WHAT)}) by hand")
+    return None
+
+
+def _remove_parts(root: Path) -> None:
+    """Remove buildprof's own parts of a marked directory; leave everything else.
+
+    The marker goes too when nothing else is left (the next use of the empty
+    directory writes it again); beside files buildprof does not know, it stays,
+    so the directory remains recognisably buildprof's and cleanable.
+    """
+    for name in WHAT:
+        child = root / name
+        if child.is_symlink():
+            child.unlink()  # the link only, never what it points to
+        elif child.is_dir():
+            shutil.rmtree(child, onerror=_make_writable)
+        elif child.exists():
+            child.unlink()
+    if [c.name for c in root.iterdir()] == [MARKER]:
+        (root / MARKER).unlink()
+
+
 def clean(force: bool = False) -> int:
-    """Empty the cache; return the bytes freed. Refuses while a session runs."""
+    """Empty buildprof's parts of the cache; return the bytes freed.
+
+    Refuses while a session runs, and (see `refusal`) any directory buildprof did
+    not create. Keeps every file it does not know.
+    """
+    configured, root = paths.configured_cache_root(), cache_root()
+    why = refusal(root, configured)
+    if why:
+        raise UsageError(why)
     live = live_sessions()
     if live and not force:
         raise UsageError(f"a buildprof session is running (work directory {live[0]}); "
                          f"wait for it to end, or pass --force")
-    freed = sum(p.bytes for p in info())
-    root = cache_root()
+    freed = sum(p.bytes for p in info() if p.name in WHAT)
     if root.is_dir():
-        for child in root.iterdir():
-            if child.is_dir() and not child.is_symlink():
-                shutil.rmtree(child, onerror=_make_writable)
-            else:
-                child.unlink()
+        _remove_parts(root)
+    # Work directories moved out of a cache that has a cargo config above it.
+    fallback = paths.fallback_work_base()
+    if paths.is_marked(fallback) and not fallback.is_symlink():
+        freed += _size(fallback / "work")[0]
+        _remove_parts(fallback)
     return freed

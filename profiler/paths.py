@@ -8,23 +8,74 @@ dependency downloads, installed toolchains and generated samples. The user's
 
 from __future__ import annotations
 
+import contextlib
 import os
+import stat
 from pathlib import Path
+
+from profiler.errors import ProjectError
+
+MARKER = "CACHEDIR.TAG"
+# The Cache Directory Tagging Specification's signature: backup tools skip the
+# directory, and `cache clean` only empties a directory that carries it and
+# names buildprof (see `is_marked`).
+SIGNATURE = "Signature: 8a477f597d28d172789f06886806bc55"
+MARKER_TEXT = (f"{SIGNATURE}\n# This file is a cache directory tag created by buildprof.\n"
+               f"# For information about cache directory tags, see https://bford.info/cachedir/\n")
+
+
+def configured_cache_root() -> Path:
+    """The cache root as configured, absolute but with symlinks NOT resolved
+    (`cache clean` must see a symlinked root to refuse it)."""
+    env = os.environ.get("BUILDPROF_CACHE")
+    if env:
+        return Path(os.path.abspath(Path(env).expanduser()))
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    return Path(os.path.abspath(base / "buildprof"))
 
 
 def cache_root() -> Path:
     """`$BUILDPROF_CACHE`, else `$XDG_CACHE_HOME/buildprof`, else `~/.cache/buildprof`."""
-    env = os.environ.get("BUILDPROF_CACHE")
-    if env:
-        return Path(env).expanduser().resolve()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
-    return (base / "buildprof").resolve()
+    return configured_cache_root().resolve()
+
+
+def is_marked(root: Path) -> bool:
+    """True when `root` holds buildprof's CACHEDIR.TAG (a regular file, not a link)."""
+    marker = root / MARKER
+    try:
+        if not stat.S_ISREG(marker.lstat().st_mode):
+            return False
+        with marker.open("rb") as f:
+            head = f.read(512)
+    except OSError:
+        return False
+    return head.startswith(SIGNATURE.encode()) and b"buildprof" in head
+
+
+def _claim(root: Path) -> None:
+    """Create `root` with buildprof's marker, or mark it if it exists but is empty.
+
+    A directory that already holds anything is left unmarked: buildprof did not
+    create it, so `cache clean` will refuse to empty it.
+    """
+    if is_marked(root):
+        return
+    try:
+        root.mkdir(parents=True)
+    except FileExistsError:
+        if not root.is_dir() or any(root.iterdir()):
+            return
+    tmp = root / f".{MARKER}.{os.getpid()}"
+    tmp.write_text(MARKER_TEXT)
+    os.replace(tmp, root / MARKER)  # atomic: a concurrent reader never sees half a tag
 
 
 def cache_dir(*parts: str) -> Path:
     """A sub-directory of the cache root, created on demand."""
-    path = cache_root().joinpath(*parts)
+    root = cache_root()
+    _claim(root)
+    path = root.joinpath(*parts)
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -34,9 +85,78 @@ def toolchains_dir() -> Path:
     return cache_dir("toolchains")
 
 
+CARGO_CONFIGS = (".cargo/config.toml", ".cargo/config")
+
+
+def cargo_config_above(path: Path) -> Path | None:
+    """The first cargo config file in `path` or any of its parents, if any.
+
+    Cargo reads `.cargo/config.toml` (and the legacy `.cargo/config`) from the
+    build's directory and every parent, on top of CARGO_HOME's: one in `~`
+    would apply to builds in a work directory under `~/.cache`.
+    """
+    for d in (path, *path.parents):
+        for name in CARGO_CONFIGS:
+            f = d / name
+            if os.path.lexists(f):
+                return f
+    return None
+
+
+def fallback_work_base() -> Path:
+    """A buildprof-owned directory outside the home directory, on disk
+    (/var/tmp survives reboots and is not a tmpfs, unlike /tmp on many systems)."""
+    return Path("/var/tmp") / f"buildprof-{os.getuid()}"
+
+
+def _owned_dir(base: Path) -> None:
+    """Create `base` as a private directory of ours, or check that it is one
+    (in a world-writable /var/tmp, someone else could have created the name)."""
+    with contextlib.suppress(FileExistsError):
+        base.mkdir(mode=0o700)
+    st = base.lstat()
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid():
+        raise ProjectError(f"{base} exists but is not a directory of yours; remove it, or set "
+                           f"BUILDPROF_CACHE to a directory with no .cargo/config.toml above it")
+    _claim(base)
+
+
+def pick_work_root(candidates: list[Path]) -> Path:
+    """The first candidate with no cargo config in it or above it.
+
+    Raises ProjectError naming every config found when none qualifies.
+    """
+    found = []
+    for cand in candidates:
+        config = cargo_config_above(cand)
+        if config is None:
+            return cand
+        found.append(config)
+    raise ProjectError(f"cargo would read {' and '.join(map(str, found))} in every build "
+                       f"(it reads .cargo/config.toml in all parents of the work directory); "
+                       f"set BUILDPROF_CACHE to a directory with no .cargo/ above it, or move "
+                       f"that file")
+
+
 def work_root() -> Path:
-    """Per-session work directories (project copies, build state)."""
-    return cache_dir("work")
+    """Per-session work directories (project copies, build state), created.
+
+    `<cache>/work` unless a parent of it holds a cargo config (the default cache
+    lies under ~, and a ~/.cargo/config.toml with a rustc-wrapper or rustflags
+    would change every timed build): then `/var/tmp/buildprof-<uid>/work`. If
+    that is under a cargo config too, ProjectError names the files.
+    """
+    default, fallback = work_roots()
+    if pick_work_root([default, fallback]) == default:
+        return cache_dir("work")
+    _owned_dir(fallback.parent)
+    fallback.mkdir(exist_ok=True)
+    return fallback
+
+
+def work_roots() -> list[Path]:
+    """Every place work directories may be, existing or not (for `cache` and reclaiming)."""
+    return [cache_root() / "work", fallback_work_base() / "work"]
 
 
 def default_db() -> Path:

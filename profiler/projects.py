@@ -3,6 +3,21 @@
 A project is a directory holding a Go module (go.mod) or a Cargo package or
 workspace (Cargo.toml). buildprof only ever reads the user's directory; builds
 run in a copy (`copy_tree`).
+
+What the copy and the content hash (`tree_stats`) take, both from one walk:
+- Skipped: `.git/`, `target/` and the other SKIP_DIRS, only as directories at
+  the project's root (a Go package `internal/target/` is source, and so is a
+  file named `target`), and any directory below the root that carries a
+  CACHEDIR.TAG (cargo writes one into every target directory: build output).
+- Skipped with a warning (`TreeStats.skipped`): FIFOs, sockets and device
+  files. They hold no source; reading a FIFO would block forever.
+- Refused with a ProjectError naming the path: a file or directory that cannot
+  be read. A copy without it would build something else than the user's tree,
+  and the content hash would not describe what was built.
+- Copied and hashed byte for byte: names that are not UTF-8 (the hash takes
+  the name's bytes, so UTF-8 names hash exactly as before); a project whose own
+  path is not UTF-8 is refused, since the database stores it as text.
+- Symbolic links are copied as links and hashed by their target text.
 """
 
 from __future__ import annotations
@@ -10,6 +25,8 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import stat
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,8 +35,12 @@ from profiler.errors import ProjectError, UsageError
 LANGS = ("go", "rust")
 SOURCE_SUFFIX = {"go": ".go", "rust": ".rs"}
 MANIFEST = {"go": "go.mod", "rust": "Cargo.toml"}
-# Build output and VCS metadata: never part of what was built, never copied.
+# Build output and VCS metadata at the project's root: never part of what was
+# built, never copied. Only these directories at the root (see `_scan`).
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", "target", ".buildprof"})
+CACHEDIR_SIGNATURE = b"Signature: 8a477f597d28d172789f06886806bc55"
+SPECIAL = {stat.S_IFIFO: "a FIFO", stat.S_IFSOCK: "a socket",
+           stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device"}
 
 
 @dataclass(frozen=True)
@@ -35,6 +56,9 @@ class TreeStats:
     files: int  # source files of the project's language
     loc: int  # code lines: no blanks, no comments
     content_hash: str  # sha256 over every file's relative path and bytes
+    # One warning line per special file (FIFO, socket, device) left out of the
+    # hash and the copy; the session prints them.
+    skipped: tuple[str, ...] = ()
 
 
 def check_lang(lang: str) -> str:
@@ -51,6 +75,11 @@ def detect_project(path: Path, lang: str | None = None) -> Project:
     if not path.is_dir():
         raise ProjectError(f"{path} is a file, not a directory; give the project's directory")
     path = path.resolve()
+    try:
+        str(path).encode()
+    except UnicodeEncodeError:
+        raise ProjectError(f"the path {show(path)} is not valid UTF-8, and buildprof records "
+                           f"it as text; rename the directory") from None
     if lang is not None:
         check_lang(lang)
         if not (path / MANIFEST[lang]).is_file():
@@ -66,12 +95,67 @@ def detect_project(path: Path, lang: str | None = None) -> Project:
     return Project(path.name, found[0], path, "path")
 
 
-def _walk(root: Path):
-    """Yield files below root in a stable order, skipping SKIP_DIRS."""
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
-        for name in sorted(filenames):
-            yield Path(dirpath) / name
+def show(path: Path | str) -> str:
+    """A path for a message: bytes that are not UTF-8 written as \\xNN escapes
+    (printing the raw surrogates would raise UnicodeEncodeError)."""
+    return os.fsencode(path).decode("utf-8", errors="backslashreplace")
+
+
+def _unreadable(path: Path, exc: OSError) -> ProjectError:
+    return ProjectError(f"cannot read {show(path)} ({exc.strerror or exc}); make it readable "
+                        f"(chmod u+r, and u+x for a directory) or move it out of the project")
+
+
+def is_cache_dir(path: Path) -> bool:
+    """A directory tagged as a cache (CACHEDIR.TAG), such as a nested cargo target/."""
+    try:
+        with (path / "CACHEDIR.TAG").open("rb") as f:
+            return f.read(len(CACHEDIR_SIGNATURE)) == CACHEDIR_SIGNATURE
+    except OSError:
+        return False
+
+
+def _scan(root: Path, rel: str = "") -> Iterator[tuple[Path, str, str]]:
+    """Yield (path, relative path, kind) below root, in a stable order.
+
+    kind is "dir", "file", "link" or, for special files, SPECIAL's description.
+    Order: a directory's non-directories by name, then its sub-directories by
+    name, each followed by its contents (the order of the former os.walk walk,
+    so content hashes of ordinary trees did not change). See the module doc for
+    what is skipped; an unreadable directory raises ProjectError.
+    """
+    here = root / rel if rel else root
+    try:
+        with os.scandir(here) as it:
+            entries = sorted(it, key=lambda e: e.name)
+    except OSError as exc:
+        raise _unreadable(here, exc) from None
+    subdirs = []
+    for e in entries:
+        path = Path(e.path)
+        name = f"{rel}/{e.name}" if rel else e.name
+        try:
+            mode = e.stat(follow_symlinks=False).st_mode
+        except FileNotFoundError:
+            continue  # removed while we walked
+        if not rel and e.name in SKIP_DIRS and path.is_dir():  # a directory or a link to one
+            continue
+        if stat.S_ISDIR(mode):
+            if not is_cache_dir(path):
+                subdirs.append((path, name))
+        elif stat.S_ISREG(mode):
+            yield path, name, "file"
+        elif stat.S_ISLNK(mode):
+            yield path, name, "link"
+        else:
+            yield path, name, SPECIAL.get(stat.S_IFMT(mode), "a special file")
+    for path, name in subdirs:
+        yield path, name, "dir"
+        yield from _scan(root, name)
+
+
+def _skip_warning(root: Path, rel: str, kind: str) -> str:
+    return f"{show(root / rel)} is {kind}; skipped (not copied, not hashed)"
 
 
 def count_code_lines(text: str) -> int:
@@ -125,26 +209,64 @@ def count_code_lines(text: str) -> int:
 
 
 def tree_stats(root: Path, lang: str) -> TreeStats:
-    """Files, code lines and content hash of a project tree."""
+    """Files, code lines and content hash of a project tree, and the special files
+    left out (see the module doc). Raises ProjectError for an unreadable file or
+    directory; call it before anything is recorded.
+
+    Never blocks: only regular files are opened, and symlinks are not followed.
+    """
     digest = hashlib.sha256()
     files = loc = 0
+    skipped = []
     suffix = SOURCE_SUFFIX[lang]
-    for path in _walk(root):
-        if path.is_symlink():
-            rel = path.relative_to(root).as_posix()
-            digest.update(f"L {rel} {os.readlink(path)}\n".encode())
+    for path, rel, kind in _scan(root):
+        name = os.fsencode(rel)  # bytes: a name that is not UTF-8 cannot be .encode()d
+        if kind == "dir":
             continue
-        data = path.read_bytes()
-        rel = path.relative_to(root).as_posix()
-        digest.update(f"F {rel} {len(data)}\n".encode())
+        if kind == "link":
+            digest.update(b"L " + name + b" " + os.readlink(os.fsencode(path)) + b"\n")
+            continue
+        if kind != "file":
+            skipped.append(_skip_warning(root, rel, kind))
+            continue
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise _unreadable(path, exc) from None
+        digest.update(b"F " + name + f" {len(data)}\n".encode())
         digest.update(data)
         if path.suffix == suffix:
             files += 1
             loc += count_code_lines(data.decode("utf-8", errors="replace"))
-    return TreeStats(files=files, loc=loc, content_hash=digest.hexdigest())
+    return TreeStats(files=files, loc=loc, content_hash=digest.hexdigest(),
+                     skipped=tuple(skipped))
 
 
-def copy_tree(src: Path, dst: Path) -> None:
-    """Copy a project into a work directory, without build output or VCS data."""
-    shutil.copytree(src, dst, symlinks=True,
-                    ignore=lambda _d, names: [n for n in names if n in SKIP_DIRS])
+def copy_tree(src: Path, dst: Path) -> list[str]:
+    """Copy a project into a work directory (`dst` must not exist) without build
+    output, VCS data or special files; return a warning per special file skipped.
+
+    The same walk as `tree_stats`, so what is built is what was hashed. Files
+    keep their mtimes (copy2: cargo compares them); directories get their
+    modes and times last, as shutil.copytree does, so a read-only one is filled first.
+    """
+    dst.mkdir(parents=True)
+    skipped = []
+    dirs = [(src, dst)]
+    for path, rel, kind in _scan(src):
+        target = dst / rel
+        try:
+            if kind == "dir":
+                target.mkdir()
+                dirs.append((path, target))
+            elif kind == "link":
+                os.symlink(os.readlink(path), target)
+            elif kind == "file":
+                shutil.copy2(path, target)
+            else:
+                skipped.append(_skip_warning(src, rel, kind))
+        except PermissionError as exc:
+            raise _unreadable(path, exc) from None
+    for path, target in reversed(dirs):
+        shutil.copystat(path, target)
+    return skipped

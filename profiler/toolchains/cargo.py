@@ -104,9 +104,11 @@ def resolve(spec: str | None) -> Toolchain:
 def build_env(tc: Toolchain, base: dict[str, str], target_dir: Path) -> dict[str, str]:
     """Environment for one cargo build.
 
-    CARGO_HOME is buildprof's own (its registry download cache), so a user's
-    ~/.cargo/config.toml (which may set a rustc-wrapper such as sccache, or
-    rustflags) changes nothing, and nothing is written to ~/.cargo.
+    CARGO_HOME is buildprof's own (its registry download cache), so nothing is
+    written to ~/.cargo and CARGO_HOME's config is not the user's. Cargo also
+    reads `.cargo/config.toml` from every parent of the build directory; that
+    a user's ~/.cargo/config.toml (a rustc-wrapper such as sccache, rustflags)
+    is not among them is `paths.work_root`'s job.
     """
     env = dict(base)
     env.update({

@@ -124,11 +124,15 @@ def install(version: str) -> Toolchain:
 
 
 def build_env(tc: Toolchain, base: dict[str, str], gocache: Path,
-              jobs: int | None) -> dict[str, str]:
+              jobs: int | None, src: Path | None = None) -> dict[str, str]:
     """Environment for one Go build: buildprof-owned caches, this toolchain only.
 
     GOMODCACHE and GOPATH are buildprof's too, so nothing lands in ~/go.
     GOTOOLCHAIN=local stops go from switching to (downloading) another release.
+    GOWORK: go looks for a go.work in every parent of the build directory, and
+    one in ~ (the work directory lies below the cache) would change or break the
+    build. So it is the project's own go.work (given `src`, the copy's root)
+    when it has one, else off.
     With --jobs N, GOMAXPROCS=N as well, so `go build -p N` really uses N cores:
     without it the compiler's backend still runs up to 4 threads (-c) per package.
     """
@@ -141,6 +145,7 @@ def build_env(tc: Toolchain, base: dict[str, str], gocache: Path,
         "GOMODCACHE": str(deps / "gomodcache"),
         "GOPATH": str(deps / "gopath"),
         "GOFLAGS": "-buildvcs=false -modcacherw",
+        "GOWORK": str(src / "go.work") if src and (src / "go.work").is_file() else "off",
     })
     if jobs:
         env["GOMAXPROCS"] = str(jobs)
