@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from profiler.errors import UsageError
+from profiler.projects import SKIP_DIRS, is_cache_dir, show
 
 
 @dataclass(frozen=True)
@@ -17,9 +19,20 @@ class Edit:
     old: str
     new: str
 
+    def _target(self, root: Path) -> Path:
+        """root/path, refused unless it is below root and reached without any
+        symlink: an edit is only ever written into buildprof's copy, never
+        through a link into the user's tree."""
+        target = root / self.path
+        if Path(self.path).is_absolute() or ".." in Path(self.path).parts \
+                or target.resolve() != root.resolve() / self.path:
+            raise UsageError(f"edit '{self.name}': {self.path} is not a plain path inside "
+                             f"the project; give a file relative to the project root")
+        return target
+
     def apply(self, root: Path) -> str:
         """Apply the edit below `root`; return the original text for `revert`."""
-        target = root / self.path
+        target = self._target(root)
         text = target.read_text()
         if text.count(self.old) != 1:
             raise UsageError(f"edit '{self.name}': the text to replace occurs "
@@ -28,7 +41,7 @@ class Edit:
         return text
 
     def revert(self, root: Path, original: str) -> None:
-        (root / self.path).write_text(original)
+        self._target(root).write_text(original)
 
 
 APPENDED = {
@@ -37,12 +50,41 @@ APPENDED = {
 }
 
 
-def append_edit(root: Path, rel: str, lang: str) -> Edit:
-    """`--edit FILE` on a user's project: append a harmless function to FILE."""
-    target = root / rel
-    if not target.is_file():
+def project_file(root: Path, rel: str) -> str:
+    """`rel` (relative, or absolute) as a path relative to the project `root`,
+    with symlinks resolved; UsageError unless it is a file buildprof copies.
+
+    `..`, an absolute path elsewhere, or a symlink that leads out of the project
+    are refused: the edit would not be in the copy, and a path resolved against
+    the copy could reach the user's own files.
+    """
+    root = root.resolve()
+    real = Path(os.path.normpath(root / rel)).resolve()  # root / "/abs" is "/abs"
+    if root not in real.parents:
+        raise UsageError(f"--edit {rel}: it leads to {show(real)}, outside the project "
+                         f"{show(root)}; give a file inside the project, relative to its root")
+    inner = real.relative_to(root)
+    if inner.parts[0] in SKIP_DIRS or any(is_cache_dir(root / d) for d in inner.parents
+                                          if d != Path(".")):
+        raise UsageError(f"--edit {rel}: {inner} is in build output or VCS data, which "
+                         f"buildprof does not copy; give a source file")
+    if not real.is_file():
         raise UsageError(f"--edit {rel}: no such file in the project; give a path "
                          f"relative to the project root")
-    text = target.read_text()
+    return inner.as_posix()
+
+
+def append_edit(root: Path, rel: str, lang: str) -> Edit:
+    """`--edit FILE` on a user's project: append a harmless function to FILE,
+    which must lie inside the project (see `project_file`)."""
+    inner = project_file(root, rel)
+    try:
+        # Bytes, as `apply` reads them: read_text() would translate \r\n.
+        text = (root.resolve() / inner).read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise UsageError(f"--edit {rel}: not UTF-8 text; give a source file") from None
+    except OSError as exc:
+        raise UsageError(f"--edit {rel}: cannot read it ({exc.strerror}); give a readable "
+                         f"source file") from None
     # Replacing the whole text once is an append that `apply` can check and revert.
-    return Edit(name=f"append:{rel}", path=rel, old=text, new=text + APPENDED[lang])
+    return Edit(name=f"append:{inner}", path=inner, old=text, new=text + APPENDED[lang])
