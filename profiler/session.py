@@ -161,6 +161,7 @@ def execute(req: RunRequest, reporter: Reporter | None = None) -> Outcome:
     toolchains = resolve_toolchains(req.toolchains, langs)
     cells = build_cells(req, projects, toolchains)
     stats = {p.path: tree_stats(p.path, p.lang) for p in projects}
+    work = work_root()  # may refuse: a cargo config above every place it could be
     db = ResultsDB.open(req.db_path or default_db())
     db.mark_dangling_aborted()
     reclaim_work_dirs()
@@ -176,7 +177,7 @@ def execute(req: RunRequest, reporter: Reporter | None = None) -> Outcome:
         project_ids[p.path] = db.ensure_project(p.name, p.lang, p.source, path,
                                                 st.content_hash, st.loc, st.files)
     session_id = db.start_session(machine_id, req.command_line, req.label)
-    work_dir = work_root() / f"session-{os.getpid()}-{session_id}"
+    work_dir = work / f"session-{os.getpid()}-{session_id}"
     failures: list[Failure] = []
 
     def record(res: RunResult) -> None:
@@ -210,7 +211,7 @@ def execute(req: RunRequest, reporter: Reporter | None = None) -> Outcome:
                 "deps": json.dumps(list(u.deps)), "critical": int(u.name in chain),
             } for u in res.units])
 
-    warnings = [w for w in [load_warning()] if w]
+    warnings = [w for w in [load_warning()] if w] + [w for st in stats.values() for w in st.skipped]
     for w in warnings:
         if reporter:
             reporter.warning(w)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from profiler.samples.edits import EDITS, apply_edit, edit_for, revert_edit
+from profiler.samples.edits import EDITS, edit_for
 from profiler.samples.graph import package_graph
 from profiler.samples.materialise import generate
 from profiler.samples.spec import load_spec
@@ -129,11 +129,11 @@ def test_every_edit_builds_and_reverts(built, lang) -> None:
     baseline = b.run()
     for name in EDITS:
         edit = edit_for("tiny", lang, name)
-        original = apply_edit(b.root, edit)
+        original = edit.apply(b.root)
         try:
             out = b.run()
         finally:
-            revert_edit(b.root, edit, original)
+            edit.revert(b.root, original)
         if name == "leaf-api":
             assert out == baseline
         else:
@@ -149,11 +149,11 @@ def test_edited_programs_stay_equal(built) -> None:
     for lang in ("go", "rust"):
         b = built("tiny", lang)
         edit = edit_for("tiny", lang, "leaf-body")
-        original = apply_edit(b.root, edit)
+        original = edit.apply(b.root)
         try:
             outs[lang] = b.run()
         finally:
-            revert_edit(b.root, edit, original)
+            edit.revert(b.root, original)
     assert outs["go"] == outs["rust"]
 
 

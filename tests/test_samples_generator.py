@@ -14,9 +14,10 @@ from profiler.errors import UsageError
 from profiler.paths import cache_dir
 from profiler.projects import LANGS, tree_stats
 from profiler.samples import materialise as gen
-from profiler.samples.edits import EDITS, Edit, apply_edit, edit_for, revert_edit
+from profiler.samples.edits import EDITS, edit_for
 from profiler.samples.graph import package_graph
 from profiler.samples.spec import SIZES, load_spec, samples_dir
+from profiler.scenarios.edits import Edit
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -202,19 +203,19 @@ def test_apply_and_revert(trees, tmp_path, size, lang) -> None:
     before = tree_stats(root, lang).content_hash
     for name in EDITS:
         edit = edit_for(size, lang, name)
-        original = apply_edit(root, edit)
+        original = edit.apply(root)
         text = (root / edit.path).read_text()
         assert edit.new in text and text != original
         assert tree_stats(root, lang).content_hash != before
-        revert_edit(root, edit, original)
+        edit.revert(root, original)
         assert tree_stats(root, lang).content_hash == before
     # leaf-body replaces its text, so a second application finds nothing to replace
     edit = edit_for(size, lang, "leaf-body")
-    apply_edit(root, edit)
+    edit.apply(root)
     with pytest.raises(UsageError, match="occurs 0 times"):
-        apply_edit(root, edit)
+        edit.apply(root)
     with pytest.raises(UsageError, match="does not exist"):
-        apply_edit(tmp_path / "nowhere", edit)
+        edit.apply(tmp_path / "nowhere")
 
 
 # ---------------------------------------------------------------- the cache

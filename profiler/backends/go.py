@@ -84,7 +84,9 @@ class GoBackend(Backend):
         return [tc.path, "build", "-v", *flags, "-o", f"{ws.out}/", "./..."]
 
     def env(self, ws: Workspace, offline: bool = True) -> dict[str, str]:
-        env = go_tc.build_env(ws.cell.toolchain, clean_env(), ws.state, ws.cell.jobs)
+        # src: the project's own go.work counts, one in a parent directory does not.
+        env = go_tc.build_env(ws.cell.toolchain, clean_env(), ws.state, ws.cell.jobs,
+                              src=ws.src)
         if offline:
             env["GOPROXY"] = "off"  # the timed build must not download anything
         if ws.cell.breakdown:

@@ -6,18 +6,16 @@
   dependent sees an interface change.
 - `top-body`: change a function body in the main package.
 
-The generator writes every `old` text below verbatim, exactly once, so an edit
-is `text.replace(old, new, 1)` and undoing it is writing the original back.
+The generator writes every `old` text below verbatim, exactly once, so each
+`Edit` applies (`text.replace(old, new, 1)`) and reverts exactly.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
-
 from profiler.errors import UsageError
 from profiler.projects import check_lang
 from profiler.samples.spec import check_size
+from profiler.scenarios.edits import Edit
 
 EDITS = ("leaf-body", "leaf-api", "top-body")
 
@@ -53,47 +51,17 @@ _NEW_API = {
 }
 
 
-@dataclass(frozen=True)
-class Edit:
-    """Replace `old` (which occurs exactly once) by `new` in `path` (relative)."""
-
-    path: str
-    old: str
-    new: str
-
-
 def edit_for(size: str, lang: str, name: str) -> Edit:
     """The named edit of the graded sample `size` in `lang`."""
     check_size(size)
     check_lang(lang)
     if name == "leaf-body":
         old = DIGEST_INIT[lang]
-        return Edit(LEAF_FILE[lang], old, old.replace("2325", "2327"))
+        return Edit(name, LEAF_FILE[lang], old, old.replace("2325", "2327"))
     if name == "leaf-api":
         old = DIGEST_DOC[lang]
-        return Edit(LEAF_FILE[lang], old, _NEW_API[lang] + old)
+        return Edit(name, LEAF_FILE[lang], old, _NEW_API[lang] + old)
     if name == "top-body":
         old = SALT_LINE[lang]
-        return Edit(MAIN_FILE[lang], old, old.replace("0x5eed", "0x5eee"))
+        return Edit(name, MAIN_FILE[lang], old, old.replace("0x5eed", "0x5eee"))
     raise UsageError(f"unknown edit '{name}'; use one of: {', '.join(EDITS)}")
-
-
-def apply_edit(root: Path, edit: Edit) -> str:
-    """Apply `edit` below `root`; return the file's original text (write it back to revert)."""
-    target = root / edit.path
-    try:
-        text = target.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"cannot apply edit: {target} does not exist; is {root} a "
-                         f"generated sample tree?") from None
-    count = text.count(edit.old)
-    if count != 1:
-        raise UsageError(f"cannot apply edit to {edit.path}: the text to replace occurs "
-                         f"{count} times, not once; regenerate the sample")
-    target.write_bytes(text.replace(edit.old, edit.new, 1).encode("utf-8"))
-    return text
-
-
-def revert_edit(root: Path, edit: Edit, original: str) -> None:
-    """Undo `apply_edit` by writing the original text back."""
-    (root / edit.path).write_bytes(original.encode("utf-8"))

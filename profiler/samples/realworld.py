@@ -17,24 +17,14 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass
 from pathlib import Path
 
 from profiler.errors import ProjectError, UsageError
+from profiler.scenarios.edits import Edit
 
 REALWORLD: tuple[str, ...] = ("http-service", "cli-tool")
 LANGS: tuple[str, ...] = ("go", "rust")
 EDIT_NAMES: tuple[str, ...] = ("leaf-body", "leaf-api", "top-body")
-
-
-@dataclass(frozen=True)
-class Edit:
-    """Replace `old` (which occurs exactly once) by `new` in `path`, relative
-    to the variant directory: `text.replace(old, new, 1)`."""
-
-    path: str
-    old: str
-    new: str
 
 
 def samples_root() -> Path:
@@ -78,7 +68,7 @@ def realworld_edits(name: str, lang: str) -> dict[str, Edit]:
         fields = table if isinstance(table, dict) else {}
         if not all(isinstance(fields.get(key), str) for key in ("path", "old", "new")):
             raise ProjectError(f"{path}: [{edit_name}] needs string keys path, old and new")
-        edits[edit_name] = Edit(path=fields["path"], old=fields["old"], new=fields["new"])
+        edits[edit_name] = Edit(edit_name, fields["path"], fields["old"], fields["new"])
     return edits
 
 

@@ -30,6 +30,5 @@ def sample_edit(project: Project, edit_name: str) -> Edit:
 
     if edit_name not in EDITS:
         raise UsageError(f"unknown edit '{edit_name}'; use one of: {', '.join(EDITS)}")
-    e = (rw.realworld_edit(name, project.lang, edit_name) if name in rw.REALWORLD
-         else edit_for(name, project.lang, edit_name))
-    return Edit(name=edit_name, path=e.path, old=e.old, new=e.new)
+    return (rw.realworld_edit(name, project.lang, edit_name) if name in rw.REALWORLD
+            else edit_for(name, project.lang, edit_name))

@@ -12,7 +12,13 @@ from profiler.projects import SKIP_DIRS, is_cache_dir, show
 
 @dataclass(frozen=True)
 class Edit:
-    """Replace `old` (which occurs exactly once) by `new` in `path` (relative)."""
+    """Replace `old` (which occurs exactly once) by `new` in `path`, relative to
+    the project root. The one edit type: the samples' named edits, the
+    real-world samples' `edits.toml` and `--edit FILE` all make these.
+
+    Text is read and written as UTF-8 bytes, unchanged otherwise (no newline
+    translation), so that reverting restores the file byte for byte.
+    """
 
     name: str
     path: str
@@ -33,15 +39,21 @@ class Edit:
     def apply(self, root: Path) -> str:
         """Apply the edit below `root`; return the original text for `revert`."""
         target = self._target(root)
-        text = target.read_text()
-        if text.count(self.old) != 1:
-            raise UsageError(f"edit '{self.name}': the text to replace occurs "
-                             f"{text.count(self.old)} times in {self.path}, not once")
-        target.write_text(text.replace(self.old, self.new, 1))
+        try:
+            text = target.read_bytes().decode("utf-8")
+        except FileNotFoundError:
+            raise UsageError(f"edit '{self.name}': {target} does not exist; is {root} the "
+                             f"project (or generated sample) the edit was made for?") from None
+        count = text.count(self.old)
+        if count != 1:
+            raise UsageError(f"edit '{self.name}': the text to replace occurs {count} times in "
+                             f"{self.path}, not once; regenerate the sample or fix the edit")
+        target.write_bytes(text.replace(self.old, self.new, 1).encode("utf-8"))
         return text
 
     def revert(self, root: Path, original: str) -> None:
-        self._target(root).write_text(original)
+        """Undo `apply` by writing the original text back."""
+        self._target(root).write_bytes(original.encode("utf-8"))
 
 
 APPENDED = {
