@@ -6,7 +6,9 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-from profiler.storage.db import ResultsDB
+import pytest
+
+from profiler.storage.db import ResultsDB, StoredUnits
 from profiler.storage.migrations import APPLICATION_ID, SCHEMA_VERSION
 
 GOLDEN_V1 = Path(__file__).parent / "data" / "schema_v1.db"
@@ -53,3 +55,144 @@ def test_dangling_session_is_marked_aborted(tmp_path: Path) -> None:
     assert db.mark_dangling_aborted() == [sid]
     assert db.session(sid)["status"] == "aborted"
     assert db.session(mine)["status"] == "running"  # this process is alive
+
+
+# -- the read methods the commands use (nothing outside storage/ runs SQL) ---------------
+
+
+def _recorded(path: Path) -> tuple[ResultsDB, dict[str, int]]:
+    """Two sessions written as `run` writes them: session 1 ('before', go@1.25.5)
+    with a warm-up, two timed runs and a failed one; session 2 ('after', go@1.26.8)
+    with two timed runs, the second with units."""
+    db = ResultsDB.open(path)
+    db.ensure_machine({"id": "m1aaaaaaaaaaaaaa", "hostname": "host-a"})
+    for spec in ("go@1.25.5", "go@1.26.8"):
+        db.ensure_toolchain({"id": f"tc-{spec}", "lang": "go", "spec": spec,
+                             "version": spec.split("@")[1], "path": f"/opt/{spec}"})
+    pid = db.ensure_project("tiny", "go", "sample:tiny", "tiny", "a" * 64, 100, 3)
+    ids: dict[str, int] = {}
+
+    def run(sid: int, spec: str, name: str, wall: float, *, warmup: int = 0,
+            status: str = "ok") -> None:
+        ids[name] = db.add_run({
+            "session_id": sid, "project_id": pid, "toolchain_id": f"tc-{spec}",
+            "machine_id": "m1aaaaaaaaaaaaaa", "scenario": "clean", "profile": "debug",
+            "iteration": 1, "warmup": warmup, "started": "2026-11-20T10:00:00",
+            "status": status, "wall_s": wall, "user_s": wall, "sys_s": 0.1,
+            "exit_code": 0 if status == "ok" else 1})
+
+    s1 = db.start_session("m1aaaaaaaaaaaaaa", "buildprof run", "before")
+    run(s1, "go@1.25.5", "warm", 1.5, warmup=1)
+    run(s1, "go@1.25.5", "a1", 1.0)
+    run(s1, "go@1.25.5", "a2", 1.1)
+    run(s1, "go@1.25.5", "failed", 0.2, status="failed")
+    db.finish_session(s1, "completed")
+    s2 = db.start_session("m1aaaaaaaaaaaaaa", "buildprof run", "after")
+    run(s2, "go@1.26.8", "b1", 2.0)
+    run(s2, "go@1.26.8", "b2", 2.2)
+    db.finish_session(s2, "completed")
+    ids.update(s1=s1, s2=s2)
+    return db, ids
+
+
+def test_read_methods_answer_what_the_commands_ask(tmp_path: Path) -> None:
+    from profiler.errors import UsageError
+    from profiler.storage.queries import Filters
+
+    db, ids = _recorded(tmp_path / "r.db")
+    db.close()
+    with ResultsDB.open(tmp_path / "r.db", readonly=True) as store:
+        assert store.counts() == (2, 6)
+        cells = store.history_cells(Filters())
+        assert [(c["session"], c["label"], c["n"], c["failed"]) for c in cells] == [
+            (ids["s2"], "after", 2, 0), (ids["s1"], "before", 2, 1)]
+        assert [c["session"] for c in store.history_cells(Filters(), limit=1)] == [ids["s2"]]
+        every = store.runs(Filters(), timed_only=False, newest_first=True)
+        assert [r["id"] for r in every] == sorted(ids[k] for k in
+                                                  ("warm", "a1", "a2", "failed", "b1", "b2"))[::-1]
+        assert every[0]["label"] == "after" and every[0]["toolchain"] == "go@1.26.8"
+        assert [r["id"] for r in store.runs(Filters(labels=("before",)))] == [
+            ids["a1"], ids["a2"], ids["failed"]]
+        assert [r["id"] for r in store.runs(Filters(), ok_only=True, session_ids=[ids["s1"]])
+                ] == [ids["a1"], ids["a2"]]
+        old = Filters(toolchains=("go@1.25.5",))
+        assert [r["wall_s"] for r in store.compare_samples(old)] == [1.0, 1.1]
+        assert store.sample_ids(old) == [ids["a1"], ids["a2"]]
+        assert store.session_exists(ids["s2"]) and not store.session_exists(99)
+        assert store.label_exists("after") and not store.label_exists("later")
+        assert [store.toolchain_exists(v) for v in ("go", "go@1.26.8", "1.25.5", "rust")] == [
+            True, True, True, False]
+        assert store.known_sides() == (["go@1.25.5", "go@1.26.8"], ["after", "before"], 2)
+        with pytest.raises(UsageError, match="no project named 'small' in the database; "
+                                             "recorded: tiny"):
+            store.check_filters(Filters(projects=("small",)))
+        run = store.run(ids["b2"])
+        assert run is not None
+        assert (run["project"], run["lang"], run["toolchain"], run["wall_s"]) == (
+            "tiny", "go", "go@1.26.8", 2.2)
+        assert store.run(999) is None
+
+
+def test_a_closed_store_is_closed_and_tidy(tmp_path: Path) -> None:
+    """`with ResultsDB.open(...)` closes the connection, and a read-only open leaves no
+    -wal/-shm side files behind."""
+    db, _ = _recorded(tmp_path / "r.db")
+    db.close()
+    assert not (tmp_path / "r.db-wal").exists()
+    with ResultsDB.open(tmp_path / "r.db", readonly=True) as store:
+        store.counts()
+    assert not (tmp_path / "r.db-wal").exists() and not (tmp_path / "r.db-shm").exists()
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+        store.db.execute("SELECT 1")
+
+
+def test_counts_of_a_damaged_file_is_a_database_error(tmp_path: Path) -> None:
+    from profiler.errors import DatabaseError
+
+    db, _ = _recorded(tmp_path / "r.db")
+    db.close()
+    con = sqlite3.connect(tmp_path / "r.db")
+    roots = [r[0] for r in con.execute("SELECT rootpage FROM sqlite_master WHERE rootpage > 1")]
+    page = con.execute("PRAGMA page_size").fetchone()[0]
+    con.close()
+    with (tmp_path / "r.db").open("r+b") as f:  # every table and index page overwritten
+        for root in roots:
+            f.seek((root - 1) * page)
+            f.write(b"\xff" * page)
+    with ResultsDB.open(tmp_path / "r.db", readonly=True) as store, \
+            pytest.raises(DatabaseError, match=f"^cannot read {tmp_path / 'r.db'}: "):
+        store.counts()
+
+
+def _stored_units(db: ResultsDB, run_id: int, units: list, critical: set[str]) -> None:
+    import json
+
+    db.add_units(run_id, [{
+        "name": u.name, "kind": u.kind, "start_s": u.start_s, "end_s": u.end_s,
+        "wall_s": u.wall_s, "cpu_s": u.cpu_s, "peak_rss_bytes": u.peak_rss_bytes,
+        "deps": json.dumps(list(u.deps)), "critical": int(u.name in critical)} for u in units])
+
+
+def test_run_units_reads_the_stored_critical_path_in_order(tmp_path: Path) -> None:
+    """The chain comes from the `critical` column, first to last along the dependencies
+    (z depends on x directly as well as through y), not recomputed: here the column
+    marks a chain the longest-path search would not choose."""
+    from profiler.breakdown import Unit, critical_path
+
+    db, ids = _recorded(tmp_path / "r.db")
+    units = [Unit("z", "bin", 3.0, 3.5, 0.5, 10, ("x", "y", "w")),
+             Unit("y", "lib", 0.5, 3.0, 2.5, None, ("x",)),
+             Unit("x", "lib", 0.0, 0.5, 0.5, 20),
+             Unit("w", "lib", 0.0, 2.9, 2.9, 30)]
+    assert critical_path(units).chain == ("x", "y", "z")
+    _stored_units(db, ids["b2"], units, {"w", "z"})  # as if `run` had chosen w → z
+    _stored_units(db, ids["b1"], units, {"x", "y", "z"})
+    stored = db.run_units(ids["b1"])
+    assert stored.chain == ("x", "y", "z")
+    assert [u.name for u in stored.units] == ["x", "w", "y", "z"]  # by start time
+    assert stored.units[-1] == units[0]
+    assert db.run_units(ids["b2"]).chain == ("w", "z")
+    assert db.run_units(ids["a1"]) == StoredUnits([], ())
+    # Per cell of a session, the last timed run with units.
+    assert db.breakdown_run_ids(ids["s2"]) == [ids["b2"]]
+    assert db.breakdown_run_ids(ids["s1"]) == []

@@ -11,6 +11,7 @@ import json
 import os
 import socket
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,8 +21,11 @@ import psutil
 import sqlite_utils
 
 from profiler import __version__
+from profiler.breakdown import Unit
 from profiler.errors import DatabaseError
+from profiler.storage import queries
 from profiler.storage.migrations import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
+from profiler.storage.queries import Filters
 
 BUSY_TIMEOUT_MS = 60_000
 
@@ -143,8 +147,29 @@ def _connect_readonly(path: Path) -> sqlite3.Connection:
     return conn
 
 
+@dataclass(frozen=True)
+class StoredUnits:
+    """The units of one recorded run, and its critical path as `run` stored it."""
+
+    units: list[Unit]  # by start time
+    chain: tuple[str, ...]  # the units marked critical, first to last
+
+
+# A run with its project and toolchain: the rows of runs_of_session and run.
+_RUN_SQL = """SELECT r.*, p.name AS project, p.lang AS lang, p.content_hash, p.loc,
+                     t.spec AS toolchain, t.version AS toolchain_version
+              FROM runs r JOIN projects p ON p.id = r.project_id
+              JOIN toolchains t ON t.id = r.toolchain_id"""
+
+
 class ResultsDB:
-    """A buildprof results database. Use `ResultsDB.open(path)`."""
+    """A buildprof results database. Use `ResultsDB.open(path)`, or
+    `with ResultsDB.open(path) as store:` to close it (and tidy a read-only
+    open's WAL side files) when done.
+
+    Nothing outside `profiler.storage` touches the connection: the commands read
+    through the methods below, which run the SQL of `profiler.storage.queries`.
+    """
 
     def __init__(self, db: sqlite_utils.Database, path: Path, tidy_wal: bool = False) -> None:
         self.db = db
@@ -288,17 +313,110 @@ class ResultsDB:
         return dict(self.db["sessions"].get(session_id))
 
     def runs_of_session(self, session_id: int) -> list[dict[str, Any]]:
-        sql = """SELECT r.*, p.name AS project, p.lang AS lang, p.content_hash, p.loc,
-                        t.spec AS toolchain, t.version AS toolchain_version
-                 FROM runs r JOIN projects p ON p.id = r.project_id
-                 JOIN toolchains t ON t.id = r.toolchain_id
-                 WHERE r.session_id = ? ORDER BY r.id"""
+        sql = f"{_RUN_SQL} WHERE r.session_id = ? ORDER BY r.id"
         return [dict(r) for r in self.db.query(sql, [session_id])]
+
+    # -- reading: history, compare, export, breakdown, doctor ------------------
+
+    def check_filters(self, f: Filters) -> None:
+        """UsageError for a filter value that matches nothing recorded (see
+        queries.check_filters)."""
+        queries.check_filters(self.db.conn, f)
+
+    def history_cells(self, f: Filters, limit: int | None = 50) -> list[dict[str, Any]]:
+        """The newest `limit` session × cell summaries matching `f`, newest first."""
+        return queries.history_cells(self.db.conn, f, limit)
+
+    def runs(self, f: Filters, *, timed_only: bool = True, ok_only: bool = False,
+             session_ids: Sequence[int] | None = None, newest_first: bool = False,
+             limit: int | None = None) -> list[dict[str, Any]]:
+        """Runs matching `f`, with project, toolchain, machine and session fields."""
+        return queries.fetch_runs(self.db.conn, f, timed_only=timed_only, ok_only=ok_only,
+                                  session_ids=session_ids, newest_first=newest_first,
+                                  limit=limit)
+
+    def compare_samples(self, f: Filters) -> list[dict[str, Any]]:
+        """The successful timed runs matching `f`, with what `compare` pairs them by."""
+        return queries.fetch_samples(self.db.conn, f)
+
+    def sample_ids(self, f: Filters) -> list[int]:
+        """Ids of the runs compare_samples reads for `f`, in order."""
+        return queries.sample_ids(self.db.conn, f)
+
+    def session_exists(self, session_id: int) -> bool:
+        return queries.session_exists(self.db.conn, session_id)
+
+    def label_exists(self, label: str) -> bool:
+        return queries.label_exists(self.db.conn, label)
+
+    def toolchain_exists(self, value: str) -> bool:
+        """A recorded toolchain matches `value` (a spec, lang@version, version or language)."""
+        return queries.toolchain_exists(self.db.conn, value)
+
+    def known_sides(self) -> tuple[list[str], list[str], int]:
+        """Recorded toolchain specs, labels and the number of sessions (for error lines)."""
+        return queries.known_sides(self.db.conn)
+
+    def counts(self) -> tuple[int, int]:
+        """(sessions, runs); DatabaseError when the file cannot be read (a damaged file)."""
+        try:
+            sessions = self.db.execute("SELECT count(*) FROM sessions").fetchone()[0]
+            runs = self.db.execute("SELECT count(*) FROM runs").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise DatabaseError(f"cannot read {self.path}: {exc}") from exc
+        return int(sessions), int(runs)
+
+    def run(self, run_id: int) -> dict[str, Any] | None:
+        """One run with its project and toolchain (the fields of runs_of_session)."""
+        row = self.db.execute(f"{_RUN_SQL} WHERE r.id = ?", [run_id])
+        names = [d[0] for d in row.description]
+        found = row.fetchone()
+        return dict(zip(names, found, strict=True)) if found else None
+
+    def breakdown_run_ids(self, session_id: int) -> list[int]:
+        """For each cell of the session, its last timed run that has units, by id."""
+        rows = self.db.execute(
+            """SELECT max(r.id) FROM runs r WHERE r.session_id = ? AND NOT r.warmup
+               AND EXISTS (SELECT 1 FROM units u WHERE u.run_id = r.id)
+               GROUP BY r.project_id, r.toolchain_id, r.scenario, r.profile, r.jobs, r.edit
+               ORDER BY 1""", [session_id]).fetchall()
+        return [int(r[0]) for r in rows]
+
+    def run_units(self, run_id: int) -> StoredUnits:
+        """The run's units, and the critical path `run` computed when it recorded
+        them (the `critical` column), in order: a unit follows the one it depends on."""
+        rows = self.units_of_run(run_id)
+        units = [Unit(r["name"], r["kind"], r["start_s"], r["end_s"], r["cpu_s"],
+                      r["peak_rss_bytes"], tuple(json.loads(r["deps"] or "[]"))) for r in rows]
+        critical = {r["name"] for r in rows if r["critical"]}
+        deps = {u.name: set(u.deps) & critical for u in units if u.name in critical}
+
+        def before(name: str) -> set[str]:
+            """The critical units `name` depends on, directly or not."""
+            seen: set[str] = set()
+            stack = list(deps.get(name, ()))
+            while stack:
+                d = stack.pop()
+                if d not in seen:
+                    seen.add(d)
+                    stack.extend(deps.get(d, ()))
+            return seen
+
+        # The chain is a path in the dependency graph: its k-th unit has exactly k-1
+        # critical units before it (the stored column keeps the set, not the order).
+        chain = tuple(sorted(deps, key=lambda n: len(before(n))))
+        return StoredUnits(units, chain)
 
     def close(self) -> None:
         self.db.conn.close()
         if self._tidy_wal and Path(f"{self.path}-wal").exists():
             _tidy_wal(self.path)
+
+    def __enter__(self) -> ResultsDB:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
 
     def _tx(self) -> _Tx:
         return _Tx(self.db.conn)
