@@ -1,23 +1,33 @@
 """The cell: one combination of project, toolchain, scenario, profile, jobs and edit.
 
-Two ideas, two names:
+Three ideas, three names:
 - `CellPlan`: what to run (the project and toolchain objects, the edit to apply,
   whether to record units). The scenarios and the runner take these.
 - `CellKey`: which cell a stored run belongs to, by name. Every reader
   (history, compare, report, export, the run summary) groups runs by it, and
   every label of a cell is built here, once.
+- `CellSummary`: a cell's figures over its runs (median, MAD, the median's 95%
+  CI, min/max/mean, CPU, parallelism, peaks, artifact size, n and failures).
+  Every reader summarises with it; `summarize(runs)` groups runs by CellKey.
+  The statistics themselves are profiler.stats' pure functions.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from statistics import median
 from typing import Any
 
+from profiler import stats
 from profiler.projects import Project
+from profiler.samples.spec import SIZES
 from profiler.scenarios.edits import Edit
 from profiler.toolchains.base import Toolchain
+
+Row = Mapping[str, Any]  # a stored run, as the storage queries return it
 
 # The run-row columns that identify a cell, in CellKey's field order.
 KEY_FIELDS = ("project", "lang", "toolchain", "scenario", "profile", "jobs", "edit")
@@ -41,8 +51,7 @@ class CellKey:
     @property
     def scenario_text(self) -> str:
         """The scenario with its edit and jobs: `incremental (leaf-body) -j2`."""
-        text = self.scenario + (f" ({self.edit})" if self.edit else "")
-        return text + (f" -j{self.jobs}" if self.jobs else "")
+        return scenario_text(self.scenario, self.edit, self.jobs)
 
     @property
     def label(self) -> str:
@@ -51,6 +60,25 @@ class CellKey:
         jobs = f" -j{self.jobs}" if self.jobs else ""
         return (f"{self.project} {self.lang} {self.toolchain} {self.scenario}{edit} "
                 f"{self.profile}{jobs}")
+
+    @property
+    def title(self) -> str:
+        """The cell without its toolchain, as `compare` names it (each side may have
+        its own toolchain): `small (go) incremental (leaf-body) debug -j2`."""
+        edit = f" ({self.edit})" if self.edit else ""
+        jobs = f" -j{self.jobs}" if self.jobs else ""
+        return f"{self.project} ({self.lang}) {self.scenario}{edit} {self.profile}{jobs}"
+
+    def without_toolchain(self) -> CellKey:
+        """The key with the toolchain left out (""): what `compare` matches runs on."""
+        return replace(self, toolchain="")
+
+
+def scenario_text(scenario: str, edit: str | None = None, jobs: int | None = None) -> str:
+    """The scenario with its edit and jobs, the way every table shows it:
+    `incremental (leaf-body) -j2`."""
+    text = scenario + (f" ({edit})" if edit else "")
+    return text + (f" -j{jobs}" if jobs else "")
 
 
 @dataclass(frozen=True)
@@ -87,3 +115,224 @@ class CellPlan:
         name = self.project.name.replace(os.sep, "_")
         return (f"{self.lang}-{name}-{self.toolchain.version}-{self.scenario}"
                 f"-{self.profile}{jobs}{edit}").replace(":", "_").replace("/", "_")
+
+
+# -- figures ---------------------------------------------------------------------------
+
+
+def _cpu(r: Row) -> float:
+    # A missing user or sys time counts as 0, as compare has always read it.
+    return (r.get("user_s") or 0.0) + (r.get("sys_s") or 0.0)
+
+
+# What each measure reads from a run row; None: not measured in that run.
+MEASURES: dict[str, Callable[[Row], float | None]] = {
+    "wall": lambda r: r.get("wall_s"),
+    "cpu": _cpu,
+    "user": lambda r: r.get("user_s"),
+    "sys": lambda r: r.get("sys_s"),
+    "cpu_util": lambda r: r.get("cpu_util"),
+    "peak_rss": lambda r: r.get("peak_rss_bytes"),
+    "tree_peak_rss": lambda r: r.get("tree_peak_rss_bytes"),
+    "artifact": lambda r: r.get("artifact_bytes"),
+}
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One measure (wall time, CPU, a peak, ...) over a cell's successful timed runs:
+    the values in run order and their summary. An empty sample's figures are None."""
+
+    values: tuple[float, ...]
+
+    @property
+    def n(self) -> int:
+        return len(self.values)
+
+    @cached_property
+    def median(self) -> float | None:
+        return median(self.values) if self.values else None
+
+    @cached_property
+    def mad(self) -> float | None:
+        """Median absolute deviation (unscaled), the spread shown beside the median."""
+        return stats.mad(self.values) if self.values else None
+
+    @property
+    def min(self) -> float | None:
+        return min(self.values, default=None)
+
+    @property
+    def max(self) -> float | None:
+        return max(self.values, default=None)
+
+    @property
+    def mean(self) -> float | None:
+        return sum(self.values) / len(self.values) if self.values else None
+
+    @property
+    def stddev(self) -> float | None:
+        """Sample standard deviation (n-1), hyperfine's; None below 2 values."""
+        return stats.stddev(self.values)
+
+    @cached_property
+    def ci(self) -> tuple[float | None, float | None]:
+        """95% confidence interval of the median from order statistics: (-inf, inf)
+        below 6 values (stats.median_ci), (None, None) for no values."""
+        return stats.median_ci(self.values) if self.values else (None, None)
+
+    @property
+    def ci_low(self) -> float | None:
+        return self.ci[0]
+
+    @property
+    def ci_high(self) -> float | None:
+        return self.ci[1]
+
+    @cached_property
+    def ci_pct(self) -> float:
+        """The CI's half-width relative to the median, in % (inf: too few values)."""
+        return stats.ci_halfwidth_pct(self.values)
+
+
+def _measured(name: str) -> cached_property[Sample]:
+    """A CellSummary attribute: the Sample of measure `name`, made when first read."""
+    return cached_property(lambda cell: cell.sample(name))
+
+
+def counts(run: Row) -> bool:
+    """Whether a run counts in its cell's summary: every timed run, and a failed
+    warm-up (a failure of the cell: one that never reached a timed run still shows
+    as failed). A successful warm-up is never in a figure."""
+    return not (run.get("warmup") and run.get("status") == "ok")
+
+
+@dataclass(frozen=True, eq=False)
+class CellSummary:
+    """One cell's figures over its runs: `n` successful timed runs (whose measures
+    are the Samples `wall`, `cpu`, `user`, `sys`, `cpu_util` (parallelism),
+    `peak_rss`, `tree_peak_rss` and `artifact`) and `failed` others.
+
+    The fields after `runs` say where the runs come from, as the first run's row
+    has it (history summarises one session per cell); the ones a query did not
+    read are None."""
+
+    key: CellKey
+    runs: tuple[Row, ...] = field(repr=False)  # the counted runs (`counts`), in order
+    session: int | None = None
+    label: str | None = None
+    date: str | None = None  # when the first run started (UTC), else its session
+    machine: str | None = None  # hostname
+    machine_id: str | None = None
+    content_hash: str | None = None
+    toolchain_version: str | None = None
+    source: str | None = None  # the project's: "path" or "sample:<name>"
+    loc: int | None = None  # the newest run's project
+
+    wall = _measured("wall")
+    cpu = _measured("cpu")
+    user = _measured("user")
+    sys = _measured("sys")
+    cpu_util = _measured("cpu_util")
+    peak_rss = _measured("peak_rss")
+    tree_peak_rss = _measured("tree_peak_rss")
+    artifact = _measured("artifact")
+
+    @classmethod
+    def of(cls, runs: Iterable[Row]) -> CellSummary:
+        """The summary of one cell's runs (rows as stored, with the project and
+        toolchain fields the queries add). The key is the first run's: `compare`
+        may pool toolchains or machines in one summary (`toolchains`, `machines`)."""
+        rows = tuple(r for r in runs if counts(r))
+        if not rows:
+            raise ValueError("a cell summary needs a run that counts (see cells.counts)")
+        first = rows[0]
+        started = [r["started"] for r in rows if r.get("started")]
+        return cls(CellKey.of(first), rows, session=first.get("session_id"),
+                   label=first.get("label"),
+                   date=min(started) if started else first.get("session_started"),
+                   machine=first.get("machine"), machine_id=first.get("machine_id"),
+                   content_hash=first.get("content_hash"),
+                   toolchain_version=first.get("toolchain_version"),
+                   source=first.get("source"), loc=rows[-1].get("loc"))
+
+    @cached_property
+    def ok(self) -> tuple[Row, ...]:
+        """The successful timed runs: the ones every figure comes from."""
+        return tuple(r for r in self.runs if r["status"] == "ok" and not r.get("warmup"))
+
+    @property
+    def n(self) -> int:
+        return len(self.ok)
+
+    @property
+    def failed(self) -> int:
+        """Failed or timed-out runs, a failed warm-up included."""
+        return len(self.runs) - len(self.ok)
+
+    @property
+    def statuses(self) -> tuple[str, ...]:
+        """Every counted run's status, in order."""
+        return tuple(r["status"] for r in self.runs)
+
+    @property
+    def exit_codes(self) -> tuple[int | None, ...]:
+        return tuple(r.get("exit_code") for r in self.runs)
+
+    @property
+    def artifact_bytes(self) -> float | None:
+        """The median size of the build's artifacts (None: not measured)."""
+        return self.artifact.median
+
+    @property
+    def command(self) -> str | None:
+        """The command line of the first successful run (else of the first run)."""
+        return (self.ok or self.runs)[0].get("command")
+
+    @property
+    def kind(self) -> str:
+        return project_kind(self.source)
+
+    @property
+    def sessions(self) -> tuple[int, ...]:
+        return tuple(sorted({r["session_id"] for r in self.runs if r.get("session_id")}))
+
+    @property
+    def machines(self) -> tuple[str, ...]:
+        return _distinct(r.get("machine") for r in self.runs)
+
+    @property
+    def toolchains(self) -> tuple[str, ...]:
+        return _distinct(r.get("toolchain") for r in self.runs)
+
+    def sample(self, measure: str) -> Sample:
+        """The named measure (a key of MEASURES) over the successful timed runs,
+        leaving out the runs that did not measure it."""
+        read = MEASURES[measure]
+        return Sample(tuple(v for r in self.ok if (v := read(r)) is not None))
+
+    def per_run(self, column: str) -> tuple[Any, ...]:
+        """A column of every successful timed run, None kept (exports list each run)."""
+        return tuple(r.get(column) for r in self.ok)
+
+
+def summarize(runs: Iterable[Row]) -> list[CellSummary]:
+    """Group run rows into cells by CellKey, in order of first appearance, and
+    summarise each (a successful warm-up counts in none, see `counts`)."""
+    groups: dict[CellKey, list[Row]] = {}
+    for run in runs:
+        if counts(run):
+            groups.setdefault(CellKey.of(run), []).append(run)
+    return [CellSummary.of(rows) for rows in groups.values()]
+
+
+def project_kind(source: str | None) -> str:
+    """graded (a graded sample, named by size), realworld (another sample) or path
+    (the user's own project)."""
+    if source and source.startswith("sample:"):
+        return "graded" if source.removeprefix("sample:") in SIZES else "realworld"
+    return "path"
+
+
+def _distinct(values: Iterable[Any]) -> tuple[Any, ...]:
+    return tuple(sorted({v for v in values if v is not None}, key=str))
