@@ -28,27 +28,21 @@ from __future__ import annotations
 
 import math
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from statistics import median
 from typing import Any
 
+from profiler.cells import MEASURES, CellKey, CellSummary, Sample
 from profiler.errors import UsageError
-from profiler.stats import (
-    ALPHA,
-    ci_halfwidth_pct,
-    geomean,
-    mann_whitney_many,
-    median_ci,
-    utest_min_n,
-)
+from profiler.stats import ALPHA, UTest, geomean, mann_whitney_many, utest_min_n
 from profiler.storage import queries
 
-METRICS: dict[str, tuple[str, Callable[[dict[str, Any]], float | None]]] = {
-    "wall": ("s", lambda r: r["wall_s"]),
-    "cpu": ("s", lambda r: (r["user_s"] or 0.0) + (r["sys_s"] or 0.0)),
-    "peak-rss": ("B", lambda r: r["peak_rss_bytes"]),
-    "tree-rss": ("B", lambda r: r["tree_peak_rss_bytes"]),
+# Each metric's unit and the CellSummary measure it compares (cells.MEASURES).
+METRICS: dict[str, tuple[str, str]] = {
+    "wall": ("s", "wall"),
+    "cpu": ("s", "cpu"),
+    "peak-rss": ("B", "peak_rss"),
+    "tree-rss": ("B", "tree_peak_rss"),
 }
 METRIC_TEXT = {"wall": "wall time", "cpu": "CPU time (user+sys)",
                "peak-rss": "peak RSS of the largest process",
@@ -73,54 +67,19 @@ class Side:
 
 
 @dataclass(frozen=True)
-class Sample:
-    """One side of one cell: its values and the median with a 95% CI."""
-
-    values: tuple[float, ...]
-    median: float
-    ci_low: float
-    ci_high: float
-    ci_pct: float  # half-width relative to the median, in % (inf: too few values)
-    toolchains: tuple[str, ...]
-    machines: tuple[str, ...]
-    sessions: tuple[int, ...]
-
-    @property
-    def n(self) -> int:
-        return len(self.values)
-
-    @classmethod
-    def of(cls, values: Sequence[float], runs: Sequence[dict[str, Any]]) -> Sample:
-        lo, hi = median_ci(values)
-        return cls(tuple(values), median(values), lo, hi, ci_halfwidth_pct(values),
-                   _distinct(r["toolchain"] for r in runs),
-                   _distinct(r["machine"] for r in runs),
-                   tuple(sorted({r["session_id"] for r in runs})))
-
-
-@dataclass(frozen=True)
 class CellComparison:
-    project: str
-    lang: str
+    """One cell measured on both sides: each side's runs summarised (`cell_a`,
+    `cell_b`), the compared metric's values on each side (`a`, `b`, as floats),
+    the change and the U test."""
+
+    key: CellKey  # without a toolchain: each side may have its own (cell_*.toolchains)
     content_hash: str
-    scenario: str
-    edit: str | None
-    profile: str
-    jobs: int | None
+    cell_a: CellSummary
+    cell_b: CellSummary
     a: Sample
     b: Sample
     change_pct: float  # (median B / median A - 1) · 100; +inf from 0, nan when both are 0
-    p: float | None  # None: too few runs for the test ever to be significant
-    min_p: float
-    alpha: float
-
-    @property
-    def too_few(self) -> bool:
-        return self.min_p > self.alpha
-
-    @property
-    def significant(self) -> bool:
-        return self.p is not None and self.p < self.alpha
+    test: UTest
 
     @property
     def change_text(self) -> str:
@@ -132,17 +91,18 @@ class CellComparison:
     def increase(self) -> bool:
         """B is above A: by the medians, or by the means when the medians are equal
         (both 0, say) yet the samples differ."""
-        if self.b.median != self.a.median:
-            return self.b.median > self.a.median
-        return sum(self.b.values) / self.b.n > sum(self.a.values) / self.a.n
+        a, b = self.a, self.b
+        if b.median != a.median:
+            return b.median > a.median  # type: ignore[operator]
+        return b.mean > a.mean  # type: ignore[operator]
 
     @property
     def verdict(self) -> str:
         """benchstat's delta column: the change when significant, else `~`;
         "too few runs" when the test could never reach significance."""
-        if self.too_few:
+        if self.test.too_few:
             return "too few runs"
-        if not self.significant:
+        if not self.test.significant:
             return "~"
         return self.change_text
 
@@ -150,13 +110,11 @@ class CellComparison:
     def too_few_text(self) -> str:
         """The plain explanation for a "too few runs" verdict."""
         return (f"too few runs: n={self.a.n} vs {self.b.n} can never reach "
-                f"p<{self.alpha:g}; need ≥{utest_min_n(self.alpha)} runs on each side")
+                f"p<{self.test.alpha:g}; need ≥{utest_min_n(self.test.alpha)} runs on each side")
 
     @property
     def label(self) -> str:
-        scen = self.scenario + (f" ({self.edit})" if self.edit else "")
-        jobs = f" -j{self.jobs}" if self.jobs else ""
-        return f"{self.project} ({self.lang}) {scen} {self.profile}{jobs}"
+        return self.key.title
 
 
 @dataclass(frozen=True)
@@ -209,23 +167,17 @@ def regressions(result: Comparison, above_pct: float) -> list[CellComparison]:
     `above_pct` percent: what `--fail-above` gates on. A significant increase from
     a median of 0 (+∞%) always counts; a cell whose medians are both 0 has no
     change in % and never does."""
-    return [c for c in result.cells if c.significant and c.change_pct > above_pct]
+    return [c for c in result.cells if c.test.significant and c.change_pct > above_pct]
 
 
 def regression_line(cell: CellComparison, above_pct: float) -> str:
     """The stderr line `--fail-above` prints for a cell `regressions` returned."""
-    p = "" if cell.p is None else f" (p={cell.p:.3f})"
+    p = "" if cell.test.p is None else f" (p={cell.test.p:.3f})"
     return (f"regression: {cell.label}: {cell.change_text}{p} is above --fail-above "
             f"{above_pct:g}%")
 
 
-def _distinct(values: Any) -> tuple[Any, ...]:
-    return tuple(sorted({v for v in values if v is not None}, key=str))
-
-
 # -- pairing -------------------------------------------------------------------------
-
-_BASE = ("project", "lang", "scenario", "edit", "profile", "jobs")
 
 
 def _group(rows: list[dict[str, Any]], key: Callable[[dict[str, Any]], Any]
@@ -236,10 +188,9 @@ def _group(rows: list[dict[str, Any]], key: Callable[[dict[str, Any]], Any]
     return out
 
 
-def _describe(base: tuple, extra: str = "") -> str:
-    project, lang, scenario, edit, profile, jobs = base
-    scen = scenario + (f" ({edit})" if edit else "")
-    return f"{project} ({lang}) {scen} {profile}" + (f" -j{jobs}" if jobs else "") + extra
+def _floats(sample: Sample) -> Sample:
+    # Compared values are floats (bytes too), so medians and JSON read 1.0e8, not 100000000.
+    return Sample(tuple(float(v) for v in sample.values))
 
 
 def _short(h: str | None) -> str:
@@ -252,7 +203,7 @@ class _Pairing:
     b: Side
     allow_cross_machine: bool
     by_toolchain: bool
-    pairs: list[tuple[tuple, list[dict[str, Any]], list[dict[str, Any]]]] = field(
+    pairs: list[tuple[CellKey, list[dict[str, Any]], list[dict[str, Any]]]] = field(
         default_factory=list)
     only_a: list[str] = field(default_factory=list)
     only_b: list[str] = field(default_factory=list)
@@ -260,12 +211,12 @@ class _Pairing:
     cross_machine: bool = False
 
     def run(self, rows_a: list[dict[str, Any]], rows_b: list[dict[str, Any]]) -> None:
-        ga = _group(rows_a, lambda r: tuple(r[k] for k in _BASE))
-        gb = _group(rows_b, lambda r: tuple(r[k] for k in _BASE))
+        ga = _group(rows_a, lambda r: CellKey.of(r).without_toolchain())
+        gb = _group(rows_b, lambda r: CellKey.of(r).without_toolchain())
         for base in ga.keys() - gb.keys():
-            self.only_a.append(_describe(base, self._tc(ga[base])))
+            self.only_a.append(base.title + self._tc(ga[base]))
         for base in gb.keys() - ga.keys():
-            self.only_b.append(_describe(base, self._tc(gb[base])))
+            self.only_b.append(base.title + self._tc(gb[base]))
         for base in [k for k in ga if k in gb]:
             self._by_hash(base, ga[base], gb[base])
         self.only_a.sort()
@@ -274,27 +225,27 @@ class _Pairing:
     def _tc(self, rows: list[dict[str, Any]]) -> str:
         if self.by_toolchain:
             return ""
-        return f" [{', '.join(_distinct(r['toolchain'] for r in rows))}]"
+        return f" [{', '.join(CellSummary.of(rows).toolchains)}]"
 
-    def _by_hash(self, base: tuple, a: list[dict[str, Any]], b: list[dict[str, Any]]) -> None:
+    def _by_hash(self, base: CellKey, a: list[dict[str, Any]], b: list[dict[str, Any]]) -> None:
         ha = _group(a, lambda r: r["content_hash"])
         hb = _group(b, lambda r: r["content_hash"])
         common = [h for h in ha if h in hb]
         if not common:
             self.refused.append(
-                f"{_describe(base)}: not compared: built from different sources (A "
+                f"{base.title}: not compared: built from different sources (A "
                 f"{self.a.title}: content {', '.join(map(_short, ha))}; B {self.b.title}: "
                 f"content {', '.join(map(_short, hb))}), so the difference would be the code; "
                 f"compare runs of the same sources, or leave the project out with --project")
             return
         for h in ha.keys() - hb.keys():
-            self.only_a.append(_describe(base, f" content {_short(h)}"))
+            self.only_a.append(f"{base.title} content {_short(h)}")
         for h in hb.keys() - ha.keys():
-            self.only_b.append(_describe(base, f" content {_short(h)}"))
+            self.only_b.append(f"{base.title} content {_short(h)}")
         for h in common:
             self._by_machine(base, ha[h], hb[h])
 
-    def _by_machine(self, base: tuple, a: list[dict[str, Any]], b: list[dict[str, Any]]
+    def _by_machine(self, base: CellKey, a: list[dict[str, Any]], b: list[dict[str, Any]]
                     ) -> None:
         ma = _group(a, lambda r: r["machine_id"])
         mb = _group(b, lambda r: r["machine_id"])
@@ -305,7 +256,7 @@ class _Pairing:
                     return ", ".join(f"{h} ({i[:8]})" for i, h in sorted(
                         {(r["machine_id"], r["machine"]) for r in rows}))
                 self.refused.append(
-                    f"{_describe(base)}: not compared: A ({self.a.title}) ran on {names(a)}, "
+                    f"{base.title}: not compared: A ({self.a.title}) ran on {names(a)}, "
                     f"B ({self.b.title}) on {names(b)}; timings from different machines are "
                     f"not comparable: pick one machine with --machine, or pass "
                     f"--allow-cross-machine")
@@ -316,7 +267,7 @@ class _Pairing:
         for m in common:
             self._by_toolchain(base, ma[m], mb[m])
 
-    def _by_toolchain(self, base: tuple, a: list[dict[str, Any]], b: list[dict[str, Any]]
+    def _by_toolchain(self, base: CellKey, a: list[dict[str, Any]], b: list[dict[str, Any]]
                       ) -> None:
         if self.by_toolchain:
             self.pairs.append((base, a, b))
@@ -330,9 +281,9 @@ class _Pairing:
         for t in common:
             self.pairs.append((base, ta[t], tb[t]))
         for t in ta.keys() - tb.keys():
-            self.only_a.append(_describe(base, f" [{t}]"))
+            self.only_a.append(f"{base.title} [{t}]")
         for t in tb.keys() - ta.keys():
-            self.only_b.append(_describe(base, f" [{t}]"))
+            self.only_b.append(f"{base.title} [{t}]")
 
 
 def compare_runs(rows_a: list[dict[str, Any]], rows_b: list[dict[str, Any]], a: Side,
@@ -346,24 +297,24 @@ def compare_runs(rows_a: list[dict[str, Any]], rows_b: list[dict[str, Any]], a: 
     """
     if metric not in METRICS:
         raise UsageError(f"unknown metric '{metric}'; use one of: {', '.join(METRICS)}")
-    unit, value = METRICS[metric]
+    unit, measure = METRICS[metric]
+    read = MEASURES[measure]
     by_toolchain = a.kind == "toolchain" and b.kind == "toolchain"
-    rows_a = [r for r in rows_a if r["status"] == "ok" and value(r) is not None]
-    rows_b = [r for r in rows_b if r["status"] == "ok" and value(r) is not None]
+    # A run that did not measure the metric is in neither side's cell.
+    rows_a = [r for r in rows_a if r["status"] == "ok" and read(r) is not None]
+    rows_b = [r for r in rows_b if r["status"] == "ok" and read(r) is not None]
     pairing = _Pairing(a, b, allow_cross_machine, by_toolchain)
     pairing.run(rows_a, rows_b)
-    values = [([float(value(r)) for r in ra], [float(value(r)) for r in rb])  # type: ignore[arg-type]
-              for _, ra, rb in pairing.pairs]
-    tests = mann_whitney_many(values, alpha)
-    cells = []
-    for (base, ra, rb), (xa, xb), test in zip(pairing.pairs, values, tests, strict=True):
-        sa, sb = Sample.of(xa, ra), Sample.of(xb, rb)
-        change = change_pct(sa.median, sb.median)
-        project, lang, scenario, edit, profile, jobs = base
-        cells.append(CellComparison(project, lang, ra[0]["content_hash"], scenario, edit,
-                                    profile, jobs, sa, sb, change, test.p, test.min_p, alpha))
-    cells.sort(key=lambda c: (c.project, c.lang, c.scenario, c.edit or "", c.profile,
-                              c.jobs or 0, c.a.toolchains, c.a.machines))
+    sides = [(CellSummary.of(ra), CellSummary.of(rb)) for _, ra, rb in pairing.pairs]
+    samples = [(_floats(ca.sample(measure)), _floats(cb.sample(measure))) for ca, cb in sides]
+    tests = mann_whitney_many([(sa.values, sb.values) for sa, sb in samples], alpha)
+    cells = [CellComparison(base, ra[0]["content_hash"], ca, cb, sa, sb,
+                            change_pct(sa.median, sb.median), test)  # type: ignore[arg-type]
+             for (base, ra, _), (ca, cb), (sa, sb), test
+             in zip(pairing.pairs, sides, samples, tests, strict=True)]
+    cells.sort(key=lambda c: (c.key.project, c.key.lang, c.key.scenario, c.key.edit or "",
+                              c.key.profile, c.key.jobs or 0, c.cell_a.toolchains,
+                              c.cell_a.machines))
     return Comparison(a, b, metric, unit, alpha, cells, pairing.only_a, pairing.only_b,
                       pairing.refused, pairing.cross_machine)
 

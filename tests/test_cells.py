@@ -133,3 +133,17 @@ def test_summarize_groups_by_cell_key_in_order() -> None:
 def test_project_kind() -> None:
     assert [project_kind(s) for s in ("sample:tiny", "sample:http-service", "path", None)] == [
         "graded", "realworld", "path", "path"]
+
+
+def test_run_summary_leaves_out_warmups_and_counts_failures() -> None:
+    """The case `buildprof run`'s summary was first tested on (was tests/test_stats.py)."""
+    base = {"project": "p", "lang": "go", "toolchain": "go@1", "scenario": "clean",
+            "profile": "debug", "jobs": None, "edit": None, "user_s": 1.0, "sys_s": 0.5,
+            "cpu_util": 1.5, "peak_rss_bytes": 10, "tree_peak_rss_bytes": 20,
+            "artifact_bytes": 5}
+    runs = [{**base, "warmup": 1, "status": "ok", "wall_s": 99.0},
+            {**base, "warmup": 0, "status": "ok", "wall_s": 1.0},
+            {**base, "warmup": 0, "status": "ok", "wall_s": 3.0},
+            {**base, "warmup": 0, "status": "failed", "wall_s": 0.1}]
+    (cell,) = summarize(runs)
+    assert (cell.n, cell.failed, cell.wall.median, cell.cpu.median) == (2, 1, 2.0, 1.5)

@@ -11,7 +11,6 @@ import pytest
 import scipy.stats
 
 from profiler.stats import (
-    cell_summaries,
     ci_halfwidth_pct,
     geomean,
     mad,
@@ -23,7 +22,6 @@ from profiler.stats import (
     modified_zscores,
     outliers,
     stddev,
-    summarize,
     utest_min_n,
     utest_min_p,
 )
@@ -33,29 +31,13 @@ def binom_half_cdf(k: int, n: int) -> float:
     return sum(math.comb(n, i) for i in range(k + 1)) / 2**n
 
 
-# -- existing summaries (used by `buildprof run`) -------------------------------------
+# -- spread (a cell's summary is tests/test_cells.py) -----------------------------------
 
 
-def test_mad_and_summarize() -> None:
+def test_mad() -> None:
     xs = [1.0, 2.0, 3.0, 4.0, 100.0]
     assert mad(xs) == 1.0  # deviations from 3: 2, 1, 0, 1, 97
-    assert summarize(xs) == {"n": 5, "median": 3.0, "mad": 1.0, "min": 1.0, "max": 100.0,
-                             "mean": 22.0}
-    assert math.isnan(summarize([])["median"])
-
-
-def test_cell_summaries_leave_out_warmups_and_count_failures() -> None:
-    base = {"project": "p", "lang": "go", "toolchain": "go@1", "scenario": "clean",
-            "profile": "debug", "jobs": None, "edit": None, "user_s": 1.0, "sys_s": 0.5,
-            "cpu_util": 1.5, "peak_rss_bytes": 10, "tree_peak_rss_bytes": 20,
-            "artifact_bytes": 5}
-    runs = [{**base, "warmup": 1, "status": "ok", "wall_s": 99.0},
-            {**base, "warmup": 0, "status": "ok", "wall_s": 1.0},
-            {**base, "warmup": 0, "status": "ok", "wall_s": 3.0},
-            {**base, "warmup": 0, "status": "failed", "wall_s": 0.1}]
-    (cell,) = cell_summaries(runs)
-    assert (cell["n"], cell["failed"], cell["wall_median"], cell["cpu_median"]) == \
-        (2, 1, 2.0, 1.5)
+    assert math.isnan(mad([]))
 
 
 # -- confidence interval of the median -------------------------------------------------

@@ -60,7 +60,7 @@ def compare(
     A and B are each a toolchain, a session id or a session label. A bare number is a
     session id; prefixes choose explicitly: session:3, label:2024, toolchain:go@1.26.8."""
     from profiler import compare as cmp
-    from profiler.report import export
+    from profiler.report import tabular
 
     check_format(fmt)
     check_finite("--fail-above", fail_above)
@@ -75,11 +75,11 @@ def compare(
     finally:
         results.close()
     if fmt == "json":
-        export.write_json(export.compare_dict(result), sys.stdout)
+        tabular.write_json(tabular.compare_dict(result), sys.stdout)
     elif fmt == "csv":
-        export.compare_csv(result, sys.stdout)
+        tabular.compare_csv(result, sys.stdout)
     elif fmt == "markdown":
-        export.compare_markdown(result, sys.stdout)
+        tabular.compare_markdown(result, sys.stdout)
     else:
         from profiler.report.tables import compare_table
         from profiler.report.terminal import make_console

@@ -45,7 +45,7 @@ def export(
     """Export one result per session and cell (the rows of `history`), with every run's
     time. The JSON is hyperfine's `{"results": [...]}` with buildprof's fields beside
     hyperfine's."""
-    from profiler.report import export as exp
+    from profiler.report import tabular
     from profiler.storage import queries
 
     check_format(fmt, ("json", "csv", "markdown"))
@@ -60,11 +60,11 @@ def export(
     finally:
         results.close()
     if output is None:
-        exp.export(cells, fmt, sys.stdout)
+        tabular.export(cells, fmt, sys.stdout)
         return
     try:
         with output.open("w", encoding="utf-8", newline="") as out:
-            exp.export(cells, fmt, out)
+            tabular.export(cells, fmt, out)
     except OSError as exc:
         raise UsageError(f"cannot write {output}: {exc.strerror}; choose another --output"
                          ) from None

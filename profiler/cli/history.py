@@ -86,7 +86,7 @@ def history(
 ) -> None:
     """Recorded results, newest first: one row per session and cell (project, toolchain,
     scenario, profile) with median, MAD, the median's 95% CI, n and date."""
-    from profiler.report import export
+    from profiler.report import tabular
     from profiler.storage import queries
 
     check_format(fmt)
@@ -101,12 +101,12 @@ def history(
         if runs:
             rows = queries.fetch_runs(conn, filters, timed_only=False, newest_first=True,
                                       limit=limit or None)
-            writers = {"json": export.runs_json, "csv": export.runs_csv,
-                       "markdown": export.runs_markdown}
+            writers = {"json": tabular.runs_json, "csv": tabular.runs_csv,
+                       "markdown": tabular.runs_markdown}
         else:
             rows = queries.history_cells(conn, filters, limit or None)
-            writers = {"json": export.history_json, "csv": export.history_csv,
-                       "markdown": export.history_markdown}
+            writers = {"json": tabular.history_json, "csv": tabular.history_csv,
+                       "markdown": tabular.history_markdown}
     finally:
         results.close()
     if fmt != "table":

@@ -126,11 +126,11 @@ def run(
     else:
         from rich.markup import escape
 
+        from profiler.cells import summarize
         from profiler.report.terminal import headline, summary_table
-        from profiler.stats import cell_summaries
 
         out = make_console()
-        cells = cell_summaries(outcome.runs)
+        cells = summarize(outcome.runs)
         summary_table(cells, out, title=f"Session {outcome.session['id']}: "
                                         f"{outcome.session['status']}")
         headline(cells, out)

@@ -8,8 +8,17 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from profiler.report.export import ci_text, compare_notes, scenario_text, value_text
+from profiler.cells import CellKey, CellSummary
+from profiler.compare import METRIC_TEXT, CellComparison, Comparison, change_text
 from profiler.report.format import seconds, size
+from profiler.report.tabular import (
+    ci_text,
+    compare_columns,
+    compare_notes,
+    date_text,
+    sample_text,
+    value_text,
+)
 
 
 def _table(title: str, columns: Sequence[tuple[str, str]]) -> Table:
@@ -19,14 +28,23 @@ def _table(title: str, columns: Sequence[tuple[str, str]]) -> Table:
     return table
 
 
-def _date(iso: str | None) -> str:
-    return (iso or "")[:16].replace("T", " ")
+def median_mad(c: CellSummary) -> str:
+    return f"{seconds(c.wall.median)} ± {seconds(c.wall.mad)}"
 
 
-def history_table(cells: Sequence[dict[str, Any]], console: Console,
+def min_max(c: CellSummary) -> str:
+    return f"{seconds(c.wall.min)} – {seconds(c.wall.max)}"
+
+
+def statuses(c: CellSummary) -> str:
+    """What became of a cell without a successful run: `failed`, `failed/timeout`."""
+    return f"[red]{'/'.join(sorted(set(c.statuses)))}[/red]"
+
+
+def history_table(cells: Sequence[CellSummary], console: Console,
                   title: str | None = None) -> None:
     """One row per session and cell, newest session first."""
-    machines = {c["machine_id"] for c in cells}
+    machines = {c.machine_id for c in cells}
     cols = [("session", "right"), ("date (UTC)", "left"), ("label", "left"),
             ("project", "left"), ("toolchain", "left"), ("scenario", "left"),
             ("profile", "left")]
@@ -36,18 +54,16 @@ def history_table(cells: Sequence[dict[str, Any]], console: Console,
              ("min – max", "right"), ("peak RSS", "right")]
     table = _table(title or f"History: {len(cells)} cell(s), newest first", cols)
     for c in cells:
-        n = str(c["n"]) + (f" [red]({c['failed']} failed)[/red]" if c["failed"] else "")
-        if c["n"]:
-            wall = f"{seconds(c['wall_median'])} ± {seconds(c['wall_mad'])}"
-            ci = ci_text(c["wall_ci_pct"])
-            span = f"{seconds(c['wall_min'])} – {seconds(c['wall_max'])}"
+        if c.n:
+            wall, ci, span = median_mad(c), ci_text(c.wall.ci_pct), min_max(c)
         else:
-            wall, ci, span = f"[red]{'/'.join(sorted(set(c['statuses'])))}[/red]", "-", "-"
-        row = [str(c["session"]), _date(c["date"]), c.get("label") or "", c["project"],
-               c["toolchain"], scenario_text(c), c["profile"]]
+            wall, ci, span = statuses(c), "-", "-"
+        row = [str(c.session), date_text(c.date), c.label or "", c.key.project,
+               c.key.toolchain, c.key.scenario_text, c.key.profile]
         if len(machines) > 1:
-            row.append(c["machine"] or "")
-        row += [n, wall, ci, span, size(c.get("peak_rss_median"))]
+            row.append(c.machine or "")
+        n = str(c.n) + (f" [red]({c.failed} failed)[/red]" if c.failed else "")
+        row += [n, wall, ci, span, size(c.peak_rss.median)]
         table.add_row(*row)
     console.print(table)
 
@@ -65,18 +81,18 @@ def runs_table(runs: Sequence[dict[str, Any]], console: Console) -> None:
         if r.get("disturbed"):
             status += " [yellow](disturbed)[/yellow]"
         cpu = (r["user_s"] or 0) + (r["sys_s"] or 0)
-        table.add_row(str(r["id"]), str(r["session_id"]), _date(r.get("started")),
-                      r["project"], r["toolchain"], scenario_text(r), r["profile"],
+        table.add_row(str(r["id"]), str(r["session_id"]), date_text(r.get("started")),
+                      r["project"], r["toolchain"], CellKey.of(r).scenario_text, r["profile"],
                       "warm-up" if r["warmup"] else str(r["iteration"]), status,
                       seconds(r["wall_s"]), seconds(cpu), size(r.get("peak_rss_bytes")),
                       size(r.get("tree_peak_rss_bytes")))
     console.print(table)
 
 
-def _verdict_markup(c: Any, unit: str) -> str:
-    if c.too_few:
+def _verdict_markup(c: CellComparison, unit: str) -> str:
+    if c.test.too_few:
         return f"[yellow]too few runs[/yellow] (n={c.a.n} vs {c.b.n})"
-    if not c.significant:
+    if not c.test.significant:
         return "~"
     worse = c.increase  # not change_pct > 0: it is nan when both medians are 0
     word = ("slower" if worse else "faster") if unit == "s" else ("more" if worse else "less")
@@ -84,15 +100,13 @@ def _verdict_markup(c: Any, unit: str) -> str:
     return f"[{color}]{c.verdict} {word}[/{color}]"
 
 
-def compare_table(result: Any, console: Console) -> None:
+def compare_table(result: Comparison, console: Console) -> None:
     """benchstat's layout: A and B medians ± CI, the change, p and the verdict,
     then a geomean row and the notes (too few runs, cells on one side only)."""
-    from profiler.compare import METRIC_TEXT, change_text
-
     unit = result.unit
-    show_tc = any(c.a.toolchains != c.b.toolchains for c in result.cells) and not (
+    show_tc = any(c.cell_a.toolchains != c.cell_b.toolchains for c in result.cells) and not (
         result.a.kind == result.b.kind == "toolchain")
-    machines = {m for c in result.cells for m in (*c.a.machines, *c.b.machines)}
+    machines = {m for c in result.cells for m in (*c.cell_a.machines, *c.cell_b.machines)}
     cols = [("project", "left"), ("scenario", "left"), ("profile", "left")]
     if show_tc:
         cols.append(("toolchains A → B", "left"))
@@ -105,17 +119,14 @@ def compare_table(result: Any, console: Console) -> None:
              f"Mann–Whitney U at α={result.alpha:g}")
     table = _table(title, cols)
     for c in result.cells:
-        row = [f"{c.project} ({c.lang})",
-               scenario_text({"scenario": c.scenario, "edit": c.edit, "jobs": c.jobs}),
-               c.profile]
+        row = list(compare_columns(c))
         if show_tc:
-            row.append(f"{', '.join(c.a.toolchains)} → {', '.join(c.b.toolchains)}")
+            row.append(f"{', '.join(c.cell_a.toolchains)} → {', '.join(c.cell_b.toolchains)}")
         if len(machines) > 1:
-            row.append(", ".join(sorted({*c.a.machines, *c.b.machines})))
+            row.append(", ".join(sorted({*c.cell_a.machines, *c.cell_b.machines})))
         change = c.change_text  # +∞% from a median of 0, n/a when both are 0
-        row += [f"{value_text(c.a.median, unit)} {ci_text(c.a.ci_pct)}", str(c.a.n),
-                f"{value_text(c.b.median, unit)} {ci_text(c.b.ci_pct)}", str(c.b.n),
-                change, "-" if c.p is None else f"{c.p:.3f}", _verdict_markup(c, unit)]
+        row += [sample_text(c, "a", unit), str(c.a.n), sample_text(c, "b", unit), str(c.b.n),
+                change, "-" if c.test.p is None else f"{c.test.p:.3f}", _verdict_markup(c, unit)]
         table.add_row(*row)
     geo = result.geomean_change_pct
     table.add_section()

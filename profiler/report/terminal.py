@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import math
+from collections.abc import Sequence
 
 from rich.console import Console
 from rich.table import Table
 
+from profiler.cells import CellSummary
 from profiler.report.format import seconds, size
+from profiler.report.tables import median_mad, min_max, statuses
 
 
-def summary_table(cells: list[dict], console: Console, title: str = "Summary") -> None:
+def summary_table(cells: Sequence[CellSummary], console: Console, title: str = "Summary"
+                  ) -> None:
     """One row per project x scenario x profile (x toolchain, jobs, edit)."""
     table = Table(title=title, title_justify="left")
     for col, just in [("project", "left"), ("toolchain", "left"),
@@ -20,23 +23,18 @@ def summary_table(cells: list[dict], console: Console, title: str = "Summary") -
                       ("peak tree", "right"), ("artifact", "right")]:
         table.add_column(col, justify=just, overflow="fold")  # type: ignore[arg-type]
     for c in cells:
-        scenario = c["scenario"] + (f" ({c['edit']})" if c.get("edit") else "")
-        if c.get("jobs"):
-            scenario += f" -j{c['jobs']}"
-        if c["n"] == 0:
-            wall = f"[red]{'/'.join(c['statuses'])}[/red]"
+        if c.n == 0:
+            wall = statuses(c)
         else:
-            wall = f"{seconds(c['wall_median'])} ± {seconds(c['wall_mad'])}"
-            if c["failed"]:
-                wall += f" [red]({c['failed']} failed)[/red]"
-        util = c["cpu_util_median"]
+            wall = median_mad(c)
+            if c.failed:
+                wall += f" [red]({c.failed} failed)[/red]"
+        util = c.cpu_util.median
         table.add_row(
-            c["project"], c["toolchain"], scenario, c["profile"], str(c["n"]), wall,
-            f"{seconds(c['wall_min'])} – {seconds(c['wall_max'])}" if c["n"] else "-",
-            seconds(c["cpu_median"]) if c["n"] else "-",
-            f"{util:.2f}×" if not math.isnan(util) else "-",
-            size(c["peak_rss_median"]), size(c["tree_peak_rss_median"]),
-            size(c["artifact_bytes"]),
+            c.key.project, c.key.toolchain, c.key.scenario_text, c.key.profile, str(c.n), wall,
+            min_max(c) if c.n else "-", seconds(c.cpu.median) if c.n else "-",
+            f"{util:.2f}×" if util is not None else "-",
+            size(c.peak_rss.median), size(c.tree_peak_rss.median), size(c.artifact_bytes),
         )
     console.print(table)
 
@@ -50,14 +48,14 @@ def verdict(rust_s: float, go_s: float) -> str:
     return "holds" if rust_s >= MINUTE and go_s < MINUTE else "does not hold"
 
 
-def headline(cells: list[dict], console: Console) -> None:
+def headline(cells: Sequence[CellSummary], console: Console) -> None:
     """For each project present in both languages and each scenario: Go (its default,
     optimising build) against Rust debug and Rust release, in one sentence each."""
-    by_key: dict[tuple, dict] = {}
+    by_key: dict[tuple, CellSummary] = {}
     for c in cells:
-        if c["n"]:
-            by_key[(c["project"], c["scenario"], c.get("edit"), c["lang"], c["profile"],
-                    c.get("jobs"), c["toolchain"])] = c
+        k = c.key
+        if c.n:
+            by_key[(k.project, k.scenario, k.edit, k.lang, k.profile, k.jobs, k.toolchain)] = c
     lines = []
     seen = set()
     for (project, scenario, edit, lang, _profile, jobs, _tc), _c in by_key.items():
@@ -66,17 +64,17 @@ def headline(cells: list[dict], console: Console) -> None:
         seen.add((project, scenario, edit, jobs))
         go = [c for k, c in by_key.items() if k[:4] == (project, scenario, edit, "go")
               and k[5] == jobs]
-        go_cell = next((c for c in go if c["profile"] == "release"), go[0])
+        go_cell = next((c for c in go if c.key.profile == "release"), go[0])
         for rprof in ("debug", "release"):
             rust = [c for k, c in by_key.items() if k[:5] == (project, scenario, edit, "rust",
                                                               rprof) and k[5] == jobs]
             if not rust:
                 continue
-            r, g = rust[0]["wall_median"], go_cell["wall_median"]
+            r, g = rust[0].wall.median, go_cell.wall.median
             ratio = r / g if g > 0 else float("inf")
             what = f"{scenario}{' ' + edit if edit else ''} build, {project}"
             cmp = f"{ratio:.1f}× longer" if ratio >= 1 else f"{1 / ratio:.1f}× shorter"
-            lines.append(f"{what}: Rust {rprof} {seconds(r)} vs Go {go_cell['profile']} "
+            lines.append(f"{what}: Rust {rprof} {seconds(r)} vs Go {go_cell.key.profile} "
                          f"{seconds(g)} — {cmp}; minutes vs seconds: {verdict(r, g)}")
     if lines:
         console.print("[bold]Headline[/bold]")

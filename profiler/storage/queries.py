@@ -12,18 +12,16 @@ grouping the whole history (see migrations._v2 and bench/history_bench.py).
 
 from __future__ import annotations
 
-import math
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from statistics import median
 from typing import Any
 
+from profiler.cells import CellSummary
 from profiler.errors import UsageError
 from profiler.projects import LANGS
 from profiler.scenarios.definitions import PROFILES, SCENARIOS, check_names
-from profiler.stats import ci_halfwidth_pct, mad, median_ci, stddev
 
 GROUP_COLUMNS = ("session_id", "project_id", "toolchain_id", "scenario", "edit", "profile",
                  "jobs")
@@ -279,56 +277,13 @@ def sample_ids(conn: sqlite3.Connection, f: Filters) -> list[int]:
     return [row[0] for row in conn.execute(sql, params)]
 
 
-def _median_or_none(xs: list[float]) -> float | None:
-    return median(xs) if xs else None
-
-
-def summarize_cell(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    """One session × cell: identity, then figures over its successful timed runs."""
-    first = runs[0]
-    ok = [r for r in runs if r["status"] == "ok"]
-    walls = [r["wall_s"] for r in ok]
-    lo, hi = median_ci(walls) if walls else (math.nan, math.nan)
-    arts = [r["artifact_bytes"] for r in ok if r.get("artifact_bytes") is not None]
-    started = min((r["started"] for r in runs if r.get("started")), default=None)
-    return {
-        "session": first["session_id"], "label": first.get("label"),
-        "date": started or first.get("session_started"),
-        "project": first["project"], "lang": first["lang"],
-        "content_hash": first["content_hash"], "loc": first.get("loc"),
-        "scenario": first["scenario"], "edit": first["edit"], "profile": first["profile"],
-        "jobs": first["jobs"], "toolchain": first["toolchain"],
-        "toolchain_version": first.get("toolchain_version"),
-        "machine": first["machine"], "machine_id": first["machine_id"],
-        "n": len(ok), "failed": len(runs) - len(ok),
-        "wall_median": _median_or_none(walls), "wall_mad": mad(walls) if walls else None,
-        "wall_mean": sum(walls) / len(walls) if walls else None,
-        "wall_stddev": stddev(walls),
-        "wall_min": min(walls, default=None), "wall_max": max(walls, default=None),
-        "wall_ci_low": lo, "wall_ci_high": hi,
-        "wall_ci_pct": ci_halfwidth_pct(walls) if walls else math.inf,
-        "user_mean": sum(r["user_s"] for r in ok) / len(ok) if ok else None,
-        "sys_mean": sum(r["sys_s"] for r in ok) / len(ok) if ok else None,
-        "cpu_util_median": _median_or_none([r["cpu_util"] for r in ok
-                                            if r["cpu_util"] is not None]),
-        "peak_rss_median": _median_or_none([r["peak_rss_bytes"] for r in ok
-                                            if r["peak_rss_bytes"] is not None]),
-        "tree_peak_rss_median": _median_or_none([r["tree_peak_rss_bytes"] for r in ok
-                                                 if r["tree_peak_rss_bytes"] is not None]),
-        "artifact_bytes": _median_or_none(arts),
-        "command": (ok or runs)[0].get("command"),
-        # every timed run, in order, for exports (hyperfine keeps them too)
-        "times": walls, "user_times": [r["user_s"] for r in ok],
-        "system_times": [r["sys_s"] for r in ok],
-        "peak_rss_bytes": [r["peak_rss_bytes"] for r in ok],
-        "tree_peak_rss_bytes": [r["tree_peak_rss_bytes"] for r in ok],
-        "exit_codes": [r["exit_code"] for r in runs],
-        "statuses": [r["status"] for r in runs],
-    }
+def summarize_cell(runs: list[dict[str, Any]]) -> CellSummary:
+    """One session × cell: its runs (fetch_runs rows) summarised."""
+    return CellSummary.of(runs)
 
 
 def history_cells(conn: sqlite3.Connection, f: Filters, limit: int | None = 50
-                  ) -> list[dict[str, Any]]:
+                  ) -> list[CellSummary]:
     """The newest `limit` session × cell summaries matching `f`, newest first
     (within a session: project, language, toolchain, scenario, profile, jobs)."""
     keys = latest_cells(conn, f, limit)
@@ -342,9 +297,9 @@ def history_cells(conn: sqlite3.Connection, f: Filters, limit: int | None = 50
         if key in wanted:
             groups.setdefault(key, []).append(r)
     cells = [summarize_cell(rows) for rows in groups.values()]
-    cells.sort(key=lambda c: (-c["session"], c["project"] or "", c["lang"] or "",
-                              c["toolchain"] or "", c["scenario"], c["edit"] or "",
-                              c["profile"], c["jobs"] or 0))
+    cells.sort(key=lambda c: (-(c.session or 0), c.key.project or "", c.key.lang or "",
+                              c.key.toolchain or "", c.key.scenario, c.key.edit or "",
+                              c.key.profile, c.key.jobs or 0))
     return cells
 
 

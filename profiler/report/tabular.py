@@ -1,0 +1,340 @@
+"""All the tabular output: JSON, CSV and Markdown of history, runs, exports and
+comparisons, and the gap report's JSON.
+
+Renderers take data (CellSummary, Comparison, GapReport, run rows) and a text
+stream and return nothing. JSON never holds NaN or Infinity (not JSON): `clean`,
+the one scrubber every JSON and CSV writer goes through, makes them null.
+`markdown_table` is the one Markdown table writer (the gap report's Markdown uses
+it too). `hyperfine_results` is the export format: hyperfine's `results[]`
+fields, with buildprof's beside them.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from collections.abc import Collection, Sequence
+from typing import Any, TextIO
+
+from profiler.cells import CellKey, CellSummary
+from profiler.compare import CellComparison, Comparison, change_text
+from profiler.report.format import seconds, size
+from profiler.stats import min_runs_for_ci
+
+FORMATS = ("table", "json", "csv", "markdown")
+
+
+def clean(obj: Any) -> Any:
+    """`obj` with non-finite floats replaced by None and tuples by lists."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: clean(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [clean(v) for v in obj]
+    return obj
+
+
+def write_json(obj: Any, out: TextIO) -> None:
+    json.dump(clean(obj), out, indent=2, default=str, allow_nan=False)
+    out.write("\n")
+
+
+def write_csv(rows: Sequence[dict[str, Any]], fields: Sequence[str], out: TextIO) -> None:
+    writer = csv.DictWriter(out, fieldnames=list(fields), extrasaction="ignore",
+                            lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: ("" if v is None else v) for k, v in clean(row).items()})
+
+
+def _md_cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_table(heads: Sequence[str], rows: Sequence[Sequence[Any]], out: TextIO,
+                   right: Collection[int] = ()) -> None:
+    """A GitHub-flavoured Markdown table; the columns whose index is in `right` are
+    right-aligned. None shows as an empty cell."""
+    out.write("| " + " | ".join(_md_cell(h) for h in heads) + " |\n")
+    out.write("|" + "|".join("---:" if i in right else "---" for i in range(len(heads)))
+              + "|\n")
+    for row in rows:
+        out.write("| " + " | ".join(_md_cell(v) for v in row) + " |\n")
+
+
+def _fmt_s(x: float | None) -> str:
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "-"
+    return seconds(x)
+
+
+def ci_text(pct: float) -> str:
+    """± of a median's 95% CI, as benchstat prints it."""
+    if not math.isfinite(pct):
+        return "± ∞"
+    return f"± {pct:.1f}%" if pct < 10 else f"± {pct:.0f}%"
+
+
+def date_text(iso: str | None) -> str:
+    """An ISO date-time to the minute: `2026-11-20 10:01`."""
+    return (iso or "")[:16].replace("T", " ")
+
+
+# -- history -------------------------------------------------------------------------
+
+HISTORY_FIELDS = ("session", "date", "label", "project", "lang", "toolchain", "scenario",
+                  "edit", "profile", "jobs", "machine", "n", "failed", "wall_median",
+                  "wall_mad", "wall_ci_low", "wall_ci_high", "wall_ci_pct", "wall_min",
+                  "wall_max", "wall_mean", "user_mean", "sys_mean", "cpu_util_median",
+                  "peak_rss_median", "tree_peak_rss_median", "artifact_bytes",
+                  "content_hash")
+
+
+def history_row(c: CellSummary) -> dict[str, Any]:
+    """A history cell as one flat row of HISTORY_FIELDS."""
+    k, wall = c.key, c.wall
+    return {"session": c.session, "date": c.date, "label": c.label, "project": k.project,
+            "lang": k.lang, "toolchain": k.toolchain, "scenario": k.scenario, "edit": k.edit,
+            "profile": k.profile, "jobs": k.jobs, "machine": c.machine, "n": c.n,
+            "failed": c.failed, "wall_median": wall.median, "wall_mad": wall.mad,
+            "wall_ci_low": wall.ci_low, "wall_ci_high": wall.ci_high,
+            "wall_ci_pct": wall.ci_pct, "wall_min": wall.min, "wall_max": wall.max,
+            "wall_mean": wall.mean, "user_mean": c.user.mean, "sys_mean": c.sys.mean,
+            "cpu_util_median": c.cpu_util.median, "peak_rss_median": c.peak_rss.median,
+            "tree_peak_rss_median": c.tree_peak_rss.median,
+            "artifact_bytes": c.artifact_bytes, "content_hash": c.content_hash}
+
+
+def history_json(cells: Sequence[CellSummary], out: TextIO) -> None:
+    write_json({"cells": [{**history_row(c), "times": c.wall.values} for c in cells]}, out)
+
+
+def history_csv(cells: Sequence[CellSummary], out: TextIO) -> None:
+    write_csv([history_row(c) for c in cells], HISTORY_FIELDS, out)
+
+
+def n_text(c: CellSummary) -> str:
+    """n, and how many runs failed: `5 (1 failed)`."""
+    return f"{c.n}" + (f" ({c.failed} failed)" if c.failed else "")
+
+
+def history_markdown(cells: Sequence[CellSummary], out: TextIO) -> None:
+    heads = ("session", "date (UTC)", "label", "project", "toolchain", "scenario", "profile",
+             "machine", "n", "wall median ± MAD", "95% CI", "peak RSS")
+    rows = [[c.session, date_text(c.date), c.label, c.key.project, c.key.toolchain,
+             c.key.scenario_text, c.key.profile, c.machine, n_text(c),
+             f"{_fmt_s(c.wall.median)} ± {_fmt_s(c.wall.mad)}" if c.n else "-",
+             ci_text(c.wall.ci_pct) if c.n else "-", size(c.peak_rss.median)] for c in cells]
+    markdown_table(heads, rows, out, right=(0, 8, 9, 10, 11))
+
+
+# -- individual runs -----------------------------------------------------------------
+
+RUN_FIELDS = ("id", "session_id", "started", "label", "project", "lang", "toolchain",
+              "scenario", "edit", "profile", "jobs", "machine", "iteration", "warmup",
+              "status", "wall_s", "user_s", "sys_s", "cpu_util", "peak_rss_bytes",
+              "tree_peak_rss_bytes", "processes", "exit_code", "artifact_bytes",
+              "rebuilt_units", "content_hash", "disturbed", "command")
+
+
+def runs_json(runs: Sequence[dict[str, Any]], out: TextIO) -> None:
+    write_json({"runs": [{k: r.get(k) for k in RUN_FIELDS} for r in runs]}, out)
+
+
+def runs_csv(runs: Sequence[dict[str, Any]], out: TextIO) -> None:
+    write_csv(runs, RUN_FIELDS, out)
+
+
+def runs_markdown(runs: Sequence[dict[str, Any]], out: TextIO) -> None:
+    heads = ("run", "session", "started (UTC)", "project", "toolchain", "scenario", "profile",
+             "run #", "status", "wall", "peak RSS")
+    rows = [[r["id"], r["session_id"], r["started"], r["project"], r["toolchain"],
+             CellKey.of(r).scenario_text, r["profile"],
+             "warm-up" if r["warmup"] else str(r["iteration"]), r["status"],
+             _fmt_s(r["wall_s"]), size(r.get("peak_rss_bytes"))] for r in runs]
+    markdown_table(heads, rows, out, right=(0, 1, 9, 10))
+
+
+# -- export: hyperfine-compatible ----------------------------------------------------
+
+
+def hyperfine_result(c: CellSummary) -> dict[str, Any]:
+    """One session × cell as one hyperfine result: hyperfine's fields first
+    (times in seconds; `memory_usage_byte` the peak RSS of each run, which is
+    what hyperfine records), then buildprof's."""
+    k, wall = c.key, c.wall
+    return {
+        "command": c.command or "",
+        "mean": wall.mean,
+        "stddev": wall.stddev,
+        "median": wall.median,
+        "user": c.user.mean,
+        "system": c.sys.mean,
+        "min": wall.min, "max": wall.max,
+        "times": wall.values,
+        "memory_usage_byte": c.per_run("peak_rss_bytes"),
+        "exit_codes": c.exit_codes,
+        # buildprof's own fields
+        "name": f"{k.project} {k.toolchain} {k.scenario_text} {k.profile}",
+        "project": k.project, "lang": k.lang, "content_hash": c.content_hash, "loc": c.loc,
+        "scenario": k.scenario, "edit": k.edit, "profile": k.profile, "jobs": k.jobs,
+        "toolchain": k.toolchain, "toolchain_version": c.toolchain_version,
+        "machine": c.machine, "machine_id": c.machine_id,
+        "session": c.session, "label": c.label, "date": c.date,
+        "n": c.n, "failed": c.failed, "statuses": c.statuses,
+        "median_ci_low": wall.ci_low, "median_ci_high": wall.ci_high,
+        "median_ci_pct": wall.ci_pct,
+        "mad": wall.mad, "cpu_util_median": c.cpu_util.median,
+        "peak_rss_bytes": c.peak_rss.median,
+        "tree_peak_rss_bytes": c.tree_peak_rss.median,
+        "tree_peak_rss_byte_runs": c.per_run("tree_peak_rss_bytes"),
+        "artifact_bytes": c.artifact_bytes,
+    }
+
+
+def hyperfine_results(cells: Sequence[CellSummary]) -> dict[str, Any]:
+    return {"results": [hyperfine_result(c) for c in cells]}
+
+
+EXPORT_CSV_FIELDS = ("command", "mean", "stddev", "median", "user", "system", "min", "max",
+                     "name", "project", "lang", "scenario", "edit", "profile", "jobs",
+                     "toolchain", "machine", "session", "label", "date", "n", "failed",
+                     "median_ci_low", "median_ci_high", "peak_rss_bytes",
+                     "tree_peak_rss_bytes", "artifact_bytes", "content_hash")
+
+
+def export(cells: Sequence[CellSummary], fmt: str, out: TextIO) -> None:
+    """`buildprof export`: hyperfine JSON; CSV with hyperfine's leading columns
+    (command, mean, stddev, median, user, system, min, max); Markdown as hyperfine's
+    table (mean ± σ, min, max) with the cell named."""
+    data = hyperfine_results(cells)
+    if fmt == "json":
+        write_json(data, out)
+    elif fmt == "csv":
+        write_csv(data["results"], EXPORT_CSV_FIELDS, out)
+    else:
+        rows = [[r["name"], r["session"], r["n"],
+                 (f"{_fmt_s(r['mean'])} ± {_fmt_s(r['stddev'])}"
+                  if r["stddev"] is not None else _fmt_s(r["mean"])),
+                 _fmt_s(r["median"]), _fmt_s(r["min"]), _fmt_s(r["max"]),
+                 size(r["peak_rss_bytes"])] for r in data["results"]]
+        markdown_table(("cell", "session", "n", "mean ± σ", "median", "min", "max",
+                        "peak RSS"), rows, out, right=range(1, 8))
+
+
+# -- compare -------------------------------------------------------------------------
+
+
+def value_text(x: float, unit: str) -> str:
+    """A median with four significant figures, enough to see a 1% change."""
+    if not math.isfinite(x):
+        return "-"
+    if unit == "B":
+        return size(x)
+    if x < 10:
+        return f"{x:.3f} s"
+    return f"{x:.2f} s" if x < 100 else f"{x:.1f} s"
+
+
+def compare_dict(result: Comparison) -> dict[str, Any]:
+    """A Comparison as plain data (for JSON)."""
+    def side(c: CellComparison, which: str) -> dict[str, Any]:
+        s, cell = (c.a, c.cell_a) if which == "a" else (c.b, c.cell_b)
+        return {"n": s.n, "median": s.median, "ci_low": s.ci_low, "ci_high": s.ci_high,
+                "ci_pct": s.ci_pct, "values": s.values, "toolchains": cell.toolchains,
+                "machines": cell.machines, "sessions": cell.sessions}
+
+    return {
+        "a": {"text": result.a.text, "kind": result.a.kind},
+        "b": {"text": result.b.text, "kind": result.b.kind},
+        "metric": result.metric, "unit": result.unit, "alpha": result.alpha,
+        "cells": [{"project": c.key.project, "lang": c.key.lang,
+                   "content_hash": c.content_hash, "scenario": c.key.scenario,
+                   "edit": c.key.edit, "profile": c.key.profile, "jobs": c.key.jobs,
+                   "a": side(c, "a"), "b": side(c, "b"),
+                   "change_pct": c.change_pct, "p": c.test.p, "min_p": c.test.min_p,
+                   "significant": c.test.significant, "verdict": c.verdict,
+                   "note": c.too_few_text if c.test.too_few else None} for c in result.cells],
+        "geomean": {"a": result.geomean_a, "b": result.geomean_b,
+                    "change_pct": result.geomean_change_pct},
+        "only_a": result.only_a, "only_b": result.only_b, "refused": result.refused,
+        "cross_machine": result.cross_machine,
+    }
+
+
+COMPARE_CSV_FIELDS = ("project", "lang", "scenario", "edit", "profile", "jobs",
+                      "a_toolchain", "b_toolchain", "a_n", "a_median", "a_ci_low",
+                      "a_ci_high", "b_n", "b_median", "b_ci_low", "b_ci_high", "change_pct",
+                      "p", "verdict", "note")
+
+
+def compare_rows(result: Comparison) -> list[dict[str, Any]]:
+    """One flat row per cell, then the geomean row."""
+    rows = []
+    for c in result.cells:
+        rows.append({"project": c.key.project, "lang": c.key.lang, "scenario": c.key.scenario,
+                     "edit": c.key.edit, "profile": c.key.profile, "jobs": c.key.jobs,
+                     "a_toolchain": ", ".join(c.cell_a.toolchains),
+                     "b_toolchain": ", ".join(c.cell_b.toolchains),
+                     "a_n": c.a.n, "a_median": c.a.median, "a_ci_low": c.a.ci_low,
+                     "a_ci_high": c.a.ci_high, "a_ci_pct": c.a.ci_pct,
+                     "b_n": c.b.n, "b_median": c.b.median, "b_ci_low": c.b.ci_low,
+                     "b_ci_high": c.b.ci_high, "b_ci_pct": c.b.ci_pct,
+                     "change_pct": c.change_pct, "p": c.test.p, "verdict": c.verdict,
+                     "note": c.too_few_text if c.test.too_few else None})
+    rows.append({"project": "geomean", "a_median": result.geomean_a,
+                 "b_median": result.geomean_b, "change_pct": result.geomean_change_pct})
+    return rows
+
+
+def compare_csv(result: Comparison, out: TextIO) -> None:
+    write_csv(compare_rows(result), COMPARE_CSV_FIELDS, out)
+
+
+def compare_columns(c: CellComparison) -> tuple[str, str, str]:
+    """The cell as the comparison tables name it: project (language), scenario, profile."""
+    return f"{c.key.project} ({c.key.lang})", c.key.scenario_text, c.key.profile
+
+
+def sample_text(c: CellComparison, which: str, unit: str) -> str:
+    """One side's median with the ± of its 95% CI: `1.234 s ± 2.1%`."""
+    s = c.a if which == "a" else c.b
+    return f"{value_text(s.median, unit)} {ci_text(s.ci_pct)}"  # type: ignore[arg-type]
+
+
+def compare_markdown(result: Comparison, out: TextIO) -> None:
+    unit = result.unit
+    rows: list[list[Any]] = [
+        [" ".join(compare_columns(c)), sample_text(c, "a", unit), c.a.n,
+         sample_text(c, "b", unit), c.b.n, c.change_text,  # +∞% from 0, n/a for 0 → 0
+         "" if c.test.p is None else f"{c.test.p:.3f}", c.verdict] for c in result.cells]
+    rows.append(["geomean", value_text(result.geomean_a, unit), "",
+                 value_text(result.geomean_b, unit), "", change_text(result.geomean_change_pct),
+                 "", ""])
+    markdown_table(("cell", f"A: {result.a.title}", "n", f"B: {result.b.title}", "n",
+                    "change", "p", "verdict"), rows, out, right=range(1, 8))
+    for note in compare_notes(result):
+        out.write(f"\n{note}\n")
+
+
+def compare_notes(result: Comparison) -> list[str]:
+    """The lines under a comparison: too-few-runs explanations, refused cells,
+    cells measured on one side only."""
+    notes = list(dict.fromkeys(c.too_few_text for c in result.cells if c.test.too_few))
+    if any(not math.isfinite(c.a.ci_pct) or not math.isfinite(c.b.ci_pct)
+           for c in result.cells):
+        notes.append(f"± ∞: a 95% confidence interval of the median needs ≥"
+                     f"{min_runs_for_ci()} runs")
+    notes += result.refused
+    if result.cross_machine:
+        notes.append("warning: runs from different machines were pooled "
+                     "(--allow-cross-machine)")
+    for side, cells in ((result.a, result.only_a), (result.b, result.only_b)):
+        if cells:
+            shown = "; ".join(cells[:5]) + (f"; … {len(cells) - 5} more" if len(cells) > 5
+                                              else "")
+            notes.append(f"only in {side.title} (not compared): {shown}")
+    return notes
