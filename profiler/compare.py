@@ -1,6 +1,6 @@
 """Compare two sides of the history (toolchains, sessions or labels), as data.
 
-`compare(conn, "go@1.25.5", "go@1.26.8")` returns a `Comparison`: for every cell
+`compare(store, "go@1.25.5", "go@1.26.8")` returns a `Comparison`: for every cell
 measured on both sides, both medians with their 95% confidence intervals, the
 change of B against A in %, and a Mann-Whitney U verdict at alpha = 0.05 (`~`
 when not significant), plus a geometric-mean row, as benchstat reports. The CLI
@@ -27,15 +27,17 @@ Cells measured on one side only are listed, not compared.
 from __future__ import annotations
 
 import math
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from profiler.cells import MEASURES, CellKey, CellSummary, Sample
 from profiler.errors import UsageError
 from profiler.stats import ALPHA, UTest, geomean, mann_whitney_many, utest_min_n
 from profiler.storage import queries
+
+if TYPE_CHECKING:
+    from profiler.storage.db import ResultsDB
 
 # Each metric's unit and the CellSummary measure it compares (cells.MEASURES).
 METRICS: dict[str, tuple[str, str]] = {
@@ -325,7 +327,7 @@ def compare_runs(rows_a: list[dict[str, Any]], rows_b: list[dict[str, Any]], a: 
 SIDE_PREFIXES = ("session:", "label:", "toolchain:")
 
 
-def resolve_side(conn: sqlite3.Connection, text: str, base: queries.Filters) -> Side:
+def resolve_side(store: ResultsDB, text: str, base: queries.Filters) -> Side:
     """A session id (an integer), a toolchain (go@1.25.5, rust@nightly, 1.26.8) or a
     session label; labels win over bare versions, `@` always means a toolchain.
 
@@ -336,14 +338,14 @@ def resolve_side(conn: sqlite3.Connection, text: str, base: queries.Filters) -> 
     if not sep or f"{kind}:" not in SIDE_PREFIXES:
         kind, value = "", text
     if kind == "label":
-        if not queries.label_exists(conn, value):
-            _, labels, _ = queries.known_sides(conn)
+        if not store.label_exists(value):
+            _, labels, _ = store.known_sides()
             raise UsageError(f"no session is labelled '{value}'; labels: "
                              f"{', '.join(labels) or 'none'}")
         return Side(text, "label", base.with_(labels=(*base.labels, value)))
     if kind == "toolchain":
-        if not queries.toolchain_exists(conn, value):
-            specs, _, _ = queries.known_sides(conn)
+        if not store.toolchain_exists(value):
+            specs, _, _ = store.known_sides()
             raise UsageError(f"no recorded run used toolchain '{value}'; recorded: "
                              f"{', '.join(specs) or 'none'}")
         return Side(text, "toolchain", base.with_(toolchains=(value,)))
@@ -352,24 +354,24 @@ def resolve_side(conn: sqlite3.Connection, text: str, base: queries.Filters) -> 
     # raise OverflowError, and int() refuses over 4300 digits).
     if kind == "session" or value.isdecimal():
         sid = int(value) if value.isdecimal() and len(value) < 19 else None
-        if sid is None or not queries.session_exists(conn, sid):
-            if not kind and queries.label_exists(conn, value):
+        if sid is None or not store.session_exists(sid):
+            if not kind and store.label_exists(value):
                 raise UsageError(f"there is no session {value} in the database; for the "
                                  f"session(s) labelled {value}, write label:{value}")
             raise UsageError(f"there is no session {value} in the database; see "
                              f"`buildprof history` for session ids")
         return Side(str(sid), "session", base.with_(sessions=(*base.sessions, sid)))
-    if "@" not in text and queries.label_exists(conn, text):
+    if "@" not in text and store.label_exists(text):
         return Side(text, "label", base.with_(labels=(*base.labels, text)))
-    if queries.toolchain_exists(conn, text):
+    if store.toolchain_exists(text):
         return Side(text, "toolchain", base.with_(toolchains=(text,)))
-    specs, labels, n = queries.known_sides(conn)
+    specs, labels, n = store.known_sides()
     raise UsageError(f"'{text}' is neither a recorded toolchain ({', '.join(specs) or 'none'}), "
                      f"a session label ({', '.join(labels) or 'none'}) nor a session id "
                      f"(1-{n}); give one of those")
 
 
-def compare(conn: sqlite3.Connection, a: str, b: str, filters: queries.Filters | None = None,
+def compare(store: ResultsDB, a: str, b: str, filters: queries.Filters | None = None,
             *, metric: str = "wall", alpha: float = ALPHA,
             allow_cross_machine: bool = False) -> Comparison:
     """Read both sides from the database (narrowed by `filters`) and compare them.
@@ -377,14 +379,14 @@ def compare(conn: sqlite3.Connection, a: str, b: str, filters: queries.Filters |
     Raises UsageError for a side that matches nothing, and CompareRefused when
     every matching cell was refused (different sources or machines)."""
     filters = filters or queries.Filters()
-    queries.check_filters(conn, filters)
-    side_a = resolve_side(conn, a, filters)
-    side_b = resolve_side(conn, b, filters)
+    store.check_filters(filters)
+    side_a = resolve_side(store, a, filters)
+    side_b = resolve_side(store, b, filters)
     if side_a.filters == side_b.filters:
         raise UsageError(f"A and B select the same runs ('{a}' and '{b}'); compare two "
                          f"different toolchains, sessions or labels")
-    rows_a = queries.fetch_samples(conn, side_a.filters)
-    rows_b = queries.fetch_samples(conn, side_b.filters)
+    rows_a = store.compare_samples(side_a.filters)
+    rows_b = store.compare_samples(side_b.filters)
     if not rows_a or not rows_b:
         empty = side_a if not rows_a else side_b
         raise UsageError(f"no successful timed runs for {empty.title} with these filters; "

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,16 +61,10 @@ def _database(db_path: Path | None) -> list[Finding]:
     if not Path(path).exists():
         return [Finding("database", True, f"{path} does not exist yet; `buildprof run` creates it")]
     try:
-        db = ResultsDB.open(Path(path), readonly=True)
-    except BuildprofError as exc:
+        with ResultsDB.open(Path(path), readonly=True) as db:
+            sessions, runs = db.counts()
+    except BuildprofError as exc:  # not buildprof's, unreadable, damaged: a finding, not a crash
         return [Finding("database", False, str(exc), "use another --db")]
-    try:
-        sessions = db.db.execute("SELECT count(*) FROM sessions").fetchone()[0]
-        runs = db.db.execute("SELECT count(*) FROM runs").fetchone()[0]
-    except sqlite3.Error as exc:  # e.g. a damaged file: a finding, not a crash
-        return [Finding("database", False, f"cannot read {path}: {exc}", "use another --db")]
-    finally:
-        db.close()
     return [Finding("database", True, f"{path}: {sessions} sessions, {runs} runs")]
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from profiler.backends import backend_for
-from profiler.breakdown import critical_path
+from profiler.breakdown import CriticalPath, Unit, critical_path
 from profiler.cells import CellPlan
 from profiler.errors import UsageError
 from profiler.machine import current_machine
@@ -63,6 +63,16 @@ class Failure:
     error: str
 
 
+@dataclass(frozen=True)
+class RunUnits:
+    """The units of one recorded run and the critical path computed when it was
+    recorded (what `run --breakdown` shows without reading them back)."""
+
+    run_id: int
+    units: list[Unit]
+    path: CriticalPath | None  # None when the build ran no compiler (a no-op)
+
+
 @dataclass
 class Outcome:
     session: dict[str, Any]
@@ -71,6 +81,8 @@ class Outcome:
     failures: list[Failure] = field(default_factory=list)
     precision: dict[str, float] = field(default_factory=dict)  # auto runs: cell label -> %
     warnings: list[str] = field(default_factory=list)
+    # With --breakdown: each cell's last successful timed run, in the cells' order.
+    units: list[RunUnits] = field(default_factory=list)
 
 
 class Reporter(Protocol):
@@ -179,6 +191,7 @@ def execute(req: RunRequest, reporter: Reporter | None = None) -> Outcome:
     session_id = db.start_session(machine_id, req.command_line, req.label)
     work_dir = work / f"session-{os.getpid()}-{session_id}"
     failures: list[Failure] = []
+    last_units: dict[CellPlan, RunUnits] = {}
 
     def record(res: RunResult) -> None:
         m = res.measurement
@@ -203,13 +216,16 @@ def execute(req: RunRequest, reporter: Reporter | None = None) -> Outcome:
             "samples": m.samples, "sample_ms": req.plan.sample_ms, "launcher": m.launcher,
             "disturbed": res.disturbed,
         })
-        if res.units:
-            chain = set(critical_path(res.units).chain)
+        path = critical_path(res.units) if res.units else None
+        if path is not None:
+            chain = set(path.chain)
             db.add_units(run_id, [{
                 "name": u.name, "kind": u.kind, "start_s": u.start_s, "end_s": u.end_s,
                 "wall_s": u.wall_s, "cpu_s": u.cpu_s, "peak_rss_bytes": u.peak_rss_bytes,
                 "deps": json.dumps(list(u.deps)), "critical": int(u.name in chain),
             } for u in res.units])
+        if req.breakdown and res.status == "ok" and not res.warmup:
+            last_units[res.cell] = RunUnits(run_id, list(res.units), path)
 
     warnings = [w for w in [load_warning()] if w] + [w for st in stats.values() for w in st.skipped]
     for w in warnings:
@@ -231,7 +247,7 @@ def execute(req: RunRequest, reporter: Reporter | None = None) -> Outcome:
     return Outcome(session=db.session(session_id), runs=db.runs_of_session(session_id),
                    failed_runs=len(failures), failures=failures, warnings=warnings,
                    precision={c.label: p for c, p in precision.items()
-                              if req.plan.runs is None})
+                              if req.plan.runs is None}, units=list(last_units.values()))
 
 
 def reclaim_work_dirs() -> list[Path]:

@@ -10,7 +10,7 @@ import pytest
 
 from profiler.breakdown import Unit, critical_path
 
-from conftest import buildprof, error_line
+from conftest import buildprof, copy_fixture, error_line
 
 
 def _big_and_small(root: Path, lang: str) -> Path:
@@ -152,3 +152,95 @@ def test_critical_path_on_a_known_graph() -> None:
     # Without c the longest chain is a (2) + d (1) = 3... or b+e = 3: 3 shorter.
     assert cp.savings_s["c"] == 3
     assert cp.savings_s["a"] == 1  # then b (1) + c + d = 5
+
+
+def _known_units() -> list[Unit]:
+    return [Unit("a", "lib", 0, 2, 2, None), Unit("b", "lib", 0, 1, 1, None),
+            Unit("c", "lib", 2, 5, 3, None, ("a", "b")), Unit("d", "bin", 5, 6, 1, None, ("c",)),
+            Unit("e", "lib", 1, 3, 2, None, ("b",))]
+
+
+def test_stored_path_is_the_path_computed_when_recorded() -> None:
+    """Chain and length from the stored chain, savings from the stored units: the same
+    CriticalPath, to the float, as critical_path on the units, on graphs of every shape."""
+    import random
+
+    from profiler.cli.breakdown import stored_path
+    from profiler.storage.db import StoredUnits
+
+    rng = random.Random(7)
+    for _ in range(200):
+        units: list[Unit] = []
+        for i in range(rng.randint(1, 12)):
+            deps = tuple(u.name for u in units if rng.random() < 0.3)
+            start = max((u.end_s for u in units if u.name in deps), default=0.0) + rng.random()
+            units.append(Unit(f"u{i}", "lib", start, start + rng.random() * 3, 1.0, None, deps))
+        cp = critical_path(units)
+        assert stored_path(StoredUnits(units, cp.chain)) == cp
+    assert stored_path(StoredUnits(_known_units(), ())) is None  # nothing marked
+
+
+def test_breakdown_command_shows_the_stored_critical_path(tmp_path: Path) -> None:
+    """`buildprof breakdown` reads the path `run` stored (the units' `critical` column)
+    instead of computing it again: of two chains of equal length, the stored one is
+    shown, though a search now would pick the other."""
+    from profiler.storage.db import ResultsDB
+
+    db_path = tmp_path / "r.db"
+    db = ResultsDB.open(db_path)
+    db.ensure_machine({"id": "m1", "hostname": "h"})
+    db.ensure_toolchain({"id": "tc", "lang": "go", "spec": "go@1.26.8", "version": "1.26.8"})
+    pid = db.ensure_project("proj", "go", "path", "/p", "a" * 64, 10, 1)
+    sid = db.start_session("m1", "buildprof run --breakdown", None)
+    run_id = db.add_run({"session_id": sid, "project_id": pid, "toolchain_id": "tc",
+                         "machine_id": "m1", "scenario": "clean", "profile": "debug",
+                         "iteration": 1, "warmup": 0, "status": "ok", "wall_s": 6.5})
+    units = [Unit("x", "lib", 0, 2, 2, None), Unit("y", "lib", 0, 2, 2, None),
+             Unit("z", "bin", 2, 3.5, 1, None, ("x", "y"))]
+    assert critical_path(units).chain == ("y", "z")
+    db.add_units(run_id, [{"name": u.name, "kind": u.kind, "start_s": u.start_s,
+                           "end_s": u.end_s, "wall_s": u.wall_s, "cpu_s": u.cpu_s,
+                           "peak_rss_bytes": None, "deps": json.dumps(list(u.deps)),
+                           "critical": int(u.name in ("x", "z"))} for u in units])
+    db.close()
+    res = buildprof("breakdown", str(run_id), "--db", str(db_path))
+    assert res.returncode == 0, res.stderr
+    assert "Critical path (2 units, 3.50 s of the 6.50 s wall): x → z" in res.stdout
+    assert "if z took no time, the critical path would be 1.50 s shorter" in res.stdout
+    assert "if x took no time, the critical path would be 0.00 s shorter" in res.stdout  # y
+
+
+def test_run_breakdown_shows_the_units_the_session_recorded(tmp_path: Path) -> None:
+    """The session's outcome carries each cell's last timed run's units and critical
+    path, as recorded; `run --breakdown` shows them (here: the last of two runs)."""
+    from profiler.cli.breakdown import stored_path
+    from profiler.scenarios.runner import Plan
+    from profiler.session import RunRequest, execute
+    from profiler.storage.db import ResultsDB
+
+    project = copy_fixture("gomod", tmp_path)
+    db_path = tmp_path / "r.db"
+    outcome = execute(RunRequest(paths=[project], langs=[], sizes=[], samples=[],
+                                 scenarios=["clean"], profiles=["debug"], toolchains=[],
+                                 jobs=[], edits=[], breakdown=True, plan=Plan(runs=2, warmup=0),
+                                 db_path=db_path))
+    timed = [r["id"] for r in outcome.runs if not r["warmup"] and r["status"] == "ok"]
+    (recorded,) = outcome.units
+    assert recorded.run_id == max(timed) and recorded.path is not None
+    with ResultsDB.open(db_path, readonly=True) as store:
+        stored = store.run_units(recorded.run_id)
+    assert {u.name for u in stored.units} == {u.name for u in recorded.units} != set()
+    assert stored_path(stored) == recorded.path
+
+    res = buildprof("run", str(project), "--breakdown", "--runs", "2", "--warmup", "0",
+                    "--profile", "debug", "--db", str(db_path))
+    assert res.returncode == 0, res.stderr
+    con = sqlite3.connect(db_path)
+    last, wall, spec = con.execute(
+        "SELECT r.id, r.wall_s, t.spec FROM runs r JOIN toolchains t ON t.id = r.toolchain_id "
+        "WHERE NOT r.warmup ORDER BY r.id DESC LIMIT 1").fetchone()
+    chain = [n for (n,) in con.execute("SELECT name FROM units WHERE run_id = ? AND critical",
+                                       [last])]
+    assert f"run {last}: gomod (go, {spec}) clean debug: " in res.stdout
+    assert f"Critical path ({len(chain)} units" in res.stdout
+    assert res.stdout.count("Critical path") == 1

@@ -387,7 +387,7 @@ def test_regression_line_names_an_infinite_change(tmp_path: Path) -> None:
 
     db = ResultsDB.open(_zero_db(tmp_path / "r.db"), readonly=True)
     try:
-        result = compare.compare(db.db.conn, "go@1.25.5", "go@1.26.8", metric="tree-rss")
+        result = compare.compare(db, "go@1.25.5", "go@1.26.8", metric="tree-rss")
     finally:
         db.close()
     worse = compare.regressions(result, 50)

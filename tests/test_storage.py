@@ -104,9 +104,9 @@ def test_read_methods_answer_what_the_commands_ask(tmp_path: Path) -> None:
     with ResultsDB.open(tmp_path / "r.db", readonly=True) as store:
         assert store.counts() == (2, 6)
         cells = store.history_cells(Filters())
-        assert [(c["session"], c["label"], c["n"], c["failed"]) for c in cells] == [
+        assert [(c.session, c.label, c.n, c.failed) for c in cells] == [
             (ids["s2"], "after", 2, 0), (ids["s1"], "before", 2, 1)]
-        assert [c["session"] for c in store.history_cells(Filters(), limit=1)] == [ids["s2"]]
+        assert [c.session for c in store.history_cells(Filters(), limit=1)] == [ids["s2"]]
         every = store.runs(Filters(), timed_only=False, newest_first=True)
         assert [r["id"] for r in every] == sorted(ids[k] for k in
                                                   ("warm", "a1", "a2", "failed", "b1", "b2"))[::-1]

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from dataclasses import replace
+from typing import Annotated, Any
 
 import typer
+from rich.console import Console
 
+from profiler.breakdown import CriticalPath, Unit, critical_path
 from profiler.cli.options import DbOption, parse_whole
 from profiler.errors import UsageError
 from profiler.paths import default_db
-from profiler.report.breakdown import render, units_from_rows
+from profiler.report.breakdown import render
 from profiler.report.terminal import make_console
-from profiler.storage.db import ResultsDB
+from profiler.storage.db import ResultsDB, StoredUnits
 
 
 def breakdown(
@@ -21,49 +24,57 @@ def breakdown(
     db: DbOption = None,
 ) -> None:
     """Per-unit times, CPU and memory of a recorded --breakdown run, and its critical path."""
-    store = ResultsDB.open(db or default_db(), readonly=True)
-    try:  # close() also removes the WAL side files the read-only open made
-        _breakdown(store, target, top)
-    finally:
-        store.close()
+    # Closing also removes the WAL side files the read-only open made.
+    with ResultsDB.open(db or default_db(), readonly=True) as store:
+        runs = _runs(store, target)
+        console = make_console()
+        for run in runs:
+            stored = store.run_units(run["id"])
+            show_units(run, stored.units, stored_path(stored), console, top)
 
 
-def _breakdown(store: ResultsDB, target: str, top: int) -> None:
+def _runs(store: ResultsDB, target: str) -> list[dict[str, Any]]:
     low = target.lower()
     # parse_whole, not isdigit + int: '²' is a digit int() refuses, and ids past
     # SQLite's integer range make sqlite3 raise OverflowError.
     if low.isdecimal():
         run_id = parse_whole(low)
-        if run_id is None or not store.db.execute(
-                "SELECT id FROM runs WHERE id = ?", [run_id]).fetchall():
+        run = None if run_id is None else store.run(run_id)
+        if run is None:
             raise UsageError(f"no run {target} in {store.path}; see `buildprof history --runs`")
-        run_ids = [run_id]
-    elif (num := low.removeprefix("session:").removeprefix("s")).isdecimal():
+        return [run]
+    if (num := low.removeprefix("session:").removeprefix("s")).isdecimal():
         sid = parse_whole(num)
         if sid is None:
             raise UsageError(f"no session {num} in {store.path}; see `buildprof history`")
-        rows = store.db.execute(
-            """SELECT max(r.id) FROM runs r WHERE r.session_id = ? AND NOT r.warmup
-               AND EXISTS (SELECT 1 FROM units u WHERE u.run_id = r.id)
-               GROUP BY r.project_id, r.toolchain_id, r.scenario, r.profile, r.jobs, r.edit
-               ORDER BY 1""", [sid]).fetchall()
-        if not rows:
+        run_ids = store.breakdown_run_ids(sid)
+        if not run_ids:
             raise UsageError(f"session {sid} has no runs with a breakdown; run "
                              f"`buildprof run --breakdown …` first")
-        run_ids = [r[0] for r in rows]
-    else:
-        raise UsageError(f"'{target}' is neither a run id (12) nor a session (s3)")
-    console = make_console()
-    for rid in run_ids:
-        show_run(store, rid, console, top)
+        return [run for rid in run_ids if (run := store.run(rid)) is not None]
+    raise UsageError(f"'{target}' is neither a run id (12) nor a session (s3)")
 
 
-def show_run(store: ResultsDB, run_id: int, console, top: int = 10) -> None:  # type: ignore[no-untyped-def]
-    run = store.db.execute(
-        """SELECT r.wall_s, r.scenario, r.profile, p.name, p.lang, t.spec FROM runs r
-           JOIN projects p ON p.id = r.project_id JOIN toolchains t ON t.id = r.toolchain_id
-           WHERE r.id = ?""", [run_id]).fetchone()
-    wall, scenario, profile, project, lang, tc = run
-    units = units_from_rows(store.units_of_run(run_id))
-    render(f"run {run_id}: {project} ({lang}, {tc}) {scenario} {profile}", units, wall, console,
-           top)
+def stored_path(stored: StoredUnits, top: int = 5) -> CriticalPath | None:
+    """The critical path `run` recorded: its chain and length from the `critical`
+    column; the savings, which are not stored, from the stored units, as
+    profiler.breakdown.critical_path computes them. None when no unit is marked."""
+    if not stored.chain:
+        return None
+    by_name = {u.name: u for u in stored.units}
+    # In chain order, as the longest-path search adds them up: the same float.
+    length = sum(by_name[n].wall_s for n in stored.chain)
+    savings = {}
+    for name in sorted(stored.chain, key=lambda n: -by_name[n].wall_s)[:top]:
+        # The unit taking no time: it starts when it ends, so the order by end time
+        # that the longest-path search walks is unchanged.
+        zeroed = [replace(u, start_s=u.end_s) if u.name == name else u for u in stored.units]
+        savings[name] = length - critical_path(zeroed, top=0).length_s
+    return CriticalPath(stored.chain, length, savings)
+
+
+def show_units(run: dict[str, Any], units: list[Unit], path: CriticalPath | None,
+               console: Console, top: int = 10) -> None:
+    """One run's units (`run`: a row of ResultsDB.run or runs_of_session)."""
+    render(f"run {run['id']}: {run['project']} ({run['lang']}, {run['toolchain']}) "
+           f"{run['scenario']} {run['profile']}", units, run["wall_s"], console, top, path)

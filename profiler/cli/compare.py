@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import sys
 from typing import Annotated
 
@@ -22,6 +21,7 @@ from profiler.cli.history import (
 )
 from profiler.cli.options import DbOption, check_finite
 from profiler.errors import UsageError
+from profiler.storage.db import ResultsDB
 from profiler.storage.queries import Filters
 
 
@@ -67,13 +67,10 @@ def compare(
     if fail_above is not None and fail_above < 0:
         raise UsageError(f"--fail-above takes a percentage of 0 or more (got {fail_above:g})")
     filters = make_filters(lang, project, scenario, profile, None, None, machine, since)
-    results = open_db(db)
-    try:
-        _refuse_same_runs(results.db.conn, a, b, filters)
-        result = cmp.compare(results.db.conn, a, b, filters, metric=metric,
+    with open_db(db) as store:
+        _refuse_same_runs(store, a, b, filters)
+        result = cmp.compare(store, a, b, filters, metric=metric,
                              allow_cross_machine=allow_cross_machine)
-    finally:
-        results.close()
     if fmt == "json":
         tabular.write_json(tabular.compare_dict(result), sys.stdout)
     elif fmt == "csv":
@@ -93,15 +90,14 @@ def compare(
             raise typer.Exit(1)
 
 
-def _refuse_same_runs(conn: sqlite3.Connection, a: str, b: str, filters: Filters) -> None:
+def _refuse_same_runs(store: ResultsDB, a: str, b: str, filters: Filters) -> None:
     """Refuse sides written differently that select the same runs (`go` and `go@1.26.8`
     when only that Go was measured, a session and its label): every cell would
     compare runs with themselves and print `~`, which looks like "no change"."""
     from profiler import compare as cmp
-    from profiler.storage import queries
 
-    queries.check_filters(conn, filters)  # a bad filter is named before the sides
-    ids_a = queries.sample_ids(conn, cmp.resolve_side(conn, a, filters).filters)
-    if ids_a and ids_a == queries.sample_ids(conn, cmp.resolve_side(conn, b, filters).filters):
+    store.check_filters(filters)  # a bad filter is named before the sides
+    ids_a = store.sample_ids(cmp.resolve_side(store, a, filters).filters)
+    if ids_a and ids_a == store.sample_ids(cmp.resolve_side(store, b, filters).filters):
         raise UsageError(f"A and B select the same runs ('{a}' and '{b}'); compare two "
                          f"different toolchains, sessions or labels")

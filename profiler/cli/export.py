@@ -46,19 +46,15 @@ def export(
     time. The JSON is hyperfine's `{"results": [...]}` with buildprof's fields beside
     hyperfine's."""
     from profiler.report import tabular
-    from profiler.storage import queries
 
     check_format(fmt, ("json", "csv", "markdown"))
     if limit < 0:
         raise UsageError(f"--limit must be 0 (all) or more (got {limit})")
     limit = min(limit, SQLITE_MAX_INT)  # more than SQLite can count means all of them
     filters = make_filters(lang, project, scenario, profile, toolchain, label, machine, since)
-    results = open_db(db)
-    try:
-        queries.check_filters(results.db.conn, filters)
-        cells = queries.history_cells(results.db.conn, filters, limit or None)
-    finally:
-        results.close()
+    with open_db(db) as store:
+        store.check_filters(filters)
+        cells = store.history_cells(filters, limit or None)
     if output is None:
         tabular.export(cells, fmt, sys.stdout)
         return

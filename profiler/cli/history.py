@@ -87,28 +87,22 @@ def history(
     """Recorded results, newest first: one row per session and cell (project, toolchain,
     scenario, profile) with median, MAD, the median's 95% CI, n and date."""
     from profiler.report import tabular
-    from profiler.storage import queries
 
     check_format(fmt)
     if limit < 0:
         raise UsageError(f"--limit must be 0 (all) or more (got {limit})")
     limit = min(limit, SQLITE_MAX_INT)  # more than SQLite can count means all of them
     filters = make_filters(lang, project, scenario, profile, toolchain, label, machine, since)
-    results = open_db(db)
-    conn = results.db.conn
-    try:  # close() also removes the WAL side files the read-only open made
-        queries.check_filters(conn, filters)
+    with open_db(db) as store:  # closing also removes the WAL side files the open made
+        store.check_filters(filters)
         if runs:
-            rows = queries.fetch_runs(conn, filters, timed_only=False, newest_first=True,
-                                      limit=limit or None)
+            rows = store.runs(filters, timed_only=False, newest_first=True, limit=limit or None)
             writers = {"json": tabular.runs_json, "csv": tabular.runs_csv,
                        "markdown": tabular.runs_markdown}
         else:
-            rows = queries.history_cells(conn, filters, limit or None)
+            rows = store.history_cells(filters, limit or None)
             writers = {"json": tabular.history_json, "csv": tabular.history_csv,
                        "markdown": tabular.history_markdown}
-    finally:
-        results.close()
     if fmt != "table":
         writers[fmt](rows, sys.stdout)
         return

@@ -15,7 +15,6 @@ import typer
 from profiler.cli.options import DbOption, MultiOption
 from profiler.cli.progress import ProgressBar
 from profiler.errors import UsageError
-from profiler.paths import default_db
 from profiler.report.terminal import make_console
 from profiler.scenarios.definitions import PROFILES, SCENARIOS, check_names, split_values
 from profiler.scenarios.runner import Plan
@@ -142,17 +141,12 @@ def run(
         for label_, pct in outcome.precision.items():
             out.print(f"precision (95% CI half-width of the median): {label_}: {pct:.1f}%")
         if breakdown:
-            from profiler.cli.breakdown import show_run
-            from profiler.storage.db import ResultsDB
+            from profiler.cli.breakdown import show_units
 
-            store = ResultsDB.open(request.db_path or default_db(), readonly=True)
-            last: dict[tuple, int] = {}
-            for r in outcome.runs:
-                if not r["warmup"] and r["status"] == "ok":
-                    last[(r["project_id"], r["toolchain_id"], r["scenario"], r["profile"],
-                          r["jobs"], r["edit"])] = r["id"]
-            for rid in last.values():
-                show_run(store, rid, out)
+            # The session hands back the units it recorded: no second read of the file.
+            by_id = {r["id"]: r for r in outcome.runs}
+            for ru in outcome.units:
+                show_units(by_id[ru.run_id], ru.units, ru.path, out)
         flagged = [r for r in outcome.runs if r.get("disturbed") and not r["warmup"]]
         if flagged:
             out.print(f"[yellow]Warning:[/yellow] {len(flagged)} run(s) started while other "

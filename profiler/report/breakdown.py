@@ -16,11 +16,14 @@ def units_from_rows(rows: list[dict]) -> list[Unit]:
                  r["peak_rss_bytes"], tuple(json.loads(r["deps"] or "[]"))) for r in rows]
 
 
-def render(title: str, units: list[Unit], wall_s: float, console: Console, top: int = 10) -> None:
+def render(title: str, units: list[Unit], wall_s: float, console: Console, top: int = 10,
+           path: CriticalPath | None = None) -> None:
+    """`path`: the critical path as `run` computed it (see ResultsDB.run_units);
+    computed from `units` only when not given."""
     if not units:
         console.print(f"{title}: no units recorded (was it run with --breakdown?)")
         return
-    cp: CriticalPath = critical_path(units)
+    cp: CriticalPath = path if path is not None else critical_path(units)
     console.print(f"[bold]{title}[/bold]: {len(units)} units, build wall {seconds(wall_s)}, "
                   f"unit CPU {seconds(sum(u.cpu_s for u in units))}")
     by_time = Table(title=f"Top {top} units by time", title_justify="left")

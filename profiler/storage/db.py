@@ -22,6 +22,7 @@ import sqlite_utils
 
 from profiler import __version__
 from profiler.breakdown import Unit
+from profiler.cells import CellSummary
 from profiler.errors import DatabaseError
 from profiler.storage import queries
 from profiler.storage.migrations import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
@@ -323,7 +324,7 @@ class ResultsDB:
         queries.check_filters)."""
         queries.check_filters(self.db.conn, f)
 
-    def history_cells(self, f: Filters, limit: int | None = 50) -> list[dict[str, Any]]:
+    def history_cells(self, f: Filters, limit: int | None = 50) -> list[CellSummary]:
         """The newest `limit` session × cell summaries matching `f`, newest first."""
         return queries.history_cells(self.db.conn, f, limit)
 
