@@ -120,12 +120,27 @@ def resolve_projects(req: RunRequest) -> list[Project]:
             raise UsageError("give either project paths or --size/--sample, not both")
         if len(langs) > 1:
             raise UsageError("--lang takes one language when paths are given")
-        return [detect_project(p, langs[0] if langs else None) for p in req.paths]
+        return [_project(p, langs[0] if langs else None) for p in req.paths]
     langs = langs or list(LANGS)
     sizes = req.sizes or ([] if req.samples else DEFAULT_SIZES)
     projects = [samples.graded(size, lang) for size in sizes for lang in langs]
     projects += [samples.realworld(name, lang) for name in req.samples for lang in langs]
     return projects
+
+
+def _project(path: Path, lang: str | None) -> Project:
+    """A directory, or a published project by name (`crate:NAME[@V]`, `go:MODULE[@V]`),
+    fetched once into the cache; its source records the exact version."""
+    from profiler import fetch
+
+    remote = None if path.exists() else fetch.parse(str(path))
+    if remote is None:
+        return detect_project(path, lang)
+    if lang is not None and lang != remote.lang:
+        raise UsageError(f"{remote.spec} is a {remote.lang} project, not {lang}; drop --lang")
+    fetched = fetch.fetch(remote)
+    project = detect_project(fetched.path, remote.lang)
+    return Project(remote.name, remote.lang, project.path, fetched.source)
 
 
 def build_cells(req: RunRequest, projects: list[Project],
@@ -141,7 +156,7 @@ def build_cells(req: RunRequest, projects: list[Project],
         for tc in toolchains[project.lang]:
             for scenario in scenarios:
                 if scenario == "incremental":
-                    if project.source == "path":
+                    if not project.source.startswith("sample:"):
                         if not req.edits:
                             raise UsageError("the incremental scenario on your own project needs "
                                              "--edit FILE (a source file to append a change to)")

@@ -41,6 +41,11 @@ class GoBackend(Backend):
         env = self.env(ws, offline=False)
         tc = ws.cell.toolchain
         self.step([tc.path, "mod", "download"], ws, "downloading Go modules", env)
+        names = self.step([tc.path, "list", "-f", "{{.Name}}", "./..."], ws,
+                          "listing the project's packages (go list)", env)
+        # `go build -o DIR/ ./...` refuses a module without a main package: a library
+        # is built without -o (its packages are compiled; nothing is written).
+        ws.makes_binaries = "main" in names.split()
         if ws.cell.scenario == "cold":
             return
         argv = [tc.path, "list", "-deps", "-f", "{{if .Standard}}{{.ImportPath}}{{end}}"]
@@ -81,7 +86,8 @@ class GoBackend(Backend):
             return [tc.path, "test", "-c", "-vet=off", *flags, "-o", f"{ws.out}/", "./..."]
         # -v lists each package as it is compiled (cached ones are not listed),
         # which is how `rebuilt_units` sees whether the compiler ran.
-        return [tc.path, "build", "-v", *flags, "-o", f"{ws.out}/", "./..."]
+        out = ["-o", f"{ws.out}/"] if ws.makes_binaries else []
+        return [tc.path, "build", "-v", *flags, *out, "./..."]
 
     def env(self, ws: Workspace, offline: bool = True) -> dict[str, str]:
         # src: the project's own go.work counts, one in a parent directory does not.

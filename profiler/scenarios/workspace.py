@@ -33,6 +33,7 @@ class Workspace:
         self.out = root / "out"
         self.logs = root / "logs"
         self.snapshot: Path | None = None  # the backend's seed of the state, if any
+        self.makes_binaries = True  # False: a library, whose build writes no binary to out/
         self._original: str | None = None
         self._built = False
         self._mtimes: dict[str, tuple[int, int]] = {}

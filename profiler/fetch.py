@@ -1,0 +1,288 @@
+"""Published projects by name: `crate:NAME[@VERSION]` and `go:MODULE[@VERSION]`.
+
+A crate's source comes with cargo from the Rust crate registry (a `cargo fetch`
+of a throw-away manifest that depends on it, which works for binary-only
+crates too); a module's with `go mod download -json` from the Go module proxy.
+Either is copied once into buildprof's cache, `fetched/`, and every later run of
+the same spec uses that copy without touching the network. A crate that ships
+no `Cargo.lock` gets one resolved once and kept beside it, so every run builds
+the same dependency versions; the lock file's hash is recorded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from profiler.errors import ProjectError, StepError, UsageError
+from profiler.measure.process import run_step
+from profiler.paths import cache_dir
+from profiler.toolchains.base import clean_env
+
+KINDS = {"crate": "rust", "go": "go"}
+STEP_TIMEOUT_S = 600.0
+NEWEST = 5  # versions listed when the one asked for does not exist
+
+
+@dataclass(frozen=True)
+class Remote:
+    """A published project as the user named it."""
+
+    kind: str  # "crate" | "go"
+    name: str
+    version: str | None  # None: the newest
+
+    @property
+    def lang(self) -> str:
+        return KINDS[self.kind]
+
+    @property
+    def spec(self) -> str:
+        return f"{self.kind}:{self.name}" + (f"@{self.version}" if self.version else "")
+
+
+@dataclass(frozen=True)
+class Fetched:
+    remote: Remote  # as asked
+    version: str  # the exact version fetched
+    path: Path  # the cached source (never built in: runs copy it)
+    lock_hash: str | None  # sha256 of Cargo.lock / go.sum, when there is one
+
+    @property
+    def source(self) -> str:
+        """The exact spec, stored as the project's source: `crate:itoa@1.0.19`."""
+        return f"{self.remote.kind}:{self.remote.name}@{self.version}"
+
+
+def parse(text: str) -> Remote | None:
+    """The remote spec in `text`, or None when it is a path."""
+    kind, sep, rest = text.partition(":")
+    if not sep or kind not in KINDS:
+        return None
+    name, _, version = rest.partition("@")
+    example = "crate:ripgrep@14.1.1" if kind == "crate" else "go:github.com/itchyny/gojq@v0.12.17"
+    if not name.strip():
+        raise UsageError(f"'{text}' names no {'crate' if kind == 'crate' else 'module'}: "
+                         f"write {kind}:NAME or {kind}:NAME@VERSION, e.g. {example}")
+    if "@" in rest and not version.strip():
+        raise UsageError(f"'{text}' has an empty version: drop the '@' for the newest, or "
+                         f"give one, e.g. {example}")
+    return Remote(kind, name.strip(), version.strip() or None)
+
+
+def fetch(remote: Remote) -> Fetched:
+    """The cached source of `remote`, fetched on first use."""
+    version = remote.version or _remembered(remote)
+    if version:
+        cached = _cached(remote, version)
+        if cached:
+            return cached
+    fetched = _fetch_crate(remote) if remote.kind == "crate" else _fetch_module(remote)
+    if remote.version is None:
+        _remember(remote, fetched.version)
+    return fetched
+
+
+# -- the cache ------------------------------------------------------------------
+
+def _root(remote: Remote) -> Path:
+    return cache_dir("fetched", "crates" if remote.kind == "crate" else "go")
+
+
+def _dir_name(name: str, version: str) -> str:
+    return f"{name.replace('/', '!')}@{version}"
+
+
+def _cached(remote: Remote, version: str) -> Fetched | None:
+    path = _root(remote) / _dir_name(remote.name, version)
+    if not (path / ".buildprof-complete").is_file():
+        return None
+    return Fetched(remote, version, path, _lock_hash(path, remote.lang))
+
+
+def _latest_file() -> Path:
+    return cache_dir("fetched") / "newest.json"
+
+
+def _remembered(remote: Remote) -> str | None:
+    """The version a spec without one resolved to the first time: the same spec
+    builds the same source until the cache is cleaned."""
+    try:
+        return json.loads(_latest_file().read_text()).get(remote.spec)
+    except (OSError, ValueError):
+        return None
+
+
+def _remember(remote: Remote, version: str) -> None:
+    path = _latest_file()
+    try:
+        known = json.loads(path.read_text())
+    except (OSError, ValueError):
+        known = {}
+    known[remote.spec] = version
+    tmp = path.with_name(f"{path.name}.{os.getpid()}")
+    tmp.write_text(json.dumps(known, indent=1, sort_keys=True) + "\n")
+    os.replace(tmp, path)
+
+
+def _lock_hash(path: Path, lang: str) -> str | None:
+    lock = path / ("Cargo.lock" if lang == "rust" else "go.sum")
+    return hashlib.sha256(lock.read_bytes()).hexdigest() if lock.is_file() else None
+
+
+def _install(remote: Remote, version: str, src: Path) -> Path:
+    """Copy `src` into the cache atomically, writable (module caches are read-only)."""
+    final = _root(remote) / _dir_name(remote.name, version)
+    tmp = final.with_name(f".tmp-{final.name}-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    shutil.copytree(src, tmp, symlinks=True)
+    for dirpath, dirnames, filenames in os.walk(tmp):
+        for name in dirnames + filenames:
+            p = os.path.join(dirpath, name)
+            if not os.path.islink(p):
+                os.chmod(p, os.stat(p).st_mode | 0o200)
+    return tmp
+
+
+def _finish(tmp: Path, remote: Remote, version: str) -> Fetched:
+    (tmp / ".buildprof-complete").write_text(remote.spec + "\n")
+    final = _root(remote) / _dir_name(remote.name, version)
+    try:
+        os.replace(tmp, final)
+    except OSError:  # another session finished the same fetch first
+        shutil.rmtree(tmp, ignore_errors=True)
+    return Fetched(remote, version, final, _lock_hash(final, remote.lang))
+
+
+def _step(argv: list[str], cwd: Path, env: dict[str, str], what: str) -> tuple[int, str, str]:
+    res = run_step(argv, cwd, env, STEP_TIMEOUT_S)
+    if res.timed_out:
+        raise StepError(f"{what} timed out after {STEP_TIMEOUT_S:g} s; is the registry "
+                        f"reachable?")
+    return res.returncode, res.stdout, res.stderr
+
+
+def _last_line(text: str) -> str:
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    return lines[-1] if lines else "no output"
+
+
+# -- crates ---------------------------------------------------------------------
+
+def _cargo_env() -> tuple[str, dict[str, str]]:
+    from profiler.toolchains import cargo as cargo_tc
+
+    tc = cargo_tc.resolve(None)
+    env = cargo_tc.build_env(tc, clean_env(), cache_dir("fetched", "cargo-target"))
+    return tc.path, env
+
+
+def _crate_versions(env: dict[str, str], name: str) -> list[str]:
+    """The crate's versions, newest first, from cargo's local copy of its index
+    entry (`version NUL json NUL` records), written by the failed look-up."""
+    index = Path(env["CARGO_HOME"]) / "registry" / "index"
+    found: list[tuple[tuple[int, ...], str]] = []
+    lower = name.lower()
+    for entry in index.glob(f"*/.cache/**/{lower}"):
+        for record in entry.read_bytes().split(b"\0"):
+            if not record.startswith(b"{"):
+                continue
+            try:
+                meta = json.loads(record)
+            except ValueError:
+                continue
+            vers = meta.get("vers", "")
+            if not meta.get("yanked") and re.fullmatch(r"\d+\.\d+\.\d+", vers):
+                found.append((tuple(int(x) for x in vers.split(".")), vers))
+    return [v for _, v in sorted(set(found), reverse=True)]
+
+
+def _fetch_crate(remote: Remote) -> Fetched:
+    cargo, env = _cargo_env()
+    work = cache_dir("fetched", f".manifest-{os.getpid()}")
+    try:
+        (work / "src").mkdir(parents=True, exist_ok=True)
+        (work / "src" / "lib.rs").write_text("")
+        req = f"={remote.version}" if remote.version else "*"
+        (work / "Cargo.toml").write_text(
+            f'[package]\nname = "buildprof-fetch"\nversion = "0.0.0"\nedition = "2021"\n\n'
+            f'[dependencies]\n"{remote.name}" = "{req}"\n')
+        what = f"fetching crate {remote.name} from the Rust crate registry (cargo fetch)"
+        code, _out, err = _step([cargo, "fetch"], work, env, what)
+        if code != 0:
+            if "no matching package named" in err:
+                raise UsageError(f"there is no crate '{remote.name}' on the Rust crate "
+                                 f"registry; check the name (`cargo search {remote.name}`)")
+            if "failed to select a version" in err:
+                newest = _crate_versions(env, remote.name)[:NEWEST]
+                raise UsageError(f"crate {remote.name} has no version {remote.version}; the "
+                                 f"newest are: {', '.join(newest) or 'unknown'}")
+            raise StepError(f"{what} failed: {_last_line(err)}")
+        code, out, err = _step([cargo, "metadata", "--format-version", "1", "--offline"],
+                               work, env, f"reading crate {remote.name}'s metadata")
+        if code != 0:
+            raise StepError(f"reading crate {remote.name}'s metadata (cargo metadata) "
+                            f"failed: {_last_line(err)}")
+        package = next(p for p in json.loads(out)["packages"]
+                       if p["name"] == remote.name and p["source"])
+        tmp = _install(remote, package["version"], Path(package["manifest_path"]).parent)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    if not (tmp / "Cargo.lock").is_file():
+        # Resolved once, here, and kept: every run builds the same versions.
+        code, _out, err = _step([cargo, "generate-lockfile"], tmp, env,
+                                f"resolving crate {remote.name}'s dependencies")
+        if code != 0:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise StepError(f"resolving crate {remote.name}'s dependencies (cargo "
+                            f"generate-lockfile) failed: {_last_line(err)}")
+    return _finish(tmp, remote, package["version"])
+
+
+# -- Go modules -----------------------------------------------------------------
+
+def _go_env() -> tuple[str, dict[str, str]]:
+    from profiler.toolchains import go as go_tc
+
+    tc = go_tc.resolve(None)
+    deps = cache_dir("deps")
+    env = go_tc.private_config(clean_env())
+    env.update({"GOROOT": tc.root, "GOMODCACHE": str(deps / "gomodcache"),
+                "GOPATH": str(deps / "gopath"), "GOFLAGS": "-modcacherw", "GOWORK": "off",
+                "GO111MODULE": "on", "GOCACHE": str(cache_dir("fetched", "gocache"))})
+    return tc.path, env
+
+
+def _fetch_module(remote: Remote) -> Fetched:
+    go, env = _go_env()
+    where = cache_dir("fetched")
+    what = f"fetching module {remote.name} from the Go module proxy (go mod download)"
+    query = f"{remote.name}@{remote.version or 'latest'}"
+    code, out, err = _step([go, "mod", "download", "-json", query], where, env, what)
+    try:
+        info = json.loads(out) if out.strip() else {}
+    except ValueError:
+        info = {}
+    if code != 0 or info.get("Error") or not info.get("Dir"):
+        code, versions, lerr = _step([go, "list", "-m", "-versions", remote.name], where, env,
+                                     f"listing module {remote.name}'s versions")
+        if code != 0:
+            raise UsageError(f"the Go module proxy has no module '{remote.name}' "
+                             f"({_last_line(lerr)}); check the module path")
+        listed = versions.split()[1:]
+        if remote.version and remote.version not in listed:
+            newest = ", ".join(reversed(listed[-NEWEST:])) or "none published"
+            raise UsageError(f"module {remote.name} has no version {remote.version}; the "
+                             f"newest are: {newest}")
+        raise StepError(f"{what} failed: {_last_line(info.get('Error') or err)}")
+    version = info["Version"]
+    src = Path(info["Dir"])
+    if not (src / "go.mod").is_file():
+        raise ProjectError(f"module {remote.name}@{version} has no go.mod; buildprof builds "
+                           f"Go modules")
+    return _finish(_install(remote, version, src), remote, version)
