@@ -246,6 +246,10 @@ def _fetch_crate(remote: Remote) -> Fetched:
 
 # -- Go modules -----------------------------------------------------------------
 
+# A failure to reach the proxy, as opposed to its answer that a module is unknown.
+_UNREACHABLE = re.compile(r"dial tcp|proxyconnect|no such host|connection refused|i/o timeout|"
+                          r"TLS handshake|GOPROXY=off|network is unreachable")
+
 def _go_env() -> tuple[str, dict[str, str]]:
     from profiler.toolchains import go as go_tc
 
@@ -271,6 +275,9 @@ def _fetch_module(remote: Remote) -> Fetched:
     if code != 0 or info.get("Error") or not info.get("Dir"):
         code, versions, lerr = _step([go, "list", "-m", "-versions", remote.name], where, env,
                                      f"listing module {remote.name}'s versions")
+        if code != 0 and _UNREACHABLE.search(lerr):
+            raise StepError(f"{what} failed: the proxy could not be reached "
+                            f"({_last_line(lerr)})")
         if code != 0:
             raise UsageError(f"the Go module proxy has no module '{remote.name}' "
                              f"({_last_line(lerr)}); check the module path")

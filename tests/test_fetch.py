@@ -92,6 +92,18 @@ def test_bad_specs_are_one_error_line(spec: str, message: str, tmp_path: Path) -
     assert not db.exists()
 
 
+@pytest.mark.parametrize("spec", [f"crate:{CRATE}@1.0.9", f"go:{MODULE}@v1.5.0"])
+def test_an_unreachable_registry_names_the_step(spec: str, tmp_path: Path) -> None:
+    proxy = "http://127.0.0.1:9"  # nothing listens there: every request fails at once
+    env = {**os.environ, "HTTPS_PROXY": proxy, "HTTP_PROXY": proxy, "https_proxy": proxy,
+           "http_proxy": proxy, "BUILDPROF_CACHE": str(tmp_path / "cache")}
+    line = error_line(buildprof("run", spec, "--db", str(tmp_path / "r.db"), env=env))
+    step = ("fetching crate itoa from the Rust crate registry (cargo fetch) failed"
+            if spec.startswith("crate:") else
+            f"fetching module {MODULE} from the Go module proxy (go mod download) failed")
+    assert line.startswith(f"Error: {step}"), line
+
+
 def test_parse() -> None:
     assert fetch.parse("crate:itoa@1.0.10") == fetch.Remote("crate", "itoa", "1.0.10")
     assert fetch.parse("go:github.com/a/b") == fetch.Remote("go", "github.com/a/b", None)
