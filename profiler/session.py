@@ -128,6 +128,19 @@ def resolve_projects(req: RunRequest) -> list[Project]:
     return projects
 
 
+def _toolchains_for(project: Project, toolchains: dict[str, list[Toolchain]],
+                    explicit: bool) -> list[Toolchain]:
+    """An explicit --toolchain always wins; else a toolchain the project pins
+    (rust-toolchain.toml, go.mod's toolchain line), as rustup or go would pick it;
+    else the default."""
+    default = toolchains[project.lang]
+    if explicit:
+        return default
+    backend = backend_for(project.lang)
+    pin = backend.pinned(project.path, default[0])
+    return [backend.resolve(pin)] if pin else default
+
+
 def _project(path: Path, lang: str | None) -> Project:
     """A directory, or a published project by name (`crate:NAME[@V]`, `go:MODULE[@V]`),
     fetched once into the cache; its source records the exact version."""
@@ -153,7 +166,7 @@ def build_cells(req: RunRequest, projects: list[Project],
     jobs: list[int | None] = list(req.jobs) or [None]
     cells = []
     for project in projects:
-        for tc in toolchains[project.lang]:
+        for tc in _toolchains_for(project, toolchains, explicit=bool(req.toolchains)):
             for scenario in scenarios:
                 if scenario == "incremental":
                     if not project.source.startswith("sample:"):
@@ -195,8 +208,9 @@ def execute(req: RunRequest, reporter: Reporter | None = None) -> Outcome:
 
     machine = current_machine()
     machine_id = db.ensure_machine(machine.row())
-    tc_ids = {tc.path: db.ensure_toolchain(_toolchain_row(tc))
-              for tcs in toolchains.values() for tc in tcs}
+    # The cells' toolchains: a project's pin may have chosen one beyond the defaults.
+    tc_ids = {c.toolchain.path: db.ensure_toolchain(_toolchain_row(c.toolchain))
+              for c in cells}
     project_ids = {}
     for p in projects:
         st = stats[p.path]

@@ -132,7 +132,7 @@ def test_a_go_toolchain_too_old_names_the_version_and_the_command(tmp_path: Path
     before = tree_hash(project)
     res = buildprof("run", str(project), "--runs", "1", "--db", str(tmp_path / "r.db"))
     line = error_line(res)
-    assert "go.mod requires go >= 1.99" in line
+    assert "asks for Go 1.99, newer than go@" in line
     assert "buildprof toolchain install go@1.99" in line
     assert tree_hash(project) == before
 

@@ -91,6 +91,11 @@ class Backend(ABC):
     def install_hint(self, version: str) -> str:
         """The commands that get a toolchain of at least `version`."""
 
+    def pinned(self, project: Path, default: Toolchain) -> str | None:
+        """The toolchain spec the project pins for itself (rust-toolchain.toml,
+        go.mod's toolchain line), or None; refuses a pin the default cannot meet."""
+        return None
+
     # -- shared by every backend ------------------------------------------------
 
     def toolchain_hint(self, text: str) -> str | None:

@@ -10,10 +10,13 @@ import json
 import os
 import re
 import shutil
+import tomllib
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from profiler.backends.base import Backend
 from profiler.breakdown import Unit, rust_units
+from profiler.errors import ProjectError
 from profiler.measure.launcher import unitwrap
 from profiler.toolchains import cargo as cargo_tc
 from profiler.toolchains.base import Toolchain, clean_env
@@ -36,6 +39,24 @@ class CargoBackend(Backend):
 
     def resolve(self, spec: str | None) -> Toolchain:
         return cargo_tc.resolve(spec)
+
+    def pinned(self, project: Path, default: Toolchain) -> str | None:
+        """rustup's rule: `rust-toolchain.toml` (`[toolchain] channel = …`), else a
+        `rust-toolchain` file holding the channel name (or the same TOML)."""
+        for name in ("rust-toolchain.toml", "rust-toolchain"):
+            path = project / name
+            if not path.is_file():
+                continue
+            text = path.read_text(errors="replace")
+            try:
+                channel = tomllib.loads(text).get("toolchain", {}).get("channel")
+            except tomllib.TOMLDecodeError:
+                channel = text.strip() if name == "rust-toolchain" else None
+            if not channel:
+                raise ProjectError(f"{path} names no channel; write [toolchain] channel = "
+                                   f"\"1.80.0\" (or stable, nightly), or pass --toolchain")
+            return f"rust@{channel}"
+        return None
 
     def setup(self, ws: Workspace) -> None:
         self.step([ws.cell.toolchain.path, "fetch"], ws, "downloading crates (cargo fetch)",

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from profiler.backends import gostd
 from profiler.backends.base import Backend, dir_bytes
 from profiler.breakdown import Unit, go_units
+from profiler.errors import ToolchainError
 from profiler.measure.launcher import unitwrap
 from profiler.scenarios.definitions import GO_DEBUG_FLAGS
 from profiler.toolchains import go as go_tc
@@ -36,6 +37,27 @@ class GoBackend(Backend):
 
     def resolve(self, spec: str | None) -> Toolchain:
         return go_tc.resolve(spec)
+
+    def pinned(self, project: Path, default: Toolchain) -> str | None:
+        """go.mod's `toolchain goX` line names the release to build with; a `go X`
+        or `toolchain` line above the Go in use is refused (with GOTOOLCHAIN=local
+        nothing else would get it), naming the command that installs it."""
+        try:
+            text = (project / "go.mod").read_text(errors="replace")
+        except OSError:
+            return None
+        wanted = re.search(r"^toolchain\s+go(\S+)", text, re.M)
+        least = re.search(r"^go\s+(\d+(?:\.\d+){1,2})", text, re.M)
+        for found in (wanted, least):
+            if found and _key(found.group(1)) > _key(default.version):
+                version = found.group(1) + (".0" if found.group(1).count(".") == 1 else "")
+                raise ToolchainError(
+                    f"{project / 'go.mod'} asks for Go {found.group(1)}, newer than "
+                    f"{default.spec}: `buildprof toolchain install go@{version}`, then "
+                    f"`--toolchain go@{version}`")
+        if wanted and wanted.group(1) != default.version:
+            return f"go@{wanted.group(1)}"
+        return None
 
     def setup(self, ws: Workspace) -> None:
         env = self.env(ws, offline=False)
@@ -130,6 +152,12 @@ class GoBackend(Backend):
     def install_hint(self, version: str) -> str:
         return (f"the project needs Go {version} or newer: `buildprof toolchain install "
                 f"go@{version}`, then `--toolchain go@{version}`")
+
+
+def _key(version: str) -> tuple[int, ...]:
+    """1.26.8 -> (1, 26, 8); a pre-release suffix (1.27rc1) counts as its release."""
+    return tuple(int(m.group()) for part in version.split(".")
+                 if (m := re.match(r"\d+", part)))
 
 
 def _read(path: Path) -> str | None:
