@@ -22,9 +22,9 @@ from statistics import median
 import numpy as np
 import pytest
 
-from profiler.report import gap
-from profiler.report.format import seconds
-from profiler.storage.queries import Filters
+from profiler.analysis import gap
+from profiler.analysis.wording import seconds
+from profiler.storage.queries import Filters, report_rows
 
 from conftest import buildprof
 
@@ -90,7 +90,7 @@ def load(db: Path, **filters: object) -> gap.GapReport:
 
     store = ResultsDB.open(db, readonly=True)
     try:
-        return gap.load(store.db.conn, Filters(**filters))  # type: ignore[arg-type]
+        return gap.build(**report_rows(store.db.conn, Filters(**filters)))  # type: ignore[arg-type]
     finally:
         store.close()
 
@@ -126,8 +126,8 @@ def test_medians_ratio_fit_and_verdict_match_the_stored_runs(real_db: Path) -> N
     for (size, profile), p in pairs.items():
         go, rust = med[(size, "go", profile)][0], med[(size, "rust", profile)][0]
         assert p.go is not None and p.rust is not None
-        assert p.go.wall_median == pytest.approx(go, rel=1e-12)
-        assert p.rust.wall_median == pytest.approx(rust, rel=1e-12)
+        assert p.go.wall.median == pytest.approx(go, rel=1e-12)
+        assert p.rust.wall.median == pytest.approx(rust, rel=1e-12)
         assert p.ratio == pytest.approx(rust / go, rel=1e-12)
 
     fits = {(f.lang, f.profile): f for f in rep.fits}
@@ -474,10 +474,10 @@ def test_other_scenarios_toolchains_and_sessions(real_db: Path, tmp_path: Path) 
     from profiler.storage.db import ResultsDB
 
     store = ResultsDB.open(db, readonly=True)
-    pooled = gap.load(store.db.conn, Filters(), all_sessions=True)
+    pooled = gap.build(**report_rows(store.db.conn, Filters(), all_sessions=True))
     store.close()
-    tiny = next(c for c in pooled.cells if c.project == "tiny" and c.lang == "rust"
-                and c.profile == "release" and c.scenario == "clean")
+    tiny = next(c for c in pooled.cells if c.key.project == "tiny" and c.key.lang == "rust"
+                and c.key.profile == "release" and c.key.scenario == "clean")
     assert tiny.n == 2
 
 

@@ -68,7 +68,8 @@ def report(
 ) -> None:
     """Go against Rust: medians, ratios, memory, scaling fits (time = a·LOCᵇ) and the
     verdict on "Go compiles in seconds, Rust in minutes" for this machine."""
-    from profiler.report import gap
+    from profiler.analysis import gap
+    from profiler.storage import queries
 
     if fmt is not None and fmt not in FORMATS:
         raise UsageError(f"unknown format '{fmt}'; use one of: {', '.join(FORMATS)}")
@@ -84,7 +85,8 @@ def report(
                            since).with_(sessions=tuple(dict.fromkeys(session or ())))
     store = open_db(db)
     try:
-        data = gap.load(store.db.conn, filters, all_sessions=all_sessions)
+        data = gap.build(**queries.report_rows(store.db.conn, filters,
+                                               all_sessions=all_sessions))
     finally:
         store.close()
     if html is not None:
@@ -100,10 +102,9 @@ def report(
 
         render_md(data, sys.stdout)
     elif fmt == "json":
-        import json
+        from profiler.report.tabular import gap_dict, write_json
 
-        json.dump(gap.as_dict(data), sys.stdout, indent=2, allow_nan=False)
-        sys.stdout.write("\n")
+        write_json(gap_dict(data), sys.stdout)
     else:
         from profiler.report.terminal import make_console
         from profiler.report.terminal_gap import render

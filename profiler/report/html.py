@@ -20,21 +20,9 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from profiler.report.format import seconds, size
-from profiler.report.gap import (
-    CLAIM,
-    LANG_ORDER,
-    PROFILE_ORDER,
-    RULE,
-    THRESHOLDS,
-    GapReport,
-    Pair,
-    caveats,
-    loc_text,
-    median_text,
-    ratio_text,
-    scenario_label,
-)
+from profiler.analysis import wording as w
+from profiler.analysis.gap import GapReport, Pair
+from profiler.analysis.rule import LANG_ORDER, PROFILE_ORDER, THRESHOLDS
 
 COLORS = {"go": "#00ADD8", "rust": "#CE422B"}
 LIGHT = {"go": "#8fd8ec", "rust": "#eba08f"}
@@ -112,7 +100,7 @@ def _fmt_s(y: float, _pos: object = None) -> str:
 
 
 def _fmt_loc(x: float, _pos: object = None) -> str:
-    return loc_text(x).replace(" lines", "")
+    return w.loc_text(x).replace(" lines", "")
 
 
 # Round times for a logarithmic axis: 1, 2, 5, 10, 20, 30 s, 1, 2, 5, 10, 20, 30 min, 1 h...
@@ -143,7 +131,7 @@ def scaling_chart(report: GapReport) -> Any:
 
     scenarios: list[str] = []
     for c in report.cells:
-        label = scenario_label(c.scenario, c.edit, c.jobs)
+        label = c.key.scenario_text
         if c.n and c.loc and label not in scenarios:
             scenarios.append(label)
     cols = min(2, len(scenarios)) or 1
@@ -157,26 +145,26 @@ def scaling_chart(report: GapReport) -> Any:
         ys: list[float] = []
         for lang in LANG_ORDER:
             for prof in PROFILE_ORDER:
-                pts = [c for c in report.cells if c.lang == lang and c.profile == prof and c.n
-                       and c.toolchain == primary.get(lang) and c.loc
-                       and scenario_label(c.scenario, c.edit, c.jobs) == label]
+                pts = [c for c in report.cells if c.key.lang == lang and c.key.profile == prof
+                       and c.n and c.key.toolchain == primary.get(lang) and c.loc
+                       and c.key.scenario_text == label]
                 graded = [c for c in pts if c.kind == "graded"]
                 other = [c for c in pts if c.kind != "graded"]
-                name = f"{_lang(lang)} {prof}"
+                name = f"{w.lang_name(lang)} {prof}"
                 if graded:
-                    ax.plot([c.loc for c in graded], [c.wall_median for c in graded],
+                    ax.plot([c.loc for c in graded], [c.wall.median for c in graded],
                             MARKER[prof], color=COLORS[lang], label=name, zorder=3,
                             fillstyle="full" if prof == "release" else "none")
                 if other:
-                    ax.plot([c.loc for c in other], [c.wall_median for c in other], "*",
+                    ax.plot([c.loc for c in other], [c.wall.median for c in other], "*",
                             color=COLORS[lang], markersize=11, zorder=3,
                             label=f"{name} (real-world)")
                     for c in other:
-                        ax.annotate(c.project, (c.loc, c.wall_median), fontsize=7,
+                        ax.annotate(c.key.project, (c.loc, c.wall.median), fontsize=7,
                                     xytext=(4, 4), textcoords="offset points")
-                ys += [float(c.wall_median or 0) for c in pts]
+                ys += [float(c.wall.median or 0) for c in pts]
                 fit = next((f for f in report.fits if f.lang == lang and f.profile == prof
-                            and scenario_label(f.scenario, f.edit, f.jobs) == label
+                            and f.scenario_text == label
                             and f.b is not None), None)
                 if fit is None:
                     continue
@@ -213,14 +201,16 @@ def scaling_chart(report: GapReport) -> Any:
     return fig
 
 
-def _lang(lang: str) -> str:
-    return {"go": "Go", "rust": "Rust"}.get(lang, lang)
+def _wall(p: Pair, lang: str) -> float | None:
+    """The pair's median wall time in one language (None: no successful run)."""
+    c = getattr(p, lang)
+    return c.wall.median if c and c.n else None
 
 
 def _groups(pairs: Sequence[Pair]) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for p in pairs:
-        key = (scenario_label(p.scenario, p.edit, p.jobs), p.profile)
+        key = (p.scenario_text, p.profile)
         if key not in out:
             out.append(key)
     return out
@@ -244,15 +234,14 @@ def times_chart(report: GapReport) -> Any:
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
     for ax, (label, prof) in zip(axes, groups, strict=False):
         pairs = [p for p in report.pairs
-                 if (scenario_label(p.scenario, p.edit, p.jobs), p.profile) == (label, prof)]
+                 if (p.scenario_text, p.profile) == (label, prof)]
         xs = list(range(len(pairs)))
         top = 0.0
         for i, lang in enumerate(LANG_ORDER):
-            vals = [(getattr(p, lang).wall_median if getattr(p, lang) and getattr(p, lang).n
-                     else None) for p in pairs]
+            vals = [_wall(p, lang) for p in pairs]
             bars = ax.bar([x + (i - 0.5) * 0.38 for x in xs], [v or 0 for v in vals], 0.38,
                           color=COLORS[lang], label="Go" if lang == "go" else "Rust")
-            _label_bars(ax, bars, vals, seconds)
+            _label_bars(ax, bars, vals, w.seconds)
             top = max(top, *(v or 0 for v in vals))
         if top >= 30:
             ax.axhline(60, color="#888888", linewidth=0.8, linestyle="-.")
@@ -292,7 +281,7 @@ def memory_chart(report: GapReport) -> Any:
             vals = []
             for p in pairs:
                 c = getattr(p, lang)
-                v = getattr(c, attr) if c and c.n else None
+                v = getattr(c, attr).median if c and c.n else None
                 vals.append(v / mib if v else None)
             bars = ax.bar([x + (i - 1.5) * width for x in xs], [v or 0 for v in vals], width,
                           color=color, hatch=hatch, edgecolor="#444444", linewidth=0.4,
@@ -317,23 +306,23 @@ def toolchain_chart(report: GapReport) -> Any:
 
     cmap = colormaps["tab10"]
     for ax, lang in zip(axes, langs, strict=True):
-        cells = [c for c in report.cells if c.lang == lang and c.n]
-        tcs = sorted({c.toolchain for c in cells})
+        cells = [c for c in report.cells if c.key.lang == lang and c.n]
+        tcs = sorted({c.key.toolchain for c in cells})
         keys: list[tuple[str, str, str]] = []
         for c in cells:
-            k = (c.project, scenario_label(c.scenario, c.edit, c.jobs), c.profile)
+            k = (c.key.project, c.key.scenario_text, c.key.profile)
             if k not in keys:
                 keys.append(k)
         width = 0.8 / len(tcs)
         for i, tc in enumerate(tcs):
-            by_key = {(c.project, scenario_label(c.scenario, c.edit, c.jobs), c.profile):
-                      c.wall_median for c in cells if c.toolchain == tc}
+            by_key = {(c.key.project, c.key.scenario_text, c.key.profile):
+                      c.wall.median for c in cells if c.key.toolchain == tc}
             vals = [by_key.get(k) for k in keys]
             bars = ax.bar([x + (i - (len(tcs) - 1) / 2) * width for x in range(len(keys))],
                           [v or 0 for v in vals], width, color=cmap(i), label=tc)
-            _label_bars(ax, bars, vals, seconds)
+            _label_bars(ax, bars, vals, w.seconds)
         ax.set_xticks(range(len(keys)), ["\n".join(k) for k in keys], fontsize=7)
-        _time_axis(ax, max((c.wall_median or 0 for c in cells), default=1))
+        _time_axis(ax, max((c.wall.median or 0 for c in cells), default=1))
         ax.set_title(f"{'Go' if lang == 'go' else 'Rust'} toolchains: median wall time")
         ax.legend(fontsize=8)
     return fig
@@ -369,7 +358,7 @@ def gantt_chart(report: GapReport) -> Any:
             ax.set_ylabel(f"{len(t.units)} units")
         ax.set_xlabel("seconds since the build started")
         ax.set_title(f"{'Go' if t.lang == 'go' else 'Rust'}: {t.project} {t.scenario} "
-                     f"{t.profile}, run {t.run_id} ({t.toolchain}), wall {seconds(t.wall_s)}")
+                     f"{t.profile}, run {t.run_id} ({t.toolchain}), wall {w.seconds(t.wall_s)}")
     handles = [Patch(color=KIND_COLORS.get(k, "#9d9d9d"), label=k) for k in kinds_seen]
     handles.append(Line2D([], [], marker="D", color="black", linestyle="none",
                           label="critical path"))
@@ -397,8 +386,7 @@ def _table(heads: Sequence[str], rows: Sequence[Sequence[str]], num: Sequence[in
 
 
 def _bars(p: Pair) -> str:
-    vals = {lang: (getattr(p, lang).wall_median if getattr(p, lang) and getattr(p, lang).n
-                   else None) for lang in LANG_ORDER}
+    vals = {lang: _wall(p, lang) for lang in LANG_ORDER}
     top = max((v for v in vals.values() if v), default=0)
     if not top:
         return ""
@@ -406,66 +394,47 @@ def _bars(p: Pair) -> str:
                    f' title="{lang}"></span>' for lang, v in vals.items())
 
 
-def _both(p: Pair, attr: str, fmt: Callable[[float], str]) -> str:
-    vals = []
-    for c in (p.go, p.rust):
-        v = getattr(c, attr) if c and c.n else None
-        vals.append(fmt(v) if v is not None else "-")
-    return _e(" | ".join(vals))
-
-
 def times_table(report: GapReport) -> str:
     rows = []
     for p in report.pairs:
         rows.append([_e(p.project),
-                     _e(f"{p.go.loc if p.go else '-'} / {p.rust.loc if p.rust else '-'}"),
-                     _e(scenario_label(p.scenario, p.edit, p.jobs)), _e(p.profile),
-                     _e("/".join(str(c.n) if c else "-" for c in (p.go, p.rust))),
-                     _e(median_text(p.go)), _e(median_text(p.rust)),
-                     _e(ratio_text(p)),
+                     _e(w.locs_text(p)), _e(p.scenario_text), _e(p.profile), _e(w.ns_text(p)),
+                     _e(w.median_text(p.go)), _e(w.median_text(p.rust)), _e(w.ratio_text(p)),
                      f'<div style="width:160px">{_bars(p)}</div>'])
     return _table(["project", "lines Go / Rust", "scenario", "profile", "n Go/Rust", "Go",
                    "Rust", "Rust/Go", "Go / Rust"], rows, num=(1, 4, 5, 6, 7))
 
 
 def resources_table(report: GapReport) -> str:
-    rows = [[_e(p.project), _e(scenario_label(p.scenario, p.edit, p.jobs)), _e(p.profile),
-             _both(p, "peak_rss", size), _both(p, "tree_peak_rss", size),
-             _both(p, "cpu_util", lambda x: f"{x:.2f}×"), _both(p, "artifact_bytes", size)]
-            for p in report.pairs]
+    rows = [[_e(p.project), _e(p.scenario_text), _e(p.profile),
+             _e(w.both_text(p, "peak_rss", w.size)), _e(w.both_text(p, "tree_peak_rss", w.size)),
+             _e(w.both_text(p, "cpu_util", w.parallelism)),
+             _e(w.both_text(p, "artifact", w.size))] for p in report.pairs]
     return _table(["project", "scenario", "profile", "peak process (Go | Rust)",
                    "peak tree (Go | Rust)", "parallelism (Go | Rust)", "artifact (Go | Rust)"],
                   rows, num=(3, 4, 5, 6))
 
 
 def fits_table(report: GapReport) -> str:
-    def num(x: float | None, fmt: str) -> str:
-        return "-" if x is None or not math.isfinite(x) else format(x, fmt)
-
     rows = []
     for f in report.fitted:
         cross = []
         for t, _ in THRESHOLDS:
             loc = f.crossing(t)
             star = "*" if loc is not None and f.extrapolated(loc) else ""
-            cross.append(_e(loc_text(loc) + star))
-        rows.append([_e(f.lang), _e(scenario_label(f.scenario, f.edit, f.jobs)), _e(f.profile),
-                     _e(f.sizes), _e(num(f.a, ".3g")), _e(num(f.b, ".2f")),
-                     _e(num(f.r2, ".3f")), *cross, _e(f.note)])
+            cross.append(_e(w.loc_text(loc) + star))
+        rows.append([_e(f.lang), _e(f.scenario_text), _e(f.profile), _e(f.sizes),
+                     _e(w.number_text(f.a, ".3g")), _e(w.number_text(f.b, ".2f")),
+                     _e(w.number_text(f.r2, ".3f")), *cross, _e(f.note)])
     return _table(["language", "scenario", "profile", "sizes", "a", "b", "R²",
                    *(f"{label} at" for _, label in THRESHOLDS), ""], rows,
                   num=(3, 4, 5, 6, 7, 8, 9))
 
 
 def toolchains_table(report: GapReport, lang: str) -> str:
-    cells = [c for c in report.cells if c.lang == lang]
-    tcs = sorted({c.toolchain for c in cells})
-    by_row: dict[tuple[str, str, str], dict[str, str]] = {}
-    for c in cells:
-        key = (c.project, scenario_label(c.scenario, c.edit, c.jobs), c.profile)
-        by_row.setdefault(key, {})[c.toolchain] = median_text(c)
+    tcs, by_row = report.toolchain_cells(lang)
     return _table(["project", "scenario", "profile", *tcs],
-                  [[*(_e(k) for k in key), *(_e(v.get(tc, "-")) for tc in tcs)]
+                  [[*(_e(k) for k in key), *(_e(w.median_text(v.get(tc))) for tc in tcs)]
                    for key, v in by_row.items()], num=tuple(range(3, 3 + len(tcs))))
 
 
@@ -496,10 +465,10 @@ def render(report: GapReport) -> str:
     color = OUTCOME_COLORS.get(v.outcome, "#57606a")
     reasons = "".join(f"<li>{_e(r)}</li>" for r in v.reasons)
     parts.append(_section("verdict", "Verdict", (
-        f"<p>“{_e(CLAIM)}” on this machine:</p>"
+        f"<p>“{_e(w.CLAIM)}” on this machine:</p>"
         f'<p><span class="verdict" style="background:{color}">{_e(v.outcome)}</span></p>'
         f"<ul>{reasons}</ul>"
-        f'<p class="muted"><b>Rule.</b> {_e(RULE)}</p>')))
+        f'<p class="muted"><b>Rule.</b> {_e(w.RULE)}</p>')))
     sentences = "".join(f"<p>{_e(s)}</p>" for s in report.sentences)
     parts.append(_section("scaling", "Build time against lines of code", (
         chart(scaling_chart(report), "Build time against lines of code, log–log, with fits")
@@ -523,7 +492,7 @@ def render(report: GapReport) -> str:
             chart=True))
     if report.timelines:
         rows = [[_e(t.lang), _e(t.run_id), _e(t.project), _e(f"{t.scenario} {t.profile}"),
-                 _e(len(t.units)), _e(seconds(t.wall_s)),
+                 _e(len(t.units)), _e(w.seconds(t.wall_s)),
                  _e(" → ".join(u.name for u in t.units if u.critical) or "-")]
                 for t in report.timelines]
         parts.append(_section("timeline", "Where the time goes: units over time", (
@@ -531,7 +500,7 @@ def render(report: GapReport) -> str:
             + _table(["language", "run", "project", "scenario", "units", "wall",
                       "critical path"], rows, num=(1, 4, 5))), chart=True))
     parts.append(_section("leaves-out", "What the claim leaves out",
-                          "<ul>" + "".join(f"<li>{_e(c)}</li>" for c in caveats(report))
+                          "<ul>" + "".join(f"<li>{_e(c)}</li>" for c in w.caveats(report))
                           + "</ul>"))
     notes = "".join(f'<p class="note">{_e(n)}</p>' for n in report.notes)
     toolchains = "".join(f"<h3>{_e(t['spec'])}</h3><pre>{_e(t['version_full'])}</pre>"
@@ -543,7 +512,7 @@ def render(report: GapReport) -> str:
     commands = "\n".join(s["command_line"] for s in report.sessions)
     machine = _table(["hostname", "CPU", "cores / logical", "memory", "OS", "kernel"], [[
         _e(m.get("hostname")), _e(m.get("cpu_model")),
-        _e(f"{m.get('cores')} / {m.get('logical_cpus')}"), _e(size(m.get("memory_bytes"))),
+        _e(f"{m.get('cores')} / {m.get('logical_cpus')}"), _e(w.size(m.get("memory_bytes"))),
         _e(m.get("os")), _e(m.get("kernel"))]])
     parts.append(_section("machine", "Machine, toolchains and how to reproduce", (
         notes + machine + toolchains + "<h3>Sessions</h3>" + sessions

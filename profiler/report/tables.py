@@ -8,9 +8,9 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from profiler.analysis.wording import seconds, size
 from profiler.cells import CellKey, CellSummary
 from profiler.compare import METRIC_TEXT, CellComparison, Comparison, change_text
-from profiler.report.format import seconds, size
 from profiler.report.tabular import (
     ci_text,
     compare_columns,

@@ -15,11 +15,13 @@ import csv
 import json
 import math
 from collections.abc import Collection, Sequence
+from dataclasses import asdict, fields
 from typing import Any, TextIO
 
+from profiler.analysis.gap import GapReport, Pair
+from profiler.analysis.wording import CLAIM, RULE, caveats, seconds, size
 from profiler.cells import CellKey, CellSummary
 from profiler.compare import CellComparison, Comparison, change_text
-from profiler.report.format import seconds, size
 from profiler.stats import min_runs_for_ci
 
 FORMATS = ("table", "json", "csv", "markdown")
@@ -338,3 +340,39 @@ def compare_notes(result: Comparison) -> list[str]:
                                               else "")
             notes.append(f"only in {side.title} (not compared): {shown}")
     return notes
+
+
+# -- the gap report ------------------------------------------------------------------------
+
+
+def _gap_cell(c: CellSummary | None) -> dict[str, Any] | None:
+    """A cell of the gap report as its JSON has always held it."""
+    if c is None:
+        return None
+    k = c.key
+    return {"project": k.project, "kind": c.kind, "lang": k.lang, "toolchain": k.toolchain,
+            "loc": c.loc, "scenario": k.scenario, "edit": k.edit, "jobs": k.jobs,
+            "profile": k.profile, "n": c.n, "failed": c.failed, "wall_median": c.wall.median,
+            "wall_mad": c.wall.mad, "cpu_util": c.cpu_util.median,
+            "peak_rss": c.peak_rss.median, "tree_peak_rss": c.tree_peak_rss.median,
+            "artifact_bytes": c.artifact_bytes, "times": c.wall.values}
+
+
+def _gap_pair(p: Pair) -> dict[str, Any]:
+    data = {f.name: getattr(p, f.name) for f in fields(p)}
+    data["go"], data["rust"] = _gap_cell(p.go), _gap_cell(p.rust)
+    return {**data, "ratio": p.ratio}
+
+
+def gap_dict(report: GapReport) -> dict[str, Any]:
+    """The gap report as JSON-ready data (`report --format json`): its fields, the
+    claim, the rule and the caveats; non-finite floats become None."""
+    data = {f.name: getattr(report, f.name) for f in fields(report)}
+    data.update(
+        cells=[_gap_cell(c) for c in report.cells],
+        pairs=[_gap_pair(p) for p in report.pairs],
+        fits=[{**asdict(f), "trusted": f.trusted, "note": f.note} for f in report.fits],
+        verdict=asdict(report.verdict), gaps=[asdict(g) for g in report.gaps],
+        timelines=[asdict(t) for t in report.timelines])
+    data["claim"], data["rule"], data["caveats"] = CLAIM, RULE, caveats(report)
+    return clean(data)

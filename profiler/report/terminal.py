@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.table import Table
 
+from profiler.analysis.rule import verdict
+from profiler.analysis.wording import seconds, size
 from profiler.cells import CellSummary
-from profiler.report.format import seconds, size
 from profiler.report.tables import median_mad, min_max, statuses
 
 
@@ -37,15 +38,6 @@ def summary_table(cells: Sequence[CellSummary], console: Console, title: str = "
             size(c.peak_rss.median), size(c.tree_peak_rss.median), size(c.artifact_bytes),
         )
     console.print(table)
-
-
-MINUTE = 60.0
-
-
-def verdict(rust_s: float, go_s: float) -> str:
-    """The headline rule: the claim holds for a cell when Rust takes a minute or
-    more ("minutes") while Go stays under a minute ("seconds")."""
-    return "holds" if rust_s >= MINUTE and go_s < MINUTE else "does not hold"
 
 
 def headline(cells: Sequence[CellSummary], console: Console) -> None:

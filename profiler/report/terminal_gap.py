@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from rich.console import Console
 from rich.table import Table
 
-from profiler.report.format import seconds, size
-from profiler.report.gap import (
-    CLAIM,
-    RULE,
-    THRESHOLDS,
-    Cell,
-    GapReport,
-    Pair,
-    caveats,
-    loc_text,
-    median_text,
-    ratio_text,
-    scenario_label,
-)
+from profiler.analysis import wording as w
+from profiler.analysis.gap import GapReport
+from profiler.analysis.rule import THRESHOLDS
+from profiler.cells import CellSummary
 
 BAR = 24
 GO_STYLE = "cyan"
@@ -52,19 +41,9 @@ def bars(go_s: float | None, rust_s: float | None, width: int = BAR) -> tuple[st
     return bar(go_s), bar(rust_s)
 
 
-def _median(c: Cell | None) -> str:
-    text = median_text(c)
+def _median(c: CellSummary | None) -> str:
+    text = w.median_text(c)
     return f"[red]{text}[/red]" if c is not None and not c.n else text
-
-
-def _locs(p: Pair) -> str:
-    go = p.go.loc if p.go else None
-    rust = p.rust.loc if p.rust else None
-    return f"{go or '-'} / {rust or '-'}"
-
-
-def _num(x: float | None, fmt: str) -> str:
-    return "-" if x is None or not math.isfinite(x) else format(x, fmt)
 
 
 def times_table(report: GapReport, console: Console) -> None:
@@ -74,11 +53,10 @@ def times_table(report: GapReport, console: Console) -> None:
                     ("profile", "left"), ("n", "right"), ("Go", "right"), ("Rust", "right"),
                     ("Rust/Go", "right"), ("", "left")])
     for p in report.pairs:
-        g, r = bars(p.go.wall_median if p.go and p.go.n else None,
-                    p.rust.wall_median if p.rust and p.rust.n else None)
-        n = "/".join(str(c.n) if c else "-" for c in (p.go, p.rust))
-        table.add_row(p.project, _locs(p), scenario_label(p.scenario, p.edit, p.jobs),
-                      p.profile, n, _median(p.go), _median(p.rust), ratio_text(p),
+        g, r = bars(p.go.wall.median if p.go and p.go.n else None,
+                    p.rust.wall.median if p.rust and p.rust.n else None)
+        table.add_row(p.project, w.locs_text(p), p.scenario_text, p.profile, w.ns_text(p),
+                      _median(p.go), _median(p.rust), w.ratio_text(p),
                       f"[{GO_STYLE}]{g}[/{GO_STYLE}] Go\n[{RUST_STYLE}]{r}[/{RUST_STYLE}] Rust")
     console.print(table)
 
@@ -88,19 +66,11 @@ def resources_table(report: GapReport, console: Console) -> None:
                    [("project", "left"), ("scenario", "left"), ("profile", "left"),
                     ("peak process", "right"), ("peak tree", "right"),
                     ("parallelism", "right"), ("artifact", "right")])
-
-    def both(p: Pair, attr: str, fmt: Callable[[float], str]) -> str:
-        vals = []
-        for c in (p.go, p.rust):
-            v = getattr(c, attr) if c and c.n else None
-            vals.append(fmt(v) if v is not None else "-")
-        return " | ".join(vals)
-
     for p in report.pairs:
-        table.add_row(p.project, scenario_label(p.scenario, p.edit, p.jobs), p.profile,
-                      both(p, "peak_rss", size), both(p, "tree_peak_rss", size),
-                      both(p, "cpu_util", lambda x: f"{x:.2f}×"),
-                      both(p, "artifact_bytes", size))
+        table.add_row(p.project, p.scenario_text, p.profile,
+                      w.both_text(p, "peak_rss", w.size), w.both_text(p, "tree_peak_rss", w.size),
+                      w.both_text(p, "cpu_util", w.parallelism),
+                      w.both_text(p, "artifact", w.size))
     console.print(table)
 
 
@@ -119,13 +89,14 @@ def fits_table(report: GapReport, console: Console) -> None:
         cross = []
         for t, _ in THRESHOLDS:
             loc = f.crossing(t)
-            text = loc_text(loc)
+            text = w.loc_text(loc)
             if loc is not None and f.extrapolated(loc):
                 text = f"[dim]{text}*[/dim]"
             cross.append(text)
         note = f"[yellow]{f.note}[/yellow]" if f.note else ""
-        table.add_row(f.lang, scenario_label(f.scenario, f.edit, f.jobs), f.profile,
-                      str(f.sizes), _num(f.a, ".3g"), _num(f.b, ".2f"), _num(f.r2, ".3f"),
+        table.add_row(f.lang, f.scenario_text, f.profile, str(f.sizes),
+                      w.number_text(f.a, ".3g"), w.number_text(f.b, ".2f"),
+                      w.number_text(f.r2, ".3f"),
                       *cross, note)
     if report.fitted:
         console.print(table)
@@ -138,33 +109,28 @@ def fits_table(report: GapReport, console: Console) -> None:
 
 def toolchains_table(report: GapReport, console: Console) -> None:
     for lang in report.multi_toolchain_langs:
-        cells = [c for c in report.cells if c.lang == lang]
-        tcs = sorted({c.toolchain for c in cells})
+        tcs, rows = report.toolchain_cells(lang)
         table = _table(f"Toolchains ({lang}): median wall time",
                        [("project", "left"), ("scenario", "left"), ("profile", "left")]
                        + [(tc, "right") for tc in tcs])
-        rows: dict[tuple, dict[str, str]] = {}
-        for c in cells:
-            key = (c.project, scenario_label(c.scenario, c.edit, c.jobs), c.profile)
-            rows.setdefault(key, {})[c.toolchain] = _median(c)
         for key, by_tc in rows.items():
-            table.add_row(*key, *(by_tc.get(tc, "-") for tc in tcs))
+            table.add_row(*key, *(_median(by_tc[tc]) if tc in by_tc else "-" for tc in tcs))
         console.print(table)
 
 
 def verdict_block(report: GapReport, console: Console) -> None:
     v = report.verdict
     style = OUTCOME_STYLE.get(v.outcome, "bold")
-    console.print(f"[bold]Verdict[/bold] on “{CLAIM}” for this machine: "
+    console.print(f"[bold]Verdict[/bold] on “{w.CLAIM}” for this machine: "
                   f"[{style}]{v.outcome.upper()}[/{style}]")
     for reason in v.reasons:
         console.print(f"  {reason}", highlight=False)
-    console.print(f"  [dim]Rule: {RULE}[/dim]", highlight=False)
+    console.print(f"  [dim]Rule: {w.RULE}[/dim]", highlight=False)
 
 
 def caveats_block(report: GapReport, console: Console) -> None:
     console.print("[bold]What the claim leaves out[/bold]")
-    for line in caveats(report):
+    for line in w.caveats(report):
         console.print(f"  - {line}", highlight=False)
 
 
@@ -173,13 +139,13 @@ def timelines_block(report: GapReport, console: Console) -> None:
         crit = [u.name for u in t.units if u.critical]
         console.print(f"[bold]Units[/bold] of run {t.run_id} ({t.project}, {t.lang}, "
                       f"{t.scenario} {t.profile}): {len(t.units)} units in "
-                      f"{seconds(t.wall_s)}; critical path: {' → '.join(crit) or '-'} "
+                      f"{w.seconds(t.wall_s)}; critical path: {' → '.join(crit) or '-'} "
                       f"(`buildprof breakdown {t.run_id}`)", highlight=False)
 
 
 def header(report: GapReport, console: Console) -> None:
     m = report.machine
-    mem = size(m.get("memory_bytes")) if m.get("memory_bytes") else "?"
+    mem = w.size(m.get("memory_bytes")) if m.get("memory_bytes") else "?"
     console.print(f"[bold]Go against Rust[/bold] on {m.get('hostname', '?')}: "
                   f"{m.get('cpu_model', '?')}, {m.get('logical_cpus') or m.get('cores')} "
                   f"CPUs, {mem}, {m.get('os', '?')}", highlight=False)

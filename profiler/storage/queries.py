@@ -325,3 +325,63 @@ def known_sides(conn: sqlite3.Connection) -> tuple[list[str], list[str], int]:
         "SELECT DISTINCT label FROM sessions WHERE label IS NOT NULL ORDER BY label")]
     n = conn.execute("SELECT count(*) FROM sessions").fetchone()[0]
     return specs, labels, n
+
+
+# -- the gap report ------------------------------------------------------------------------
+
+
+def report_rows(conn: sqlite3.Connection, f: Filters, *, all_sessions: bool = False
+                ) -> dict[str, Any]:
+    """What `buildprof report` analyses (profiler.analysis.gap.build's arguments):
+    the timed runs matching `f` (with their project's `source`), their sessions,
+    machine and toolchains, and the units of the successful ones.
+
+    Without sessions, labels or a date in `f` (or `all_sessions`), only the latest
+    session with matching runs counts. Refuses an empty database, an unknown
+    session, a selection that matches nothing, and runs from several machines (the
+    verdict is per machine)."""
+    if conn.execute("SELECT 1 FROM runs WHERE warmup = 0 LIMIT 1").fetchone() is None:
+        raise UsageError("the database holds no timed runs yet; run `buildprof run` "
+                         "(e.g. `buildprof run --size tiny,small`) first")
+    check_filters(conn, f)
+    for sid in f.sessions:
+        if not session_exists(conn, sid):
+            lo, hi = conn.execute("SELECT min(id), max(id) FROM sessions").fetchone()
+            raise UsageError(f"no session {sid}; sessions are numbered {lo} to {hi} "
+                             f"(see `buildprof history`)")
+    if not (all_sessions or f.sessions or f.labels or f.since):
+        cond, params = where(f)
+        latest = conn.execute(f"SELECT max(r.session_id) FROM runs r WHERE r.warmup = 0 "
+                              f"AND {cond}", params).fetchone()[0]
+        if latest is not None:
+            f = f.with_(sessions=(latest,))
+    runs = fetch_runs(conn, f, timed_only=True)
+    if not runs:
+        raise UsageError("no timed runs match these filters; loosen them or choose the "
+                         "session with --session N (see `buildprof history`)")
+    sources = dict(conn.execute("SELECT id, source FROM projects").fetchall())
+    runs = [{**r, "source": sources.get(r["project_id"])} for r in runs]
+    machine_ids = sorted({r["machine_id"] for r in runs})
+    if len(machine_ids) > 1:
+        hosts = dict(conn.execute("SELECT id, hostname FROM machines").fetchall())
+        names = ", ".join(f"{hosts.get(m, '?')} ({m[:8]})" for m in machine_ids)
+        raise UsageError(f"the selected runs come from {len(machine_ids)} machines ({names}); "
+                         f"the verdict is per machine: choose one with --machine")
+    machine = _rows(conn.execute("SELECT * FROM machines WHERE id = ?", machine_ids))
+    session_ids = sorted({r["session_id"] for r in runs})
+    sessions = _rows(conn.execute(
+        f"SELECT id, started, ended, status, label, command_line FROM sessions "
+        f"WHERE id IN ({_marks(session_ids)}) ORDER BY id", session_ids))
+    tc_ids = sorted({r["toolchain_id"] for r in runs})
+    toolchains = _rows(conn.execute(
+        f"SELECT id, lang, spec, version, version_full, path FROM toolchains "
+        f"WHERE id IN ({_marks(tc_ids)}) ORDER BY lang, spec", tc_ids))
+    run_ids = [r["id"] for r in runs if r["status"] == "ok"]
+    units: list[dict[str, Any]] = []
+    for i in range(0, len(run_ids), 500):  # SQLite's bound-parameter limit
+        chunk = run_ids[i:i + 500]
+        units += _rows(conn.execute(
+            f"SELECT run_id, name, kind, start_s, end_s, wall_s, cpu_s, peak_rss_bytes, "
+            f"critical FROM units WHERE run_id IN ({_marks(chunk)})", chunk))
+    return {"runs": runs, "sessions": sessions, "machine": machine[0] if machine else {},
+            "toolchains": toolchains, "units": units}

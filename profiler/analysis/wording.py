@@ -1,0 +1,264 @@
+"""The words the report's renderers and its analysis share, written once.
+
+Numbers as text (`seconds`, `size`, `loc_text`), the claim and its rule, a cell's
+median and a pair's ratio, and the report's sentences: the verdict's reasons, the
+scaling fits in words, what the claim leaves out. The terminal, Markdown and HTML
+renderers phrase everything through here, so they say the same thing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from profiler.analysis.rule import MIN_SIZES, MINUTE, PROFILE_ORDER, SCENARIO_ORDER
+
+if TYPE_CHECKING:
+    from profiler.analysis.gap import Evidence, Fit, GapReport, Pair
+    from profiler.cells import CellSummary
+
+# -- numbers ---------------------------------------------------------------------------
+
+
+def seconds(s: float | None) -> str:
+    """1.23 s, 12.3 s, 1 min 04 s."""
+    if s is None or (isinstance(s, float) and math.isnan(s)):
+        return "-"
+    if s < 10:
+        return f"{s:.2f} s"
+    if s < 60:
+        return f"{s:.1f} s"
+    minutes, rest = divmod(round(s), 60)
+    return f"{minutes} min {rest:02d} s"
+
+
+def size(n: float | None) -> str:
+    """Binary units: 512 B, 1.5 KiB, 300.0 MiB, 1.20 GiB."""
+    if n is None or (isinstance(n, float) and math.isnan(n)):
+        return "-"
+    n = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if abs(n) < 1024 or unit == "GiB":
+            if unit == "B":
+                return f"{int(n)} B"
+            return f"{n:.2f} {unit}" if unit == "GiB" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.2f} TiB"
+
+
+def loc_text(loc: float | None) -> str:
+    """12 lines, 950 lines, 12 k lines, 1.2 M lines."""
+    if loc is None or math.isnan(loc):
+        return "-"
+    if math.isinf(loc):
+        return "beyond 1 G lines"
+    if loc < 1000:
+        return f"{loc:.0f} lines"
+    if loc < 10_000:
+        return f"{loc / 1000:.1f} k lines"
+    if loc < 1_000_000:
+        return f"{loc / 1000:.0f} k lines"
+    return f"{loc / 1e6:.1f} M lines"
+
+
+def number_text(x: float | None, fmt: str) -> str:
+    """A fit's figure (a, b, R²) in `fmt`; "-" when there is none."""
+    return "-" if x is None or not math.isfinite(x) else format(x, fmt)
+
+
+def lang_name(lang: str) -> str:
+    return {"go": "Go", "rust": "Rust"}.get(lang, lang)
+
+
+# -- the claim ---------------------------------------------------------------------------
+
+CLAIM = "Go compiles in seconds, Rust in minutes"
+RULE = ("Clean builds at the largest graded size measured in both languages; seconds: "
+        "under 60 s, minutes: 60 s or more; Go's default build (release) against each Rust "
+        "profile measured. Holds: Go takes seconds and every Rust profile minutes. Partly "
+        "holds: Rust takes minutes in some profile only, or Go takes minutes too. Does not "
+        "hold: every Rust profile finishes in under a minute.")
+
+# Why a scenario's gap can differ from the clean build's (the claim leaves these out).
+LEFT_OUT: dict[str, str] = {
+    "cold": "nothing cached: Go compiles its standard library from source, Rust's ships "
+            "prebuilt",
+    "incremental": "one edit in a built project: each tool rebuilds only what depends on it",
+    "noop": "a rebuild with nothing changed",
+    "check": "`cargo check` (no code generation) against `go vet ./...`",
+    "test": "test binaries compiled, not run",
+}
+
+NOT_MEASURED = ("No project has clean builds of both languages in this selection: run "
+                "`buildprof run --size tiny,small,medium` (clean is the default scenario).")
+
+
+# -- a cell, a pair of cells -------------------------------------------------------------
+
+
+def median_text(c: CellSummary | None) -> str:
+    """A cell's median ± MAD (no spread from one run); `failed (n)` without a
+    successful run; "-" for no cell."""
+    if c is None:
+        return "-"
+    if not c.n:
+        return f"failed ({c.failed})"
+    return seconds(c.wall.median) + (f" ± {seconds(c.wall.mad)}" if c.n > 1 else "")
+
+
+def ratio_text(p: Pair) -> str:
+    return "-" if p.ratio is None else f"{p.ratio:.1f}×"
+
+
+def locs_text(p: Pair) -> str:
+    """The lines of code of both sides: `1200 / 1250`."""
+    return f"{p.go.loc if p.go else '-'} / {p.rust.loc if p.rust else '-'}"
+
+
+def ns_text(p: Pair) -> str:
+    """Both sides' n: `6/5`."""
+    return "/".join(str(c.n) if c else "-" for c in (p.go, p.rust))
+
+
+def both_text(p: Pair, measure: str, fmt: Callable[[float], str]) -> str:
+    """A measure's median on both sides, `Go | Rust` ("-" where not measured)."""
+    vals = []
+    for c in (p.go, p.rust):
+        v = getattr(c, measure).median if c and c.n else None
+        vals.append(fmt(v) if v is not None else "-")
+    return " | ".join(vals)
+
+
+def parallelism(x: float) -> str:
+    return f"{x:.2f}×"
+
+
+# -- sentences ---------------------------------------------------------------------------
+
+
+def _at(fit: Fit, loc: float | None) -> str:
+    """A crossing's size, said to be extrapolated when it lies beyond the sizes measured."""
+    where = " (extrapolated)" if loc is not None and fit.extrapolated(loc) else ""
+    return loc_text(loc) + where
+
+
+# Per language: the two times its fit is read at, and how to say where it crosses them.
+_CROSSINGS = {
+    "rust": (60.0, 600.0, "Rust {profile} {scenario} builds pass 1 minute at about {0} and "
+                          "10 minutes at about {1}"),
+    "go": (10.0, 60.0, "Go {profile} stays under 10 s up to {0} and under 1 minute up to {1}"),
+}
+
+
+def scaling_sentences(fits: Sequence[Fit]) -> list[str]:
+    """The fits in words, for the clean scenario (else the first one measured):
+    where Rust passes 1 minute (and 10 minutes), how far Go stays under 10 s and
+    under 1 minute."""
+    fitted = [f for f in fits if f.b is not None and f.edit is None and f.jobs is None]
+    scenarios = [s for s in SCENARIO_ORDER if any(f.scenario == s for f in fitted)]
+    if not scenarios:
+        return []
+    scenario = scenarios[0]
+    out = []
+    for profile in PROFILE_ORDER:
+        parts = []
+        by_lang = {f.lang: f for f in fitted if f.scenario == scenario and f.profile == profile}
+        for lang, (first, second, said) in _CROSSINGS.items():
+            fit = by_lang.get(lang)
+            if fit is None:
+                continue
+            lo, hi = fit.crossing(first), fit.crossing(second)
+            if lo is None:
+                parts.append(f"{lang_name(lang)} {profile} {scenario} builds do not grow with "
+                             f"size (b = {fit.b:.2f})")
+            else:
+                parts.append(said.format(_at(fit, lo), _at(fit, hi), profile=profile,
+                                         scenario=scenario))
+        if parts:
+            sentence = "; ".join(parts) + "."
+            shaky = [f for f in by_lang.values() if not f.trusted]
+            if shaky:
+                sentence += (f" These fits rest on {min(f.sizes for f in shaky)} sizes: too few "
+                             f"to trust (measure at least {MIN_SIZES}, e.g. "
+                             f"`buildprof run --size tiny,small,medium`).")
+            out.append(sentence)
+    return out
+
+
+def verdict_reasons(ev: Evidence, by_size: Sequence[Evidence], missing: Sequence[str],
+                    crossings: Sequence[tuple[str, Fit, float]]) -> list[str]:
+    """The numbers behind a verdict, in sentences: the evidence, each Rust profile,
+    the profiles not measured, the outcome at each size, and (`crossings`: profile,
+    fit, LOC) where the fits say Rust would reach a minute."""
+    go_word = "seconds" if ev.go_s < MINUTE else "minutes"
+    reasons = [f"Clean build of {ev.project} ({loc_text(ev.go_loc)} of Go, "
+               f"{loc_text(ev.rust_loc)} of Rust): Go {ev.go_profile} {seconds(ev.go_s)} "
+               f"({go_word})."]
+    for prof, s in ev.rust_s:
+        word = "minutes" if s >= MINUTE else "seconds"
+        reasons.append(f"Rust {prof} {seconds(s)} ({word}), {s / ev.go_s:.1f}× Go's "
+                       f"{ev.go_profile} build." if ev.go_s > 0 else
+                       f"Rust {prof} {seconds(s)} ({word}).")
+    if missing:
+        reasons.append(f"Rust {', '.join(missing)} was not measured: the verdict covers "
+                       f"{', '.join(p for p, _ in ev.rust_s)} only (`--profile debug,release`).")
+    if len(by_size) > 1:
+        steps = ", ".join(f"{e.project}: {e.outcome}" for e in by_size)
+        reasons.append(f"By size: {steps}.")
+    for prof, fit, loc in crossings:
+        trust = "" if fit.trusted else f"; fit on {fit.sizes} sizes, too few to trust"
+        reasons.append(f"By the fit, Rust {prof} clean builds would reach 1 minute at "
+                       f"about {_at(fit, loc)}{trust}.")
+    return reasons
+
+
+def caveats(report: GapReport) -> list[str]:
+    """What the claim leaves out: each other scenario's gap against the clean
+    build's, measured where the data has it, and named where it does not."""
+    out = []
+    for g in report.gaps:
+        against = (f" against {g.clean_ratio:.1f}× for the clean build: {g.change}"
+                   if g.clean_ratio is not None else "")
+        out.append(f"{g.scenario_text}, {g.profile}, {g.project}: Rust {seconds(g.rust_s)} "
+                   f"vs Go {seconds(g.go_s)}, {g.ratio:.1f}×{against} ({g.why}).")
+    ev = report.verdict.evidence
+    where = ev.project if ev else "small"
+    for s in report.not_measured:
+        out.append(f"{s} was not measured ({LEFT_OUT[s]}): "
+                   f"`buildprof run --size {where} --scenario {s}`.")
+    kinds = {c.kind for c in report.cells}
+    if "realworld" not in kinds:
+        out.append("Third-party dependencies: the graded samples use only the standard "
+                   "library; the real-world samples (`--sample http-service,cli-tool`) add "
+                   "crates and modules to compile.")
+    cores = report.machine.get("logical_cpus") or report.machine.get("cores")
+    if cores:
+        out.append(f"This machine has {cores} CPU(s): both tools build in parallel, so more "
+                   f"cores shorten both, and the gap need not stay the same.")
+    return out
+
+
+def notes(changed: Sequence[tuple[str, str]], several: dict[str, str], *, failed: int,
+          disturbed: int, single: int) -> list[str]:
+    """The report's notes: projects measured with `changed` sources (project,
+    language), languages with `several` toolchains (and the one the tables use),
+    and how many runs `failed`, were `disturbed`, and cells rest on a `single` run."""
+    out = []
+    if changed:
+        out.append("Changed sources: " + ", ".join(f"{p} ({lang})" for p, lang in changed)
+                   + " were measured with different contents; only the newest is used.")
+    for lang, primary in several.items():
+        out.append(f"Several {lang_name(lang)} toolchains: the Go-against-Rust tables use "
+                   f"{primary} (choose another with --toolchain); all are compared "
+                   f"under Toolchains.")
+    if failed:
+        out.append(f"{failed} timed run(s) failed or timed out and are left out of the "
+                   f"medians (see `buildprof history --runs`).")
+    if disturbed:
+        out.append(f"{disturbed} run(s) started while other processes were busy "
+                   f"(runs.disturbed): their times may be inflated.")
+    if single:
+        out.append(f"{single} cell(s) rest on a single timed run: no spread is known "
+                   f"(`buildprof run --runs 5`).")
+    return out
