@@ -84,6 +84,11 @@ class CellComparison:
     test: UTest
 
     @property
+    def project(self) -> str:
+        """The project's name, which callers most often pick cells by."""
+        return self.key.project
+
+    @property
     def change_text(self) -> str:
         """The change as shown: `+20.5%`, `+∞%` from a median of 0, `n/a` when both
         medians are 0."""
