@@ -47,8 +47,10 @@ SPECIAL = {stat.S_IFIFO: "a FIFO", stat.S_IFSOCK: "a socket",
 class Project:
     name: str
     lang: str
-    path: Path
+    path: Path  # what is copied (and hashed): the project, or the tree that encloses it
     source: str  # "path" for a user's project, "sample:<name>" for samples
+    workdir: str = "."  # where the build runs, relative to `path`
+    package: str | None = None  # a Cargo workspace member, built with -p
 
 
 @dataclass(frozen=True)

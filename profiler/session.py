@@ -90,6 +90,8 @@ class Reporter(Protocol):
 
     def warning(self, text: str) -> None: ...
 
+    def note(self, text: str) -> None: ...
+
     def setup(self, cell: CellPlan) -> None: ...
 
     def progress(self, p: RunProgress) -> None: ...
@@ -141,6 +143,20 @@ def _toolchains_for(project: Project, toolchains: dict[str, list[Toolchain]],
     return [backend.resolve(pin)] if pin else default
 
 
+def _located(project: Project, default: Toolchain, notes: list[str]) -> Project:
+    """A user's project widened to the tree it needs (its workspace, local path
+    dependencies), as the backend finds it; `notes` gets the line that says so."""
+    if project.source != "path":
+        return project
+    layout = backend_for(project.lang).locate(project.path, default)
+    if layout.note:
+        notes.append(layout.note)
+    if layout.root == project.path and layout.package is None:
+        return project
+    return Project(layout.package or project.name, project.lang, layout.root, project.source,
+                   layout.workdir, layout.package)
+
+
 def _project(path: Path, lang: str | None) -> Project:
     """A directory, or a published project by name (`crate:NAME[@V]`, `go:MODULE[@V]`),
     fetched once into the cache; its source records the exact version."""
@@ -173,7 +189,11 @@ def build_cells(req: RunRequest, projects: list[Project],
                         if not req.edits:
                             raise UsageError("the incremental scenario on your own project needs "
                                              "--edit FILE (a source file to append a change to)")
-                        edits = [append_edit(project.path, e, project.lang) for e in req.edits]
+                        # FILE is relative to the directory given, which may lie below
+                        # the copied tree (a workspace member).
+                        edits = [append_edit(project.path,
+                                             os.path.normpath(Path(project.workdir) / e),
+                                             project.lang) for e in req.edits]
                     else:
                         edits = [sample_edit(project, e)
                                  for e in (req.edits or [DEFAULT_SAMPLE_EDIT])]
@@ -199,6 +219,8 @@ def execute(req: RunRequest, reporter: Reporter | None = None) -> Outcome:
     projects = resolve_projects(req)
     langs = sorted({p.lang for p in projects})
     toolchains = resolve_toolchains(req.toolchains, langs)
+    notes: list[str] = []
+    projects = [_located(p, toolchains[p.lang][0], notes) for p in projects]
     cells = build_cells(req, projects, toolchains)
     stats = {p.path: tree_stats(p.path, p.lang) for p in projects}
     work = work_root()  # may refuse: a cargo config above every place it could be
@@ -211,11 +233,12 @@ def execute(req: RunRequest, reporter: Reporter | None = None) -> Outcome:
     # The cells' toolchains: a project's pin may have chosen one beyond the defaults.
     tc_ids = {c.toolchain.path: db.ensure_toolchain(_toolchain_row(c.toolchain))
               for c in cells}
-    project_ids = {}
+    project_ids: dict[Project, int] = {}
     for p in projects:
         st = stats[p.path]
-        path = p.source.removeprefix("sample:") if p.source != "path" else str(p.path)
-        project_ids[p.path] = db.ensure_project(p.name, p.lang, p.source, path,
+        path = (p.source.removeprefix("sample:") if p.source != "path"
+                else os.path.normpath(p.path / p.workdir))
+        project_ids[p] = db.ensure_project(p.name, p.lang, p.source, path,
                                                 st.content_hash, st.loc, st.files)
     session_id = db.start_session(machine_id, req.command_line, req.label)
     work_dir = work / f"session-{os.getpid()}-{session_id}"
@@ -229,7 +252,7 @@ def execute(req: RunRequest, reporter: Reporter | None = None) -> Outcome:
             failures.append(Failure(res.cell.label, res.phase, res.status, m.exit_code,
                                     res.error or m.stderr_tail))
         run_id = db.add_run({
-            "session_id": session_id, "project_id": project_ids[res.cell.project.path],
+            "session_id": session_id, "project_id": project_ids[res.cell.project],
             "toolchain_id": tc_ids[res.cell.toolchain.path], "machine_id": machine_id,
             "scenario": res.cell.scenario, "profile": res.cell.profile, "jobs": res.cell.jobs,
             "edit": res.cell.edit.name if res.cell.edit else None,
@@ -257,6 +280,9 @@ def execute(req: RunRequest, reporter: Reporter | None = None) -> Outcome:
             last_units[res.cell] = RunUnits(run_id, list(res.units), path)
 
     warnings = [w for w in [load_warning()] if w] + [w for st in stats.values() for w in st.skipped]
+    for note in notes:
+        if reporter:
+            reporter.note(note)
     for w in warnings:
         if reporter:
             reporter.warning(w)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,6 +42,33 @@ def dir_bytes(path: Path) -> int:
             except OSError:
                 continue
     return total
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where a project really lives: the smallest tree that holds it, its
+    workspace and its local path dependencies (that tree is what gets copied),
+    and where in it the build runs."""
+
+    root: Path
+    workdir: str = "."
+    package: str | None = None  # build only this workspace member (cargo -p)
+    note: str | None = None  # one line for the user when root is not the given directory
+
+
+def enclosing(path: Path, others: list[Path]) -> Layout:
+    """The layout whose root is the deepest directory holding `path` and `others`
+    (its workspace root, local path dependencies...)."""
+    away = {o for o in others if not o.is_relative_to(path)}
+    # Name the outermost ones only: ../lib inside the workspace ../ is the workspace.
+    outside = sorted(str(o) for o in away if not any(o != a and o.is_relative_to(a)
+                                                     for a in away))
+    if not outside:
+        return Layout(path)
+    root = Path(os.path.commonpath([path, *others]))
+    workdir = str(path.relative_to(root))
+    return Layout(root, workdir, None, f"{path} uses {', '.join(outside)} outside it: "
+                                       f"buildprof copies {root} and builds in {workdir}")
 
 
 class Backend(ABC):
@@ -91,6 +119,10 @@ class Backend(ABC):
     def install_hint(self, version: str) -> str:
         """The commands that get a toolchain of at least `version`."""
 
+    def locate(self, path: Path, default: Toolchain) -> Layout:
+        """The tree to copy for the project at `path` (see Layout)."""
+        return Layout(path)
+
     def pinned(self, project: Path, default: Toolchain) -> str | None:
         """The toolchain spec the project pins for itself (rust-toolchain.toml,
         go.mod's toolchain line), or None; refuses a pin the default cannot meet."""
@@ -118,7 +150,7 @@ class Backend(ABC):
         """An untimed step in its own process group, killed whole on timeout,
         error or interrupt; failure is a StepError naming the step (and the
         command that fixes a too-old toolchain). Returns the step's stdout."""
-        res = run_step(argv, ws.src, env, timeout=STEP_TIMEOUT_S)
+        res = run_step(argv, ws.build_dir, env, timeout=STEP_TIMEOUT_S)
         if res.timed_out:
             raise StepError(f"{what} timed out after {STEP_TIMEOUT_S:g} s")
         if res.returncode != 0:

@@ -14,10 +14,11 @@ import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from profiler.backends.base import Backend
+from profiler.backends.base import Backend, Layout, enclosing
 from profiler.breakdown import Unit, rust_units
 from profiler.errors import ProjectError
 from profiler.measure.launcher import unitwrap
+from profiler.measure.process import run_step
 from profiler.toolchains import cargo as cargo_tc
 from profiler.toolchains.base import Toolchain, clean_env
 
@@ -39,6 +40,26 @@ class CargoBackend(Backend):
 
     def resolve(self, spec: str | None) -> Toolchain:
         return cargo_tc.resolve(spec)
+
+    def locate(self, path: Path, default: Toolchain) -> Layout:
+        """A workspace member is built as a member: the workspace root is copied
+        and the member built with -p; path dependencies outside the directory
+        widen the copy to the smallest tree that holds them all."""
+        env = cargo_tc.build_env(default, clean_env(), path / "target")
+        res = run_step([default.path, "metadata", "--no-deps", "--format-version", "1",
+                        "--offline"], path, env, timeout=120)
+        if not res.ok:
+            return Layout(path)  # the build itself will say what is wrong, in its words
+        meta = json.loads(res.stdout)
+        workspace = Path(meta["workspace_root"])
+        deps = [Path(d["path"]) for pkg in meta["packages"] for d in pkg["dependencies"]
+                if d.get("path")]
+        layout = enclosing(path, [workspace, *deps])
+        member = next((pkg["name"] for pkg in meta["packages"]
+                       if Path(pkg["manifest_path"]).parent == path), None)
+        if workspace != path and member:
+            return Layout(layout.root, layout.workdir, member, layout.note)
+        return layout
 
     def pinned(self, project: Path, default: Toolchain) -> str | None:
         """rustup's rule: `rust-toolchain.toml` (`[toolchain] channel = …`), else a
@@ -77,6 +98,8 @@ class CargoBackend(Backend):
             argv.append("--release")
         if ws.cell.jobs:
             argv += ["-j", str(ws.cell.jobs)]
+        if ws.cell.project.package:
+            argv += ["-p", ws.cell.project.package]
         return argv
 
     def env(self, ws: Workspace, offline: bool = True) -> dict[str, str]:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from profiler.backends import gostd
-from profiler.backends.base import Backend, dir_bytes
+from profiler.backends.base import Backend, Layout, dir_bytes, enclosing
 from profiler.breakdown import Unit, go_units
 from profiler.errors import ToolchainError
 from profiler.measure.launcher import unitwrap
@@ -37,6 +37,20 @@ class GoBackend(Backend):
 
     def resolve(self, spec: str | None) -> Toolchain:
         return go_tc.resolve(spec)
+
+    def locate(self, path: Path, default: Toolchain) -> Layout:
+        """A module used by a go.work above it is built with that workspace (the
+        go.work's directory is copied); local `replace … => ../dir` directives
+        widen the copy to the smallest tree that holds them."""
+        others = [(path / d).resolve() for d in _local_replacements(path / "go.mod")]
+        for parent in path.parents:
+            work = parent / "go.work"
+            if work.is_file():
+                used = [(parent / d).resolve() for d in _uses(work)]
+                if path in used:
+                    others += [parent, *used]
+                break
+        return enclosing(path, others)
 
     def pinned(self, project: Path, default: Toolchain) -> str | None:
         """go.mod's `toolchain goX` line names the release to build with; a `go X`
@@ -62,7 +76,10 @@ class GoBackend(Backend):
     def setup(self, ws: Workspace) -> None:
         env = self.env(ws, offline=False)
         tc = ws.cell.toolchain
-        self.step([tc.path, "mod", "download"], ws, "downloading Go modules", env)
+        if not (ws.build_dir / "vendor" / "modules.txt").is_file():
+            # A vendored module builds from vendor/ (go picks -mod=vendor), offline,
+            # as it does for its users: nothing to download.
+            self.step([tc.path, "mod", "download"], ws, "downloading Go modules", env)
         names = self.step([tc.path, "list", "-f", "{{.Name}}", "./..."], ws,
                           "listing the project's packages (go list)", env)
         # `go build -o DIR/ ./...` refuses a module without a main package: a library
@@ -152,6 +169,31 @@ class GoBackend(Backend):
     def install_hint(self, version: str) -> str:
         return (f"the project needs Go {version} or newer: `buildprof toolchain install "
                 f"go@{version}`, then `--toolchain go@{version}`")
+
+
+def _directive_args(text: str, word: str) -> list[str]:
+    """The arguments of every `word x` line and `word ( … )` block of a go.mod/go.work."""
+    text = re.sub(r"//.*", "", text)
+    args = re.findall(rf"^{word}\s+([^(\s].*)$", text, re.M)
+    for block in re.findall(rf"^{word}\s*\((.*?)\)", text, re.M | re.S):
+        args += [ln.strip() for ln in block.splitlines() if ln.strip()]
+    return args
+
+
+def _uses(go_work: Path) -> list[str]:
+    return [a.strip().strip('"') for a in _directive_args(go_work.read_text(errors="replace"),
+                                                           "use")]
+
+
+def _local_replacements(go_mod: Path) -> list[str]:
+    """The directories of `replace X => ./dir` (local, not module@version) directives."""
+    try:
+        text = go_mod.read_text(errors="replace")
+    except OSError:
+        return []
+    targets = [a.split("=>", 1)[1].strip() for a in _directive_args(text, "replace")
+               if "=>" in a]
+    return [t.split()[0] for t in targets if t.startswith((".", "/"))]
 
 
 def _key(version: str) -> tuple[int, ...]:

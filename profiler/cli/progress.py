@@ -34,6 +34,10 @@ class ProgressBar:
     def warning(self, text: str) -> None:
         self.console.print(f"[yellow]Warning:[/yellow] {escape(text)}")
 
+    def note(self, text: str) -> None:
+        # One plain line, unwrapped: it names paths a user may want to copy.
+        self.console.print(escape(text), soft_wrap=True, highlight=False)
+
     def setup(self, cell: CellPlan) -> None:
         assert self.task is not None
         self.bar.update(self.task, description=f"setting up {cell.label}")

@@ -147,7 +147,7 @@ def run_cells(
     def timed(ws: Workspace, timeout: float | None) -> tuple[Measurement, list[str], float]:
         argv = ws.argv()
         started = time.time()
-        m = ex.measure(argv, ws.src, ws.env(), ws.logs, sample_ms=plan.sample_ms,
+        m = ex.measure(argv, ws.build_dir, ws.env(), ws.logs, sample_ms=plan.sample_ms,
                        timeout=timeout)
         return m, argv, started
 

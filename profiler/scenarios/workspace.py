@@ -29,6 +29,7 @@ class Workspace:
         self.backend = backend
         self.root = root
         self.src = root / "src"
+        self.build_dir = self.src / cell.project.workdir  # a member's directory, or src
         self.state = root / backend.state_name
         self.out = root / "out"
         self.logs = root / "logs"
