@@ -11,12 +11,6 @@ from pathlib import Path
 
 PROFILER = Path(__file__).resolve().parents[1] / "profiler"
 
-# Files that still reach the database themselves, each with who moves it: the gap
-# report's query is being moved into profiler/storage/ (issue 12, item 2), and
-# `buildprof report` passes it the connection until then. Empty this when it lands.
-PENDING_SQL = {"report/gap.py": "its load() runs the report's SQL",
-               "cli/report.py": "passes the connection to gap.load()"}
-
 # What only the storage layer may do: run SQL or hold a connection.
 SQL_USE = re.compile(r"\.execute(many|script)?\(|\.conn\b|\bsqlite3\.connect\(|"
                      r"^\s*(import|from)\s+(sqlite3|sqlite_utils)\b", re.MULTILINE)
@@ -36,7 +30,7 @@ def test_sql_runs_only_in_storage() -> None:
     """Commands, the session and the analyses read through ResultsDB's methods."""
     offenders = {}
     for name, text in _modules().items():
-        if name.startswith("storage/") or name in PENDING_SQL:
+        if name.startswith("storage/"):
             continue
         found = [text.count("\n", 0, m.start()) + 1 for m in SQL_USE.finditer(text)]
         if found:

@@ -196,3 +196,28 @@ def test_run_units_reads_the_stored_critical_path_in_order(tmp_path: Path) -> No
     # Per cell of a session, the last timed run with units.
     assert db.breakdown_run_ids(ids["s2"]) == [ids["b2"]]
     assert db.breakdown_run_ids(ids["s1"]) == []
+
+
+def test_where_is_the_sql_the_runs_index_serves() -> None:
+    """The filters' SQL, to the letter: every condition is on `runs` alone, the small
+    tables reached through IN (subquery) (see the module docstring of queries)."""
+    from profiler.storage.queries import Filters, where
+
+    f = Filters(langs=("go", "rust"), projects=("tiny",), scenarios=("clean", "noop"),
+                profiles=("debug",), toolchains=("go@1.26.8", "1.25.5"), labels=("a",),
+                machines=("host", "m1"), sessions=(3, 4), since="2026-05-01T00:00:00")
+    assert where(f) == (
+        "r.project_id IN (SELECT id FROM projects WHERE lang IN (?, ?) AND name IN (?)) "
+        "AND r.scenario IN (?, ?) AND r.profile IN (?) AND r.toolchain_id IN (SELECT id "
+        "FROM toolchains WHERE (spec = ? OR (lang = ? AND version = ?)) OR (spec = ? OR "
+        "version = ? OR lang = ?)) AND r.machine_id IN (SELECT id FROM machines WHERE "
+        "(substr(id, 1, ?) = ? OR hostname = ?) OR (substr(id, 1, ?) = ? OR hostname = ?)) "
+        "AND r.session_id IN (SELECT id FROM sessions WHERE label IN (?) AND started >= ?) "
+        "AND r.session_id IN (?, ?)",
+        ["go", "rust", "tiny", "clean", "noop", "debug", "go@1.26.8", "go", "1.26.8",
+         "1.25.5", "1.25.5", "1.25.5", 4, "host", "host", 2, "m1", "m1", "a",
+         "2026-05-01T00:00:00", 3, 4])
+    assert where(Filters(projects=("tiny",), since="x"), alias="q") == (
+        "q.project_id IN (SELECT id FROM projects WHERE name IN (?)) "
+        "AND q.session_id IN (SELECT id FROM sessions WHERE started >= ?)", ["tiny", "x"])
+    assert where(Filters()) == ("1", [])

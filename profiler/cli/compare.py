@@ -7,24 +7,22 @@ from typing import Annotated
 
 import typer
 
-from profiler.cli.history import (
+from profiler.cli.options import (
+    DbOption,
+    FilterOptions,
     FormatOpt,
-    LangOpt,
-    MachineOpt,
-    ProfileOpt,
-    ProjectOpt,
-    ScenarioOpt,
-    SinceOpt,
+    check_finite,
     check_format,
-    make_filters,
-    open_db,
+    filter_options,
+    reading,
 )
-from profiler.cli.options import DbOption, check_finite
 from profiler.errors import UsageError
 from profiler.storage.db import ResultsDB
 from profiler.storage.queries import Filters
 
 
+# Not --toolchain or --label: A and B say which toolchains, labels or sessions.
+@filter_options(without=("toolchain", "label"))
 def compare(
     a: Annotated[str, typer.Argument(
         metavar="A", help="Baseline: a toolchain (go@1.25.5, rust@stable), a session id or a "
@@ -35,12 +33,7 @@ def compare(
         metavar="B", help="Compared with A: a toolchain, a session id or a label, with the "
                           "same prefixes; must select other runs than A",
         show_default=False)],
-    lang: LangOpt = None,
-    project: ProjectOpt = None,
-    scenario: ScenarioOpt = None,
-    profile: ProfileOpt = None,
-    machine: MachineOpt = None,
-    since: SinceOpt = None,
+    select: FilterOptions,
     metric: Annotated[str, typer.Option(
         help="wall, cpu (user+sys), peak-rss (largest process) or tree-rss (process tree)")
     ] = "wall",
@@ -66,8 +59,8 @@ def compare(
     check_finite("--fail-above", fail_above)
     if fail_above is not None and fail_above < 0:
         raise UsageError(f"--fail-above takes a percentage of 0 or more (got {fail_above:g})")
-    filters = make_filters(lang, project, scenario, profile, None, None, machine, since)
-    with open_db(db) as store:
+    filters = select.filters()
+    with reading(db, filters) as store:  # a bad filter is named before the sides
         _refuse_same_runs(store, a, b, filters)
         result = cmp.compare(store, a, b, filters, metric=metric,
                              allow_cross_machine=allow_cross_machine)
@@ -96,7 +89,6 @@ def _refuse_same_runs(store: ResultsDB, a: str, b: str, filters: Filters) -> Non
     compare runs with themselves and print `~`, which looks like "no change"."""
     from profiler import compare as cmp
 
-    store.check_filters(filters)  # a bad filter is named before the sides
     ids_a = store.sample_ids(cmp.resolve_side(store, a, filters).filters)
     if ids_a and ids_a == store.sample_ids(cmp.resolve_side(store, b, filters).filters):
         raise UsageError(f"A and B select the same runs ('{a}' and '{b}'); compare two "

@@ -8,37 +8,26 @@ from typing import Annotated
 
 import typer
 
-from profiler.cli.history import (
-    LabelOpt,
-    LangOpt,
-    MachineOpt,
-    ProfileOpt,
-    ProjectOpt,
-    ScenarioOpt,
-    SinceOpt,
-    ToolchainOpt,
+from profiler.cli.options import (
+    UNFILTERED,
+    DbOption,
+    FilterOptions,
     check_format,
-    make_filters,
-    open_db,
+    check_limit,
+    filter_options,
+    reading,
 )
-from profiler.cli.options import SQLITE_MAX_INT, DbOption
 from profiler.errors import UsageError
 
 
+@filter_options()
 def export(
     fmt: Annotated[str, typer.Option("--format", help="json (hyperfine's), csv or markdown")
                    ] = "json",
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Write to FILE instead of stdout", show_default=False,
         dir_okay=False)] = None,
-    lang: LangOpt = None,
-    project: ProjectOpt = None,
-    scenario: ScenarioOpt = None,
-    profile: ProfileOpt = None,
-    toolchain: ToolchainOpt = None,
-    label: LabelOpt = None,
-    machine: MachineOpt = None,
-    since: SinceOpt = None,
+    select: FilterOptions = UNFILTERED,
     limit: Annotated[int, typer.Option(help="Only the newest N cells; 0: all")] = 0,
     db: DbOption = None,
 ) -> None:
@@ -48,13 +37,10 @@ def export(
     from profiler.report import tabular
 
     check_format(fmt, ("json", "csv", "markdown"))
-    if limit < 0:
-        raise UsageError(f"--limit must be 0 (all) or more (got {limit})")
-    limit = min(limit, SQLITE_MAX_INT)  # more than SQLite can count means all of them
-    filters = make_filters(lang, project, scenario, profile, toolchain, label, machine, since)
-    with open_db(db) as store:
-        store.check_filters(filters)
-        cells = store.history_cells(filters, limit or None)
+    rows_wanted = check_limit(limit)
+    filters = select.filters()
+    with reading(db, filters) as store:
+        cells = store.history_cells(filters, rows_wanted)
     if output is None:
         tabular.export(cells, fmt, sys.stdout)
         return

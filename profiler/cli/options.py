@@ -1,14 +1,30 @@
-"""Options shared by several commands, defined once."""
+"""Options shared by several commands, defined once.
+
+The filter options (`--lang` to `--since`) are one set that `history`, `compare`,
+`export` and `report` share, as sqlite-utils' `output_options` decorator gives its
+commands one set of output options: a command names a parameter `select:
+FilterOptions` where the options stand in its --help, `@filter_options()` puts them
+there, and the command reads them with `select.filters()`.
+"""
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
 
 from profiler.errors import UsageError
+from profiler.paths import default_db
+from profiler.scenarios.definitions import split_values
+from profiler.storage.db import ResultsDB
+from profiler.storage.queries import Filters, parse_since
 
 DbOption = Annotated[Path | None, typer.Option(
     "--db", help="Results database (default: $BUILDPROF_DB, else ./results.db)",
@@ -18,6 +34,122 @@ MultiOption = Annotated[list[str] | None, typer.Option()]
 
 # The largest integer SQLite stores; a larger id or limit makes sqlite3 raise OverflowError.
 SQLITE_MAX_INT = 2**63 - 1
+
+# -- the filter options ------------------------------------------------------------------
+
+
+def _values(*decls: str, help: str) -> Any:
+    """A filter option that takes values, repeated or comma-separated."""
+    return Annotated[list[str] | None, typer.Option(*decls, help=help, show_default=False)]
+
+
+# In the order --help lists them.
+FILTER_OPTIONS: dict[str, Any] = {
+    "lang": _values("--lang", help="Language(s): go, rust"),
+    "project": _values("--project", "--size", help="Project name(s); graded samples are "
+                                                   "named by size (tiny, small, …)"),
+    "scenario": _values("--scenario",
+                        help="Scenario(s): clean, cold, incremental, noop, check, test"),
+    "profile": _values("--profile", help="Profile(s): debug, release"),
+    "toolchain": _values("--toolchain", help="Toolchain(s): go@1.26.8, rust@nightly, or a "
+                                             "version such as 1.26.8"),
+    "label": _values("--label", help="Session label(s) given to `buildprof run --label`"),
+    "machine": _values("--machine", help="Machine(s): hostname or id prefix"),
+    "since": Annotated[str | None, typer.Option(
+        "--since", help="Sessions started on or after this ISO date (UTC), e.g. 2026-05-01",
+        show_default=False)],
+}
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    """The filter options as given: values repeated or comma-separated; None: any."""
+
+    lang: list[str] | None = None
+    project: list[str] | None = None
+    scenario: list[str] | None = None
+    profile: list[str] | None = None
+    toolchain: list[str] | None = None
+    label: list[str] | None = None
+    machine: list[str] | None = None
+    since: str | None = None
+
+    def filters(self) -> Filters:
+        """As queries.Filters; UsageError for a --since that is not an ISO date."""
+        return Filters(langs=tuple(split_values(self.lang)),
+                       projects=tuple(split_values(self.project)),
+                       scenarios=tuple(split_values(self.scenario)),
+                       profiles=tuple(split_values(self.profile)),
+                       toolchains=tuple(split_values(self.toolchain)),
+                       labels=tuple(split_values(self.label)),
+                       machines=tuple(split_values(self.machine)), since=parse_since(self.since))
+
+
+# The default of a command's FilterOptions parameter: no filter (the decorator puts the
+# options in its place, so the command always receives what was given).
+UNFILTERED = FilterOptions()
+
+Command = TypeVar("Command", bound=Callable[..., Any])
+
+
+def filter_options(*, without: tuple[str, ...] = ()) -> Callable[[Command], Command]:
+    """Give a command the filter options (all but `without`) where its parameter
+    annotated FilterOptions stands; the command receives them there as one
+    FilterOptions. typer reads a command's parameters from its signature, so the
+    decorated command shows its new signature and takes the options' values."""
+    names = [n for n in FILTER_OPTIONS if n not in without]
+
+    def decorate(command: Command) -> Command:
+        signature = inspect.signature(command, eval_str=True)
+        (slot,) = [p for p in signature.parameters.values() if p.annotation is FilterOptions]
+        params: list[inspect.Parameter] = []
+        for p in signature.parameters.values():
+            params += [inspect.Parameter(n, p.kind, default=None, annotation=FILTER_OPTIONS[n])
+                       for n in names] if p is slot else [p]
+
+        @functools.wraps(command)
+        def with_filters(*args: Any, **kwargs: Any) -> Any:
+            given = {n: kwargs.pop(n) for n in names if n in kwargs}
+            return command(*args, **kwargs, **{slot.name: FilterOptions(**given)})
+
+        new = signature.replace(parameters=params)
+        with_filters.__signature__ = new  # type: ignore[attr-defined]
+        with_filters.__annotations__ = {p.name: p.annotation for p in params}
+        return with_filters  # type: ignore[return-value]
+
+    return decorate
+
+
+# -- checks and the read-only database -------------------------------------------------
+
+FormatOpt = Annotated[str, typer.Option("--format", help="table, json, csv or markdown")]
+
+FORMATS = ("table", "json", "csv", "markdown")
+
+
+def check_format(fmt: str, allowed: tuple[str, ...] = FORMATS) -> str:
+    if fmt not in allowed:
+        raise UsageError(f"unknown format '{fmt}'; use one of: {', '.join(allowed)}")
+    return fmt
+
+
+def check_limit(limit: int) -> int | None:
+    """--limit as a number of rows, None for all (0, or more than SQLite can count)."""
+    if limit < 0:
+        raise UsageError(f"--limit must be 0 (all) or more (got {limit})")
+    return min(limit, SQLITE_MAX_INT) or None
+
+
+@contextmanager
+def reading(db: Path | None, filters: Filters | None = None) -> Iterator[ResultsDB]:
+    """The results database opened read-only (SQLite `mode=ro`): the commands that
+    only read never write, and work on a file the user cannot write. `filters` are
+    checked against what is recorded first. Closing also removes the WAL side files
+    the open made."""
+    with ResultsDB.open(db or default_db(), readonly=True) as store:
+        if filters is not None:
+            store.check_filters(filters)
+        yield store
 
 
 def parse_whole(text: str) -> int | None:

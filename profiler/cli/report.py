@@ -1,7 +1,7 @@
 """`buildprof report`: the gap between Go and Rust, in the terminal, Markdown, JSON or HTML.
 
-The filters are history's (profiler.cli.history), so a selection that `history`
-shows is the one the report covers.
+The filters are history's (profiler.cli.options.filter_options), so a selection that
+`history` shows is the one the report covers.
 """
 
 from __future__ import annotations
@@ -13,19 +13,14 @@ from typing import Annotated
 
 import typer
 
-from profiler.cli.history import (
-    LabelOpt,
-    LangOpt,
-    MachineOpt,
-    ProfileOpt,
-    ProjectOpt,
-    ScenarioOpt,
-    SinceOpt,
-    ToolchainOpt,
-    make_filters,
-    open_db,
+from profiler.cli.options import (
+    SQLITE_MAX_INT,
+    UNFILTERED,
+    DbOption,
+    FilterOptions,
+    filter_options,
+    reading,
 )
-from profiler.cli.options import SQLITE_MAX_INT, DbOption
 from profiler.errors import UsageError
 
 FORMATS = ("table", "markdown", "json")
@@ -44,15 +39,9 @@ def _check_html_path(path: Path) -> Path:
     return path
 
 
+@filter_options()
 def report(
-    lang: LangOpt = None,
-    project: ProjectOpt = None,
-    scenario: ScenarioOpt = None,
-    profile: ProfileOpt = None,
-    toolchain: ToolchainOpt = None,
-    label: LabelOpt = None,
-    machine: MachineOpt = None,
-    since: SinceOpt = None,
+    select: FilterOptions = UNFILTERED,
     session: Annotated[list[int] | None, typer.Option(
         "--session", help="Session number(s); without it, --label, --since or --all: the "
                           "latest session with matching runs", show_default=False)] = None,
@@ -69,7 +58,6 @@ def report(
     """Go against Rust: medians, ratios, memory, scaling fits (time = a·LOCᵇ) and the
     verdict on "Go compiles in seconds, Rust in minutes" for this machine."""
     from profiler.analysis import gap
-    from profiler.storage import queries
 
     if fmt is not None and fmt not in FORMATS:
         raise UsageError(f"unknown format '{fmt}'; use one of: {', '.join(FORMATS)}")
@@ -81,14 +69,9 @@ def report(
         raise UsageError("--all and --session exclude each other; give one")
     if html is not None:
         html = _check_html_path(html)
-    filters = make_filters(lang, project, scenario, profile, toolchain, label, machine,
-                           since).with_(sessions=tuple(dict.fromkeys(session or ())))
-    store = open_db(db)
-    try:
-        data = gap.build(**queries.report_rows(store.db.conn, filters,
-                                               all_sessions=all_sessions))
-    finally:
-        store.close()
+    filters = select.filters().with_(sessions=tuple(dict.fromkeys(session or ())))
+    with reading(db) as store:  # report_rows checks the filters after its own checks
+        data = gap.build(**store.report_rows(filters, all_sessions=all_sessions))
     if html is not None:
         from profiler.report.html import write_html
 

@@ -358,6 +358,10 @@ class ResultsDB:
         """Recorded toolchain specs, labels and the number of sessions (for error lines)."""
         return queries.known_sides(self.db.conn)
 
+    def report_rows(self, f: Filters, *, all_sessions: bool = False) -> dict[str, Any]:
+        """What `buildprof report` analyses (see queries.report_rows)."""
+        return queries.report_rows(self.db.conn, f, all_sessions=all_sessions)
+
     def counts(self) -> tuple[int, int]:
         """(sessions, runs); DatabaseError when the file cannot be read (a damaged file)."""
         try:

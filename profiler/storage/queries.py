@@ -13,7 +13,7 @@ grouping the whole history (see migrations._v2 and bench/history_bench.py).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -77,52 +77,38 @@ def _machine_match(value: str) -> tuple[str, list[Any]]:
     return "(substr(id, 1, ?) = ? OR hostname = ?)", [len(value), value, value]
 
 
+def _any_of(column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+    return f"{column} IN ({_marks(values)})", list(values)
+
+
+def _within(column: str, table: str, parts: list[tuple[str, list[Any]]], joiner: str
+            ) -> tuple[str, list[Any]]:
+    """`column IN (SELECT id FROM table WHERE part joiner part …)`, with the parts' values."""
+    return (f"{column} IN (SELECT id FROM {table} WHERE {joiner.join(c for c, _ in parts)})",
+            [x for _, values in parts for x in values])
+
+
 def where(f: Filters, alias: str = "r") -> tuple[str, list[Any]]:
     """The WHERE conditions (joined with AND, "1" when none) on `runs AS alias`."""
-    conds: list[str] = []
-    params: list[Any] = []
-    if f.langs or f.projects:
-        sub, sub_params = [], []
-        if f.langs:
-            sub.append(f"lang IN ({_marks(f.langs)})")
-            sub_params += list(f.langs)
-        if f.projects:
-            sub.append(f"name IN ({_marks(f.projects)})")
-            sub_params += list(f.projects)
-        conds.append(f"{alias}.project_id IN (SELECT id FROM projects WHERE "
-                     f"{' AND '.join(sub)})")
-        params += sub_params
-    if f.scenarios:
-        conds.append(f"{alias}.scenario IN ({_marks(f.scenarios)})")
-        params += list(f.scenarios)
-    if f.profiles:
-        conds.append(f"{alias}.profile IN ({_marks(f.profiles)})")
-        params += list(f.profiles)
+    conds: list[tuple[str, list[Any]]] = []  # each with its parameters
+    project = [_any_of(col, v) for col, v in (("lang", f.langs), ("name", f.projects)) if v]
+    if project:
+        conds.append(_within(f"{alias}.project_id", "projects", project, " AND "))
+    conds += [_any_of(f"{alias}.{col}", v)
+              for col, v in (("scenario", f.scenarios), ("profile", f.profiles)) if v]
     if f.toolchains:
-        parts = [_toolchain_match(v) for v in f.toolchains]
-        conds.append(f"{alias}.toolchain_id IN (SELECT id FROM toolchains WHERE "
-                     f"{' OR '.join(p[0] for p in parts)})")
-        params += [x for p in parts for x in p[1]]
+        conds.append(_within(f"{alias}.toolchain_id", "toolchains",
+                             [_toolchain_match(v) for v in f.toolchains], " OR "))
     if f.machines:
-        parts = [_machine_match(v) for v in f.machines]
-        conds.append(f"{alias}.machine_id IN (SELECT id FROM machines WHERE "
-                     f"{' OR '.join(p[0] for p in parts)})")
-        params += [x for p in parts for x in p[1]]
-    session_conds, session_params = [], []
-    if f.labels:
-        session_conds.append(f"label IN ({_marks(f.labels)})")
-        session_params += list(f.labels)
-    if f.since:
-        session_conds.append("started >= ?")
-        session_params.append(f.since)
-    if session_conds:
-        conds.append(f"{alias}.session_id IN (SELECT id FROM sessions WHERE "
-                     f"{' AND '.join(session_conds)})")
-        params += session_params
+        conds.append(_within(f"{alias}.machine_id", "machines",
+                             [_machine_match(v) for v in f.machines], " OR "))
+    session = [_any_of("label", f.labels)] if f.labels else []
+    session += [("started >= ?", [f.since])] if f.since else []
+    if session:
+        conds.append(_within(f"{alias}.session_id", "sessions", session, " AND "))
     if f.sessions:
-        conds.append(f"{alias}.session_id IN ({_marks(f.sessions)})")
-        params += list(f.sessions)
-    return (" AND ".join(conds) or "1"), params
+        conds.append(_any_of(f"{alias}.session_id", f.sessions))
+    return (" AND ".join(c for c, _ in conds) or "1"), [x for _, values in conds for x in values]
 
 
 def check_filters(conn: sqlite3.Connection, f: Filters) -> None:
@@ -135,29 +121,29 @@ def check_filters(conn: sqlite3.Connection, f: Filters) -> None:
     def known(sql: str) -> list[str]:
         return [str(r[0]) for r in conn.execute(sql) if r[0] is not None]
 
-    for name in f.projects:
-        if not conn.execute("SELECT 1 FROM projects WHERE name = ?", [name]).fetchone():
-            have = known("SELECT DISTINCT name FROM projects ORDER BY name")
-            raise UsageError(f"no project named '{name}' in the database; recorded: "
-                             f"{', '.join(have) or 'none'}")
-    for tc in f.toolchains:
-        sql, params = _toolchain_match(tc)
-        if not conn.execute(f"SELECT 1 FROM toolchains WHERE {sql}", params).fetchone():
-            have = known("SELECT DISTINCT spec FROM toolchains ORDER BY spec")
-            raise UsageError(f"no recorded run used toolchain '{tc}'; recorded: "
-                             f"{', '.join(have) or 'none'}")
-    for label in f.labels:
-        if not conn.execute("SELECT 1 FROM sessions WHERE label = ?", [label]).fetchone():
-            have = known("SELECT DISTINCT label FROM sessions ORDER BY label")
-            raise UsageError(f"no session is labelled '{label}'; labels: "
-                             f"{', '.join(have) or 'none'} (set one with `buildprof run --label`)")
-    for m in f.machines:
-        sql, params = _machine_match(m)
-        if not conn.execute(f"SELECT 1 FROM machines WHERE {sql}", params).fetchone():
-            have = [f"{h} ({i[:8]})" for i, h in
-                    conn.execute("SELECT id, hostname FROM machines ORDER BY hostname")]
-            raise UsageError(f"no machine matches '{m}' (give a hostname or an id prefix); "
-                             f"recorded: {', '.join(have) or 'none'}")
+    def check(values: tuple[str, ...], table: str,
+              match: Callable[[str], tuple[str, list[Any]]],
+              recorded: Callable[[], list[str]], message: str) -> None:
+        for value in values:
+            cond, params = match(value)
+            if not conn.execute(f"SELECT 1 FROM {table} WHERE {cond}", params).fetchone():
+                raise UsageError(message.format(value=value,
+                                                have=", ".join(recorded()) or "none"))
+
+    check(f.projects, "projects", lambda v: ("name = ?", [v]),
+          lambda: known("SELECT DISTINCT name FROM projects ORDER BY name"),
+          "no project named '{value}' in the database; recorded: {have}")
+    check(f.toolchains, "toolchains", _toolchain_match,
+          lambda: known("SELECT DISTINCT spec FROM toolchains ORDER BY spec"),
+          "no recorded run used toolchain '{value}'; recorded: {have}")
+    check(f.labels, "sessions", lambda v: ("label = ?", [v]),
+          lambda: known("SELECT DISTINCT label FROM sessions ORDER BY label"),
+          "no session is labelled '{value}'; labels: {have} (set one with `buildprof run "
+          "--label`)")
+    check(f.machines, "machines", _machine_match,
+          lambda: [f"{h} ({i[:8]})" for i, h in
+                   conn.execute("SELECT id, hostname FROM machines ORDER BY hostname")],
+          "no machine matches '{value}' (give a hostname or an id prefix); recorded: {have}")
 
 
 # -- cells ---------------------------------------------------------------------------
