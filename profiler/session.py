@@ -299,10 +299,11 @@ def execute(req: RunRequest, reporter: Reporter | None = None) -> Outcome:
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)
         db.finish_session(session_id, status)
-    return Outcome(session=db.session(session_id), runs=db.runs_of_session(session_id),
-                   failed_runs=len(failures), failures=failures, warnings=warnings,
-                   precision={c.label: p for c, p in precision.items()
-                              if req.plan.runs is None}, units=list(last_units.values()))
+    with db:  # closed once the outcome is read (an exception above ends the process)
+        return Outcome(session=db.session(session_id), runs=db.runs_of_session(session_id),
+                       failed_runs=len(failures), failures=failures, warnings=warnings,
+                       precision={c.label: p for c, p in precision.items()
+                                  if req.plan.runs is None}, units=list(last_units.values()))
 
 
 def reclaim_work_dirs() -> list[Path]:

@@ -55,3 +55,16 @@ def test_the_checks_see_what_they_look_for() -> None:
     assert not SQL_USE.search("store.history_cells(filters)  # connection-free")
     assert "cli/main.py" in _importers("typer")
     assert "report/breakdown.py" in _importers("rich")
+
+
+def test_only_the_cli_uses_the_renderers() -> None:
+    """report/ only renders: the analyses, storage and the session never import it."""
+    users = {n for n in _importers(r"profiler\.report") if not n.startswith(("cli/", "report/"))}
+    assert users == set()
+    assert "cli/report.py" in _importers(r"profiler\.report")
+
+
+def test_no_module_is_too_long_to_hold_in_your_head() -> None:
+    lengths = {n: t.count("\n") for n, t in _modules().items()}
+    assert {n: k for n, k in lengths.items() if k > 700} == {}
+    assert max(lengths.values()) > 100  # the count is of real files

@@ -24,7 +24,7 @@ import pytest
 
 from profiler.analysis import gap
 from profiler.analysis.wording import seconds
-from profiler.storage.queries import Filters, report_rows
+from profiler.storage.queries import Filters
 
 from conftest import buildprof
 
@@ -88,11 +88,8 @@ def stored_medians(db: Path) -> dict[tuple[str, str, str], tuple[float, int]]:
 def load(db: Path, **filters: object) -> gap.GapReport:
     from profiler.storage.db import ResultsDB
 
-    store = ResultsDB.open(db, readonly=True)
-    try:
-        return gap.build(**report_rows(store.db.conn, Filters(**filters)))  # type: ignore[arg-type]
-    finally:
-        store.close()
+    with ResultsDB.open(db, readonly=True) as store:
+        return gap.build(**store.report_rows(Filters(**filters)))  # type: ignore[arg-type]
 
 
 def expected_verdict(med: dict[tuple[str, str, str], tuple[float, int]]) -> str:
@@ -473,9 +470,8 @@ def test_other_scenarios_toolchains_and_sessions(real_db: Path, tmp_path: Path) 
     assert load(db, sessions=(1,)).verdict.outcome == expected_verdict(med)
     from profiler.storage.db import ResultsDB
 
-    store = ResultsDB.open(db, readonly=True)
-    pooled = gap.build(**report_rows(store.db.conn, Filters(), all_sessions=True))
-    store.close()
+    with ResultsDB.open(db, readonly=True) as store:
+        pooled = gap.build(**store.report_rows(Filters(), all_sessions=True))
     tiny = next(c for c in pooled.cells if c.key.project == "tiny" and c.key.lang == "rust"
                 and c.key.profile == "release" and c.key.scenario == "clean")
     assert tiny.n == 2

@@ -9,9 +9,9 @@ from rich.console import Console
 from rich.table import Table
 
 from profiler import cache as cache_lib
+from profiler.analysis.wording import size
 from profiler.cli.options import DbOption
 from profiler.paths import cache_root
-from profiler.report.format import size
 
 cache_app = typer.Typer(help="Show or empty buildprof's cache directory.", no_args_is_help=True)
 

@@ -7,8 +7,8 @@ import json
 from rich.console import Console
 from rich.table import Table
 
+from profiler.analysis.wording import seconds, size
 from profiler.breakdown import CriticalPath, Unit, critical_path
-from profiler.report.format import seconds, size
 
 
 def units_from_rows(rows: list[dict]) -> list[Unit]:
