@@ -17,18 +17,24 @@ import pytest
 from conftest import REPO, buildprof, copy_fixture, tree_hash
 
 
-def _ours(cache: Path) -> list[psutil.Process]:
-    """Live processes that run in or on buildprof's work directories."""
-    found = []
+def _ours(cache: Path, grace_s: float = 3.0) -> list[psutil.Process]:
+    """Live processes that run in or on buildprof's work directories, after giving
+    ones already SIGKILLed up to `grace_s` to die (on a loaded machine a killed
+    process can take a moment to be scheduled and exit). Zombies are dead."""
     needle = str(cache / "work")
-    for p in psutil.process_iter(["cmdline", "cwd"]):
-        try:
-            text = " ".join(p.info["cmdline"] or []) + " " + (p.info["cwd"] or "")
-        except (psutil.Error, TypeError):
-            continue
-        if needle in text and p.pid != os.getpid():
-            found.append(p)
-    return found
+    deadline = time.monotonic() + grace_s
+    while True:
+        found = []
+        for p in psutil.process_iter(["cmdline", "cwd", "status"]):
+            try:
+                text = " ".join(p.info["cmdline"] or []) + " " + (p.info["cwd"] or "")
+            except (psutil.Error, TypeError):
+                continue
+            if needle in text and p.pid != os.getpid() and p.info["status"] != "zombie":
+                found.append(p)
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
 
 
 def _spawn(*args: str) -> subprocess.Popen[str]:
