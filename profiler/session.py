@@ -1,7 +1,9 @@
 """One `buildprof run` session: from a request to recorded runs.
 
 CLI -> session (resolve projects, toolchains and cells) -> scenarios.runner
-(prepare, measure) -> storage (each run committed as it ends).
+(prepare, measure, through each toolchain's backend) -> storage (each run
+committed as it ends). What the user sees while it runs goes through a
+`Reporter`, which the CLI draws; this module prints nothing.
 """
 
 from __future__ import annotations
