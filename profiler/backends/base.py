@@ -28,8 +28,11 @@ if TYPE_CHECKING:
 STEP_TIMEOUT_S = 3600.0
 
 
-def _version_key(version: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in version.split("."))
+def version_key(version: str) -> tuple[int, ...]:
+    """1.26.8 -> (1, 26, 8), for ordering versions; a pre-release suffix (1.27rc1)
+    counts as its release."""
+    return tuple(int(m.group()) for part in version.split(".")
+                 if (m := re.match(r"\d+", part)))
 
 
 def dir_bytes(path: Path) -> int:
@@ -136,7 +139,7 @@ class Backend(ABC):
         needed = self.too_old.findall(text)
         if not needed:
             return None
-        version = max(needed, key=_version_key)
+        version = max(needed, key=version_key)
         return self.install_hint(version)
 
     def explain(self, text: str) -> str:

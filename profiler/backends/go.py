@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from profiler.backends import gostd
-from profiler.backends.base import Backend, Layout, dir_bytes, enclosing
+from profiler.backends.base import Backend, Layout, dir_bytes, enclosing, version_key
 from profiler.breakdown import Unit, go_units
 from profiler.errors import ToolchainError
 from profiler.measure.launcher import unitwrap
@@ -63,7 +63,7 @@ class GoBackend(Backend):
         wanted = re.search(r"^toolchain\s+go(\S+)", text, re.M)
         least = re.search(r"^go\s+(\d+(?:\.\d+){1,2})", text, re.M)
         for found in (wanted, least):
-            if found and _key(found.group(1)) > _key(default.version):
+            if found and version_key(found.group(1)) > version_key(default.version):
                 version = found.group(1) + (".0" if found.group(1).count(".") == 1 else "")
                 raise ToolchainError(
                     f"{project / 'go.mod'} asks for Go {found.group(1)}, newer than "
@@ -194,12 +194,6 @@ def _local_replacements(go_mod: Path) -> list[str]:
     targets = [a.split("=>", 1)[1].strip() for a in _directive_args(text, "replace")
                if "=>" in a]
     return [t.split()[0] for t in targets if t.startswith((".", "/"))]
-
-
-def _key(version: str) -> tuple[int, ...]:
-    """1.26.8 -> (1, 26, 8); a pre-release suffix (1.27rc1) counts as its release."""
-    return tuple(int(m.group()) for part in version.split(".")
-                 if (m := re.match(r"\d+", part)))
 
 
 def _read(path: Path) -> str | None:
