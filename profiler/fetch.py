@@ -16,6 +16,8 @@ import json
 import os
 import re
 import shutil
+import tarfile
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -202,6 +204,39 @@ def _crate_versions(env: dict[str, str], name: str) -> list[str]:
     return [v for _, v in sorted(set(found), reverse=True)]
 
 
+def _locked_version(lock: Path, name: str) -> str:
+    """The version of crate `name` that cargo resolved into the throw-away lock.
+
+    Read from the lock, not from `cargo metadata`: metadata drops a dependency
+    that has no library target, which is what most tools (jaq, just, rage) are."""
+    try:
+        packages = tomllib.loads(lock.read_text()).get("package", [])
+    except (OSError, tomllib.TOMLDecodeError) as err:
+        raise StepError(f"cargo fetch left no readable lock file for crate {name}: {err}") from err
+    found = [p["version"] for p in packages
+             if p.get("name") == name and str(p.get("source", "")).startswith("registry+")]
+    if not found:
+        raise StepError(f"cargo fetch did not resolve crate {name}; "
+                        f"`cargo search {name}` shows what the registry holds")
+    return max(found, key=lambda v: tuple(int(x) if x.isdigit() else -1
+                                          for x in re.split(r"[.+-]", v)))
+
+
+def _unpacked(env: dict[str, str], name: str, version: str) -> Path:
+    """The crate's source as cargo unpacked it, unpacking the downloaded
+    `.crate` archive when cargo has not (it is a gzipped tar of NAME-VERSION/)."""
+    registry = Path(env["CARGO_HOME"]) / "registry"
+    for src in registry.glob(f"src/*/{name}-{version}"):
+        if (src / "Cargo.toml").is_file():
+            return src
+    for archive in registry.glob(f"cache/*/{name}-{version}.crate"):
+        into = archive.parent.parent.parent / "src" / archive.parent.name
+        with tarfile.open(archive) as tar:
+            tar.extractall(into, filter="data")
+        return into / f"{name}-{version}"
+    raise StepError(f"cargo fetch downloaded no source for crate {name} {version}")
+
+
 def _fetch_crate(remote: Remote) -> Fetched:
     cargo, env = _cargo_env()
     work = cache_dir("fetched", f".manifest-{os.getpid()}")
@@ -223,14 +258,9 @@ def _fetch_crate(remote: Remote) -> Fetched:
                 raise UsageError(f"crate {remote.name} has no version {remote.version}; the "
                                  f"newest are: {', '.join(newest) or 'unknown'}")
             raise StepError(f"{what} failed: {_last_line(err)}")
-        code, out, err = _step([cargo, "metadata", "--format-version", "1", "--offline"],
-                               work, env, f"reading crate {remote.name}'s metadata")
-        if code != 0:
-            raise StepError(f"reading crate {remote.name}'s metadata (cargo metadata) "
-                            f"failed: {_last_line(err)}")
-        package = next(p for p in json.loads(out)["packages"]
-                       if p["name"] == remote.name and p["source"])
-        tmp = _install(remote, package["version"], Path(package["manifest_path"]).parent)
+        version = _locked_version(work / "Cargo.lock", remote.name)
+        src = _unpacked(env, remote.name, version)
+        tmp = _install(remote, version, src)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if not (tmp / "Cargo.lock").is_file():
@@ -241,7 +271,7 @@ def _fetch_crate(remote: Remote) -> Fetched:
             shutil.rmtree(tmp, ignore_errors=True)
             raise StepError(f"resolving crate {remote.name}'s dependencies (cargo "
                             f"generate-lockfile) failed: {_last_line(err)}")
-    return _finish(tmp, remote, package["version"])
+    return _finish(tmp, remote, version)
 
 
 # -- Go modules -----------------------------------------------------------------

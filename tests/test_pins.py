@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 from conftest import buildprof, copy_fixture, error_line
@@ -52,3 +53,13 @@ def test_a_go_toolchain_line_above_the_go_in_use_is_refused(tmp_path: Path) -> N
     line = error_line(buildprof("run", str(project), "--db", str(tmp_path / "r.db")))
     assert "asks for Go 1.99.1, newer than go@" in line
     assert "`buildprof toolchain install go@1.99.1`" in line
+
+
+def test_a_go_toolchain_line_below_the_go_in_use_keeps_the_go_in_use(tmp_path: Path) -> None:
+    # As the go command does with GOTOOLCHAIN=auto: toolchain is a minimum.
+    project = copy_fixture("gomod", tmp_path)
+    (project / "go.mod").write_text("module example.com/gomod\n\ngo 1.21\n\n"
+                                    "toolchain go1.21.0\n")
+    (run,) = _run(project, tmp_path)["runs"]
+    on_path = subprocess.run(["go", "env", "GOVERSION"], capture_output=True, text=True)
+    assert run["status"] == "ok" and run["toolchain"] == "go@" + on_path.stdout.strip()[2:]

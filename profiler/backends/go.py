@@ -53,9 +53,10 @@ class GoBackend(Backend):
         return enclosing(path, others)
 
     def pinned(self, project: Path, default: Toolchain) -> str | None:
-        """go.mod's `toolchain goX` line names the release to build with; a `go X`
-        or `toolchain` line above the Go in use is refused (with GOTOOLCHAIN=local
-        nothing else would get it), naming the command that installs it."""
+        """A `go X` or `toolchain goX` line in go.mod above the Go in use is
+        refused (with GOTOOLCHAIN=local nothing else would get it), naming the
+        command that installs it. Either line is a minimum: the go command keeps a
+        newer local release (GOTOOLCHAIN=auto), and so does buildprof."""
         try:
             text = (project / "go.mod").read_text(errors="replace")
         except OSError:
@@ -69,8 +70,6 @@ class GoBackend(Backend):
                     f"{project / 'go.mod'} asks for Go {found.group(1)}, newer than "
                     f"{default.spec}: `buildprof toolchain install go@{version}`, then "
                     f"`--toolchain go@{version}`")
-        if wanted and wanted.group(1) != default.version:
-            return f"go@{wanted.group(1)}"
         return None
 
     def setup(self, ws: Workspace) -> None:
