@@ -51,6 +51,7 @@ class Project:
     source: str  # "path" for a user's project, "sample:<name>" for samples
     workdir: str = "."  # where the build runs, relative to `path`
     package: str | None = None  # a Cargo workspace member, built with -p
+    fetched: str | None = None  # a published sample's exact spec: crate:jaq@3.1.2
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,6 @@ from profiler.toolchains.base import Toolchain
 DEFAULT_SIZES = ["small", "medium"]
 DEFAULT_SAMPLE_SCENARIOS = ["clean", "incremental", "noop"]
 DEFAULT_SAMPLE_PROFILES = ["debug", "release"]
-DEFAULT_SAMPLE_EDIT = "leaf-body"
 
 
 @dataclass
@@ -116,6 +115,7 @@ def resolve_toolchains(specs: list[str], langs: list[str]) -> dict[str, list[Too
 
 
 def resolve_projects(req: RunRequest) -> list[Project]:
+    from profiler.samples import pairs
     from profiler.samples import resolve as samples
 
     langs = [check_lang(lg) for lg in req.langs]
@@ -128,7 +128,8 @@ def resolve_projects(req: RunRequest) -> list[Project]:
     langs = langs or list(LANGS)
     sizes = req.sizes or ([] if req.samples else DEFAULT_SIZES)
     projects = [samples.graded(size, lang) for size in sizes for lang in langs]
-    projects += [samples.realworld(name, lang) for name in req.samples for lang in langs]
+    projects += [samples.named(name, lang) for name in pairs.expand(req.samples)
+                 for lang in langs]
     return projects
 
 
@@ -176,7 +177,7 @@ def _project(path: Path, lang: str | None) -> Project:
 
 def build_cells(req: RunRequest, projects: list[Project],
                 toolchains: dict[str, list[Toolchain]]) -> list[CellPlan]:
-    from profiler.samples.resolve import sample_edit
+    from profiler.samples.resolve import default_edit, sample_edit
 
     on_samples = not req.paths
     scenarios = req.scenarios or (DEFAULT_SAMPLE_SCENARIOS if on_samples else ["clean"])
@@ -198,7 +199,7 @@ def build_cells(req: RunRequest, projects: list[Project],
                                              project.lang) for e in req.edits]
                     else:
                         edits = [sample_edit(project, e)
-                                 for e in (req.edits or [DEFAULT_SAMPLE_EDIT])]
+                                 for e in (req.edits or [default_edit(project)])]
                 else:
                     edits = [None]
                 for edit in edits:
@@ -238,7 +239,9 @@ def execute(req: RunRequest, reporter: Reporter | None = None) -> Outcome:
     project_ids: dict[Project, int] = {}
     for p in projects:
         st = stats[p.path]
-        path = (p.source.removeprefix("sample:") if p.source != "path"
+        # What was built: a sample's name, a published project's exact spec, the
+        # user's directory.
+        path = (p.fetched or p.source.removeprefix("sample:") if p.source != "path"
                 else os.path.normpath(p.path / p.workdir))
         project_ids[p] = db.ensure_project(p.name, p.lang, p.source, path,
                                                 st.content_hash, st.loc, st.files)

@@ -92,7 +92,7 @@ class CargoBackend(Backend):
                                                                       ["build"])
         argv = [ws.cell.toolchain.path, *verb, "--offline",
                 "--message-format=json-render-diagnostics"]
-        if ws.cell.project.source.startswith("crate:"):
+        if (ws.cell.project.fetched or ws.cell.project.source).startswith("crate:"):
             argv.append("--locked")  # a fetched crate builds the versions its lock names
         if ws.cell.profile == "release":
             argv.append("--release")

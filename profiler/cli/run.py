@@ -31,7 +31,9 @@ def run(
         show_default=False)] = None,
     lang: MultiOption = None,
     size: MultiOption = None,
-    sample: MultiOption = None,
+    sample: Annotated[list[str] | None, typer.Option(
+        help="Named samples: http-service, cli-tool; real Go/Rust pairs fetched at pinned "
+             "versions: jq, age, task, or pairs for all three")] = None,
     scenario: Annotated[list[str] | None, typer.Option(help=_SCEN_HELP)] = None,
     profile: Annotated[list[str] | None, typer.Option(help=_PROF_HELP)] = None,
     toolchain: Annotated[list[str] | None, typer.Option(
@@ -40,7 +42,8 @@ def run(
         help="Parallel jobs: cargo -j N, go build -p N (and GOMAXPROCS=N); "
              "several values make a scan")] = None,
     edit: Annotated[list[str] | None, typer.Option(
-        help="incremental: a named edit (leaf-body, leaf-api, top-body) for samples, "
+        help="incremental: a named edit (leaf-body, leaf-api, top-body) for samples "
+             "(top-body only for a real pair), "
              "or FILE (relative to the project) for your own project")] = None,
     runs: Annotated[str, typer.Option(
         help="Timed runs per cell, or 'auto': run until the 95% CI of the median is within "

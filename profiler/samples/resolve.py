@@ -16,18 +16,47 @@ def graded(size: str, lang: str) -> Project:
     return Project(name=size, lang=lang, path=materialise(size, lang), source=f"sample:{size}")
 
 
-def realworld(name: str, lang: str) -> Project:
-    from profiler.samples.realworld import realworld_dir
+def named(name: str, lang: str) -> Project:
+    """A sample by name: a real-world sample in sample_projects/, or one side of a
+    real pair, fetched (once) at the exact version pairs.toml gives."""
+    from profiler.samples import pairs
+    from profiler.samples.realworld import REALWORLD, realworld_dir
 
+    if pairs.is_pair(name):
+        from profiler import fetch
+
+        spec = pairs.side(name, lang).spec
+        remote = fetch.parse(spec)
+        if remote is None or remote.lang != lang:
+            raise UsageError(f"pairs.toml: [{name}.{lang}] spec '{spec}' is not a "
+                             f"{'crate:' if lang == 'rust' else 'go:'} spec")
+        fetched = fetch.fetch(remote)
+        return Project(name=name, lang=lang, path=fetched.path, source=f"sample:{name}",
+                       fetched=fetched.source)
+    if name not in REALWORLD:
+        known = [*REALWORLD, *pairs.names(), pairs.ALL]
+        raise UsageError(f"unknown sample '{name}'; use one of: {', '.join(known)}")
     return Project(name=name, lang=lang, path=realworld_dir(name, lang), source=f"sample:{name}")
 
 
+def default_edit(project: Project) -> str:
+    """The edit an incremental cell of a sample uses when none is named."""
+    from profiler.samples import pairs
+
+    return (pairs.EDIT_NAME if pairs.is_pair(project.source.removeprefix("sample:"))
+            else "leaf-body")
+
+
 def sample_edit(project: Project, edit_name: str) -> Edit:
-    """The named edit (leaf-body, leaf-api, top-body) of a sample project."""
+    """The named edit of a sample project (leaf-body, leaf-api, top-body; a real
+    pair has top-body only)."""
     name = project.source.removeprefix("sample:")
+    from profiler.samples import pairs
     from profiler.samples import realworld as rw
     from profiler.samples.edits import EDITS, edit_for
 
+    if pairs.is_pair(name):
+        return pairs.edit(name, project.lang, edit_name)
     if edit_name not in EDITS:
         raise UsageError(f"unknown edit '{edit_name}'; use one of: {', '.join(EDITS)}")
     return (rw.realworld_edit(name, project.lang, edit_name) if name in rw.REALWORLD
