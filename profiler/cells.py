@@ -327,10 +327,13 @@ def summarize(runs: Iterable[Row]) -> list[CellSummary]:
 
 
 def project_kind(source: str | None) -> str:
-    """graded (a graded sample, named by size), realworld (another sample) or path
-    (the user's own project)."""
+    """graded (a graded sample, named by size), pair (one side of a real pair),
+    realworld (another sample) or path (the user's own project)."""
     if source and source.startswith("sample:"):
-        return "graded" if source.removeprefix("sample:") in SIZES else "realworld"
+        from profiler.samples.pairs import is_pair
+
+        name = source.removeprefix("sample:")
+        return "graded" if name in SIZES else "pair" if is_pair(name) else "realworld"
     return "path"
 
 

@@ -81,3 +81,11 @@ def test_a_pair_has_only_its_own_edit(tmp_path: Path) -> None:
 def test_an_unknown_sample_lists_the_pairs(tmp_path: Path) -> None:
     line = error_line(buildprof("run", "--sample", "jqq", "--db", str(tmp_path / "r.db")))
     assert "unknown sample 'jqq'" in line and "jq, age, task, pairs" in line
+
+
+def test_the_report_has_the_real_pairs_section(jq: tuple[dict, Path]) -> None:
+    res = buildprof("report", "--db", str(jq[1]), "--format", "markdown")
+    assert res.returncode == 0, res.stderr
+    section = res.stdout.split("## Real projects that do the same job", 1)[1]
+    assert "| jq | gojq v0.12.19 / jaq 3.1.2 |" in section
+    assert "| clean | debug |" in section

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from profiler.analysis import wording
+from profiler.analysis.realpairs import RealPair, real_pairs
 from profiler.analysis.rule import (
     GO_DEFAULT_PROFILE,
     LANG_ORDER,
@@ -217,6 +218,7 @@ class GapReport:
     sentences: tuple[str, ...]  # the scaling in words
     timelines: tuple[Timeline, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    real_pairs: tuple[RealPair, ...] = ()  # real programs that do the same job
 
     @property
     def fitted(self) -> list[Fit]:
@@ -287,7 +289,7 @@ def crossing_loc(a: float, b: float, seconds: float) -> float | None:
 
 
 def _project_order(kind: str, name: str) -> tuple[int, int, str]:
-    rank = {"graded": 0, "realworld": 1, "path": 2}[kind]
+    rank = {"graded": 0, "realworld": 1, "pair": 2, "path": 3}[kind]
     return rank, SIZES.index(name) if kind == "graded" else 0, name
 
 
@@ -481,6 +483,9 @@ def build(runs: Sequence[dict[str, Any]], *, sessions: Sequence[dict[str, Any]] 
     pairs = pairs_of(cells, primary)
     fits = fits_of(cells, primary)
     verdict = verdict_of(pairs, fits)
+    reals = real_pairs(pairs, fits, runs)
+    if reals:
+        verdict = replace(verdict, reasons=(*verdict.reasons, wording.pairs_agreement(reals)))
     gaps, absent = gaps_of(pairs)
     return GapReport(
         sessions=tuple(sessions), machine=dict(machine or {}),
@@ -488,4 +493,5 @@ def build(runs: Sequence[dict[str, Any]], *, sessions: Sequence[dict[str, Any]] 
         primary=primary, cells=tuple(cells), pairs=tuple(pairs), fits=tuple(fits),
         verdict=verdict, gaps=tuple(gaps), not_measured=tuple(absent),
         sentences=tuple(wording.scaling_sentences(fits)),
-        timelines=tuple(timelines_of(units, runs)), notes=tuple(notes))
+        timelines=tuple(timelines_of(units, runs)), notes=tuple(notes),
+        real_pairs=tuple(reals))

@@ -16,6 +16,7 @@ from profiler.analysis.rule import MIN_SIZES, MINUTE, PROFILE_ORDER, SCENARIO_OR
 
 if TYPE_CHECKING:
     from profiler.analysis.gap import Evidence, Fit, GapReport, Pair
+    from profiler.analysis.realpairs import RealPair
     from profiler.cells import CellSummary
 
 # -- numbers ---------------------------------------------------------------------------
@@ -262,3 +263,81 @@ def notes(changed: Sequence[tuple[str, str]], several: dict[str, str], *, failed
         out.append(f"{single} cell(s) rest on a single timed run: no spread is known "
                    f"(`buildprof run --runs 5`).")
     return out
+
+
+# -- real pairs ------------------------------------------------------------------------
+
+PAIRS_TITLE = "Real projects that do the same job"
+PAIRS_INTRO = ("Published Go and Rust programs that do the same job, each at an exact "
+               "version. Lines: each side's own code / everything its build compiles (the "
+               "project and every non-std dependency).")
+PAIRS_HEADS = ("pair", "Go / Rust", "lines own", "lines compiled", "scenario", "profile",
+               "Go", "Rust", "Rust/Go", "verdict")
+PAIRS_RIGHT = (2, 3, 6, 7, 8)
+PREDICTED_INTRO = ("Predicted against measured: the graded samples' fit (generated code "
+                   "with no dependencies) read at each side's compiled lines; * beyond the "
+                   "graded sizes measured. measured/predicted above 1: the real project "
+                   "builds slower than generated code of its size.")
+PREDICTED_HEADS = ("pair", "language", "scenario", "profile", "lines compiled", "predicted",
+                   "measured", "measured/predicted")
+PREDICTED_RIGHT = (4, 5, 6, 7)
+
+
+def _upstream(spec: str | None) -> str:
+    """`crate:jaq@3.1.2` -> `jaq 3.1.2`; a module's last path element."""
+    if not spec:
+        return "-"
+    name, _, version = spec.split(":", 1)[-1].rpartition("@")
+    return f"{name.rstrip('/').split('/')[-1] if '/' in name else name} {version}"
+
+
+def real_pair_rows(reals: Sequence[RealPair]) -> list[list[str]]:
+    """The pairs table: one row per pair × scenario × profile, the pair's verdict
+    on its first row."""
+    rows = []
+    for r in reals:
+        go, rust = r.side("go"), r.side("rust")
+        names = f"{_upstream(go.spec if go else None)} / {_upstream(rust.spec if rust else None)}"
+        own = f"{loc_text(go.loc if go else None)} / {loc_text(rust.loc if rust else None)}"
+        comp = (f"{loc_text(go.compiled_loc if go else None)} / "
+                f"{loc_text(rust.compiled_loc if rust else None)}")
+        for i, p in enumerate(r.rows):
+            first = i == 0
+            rows.append([r.name if first else "", names if first else "", own if first else "",
+                         comp if first else "", p.scenario_text, p.profile,
+                         median_text(p.go), median_text(p.rust), ratio_text(p),
+                         r.outcome if first else ""])
+    return rows
+
+
+def prediction_rows(reals: Sequence[RealPair]) -> list[list[str]]:
+    return [[r.name, lang_name(x.lang), x.scenario_text, x.profile,
+             loc_text(x.loc) + ("*" if x.extrapolated else ""), seconds(x.predicted_s),
+             seconds(x.measured_s), f"{x.ratio:.2f}×"]
+            for r in reals for x in r.predictions]
+
+
+def pairs_agreement(reals: Sequence[RealPair]) -> str:
+    """The verdict paragraph's sentence on the real pairs: does each pair's verdict
+    match what the graded samples' fits predict at its compiled size?"""
+    measured = "; ".join(f"{r.name}: {r.outcome}" for r in reals)
+    comparable = [r for r in reals if r.agrees is not None]
+    if not comparable:
+        return (f"Real pairs ({measured}). This selection has no graded fit for their "
+                f"scenarios to compare them with: report them together with a graded run "
+                f"(`buildprof report --all`, or --session of each).")
+    disagree = [r for r in comparable if not r.agrees]
+    spread = []
+    for lang in ("go", "rust"):
+        ratios = [x.ratio for r in comparable for x in r.predictions
+                  if x.lang == lang and x.scenario_text == "clean"]
+        if ratios:
+            spread.append(f"{lang_name(lang)} {min(ratios):.2f}–{max(ratios):.2f}×")
+    how = (f" Their clean builds took {' and '.join(spread)} the time the fit predicts "
+           f"at their compiled lines." if spread else "")
+    if not disagree:
+        return (f"The real pairs agree with the graded samples ({measured}): each verdict is "
+                f"the one the graded fits predict at the pair's compiled size.{how}")
+    which = "; ".join(f"{r.name} measured {r.outcome}, predicted {r.predicted}"
+                      for r in disagree)
+    return (f"The real pairs do not all agree with the graded samples: {which}.{how}")

@@ -484,6 +484,16 @@ def render(report: GapReport) -> str:
     parts.append(_section("memory", "Peak memory, parallelism and artifacts", (
         chart(memory_chart(report), "Peak memory: largest process and whole process tree")
         + resources_table(report)), chart=True))
+    if report.real_pairs:
+        predicted = w.prediction_rows(report.real_pairs)
+        parts.append(_section("real-pairs", w.PAIRS_TITLE, (
+            f"<p>{_e(w.PAIRS_INTRO)}</p>"
+            + _table(w.PAIRS_HEADS, [[_e(v) for v in row]
+                                     for row in w.real_pair_rows(report.real_pairs)],
+                     num=w.PAIRS_RIGHT)
+            + (f"<p>{_e(w.PREDICTED_INTRO)}</p>"
+               + _table(w.PREDICTED_HEADS, [[_e(v) for v in row] for row in predicted],
+                        num=w.PREDICTED_RIGHT) if predicted else ""))))
     if report.multi_toolchain_langs:
         tables = "".join(f"<h3>{_e(lang)}</h3>" + toolchains_table(report, lang)
                          for lang in report.multi_toolchain_langs)

@@ -87,6 +87,14 @@ def render(report: GapReport, out: TextIO) -> None:
     if report.unfitted:
         out.write(f"No fit (one graded size measured): {', '.join(report.unfitted)}.\n\n")
 
+    if report.real_pairs:
+        out.write(f"## {w.PAIRS_TITLE}\n\n{w.PAIRS_INTRO}\n\n")
+        table(w.PAIRS_HEADS, w.real_pair_rows(report.real_pairs), out, right=w.PAIRS_RIGHT)
+        predicted = w.prediction_rows(report.real_pairs)
+        if predicted:
+            out.write(f"{w.PREDICTED_INTRO}\n\n")
+            table(w.PREDICTED_HEADS, predicted, out, right=w.PREDICTED_RIGHT)
+
     for lang in report.multi_toolchain_langs:
         tcs, by_row = report.toolchain_cells(lang)
         out.write(f"## Toolchains ({lang})\n\n")

@@ -373,6 +373,10 @@ def gap_dict(report: GapReport) -> dict[str, Any]:
         pairs=[_gap_pair(p) for p in report.pairs],
         fits=[{**asdict(f), "trusted": f.trusted, "note": f.note} for f in report.fits],
         verdict=asdict(report.verdict), gaps=[asdict(g) for g in report.gaps],
-        timelines=[asdict(t) for t in report.timelines])
+        timelines=[asdict(t) for t in report.timelines],
+        real_pairs=[{**asdict(r), "rows": [_gap_pair(p) for p in r.rows],
+                     "agrees": r.agrees,
+                     "predictions": [{**asdict(x), "ratio": x.ratio} for x in r.predictions]}
+                    for r in report.real_pairs])
     data["claim"], data["rule"], data["caveats"] = CLAIM, RULE, caveats(report)
     return clean(data)

@@ -118,6 +118,25 @@ def toolchains_table(report: GapReport, console: Console) -> None:
         console.print(table)
 
 
+def real_pairs_block(report: GapReport, console: Console) -> None:
+    """Real projects that do the same job: the pairs, then predicted against measured."""
+    console.print(f"[bold]{w.PAIRS_TITLE}[/bold]")
+    console.print(f"[dim]{w.PAIRS_INTRO}[/dim]", highlight=False)
+    table = _table("", [(h, "right" if i in w.PAIRS_RIGHT else "left")
+                        for i, h in enumerate(w.PAIRS_HEADS)])
+    for row in w.real_pair_rows(report.real_pairs):
+        table.add_row(*row)
+    console.print(table)
+    rows = w.prediction_rows(report.real_pairs)
+    if rows:
+        console.print(f"[dim]{w.PREDICTED_INTRO}[/dim]", highlight=False)
+        table = _table("", [(h, "right" if i in w.PREDICTED_RIGHT else "left")
+                            for i, h in enumerate(w.PREDICTED_HEADS)])
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
+
+
 def verdict_block(report: GapReport, console: Console) -> None:
     v = report.verdict
     style = OUTCOME_STYLE.get(v.outcome, "bold")
@@ -165,6 +184,9 @@ def render(report: GapReport, console: Console) -> None:
     times_table(report, console)
     resources_table(report, console)
     fits_table(report, console)
+    if report.real_pairs:
+        console.print()
+        real_pairs_block(report, console)
     toolchains_table(report, console)
     console.print()
     caveats_block(report, console)

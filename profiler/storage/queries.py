@@ -345,8 +345,11 @@ def report_rows(conn: sqlite3.Connection, f: Filters, *, all_sessions: bool = Fa
     if not runs:
         raise UsageError("no timed runs match these filters; loosen them or choose the "
                          "session with --session N (see `buildprof history`)")
-    sources = dict(conn.execute("SELECT id, source FROM projects").fetchall())
-    runs = [{**r, "source": sources.get(r["project_id"])} for r in runs]
+    # The project's source, and its path: a real pair's exact published spec.
+    where_from = {i: (src, path) for i, src, path in
+                  conn.execute("SELECT id, source, path FROM projects")}
+    runs = [{**r, "source": where_from.get(r["project_id"], (None, None))[0],
+             "project_path": where_from.get(r["project_id"], (None, None))[1]} for r in runs]
     machine_ids = sorted({r["machine_id"] for r in runs})
     if len(machine_ids) > 1:
         hosts = dict(conn.execute("SELECT id, hostname FROM machines").fetchall())
