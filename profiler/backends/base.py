@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING
 from profiler.breakdown import Unit
 from profiler.errors import StepError
 from profiler.measure.process import run_step
+from profiler.projects import count_code_lines
 from profiler.toolchains.base import Toolchain
 
 if TYPE_CHECKING:
@@ -44,6 +46,29 @@ def dir_bytes(path: Path) -> int:
                 total += os.lstat(os.path.join(dirpath, name)).st_size
             except OSError:
                 continue
+    return total
+
+
+@dataclass(frozen=True)
+class CompiledLines:
+    """Code lines (counted as projects.count_code_lines counts them) that a build
+    compiles: the project's own packages, and those plus every non-std dependency."""
+
+    own: int  # the project's own packages/crates
+    total: int  # own + every non-std dependency the build compiles
+    packages: int  # packages (Go) or crates (Rust) counted, the project's own included
+
+
+def count_files(files: Iterable[Path]) -> int:
+    """Code lines of `files`, each counted once (two packages may share a file)."""
+    total = 0
+    for path in {f.resolve() for f in files}:
+        try:
+            text = path.read_bytes().decode("utf-8", errors="replace")
+        except OSError as exc:
+            raise StepError(f"cannot read {path} to count its lines ({exc.strerror or exc})"
+                            ) from None
+        total += count_code_lines(text)
     return total
 
 
@@ -131,6 +156,14 @@ class Backend(ABC):
         go.mod's toolchain line), or None; refuses a pin the default cannot meet."""
         return None
 
+    def compiled_lines(self, root: Path, workdir: str, package: str | None,
+                       tc: Toolchain) -> CompiledLines:
+        """The code lines a build of the project at `root`/`workdir` (`package`: a
+        Cargo workspace member) compiles, its own and with its dependencies. Reads
+        the tree, never writes it; dependencies must already be downloaded.
+        Not abstract, so a backend that cannot tell (a test's fake) need not say."""
+        raise NotImplementedError(f"{self.lang} backend does not count compiled lines")
+
     # -- shared by every backend ------------------------------------------------
 
     def toolchain_hint(self, text: str) -> str | None:
@@ -163,4 +196,24 @@ class Backend(ABC):
             raise StepError(f"{what} failed ({' '.join(argv[1:3])}): "
                             f"{lines[-1] if lines else 'exit ' + str(res.returncode)}"
                             + (f"; {hint}" if hint else ""))
+        return res.stdout
+
+    def query(self, argv: list[str], cwd: Path, what: str, env: dict[str, str],
+              fix: str) -> str:
+        """A read-only command run outside a workspace (compiled_lines), killed whole
+        like a step; returns its stdout. Failure is a StepError with the tool's
+        first error line (its last one is often advice about flags buildprof
+        chose) and `fix`."""
+        res = run_step(argv, cwd, env, timeout=STEP_TIMEOUT_S)
+        if res.timed_out:
+            raise StepError(f"{what} timed out after {STEP_TIMEOUT_S:g} s")
+        if res.returncode != 0:
+            text = res.stderr or res.stdout
+            lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+            line = self.first_error(text) or (lines[-1] if lines else f"exit {res.returncode}")
+            # "…; to add it:" is continued on the next line ("go get example.com/dep").
+            at = next((i for i, ln in enumerate(lines) if ln.endswith(line)), None)
+            if line.endswith(":") and at is not None and at + 1 < len(lines):
+                line += " " + lines[at + 1]
+            raise StepError(f"{what} failed in {cwd}: {line}; {fix}")
         return res.stdout

@@ -10,17 +10,19 @@ import json
 import os
 import re
 import shutil
+import tempfile
 import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from profiler.backends.base import Backend, Layout, enclosing
+from profiler.backends.base import Backend, CompiledLines, Layout, count_files, enclosing
 from profiler.breakdown import Unit, rust_units
 from profiler.errors import ProjectError
 from profiler.measure.launcher import unitwrap
 from profiler.measure.process import run_step
+from profiler.projects import is_cache_dir
 from profiler.toolchains import cargo as cargo_tc
-from profiler.toolchains.base import Toolchain, clean_env
+from profiler.toolchains.base import Toolchain, clean_env, run_probe
 
 if TYPE_CHECKING:
     from profiler.scenarios.workspace import Workspace
@@ -162,6 +164,92 @@ class CargoBackend(Backend):
         causes = [ln for ln in errors if not ln.startswith(_SUMMARY)]
         return (causes or errors or [None])[0]
 
+    def compiled_lines(self, root: Path, workdir: str, package: str | None,
+                       tc: Toolchain) -> CompiledLines:
+        """The `.rs` lines of every crate `cargo build` (with `-p package`) in
+        root/workdir compiles. From `cargo metadata --locked --offline
+        --filter-platform HOST`: the roots are `package`, else the workspace's
+        default members (`own` is their lines); `total` adds each crate reached
+        from them through normal and build dependencies (not dev ones; a
+        dependency without a library is not built, and metadata leaves it out).
+
+        Unlike Go's count, this one is not exact for the build: features and
+        cfg are not taken into account. A crate counts every `.rs` file under its
+        directory (code behind a disabled feature, another OS or #[cfg(test)]
+        included) except those in its tests/, benches/, examples/, target/ and
+        nested packages; only which crates are reached follows the resolve
+        (default features, this host's platform).
+
+        --locked and --offline keep cargo from writing a Cargo.lock or
+        downloading: a project without an up-to-date lock, or whose crates are
+        not downloaded yet (run it after setup), is a StepError carrying cargo's
+        message, not a partial count.
+        """
+        build_dir = root / workdir
+        with tempfile.TemporaryDirectory(prefix="buildprof-metadata-") as target:
+            env = cargo_tc.build_env(tc, clean_env(), Path(target))
+            text = self.query([tc.path, "metadata", "--format-version", "1", "--locked",
+                               "--offline", "--filter-platform", _host(tc)], build_dir,
+                              "counting the compiled lines (cargo metadata)", env,
+                              "they are counted once `cargo fetch` has written Cargo.lock "
+                              "and downloaded the crates")
+        meta = json.loads(text)
+        dirs = {p["id"]: Path(p["manifest_path"]).parent for p in meta["packages"]}
+        if package is None:
+            # workspace_default_members is cargo 1.71+; before, the resolve's root
+            # (a package) or every member (a virtual workspace).
+            roots = meta.get("workspace_default_members") or (
+                [meta["resolve"]["root"]] if meta["resolve"].get("root")
+                else meta["workspace_members"])
+        else:
+            names = {p["id"]: p["name"] for p in meta["packages"]}
+            roots = [i for i in meta["workspace_members"] if names[i] == package]
+            if not roots:
+                raise ProjectError(f"{package} is not a member of the Cargo workspace at "
+                                   f"{meta['workspace_root']}; check the package name")
+        nodes = {n["id"]: n for n in meta["resolve"]["nodes"]}
+        reached, stack = set(roots), list(roots)
+        while stack:
+            for dep in nodes[stack.pop()]["deps"]:
+                kinds = {k.get("kind") for k in dep.get("dep_kinds", [{"kind": None}])}
+                if kinds & {None, "build"} and dep["pkg"] not in reached:
+                    reached.add(dep["pkg"])
+                    stack.append(dep["pkg"])
+        own = {f for r in roots for f in _rust_files(dirs[r])}
+        rest = {f for r in reached - set(roots) for f in _rust_files(dirs[r])} - own
+        own_lines = count_files(own)
+        return CompiledLines(own=own_lines, total=own_lines + count_files(rest),
+                             packages=len(reached))
+
     def install_hint(self, version: str) -> str:
         return (f"the project needs rustc {version} or newer: `rustup toolchain install "
                 f"{version}`, then `--toolchain rust@{version}`")
+
+
+# A crate's directories that `cargo build` does not compile from (integration
+# tests, benches, examples) or that hold build output; only at the crate's top.
+_NOT_BUILT = frozenset({"tests", "benches", "examples", "target"})
+
+
+def _rust_files(crate: Path) -> list[Path]:
+    """The `.rs` files below a crate's directory, without _NOT_BUILT, cache
+    directories (CACHEDIR.TAG) and nested packages (a workspace root's members:
+    they are crates of their own, counted when reached)."""
+    found = []
+    for dirpath, dirs, files in os.walk(crate):
+        here = Path(dirpath)
+        dirs[:] = [d for d in dirs
+                   if not (here == crate and d in _NOT_BUILT)
+                   and not (here / d / "Cargo.toml").is_file()
+                   and not is_cache_dir(here / d)]
+        found += [here / f for f in files if f.endswith(".rs")]
+    return found
+
+
+def _host(tc: Toolchain) -> str:
+    """The host triple (`rustc -vV`'s host: line), which the build targets by default."""
+    text = tc.version_full
+    if "host:" not in text:
+        rustc = tc.extra.get("rustc", str(Path(tc.path).parent / "rustc"))
+        text = run_probe([rustc, "-vV"])
+    return re.search(r"^host:\s*(\S+)", text, re.M).group(1)  # type: ignore[union-attr]

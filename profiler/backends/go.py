@@ -9,11 +9,20 @@ an empty GOCACHE.
 from __future__ import annotations
 
 import re
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from profiler.backends import gostd
-from profiler.backends.base import Backend, Layout, dir_bytes, enclosing, version_key
+from profiler.backends.base import (
+    Backend,
+    CompiledLines,
+    Layout,
+    count_files,
+    dir_bytes,
+    enclosing,
+    version_key,
+)
 from profiler.breakdown import Unit, go_units
 from profiler.errors import ToolchainError
 from profiler.measure.launcher import unitwrap
@@ -164,6 +173,50 @@ class GoBackend(Backend):
             if match:
                 return match.group(1)
         return next((ln for ln in lines if ln.startswith("go: ")), None)
+
+    def compiled_lines(self, root: Path, workdir: str, package: str | None,
+                       tc: Toolchain) -> CompiledLines:
+        """The Go files `go build ./...` in root/workdir compiles (each package's
+        GoFiles and CgoFiles for this machine's GOOS/GOARCH and build tags, test
+        files not included), from `go list -deps`: exact for the build. `own` is
+        the packages of the module built (root/workdir); `total` adds every
+        non-standard package they import (other modules, a go.work's other
+        modules, local `replace` directories, vendor/). `package` is Cargo's.
+
+        go list runs with the build's environment (GOWORK, GOMODCACHE) and module
+        mode (Go's default: -mod=readonly, or vendor/), so it never writes
+        go.mod or go.sum, and with GOPROXY=off it downloads nothing: a module not
+        downloaded yet (run it after setup) or a go.mod that needs tidying is a
+        StepError carrying go's message, not a partial count.
+        """
+        build_dir = (root / workdir).resolve()
+        # Fields are tab-separated (names hold no tabs); a std package prints an
+        # empty line. GOCACHE is a throw-away directory: listing compiles nothing.
+        template = ("{{if not .Standard}}{{.ImportPath}}\t{{.Dir}}\t"
+                    "{{with .Module}}{{.Dir}}{{end}}\t{{join .GoFiles \"\t\"}}\t"
+                    "{{join .CgoFiles \"\t\"}}{{end}}")
+        with tempfile.TemporaryDirectory(prefix="buildprof-golist-") as cache:
+            env = go_tc.build_env(tc, clean_env(), Path(cache), None, src=root)
+            env["GOPROXY"] = "off"
+            listed = self.query([tc.path, "list", "-deps", "-f", template, "./..."],
+                                build_dir, "counting the compiled lines (go list -deps)", env,
+                                "they are counted once the modules are downloaded "
+                                "(`go mod download`) and go.mod lists them (`go mod tidy`)")
+        own: set[Path] = set()
+        every: set[Path] = set()
+        packages = 0
+        for line in listed.splitlines():
+            if not line.strip():
+                continue
+            _path, pkg_dir, module_dir, *names = line.split("\t")
+            files = {Path(pkg_dir, n) for n in names if n}
+            packages += 1
+            every |= files
+            if module_dir and Path(module_dir).resolve() == build_dir:
+                own |= files
+        own_lines = count_files(own)
+        return CompiledLines(own=own_lines, total=own_lines + count_files(every - own),
+                             packages=packages)
 
     def install_hint(self, version: str) -> str:
         return (f"the project needs Go {version} or newer: `buildprof toolchain install "

@@ -157,7 +157,9 @@ class StoredUnits:
 
 
 # A run with its project and toolchain: the rows of runs_of_session and run.
+# {compiled_loc}: the column, or NULL in a database read (not migrated) before schema 3.
 _RUN_SQL = """SELECT r.*, p.name AS project, p.lang AS lang, p.content_hash, p.loc,
+                     {compiled_loc} AS compiled_loc,
                      t.spec AS toolchain, t.version AS toolchain_version
               FROM runs r JOIN projects p ON p.id = r.project_id
               JOIN toolchains t ON t.id = r.toolchain_id"""
@@ -248,18 +250,25 @@ class ResultsDB:
         return tc["id"]
 
     def ensure_project(self, name: str, lang: str, source: str, path: str,
-                       content_hash: str, loc: int, files: int) -> int:
+                       content_hash: str, loc: int, files: int,
+                       compiled_loc: int | None = None) -> int:
+        """The project row of this content, made if new. `compiled_loc` (the lines
+        a build compiles, dependencies included) fills in a row that has none:
+        rows recorded before it was counted gain it, a counted one is kept."""
         key = (lang, name, content_hash, path)
         with self._tx():
             found = self.db.execute(
-                "SELECT id FROM projects WHERE lang=? AND name=? AND content_hash=? AND path=?",
-                key).fetchone()
+                "SELECT id, compiled_loc FROM projects "
+                "WHERE lang=? AND name=? AND content_hash=? AND path=?", key).fetchone()
             if found:
+                if compiled_loc is not None and found[1] is None:
+                    self.db.execute("UPDATE projects SET compiled_loc = ? WHERE id = ?",
+                                    [compiled_loc, found[0]])
                 return int(found[0])
             return int(self.db["projects"].insert({
                 "name": name, "lang": lang, "source": source, "path": path,
                 "content_hash": content_hash, "loc": loc, "files": files,
-                "first_seen": now_iso()}).last_pk)
+                "compiled_loc": compiled_loc, "first_seen": now_iso()}).last_pk)
 
     # -- sessions and runs ---------------------------------------------------
 
@@ -314,7 +323,7 @@ class ResultsDB:
         return dict(self.db["sessions"].get(session_id))
 
     def runs_of_session(self, session_id: int) -> list[dict[str, Any]]:
-        sql = f"{_RUN_SQL} WHERE r.session_id = ? ORDER BY r.id"
+        sql = f"{self._run_sql()} WHERE r.session_id = ? ORDER BY r.id"
         return [dict(r) for r in self.db.query(sql, [session_id])]
 
     # -- reading: history, compare, export, breakdown, doctor ------------------
@@ -373,7 +382,7 @@ class ResultsDB:
 
     def run(self, run_id: int) -> dict[str, Any] | None:
         """One run with its project and toolchain (the fields of runs_of_session)."""
-        row = self.db.execute(f"{_RUN_SQL} WHERE r.id = ?", [run_id])
+        row = self.db.execute(f"{self._run_sql()} WHERE r.id = ?", [run_id])
         names = [d[0] for d in row.description]
         found = row.fetchone()
         return dict(zip(names, found, strict=True)) if found else None
@@ -425,6 +434,9 @@ class ResultsDB:
 
     def _tx(self) -> _Tx:
         return _Tx(self.db.conn)
+
+    def _run_sql(self) -> str:
+        return _RUN_SQL.format(compiled_loc=queries.project_column(self.db.conn, "compiled_loc"))
 
 
 class _Tx:

@@ -85,5 +85,12 @@ def _v2(db: sqlite_utils.Database) -> None:
                              "profile", "jobs"], index_name="idx_runs_session_cell")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
+def _v3(db: sqlite_utils.Database) -> None:
+    """projects.compiled_loc: the code lines a build of the project compiles, its
+    dependencies' included (Backend.compiled_lines), beside `loc` (the project's
+    own tree). NULL where not counted, as for every project recorded before."""
+    db["projects"].add_column("compiled_loc", int)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(MIGRATIONS)

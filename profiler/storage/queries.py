@@ -183,12 +183,21 @@ def _rows(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=True)) for row in cursor]
 
 
+def project_column(conn: sqlite3.Connection, name: str) -> str:
+    """`p.name` where the projects table has that column, else NULL: a database
+    opened read-only is not migrated, so an older schema's may lack a newer column."""
+    have = {row[1] for row in conn.execute("PRAGMA table_info(projects)")}
+    return f"p.{name}" if name in have else "NULL"
+
+
 class Lookup:
     """The small tables, read once per query, keyed by id."""
 
     def __init__(self, conn: sqlite3.Connection, session_ids: Iterable[int] | None = None):
+        compiled = project_column(conn, "compiled_loc")
         self.projects = {r["id"]: r for r in _rows(conn.execute(
-            "SELECT id, name, lang, source, path, content_hash, loc FROM projects"))}
+            f"SELECT id, name, lang, source, path, content_hash, loc, "
+            f"{compiled} AS compiled_loc FROM projects p"))}
         self.toolchains = {r["id"]: r for r in _rows(conn.execute(
             "SELECT id, lang, spec, version, path FROM toolchains"))}
         self.machines = {r["id"]: r for r in _rows(conn.execute(
@@ -209,6 +218,7 @@ class Lookup:
         s = self.sessions.get(run["session_id"], {})
         return {**run, "project": p.get("name"), "lang": p.get("lang"),
                 "content_hash": p.get("content_hash"), "loc": p.get("loc"),
+                "compiled_loc": p.get("compiled_loc"),
                 "toolchain": t.get("spec"), "toolchain_version": t.get("version"),
                 "machine": m.get("hostname"), "label": s.get("label"),
                 "session_started": s.get("started")}
