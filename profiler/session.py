@@ -21,7 +21,7 @@ from profiler.breakdown import CriticalPath, Unit, critical_path
 from profiler.cells import CellPlan
 from profiler.errors import UsageError
 from profiler.machine import current_machine
-from profiler.measure.noise import load_warning
+from profiler.measure.noise import Window, load_warning
 from profiler.paths import default_db, work_root
 from profiler.projects import LANGS, Project, check_lang, detect_project, tree_stats
 from profiler.scenarios.edits import append_edit
@@ -218,6 +218,8 @@ def _toolchain_row(tc: Toolchain) -> dict[str, Any]:
 def execute(req: RunRequest, reporter: Reporter | None = None) -> Outcome:
     """Run the request's matrix and record it; KeyboardInterrupt marks the session
     interrupted and propagates after the completed runs are safely stored."""
+    # Other processes' CPU is watched through the preparation (no extra wait).
+    quiet = Window()
     # Resolve everything before the database is opened, so bad input writes nothing.
     projects = resolve_projects(req)
     langs = sorted({p.lang for p in projects})
@@ -284,7 +286,8 @@ def execute(req: RunRequest, reporter: Reporter | None = None) -> Outcome:
         if req.breakdown and res.status == "ok" and not res.warmup:
             last_units[res.cell] = RunUnits(run_id, list(res.units), path)
 
-    warnings = [w for w in [load_warning()] if w] + [w for st in stats.values() for w in st.skipped]
+    warnings = ([w for w in [load_warning(since=quiet)] if w]
+                + [w for st in stats.values() for w in st.skipped])
     for note in notes:
         if reporter:
             reporter.note(note)
