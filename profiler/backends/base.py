@@ -37,6 +37,37 @@ def version_key(version: str) -> tuple[int, ...]:
                  if (m := re.match(r"\d+", part)))
 
 
+# A C or C++ compiler's file name, with a cross prefix (x86_64-linux-gnu-gcc) or a
+# version suffix (gcc-13, clang-18).
+_C_COMPILER = re.compile(r"(?:^|-)(?:cc|gcc|clang)(?:-\d+)?$")
+_CXX_COMPILER = re.compile(r"(?:^|-)(?:c\+\+|g\+\+|clang\+\+)(?:-\d+)?$")
+
+
+def missing_tool_hint(tool: str, linker: bool = False) -> str:
+    """One line for a build that could not run `tool` (a C compiler, rustc's
+    linker): what the build needs and how to get it. The compiler's own line
+    ("error: linker `cc` not found", cargo's "failed to run custom build
+    command") names neither."""
+    where = "does not exist" if "/" in tool else "was not found on PATH"
+    name = os.path.basename(tool)
+    if linker:
+        # rustc links through `cc` whatever CC says: the fix is a compiler on
+        # PATH, or another linker in the project's cargo config.
+        other = ("name an installed linker in the project's .cargo/config.toml "
+                 "([target.<triple>] linker = ...)")
+        if _C_COMPILER.search(name):
+            return (f"the build needs a C compiler to link and `{tool}` {where}: install gcc "
+                    f"(`apt install gcc`), or {other}")
+        return f"the build links with `{tool}`, which {where}: install it, or {other}"
+    if _C_COMPILER.search(name):
+        return (f"the build needs a C compiler and `{tool}` {where}: install gcc "
+                f"(`apt install gcc`) or set CC to an installed C compiler")
+    if _CXX_COMPILER.search(name):
+        return (f"the build needs a C++ compiler and `{tool}` {where}: install g++ "
+                f"(`apt install g++`) or set CXX to an installed C++ compiler")
+    return f"the build needs `{tool}`, which {where}: install it, or put it on PATH"
+
+
 def dir_bytes(path: Path) -> int:
     """Bytes of every regular file below `path` (symlinks not followed)."""
     total = 0
@@ -147,6 +178,11 @@ class Backend(ABC):
     def install_hint(self, version: str) -> str:
         """The commands that get a toolchain of at least `version`."""
 
+    def missing_tool(self, text: str) -> tuple[str, bool] | None:
+        """When a failed build's log says that a tool the build runs is missing
+        (a C compiler, the linker): that tool, and True if it is the linker."""
+        return None
+
     def locate(self, path: Path, default: Toolchain) -> Layout:
         """The tree to copy for the project at `path` (see Layout)."""
         return Layout(path)
@@ -176,7 +212,11 @@ class Backend(ABC):
         return self.install_hint(version)
 
     def explain(self, text: str) -> str:
-        """One line for a failed build: its first error, plus the toolchain hint."""
+        """One line for a failed build: its first error, plus the toolchain hint;
+        or, when a tool it needs is missing, what to install."""
+        missing = self.missing_tool(text)
+        if missing:
+            return missing_tool_hint(*missing)
         line = self.first_error(text) or next(
             (ln.strip() for ln in reversed(text.splitlines()) if ln.strip()), "no error output")
         hint = self.toolchain_hint(text)

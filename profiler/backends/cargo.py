@@ -30,6 +30,13 @@ if TYPE_CHECKING:
 _ERROR = re.compile(r"^error(?:\[E\d+\])?: ")
 # cargo's closing line names the crate, not the cause: use it only when alone.
 _SUMMARY = ("error: could not compile", "error: aborting due to")
+# rustc: "error: linker `cc` not found". A build script's cc crate (cc-rs 1.x):
+# "Failed to find tool. Is `cc` installed?", first in the script's warning with
+# the tool CC names, then in its closing error (which may say `cc` regardless);
+# cc-rs before 1.0.3x: "is `cc` not installed?".
+_NO_LINKER = re.compile(r"^error: linker `([^`]+)` not found", re.M)
+_NO_TOOL = re.compile(r"[Ff]ailed to find tool\. Is `([^`]+)` installed\?"
+                      r"|is `([^`]+)` not installed\?")
 
 
 class CargoBackend(Backend):
@@ -163,6 +170,17 @@ class CargoBackend(Backend):
                   for i, ln in enumerate(lines) if _ERROR.match(ln)]
         causes = [ln for ln in errors if not ln.startswith(_SUMMARY)]
         return (causes or errors or [None])[0]
+
+    def missing_tool(self, text: str) -> tuple[str, bool] | None:
+        """The linker rustc could not run, or the tool (a C compiler) a build
+        script's cc crate could not find, whichever the log names first."""
+        found = [(m.start(), m.group(1), True) for m in [_NO_LINKER.search(text)] if m]
+        # Only a build script that failed: one that went on without the tool
+        # (an optional C part) leaves the same warning in a log failing elsewhere.
+        if "failed to run custom build command" in text:
+            found += [(m.start(), m.group(1) or m.group(2), False)
+                      for m in [_NO_TOOL.search(text)] if m]
+        return min(found)[1:] if found else None
 
     def compiled_lines(self, root: Path, workdir: str, package: str | None,
                        tc: Toolchain) -> CompiledLines:

@@ -9,6 +9,7 @@ an empty GOCACHE.
 from __future__ import annotations
 
 import re
+import shutil
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,10 +22,11 @@ from profiler.backends.base import (
     count_files,
     dir_bytes,
     enclosing,
+    missing_tool_hint,
     version_key,
 )
 from profiler.breakdown import Unit, go_units
-from profiler.errors import ToolchainError
+from profiler.errors import StepError, ToolchainError
 from profiler.measure.launcher import unitwrap
 from profiler.scenarios.definitions import GO_DEBUG_FLAGS
 from profiler.toolchains import go as go_tc
@@ -35,6 +37,9 @@ if TYPE_CHECKING:
 
 # A compiler or vet message: "dir/file.go:12:5: undefined: x" (vet prefixes "vet: ").
 _POSITION = re.compile(r"(\S+\.go:\d+(?::\d+)?: .*)")
+# `cgo: C compiler "gcc" not found: exec: "gcc": executable file not found in $PATH`
+# (CC's value, or go's default gcc/clang).
+_NO_CC = re.compile(r'cgo: C compiler "([^"]+)" not found')
 
 
 class GoBackend(Backend):
@@ -88,6 +93,7 @@ class GoBackend(Backend):
             # A vendored module builds from vendor/ (go picks -mod=vendor), offline,
             # as it does for its users: nothing to download.
             self.step([tc.path, "mod", "download"], ws, "downloading Go modules", env)
+        self._check_cgo(ws, env)
         names = self.step([tc.path, "list", "-f", "{{.Name}}", "./..."], ws,
                           "listing the project's packages (go list)", env)
         # `go build -o DIR/ ./...` refuses a module without a main package: a library
@@ -102,8 +108,41 @@ class GoBackend(Backend):
                            "listing the project's std packages (go list -deps)", env)
         # -test lists test variants such as "pkg [pkg.test]"; keep plain paths.
         packages = sorted({p for p in listed.split() if "[" not in p})
-        ws.snapshot = gostd.snapshot(tc, self.flags(ws), packages, env,
-                                     vet=ws.cell.scenario == "check")
+        try:
+            ws.snapshot = gostd.snapshot(tc, self.flags(ws), packages, env,
+                                         vet=ws.cell.scenario == "check")
+        except StepError as exc:
+            # A cgo project's std includes runtime/cgo, which needs the C compiler.
+            missing = self.missing_tool(str(exc))
+            if missing is None:
+                raise
+            raise StepError(f"seeding the Go std cache (go build std packages) failed: "
+                            f"{missing_tool_hint(*missing)}") from None
+
+    def _check_cgo(self, ws: Workspace, env: dict[str, str]) -> None:
+        """Refuse a project with packages that only build with cgo when go turned
+        cgo off by itself: with CGO_ENABLED and CC unset, go disables cgo when its
+        default C compiler is not on PATH, and `./...` then leaves those packages
+        out without a word (a build of nothing succeeds). A CGO_ENABLED=0 of the
+        user's is theirs to choose; a CC that is missing fails the build loudly."""
+        if "CGO_ENABLED" in env or "CC" in env:
+            return
+        tc = ws.cell.toolchain
+        cgo, cc = (self.step([tc.path, "env", "CGO_ENABLED", "CC"], ws,
+                             "reading go env", env).splitlines() + ["", ""])[:2]
+        if cgo != "0" or shutil.which(cc.split()[0] if cc else "gcc", path=env.get("PATH")):
+            return  # cgo on, or off for another reason than a missing compiler
+        listing = [tc.path, "list", "-e", "-f", "{{.ImportPath}}", "./..."]
+        what = "listing the project's packages (go list)"
+        without = set(self.step(listing, ws, what, env).split())
+        needs = sorted(set(self.step(listing, ws, what, {**env, "CGO_ENABLED": "1"}).split())
+                       - without)
+        if needs:
+            named = ", ".join(needs[:3]) + (f" and {len(needs) - 3} more" if len(needs) > 3
+                                            else "")
+            verb = "builds" if len(needs) == 1 else "build"
+            raise StepError(f"{missing_tool_hint(cc or 'gcc')} ({named} only {verb} with cgo, "
+                            f"which go turns off without one)")
 
     def reset_state(self, ws: Workspace) -> None:
         gostd.restore(ws.snapshot, ws.state)
@@ -173,6 +212,11 @@ class GoBackend(Backend):
             if match:
                 return match.group(1)
         return next((ln for ln in lines if ln.startswith("go: ")), None)
+
+    def missing_tool(self, text: str) -> tuple[str, bool] | None:
+        """The C compiler cgo could not run: CC's value, or go's default."""
+        match = _NO_CC.search(text)
+        return (match.group(1), False) if match else None
 
     def compiled_lines(self, root: Path, workdir: str, package: str | None,
                        tc: Toolchain) -> CompiledLines:
