@@ -275,6 +275,9 @@ def execute(req: RunRequest, reporter: Reporter | None = None) -> Outcome:
             "samples": m.samples, "sample_ms": req.plan.sample_ms, "launcher": m.launcher,
             "disturbed": res.disturbed,
         })
+        pid = project_ids[res.cell.project]
+        if res.compiled_loc is not None and db.compiled_loc(pid) is None:
+            db.set_compiled_loc(pid, res.compiled_loc)  # once per project content
         path = critical_path(res.units) if res.units else None
         if path is not None:
             chain = set(path.chain)

@@ -89,3 +89,14 @@ def test_the_report_has_the_real_pairs_section(jq: tuple[dict, Path]) -> None:
     section = res.stdout.split("## Real projects that do the same job", 1)[1]
     assert "| jq | gojq v0.12.19 / jaq 3.1.2 |" in section
     assert "| clean | debug |" in section
+
+
+def test_the_lines_compiled_in_total_are_recorded(jq: tuple[dict, Path]) -> None:
+    """Counted after the builds: each side's own lines plus its dependencies'."""
+    with sqlite3.connect(jq[1]) as con:
+        rows = {lang: (loc, compiled) for lang, loc, compiled
+                in con.execute("SELECT lang, loc, compiled_loc FROM projects")}
+    # jaq is a thin command line over jaq-core, jaq-std, jaq-json and their crates.
+    assert rows["rust"][1] > 10 * rows["rust"][0]
+    # gojq's dependencies (go-yaml, timefmt-go, go-runewidth, ...) are compiled too.
+    assert rows["go"][1] > rows["go"][0]

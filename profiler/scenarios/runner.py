@@ -20,13 +20,14 @@ import math
 import shlex
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from profiler.backends import backend_for
 from profiler.backends.base import STEP_TIMEOUT_S, Backend
 from profiler.breakdown import Unit
 from profiler.cells import CellPlan
+from profiler.errors import BuildprofError
 from profiler.measure.noise import disturbance
 from profiler.measure.process import Measurement, measure
 from profiler.scenarios.workspace import Workspace
@@ -69,6 +70,7 @@ class RunResult:
     disturbed: str | None  # why the run may be noisy, if it looked so
     units: list[Unit]  # with --breakdown: one per compiler/linker call
     error: str | None = None  # a failed build: its first error line (and a toolchain hint)
+    compiled_loc: int | None = None  # lines this build compiled, dependencies included
 
     @property
     def status(self) -> str:
@@ -103,6 +105,7 @@ class _CellState:
     spent_s: float = 0.0
     failed: bool = False
     done: bool = False
+    counted: bool = False  # the compiled lines were counted (once per cell)
     precision_pct: float = math.inf
 
 
@@ -118,6 +121,20 @@ def _precise_enough(state: _CellState, plan: Plan) -> bool:
         return False
     state.precision_pct = ci_halfwidth_pct(state.walls)
     return state.precision_pct <= plan.precision_pct
+
+
+# Scenarios whose build compiles the whole project and every dependency: what
+# "lines compiled" means.
+FULL_BUILDS = ("clean", "cold")
+
+
+def _compiled_loc(ws: Workspace) -> int | None:
+    """The lines the build just done compiled, counted from what it left in the
+    workspace (untimed, between runs); None when the backend cannot tell."""
+    try:
+        return ws.backend.compiled_lines(ws).total
+    except (BuildprofError, NotImplementedError):
+        return None
 
 
 def run_cells(
@@ -194,6 +211,9 @@ def run_cells(
                                None if m.ok else failure(st, m, plan.timeout))
             if m.ok and not is_warmup:
                 st.walls.append(m.wall_s)
+                if not st.counted and ws.cell.scenario in FULL_BUILDS:
+                    st.counted = True
+                    result = replace(result, compiled_loc=_compiled_loc(ws))
         st.spent_s += time.perf_counter() - t0
         done += 1
         on_result(result)

@@ -270,6 +270,17 @@ class ResultsDB:
                 "content_hash": content_hash, "loc": loc, "files": files,
                 "compiled_loc": compiled_loc, "first_seen": now_iso()}).last_pk)
 
+    def compiled_loc(self, project_id: int) -> int | None:
+        row = self.db.execute("SELECT compiled_loc FROM projects WHERE id = ?",
+                              [project_id]).fetchone()
+        return None if row is None or row[0] is None else int(row[0])
+
+    def set_compiled_loc(self, project_id: int, lines: int) -> None:
+        """The lines a build of this project compiles, dependencies included."""
+        with self._tx():
+            self.db.execute("UPDATE projects SET compiled_loc = ? WHERE id = ?",
+                            [lines, project_id])
+
     # -- sessions and runs ---------------------------------------------------
 
     def start_session(self, machine_id: str, command_line: str, label: str | None) -> int:
