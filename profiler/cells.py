@@ -92,6 +92,8 @@ class CellPlan:
     jobs: int | None = None
     edit: Edit | None = None
     breakdown: bool = False  # record per-unit times and memory (a wrapper per compiler call)
+    # Which rule chose the toolchain: --toolchain, the project's pin file, or default.
+    toolchain_rule: str = "default"
 
     @property
     def lang(self) -> str:

@@ -134,16 +134,18 @@ def resolve_projects(req: RunRequest) -> list[Project]:
 
 
 def _toolchains_for(project: Project, toolchains: dict[str, list[Toolchain]],
-                    explicit: bool) -> list[Toolchain]:
-    """An explicit --toolchain always wins; else a toolchain the project pins
-    (rust-toolchain.toml, go.mod's toolchain line), as rustup or go would pick it;
-    else the default."""
+                    explicit: bool) -> list[tuple[Toolchain, str]]:
+    """Each toolchain to build `project` with, and the rule that chose it: an
+    explicit --toolchain always wins; else a toolchain the project pins
+    (rust-toolchain.toml), as rustup would pick it; else the default."""
     default = toolchains[project.lang]
     if explicit:
-        return default
+        return [(tc, "--toolchain") for tc in default]
     backend = backend_for(project.lang)
     pin = backend.pinned(project.path, default[0])
-    return [backend.resolve(pin)] if pin else default
+    if pin:
+        return [(backend.resolve(pin.spec), pin.source)]
+    return [(tc, "default") for tc in default]
 
 
 def _located(project: Project, default: Toolchain, notes: list[str]) -> Project:
@@ -185,7 +187,7 @@ def build_cells(req: RunRequest, projects: list[Project],
     jobs: list[int | None] = list(req.jobs) or [None]
     cells = []
     for project in projects:
-        for tc in _toolchains_for(project, toolchains, explicit=bool(req.toolchains)):
+        for tc, rule in _toolchains_for(project, toolchains, explicit=bool(req.toolchains)):
             for scenario in scenarios:
                 if scenario == "incremental":
                     if not project.source.startswith("sample:"):
@@ -206,7 +208,7 @@ def build_cells(req: RunRequest, projects: list[Project],
                     for profile in profiles:
                         for j in jobs:
                             cells.append(CellPlan(project, tc, scenario, profile, j, edit,
-                                                  req.breakdown))
+                                                  req.breakdown, rule))
     return cells
 
 
@@ -261,6 +263,7 @@ def execute(req: RunRequest, reporter: Reporter | None = None) -> Outcome:
         run_id = db.add_run({
             "session_id": session_id, "project_id": project_ids[res.cell.project],
             "toolchain_id": tc_ids[res.cell.toolchain.path], "machine_id": machine_id,
+            "toolchain_rule": res.cell.toolchain_rule,
             "scenario": res.cell.scenario, "profile": res.cell.profile, "jobs": res.cell.jobs,
             "edit": res.cell.edit.name if res.cell.edit else None,
             "iteration": res.iteration, "warmup": int(res.warmup),

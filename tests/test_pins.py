@@ -21,6 +21,7 @@ def test_rust_toolchain_toml_picks_the_pinned_channel(tmp_path: Path) -> None:
     (project / "rust-toolchain.toml").write_text('[toolchain]\nchannel = "nightly"\n')
     (run,) = _run(project, tmp_path)["runs"]
     assert run["toolchain"] == "rust@nightly" and run["status"] == "ok"
+    assert run["toolchain_rule"] == "rust-toolchain.toml"  # which rule chose it
 
 
 def test_a_legacy_rust_toolchain_file_names_the_channel(tmp_path: Path) -> None:
@@ -34,7 +35,7 @@ def test_an_explicit_toolchain_wins_over_the_pin(tmp_path: Path) -> None:
     project = copy_fixture("crate", tmp_path)
     (project / "rust-toolchain.toml").write_text('[toolchain]\nchannel = "nightly"\n')
     (run,) = _run(project, tmp_path, "--toolchain", "rust@stable")["runs"]
-    assert run["toolchain"] == "rust@stable"
+    assert run["toolchain"] == "rust@stable" and run["toolchain_rule"] == "--toolchain"
 
 
 def test_a_pinned_channel_not_installed_names_the_install_command(tmp_path: Path) -> None:
@@ -63,3 +64,4 @@ def test_a_go_toolchain_line_below_the_go_in_use_keeps_the_go_in_use(tmp_path: P
     (run,) = _run(project, tmp_path)["runs"]
     on_path = subprocess.run(["go", "env", "GOVERSION"], capture_output=True, text=True)
     assert run["status"] == "ok" and run["toolchain"] == "go@" + on_path.stdout.strip()[2:]
+    assert run["toolchain_rule"] == "default"

@@ -104,6 +104,14 @@ def count_files(files: Iterable[Path]) -> int:
 
 
 @dataclass(frozen=True)
+class Pin:
+    """A toolchain the project pins for itself, and the file that pins it."""
+
+    spec: str  # rust@nightly, rust@1.80.0
+    source: str  # rust-toolchain.toml: recorded as the run's toolchain_rule
+
+
+@dataclass(frozen=True)
 class Layout:
     """Where a project really lives: the smallest tree that holds it, its
     workspace and its local path dependencies (that tree is what gets copied),
@@ -187,9 +195,9 @@ class Backend(ABC):
         """The tree to copy for the project at `path` (see Layout)."""
         return Layout(path)
 
-    def pinned(self, project: Path, default: Toolchain) -> str | None:
-        """The toolchain spec the project pins for itself (rust-toolchain.toml,
-        go.mod's toolchain line), or None; refuses a pin the default cannot meet."""
+    def pinned(self, project: Path, default: Toolchain) -> Pin | None:
+        """The toolchain the project pins for itself (rust-toolchain.toml), or
+        None; refuses a pin the default cannot meet (go.mod's go/toolchain line)."""
         return None
 
     def compiled_lines(self, root: Path, workdir: str, package: str | None,

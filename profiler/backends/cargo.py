@@ -15,7 +15,14 @@ import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from profiler.backends.base import Backend, CompiledLines, Layout, count_files, enclosing
+from profiler.backends.base import (
+    Backend,
+    CompiledLines,
+    Layout,
+    Pin,
+    count_files,
+    enclosing,
+)
 from profiler.breakdown import Unit, rust_units
 from profiler.errors import ProjectError
 from profiler.measure.launcher import unitwrap
@@ -70,7 +77,7 @@ class CargoBackend(Backend):
             return Layout(layout.root, layout.workdir, member, layout.note)
         return layout
 
-    def pinned(self, project: Path, default: Toolchain) -> str | None:
+    def pinned(self, project: Path, default: Toolchain) -> Pin | None:
         """rustup's rule: `rust-toolchain.toml` (`[toolchain] channel = …`), else a
         `rust-toolchain` file holding the channel name (or the same TOML)."""
         for name in ("rust-toolchain.toml", "rust-toolchain"):
@@ -85,7 +92,7 @@ class CargoBackend(Backend):
             if not channel:
                 raise ProjectError(f"{path} names no channel; write [toolchain] channel = "
                                    f"\"1.80.0\" (or stable, nightly), or pass --toolchain")
-            return f"rust@{channel}"
+            return Pin(f"rust@{channel}", name)
         return None
 
     def setup(self, ws: Workspace) -> None:

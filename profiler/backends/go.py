@@ -19,6 +19,7 @@ from profiler.backends.base import (
     Backend,
     CompiledLines,
     Layout,
+    Pin,
     count_files,
     dir_bytes,
     enclosing,
@@ -66,7 +67,7 @@ class GoBackend(Backend):
                 break
         return enclosing(path, others)
 
-    def pinned(self, project: Path, default: Toolchain) -> str | None:
+    def pinned(self, project: Path, default: Toolchain) -> Pin | None:
         """A `go X` or `toolchain goX` line in go.mod above the Go in use is
         refused (with GOTOOLCHAIN=local nothing else would get it), naming the
         command that installs it. Either line is a minimum: the go command keeps a

@@ -92,5 +92,12 @@ def _v3(db: sqlite_utils.Database) -> None:
     db["projects"].add_column("compiled_loc", int)
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3]
+def _v4(db: sqlite_utils.Database) -> None:
+    """runs.toolchain_rule: which rule chose the run's toolchain: `--toolchain`
+    (given on the command line), the project's pin file (`rust-toolchain.toml`,
+    `rust-toolchain`) or `default` (the one on PATH). NULL for older runs."""
+    db["runs"].add_column("toolchain_rule", str)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4]
 SCHEMA_VERSION = len(MIGRATIONS)
