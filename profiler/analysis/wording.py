@@ -229,10 +229,10 @@ def caveats(report: GapReport) -> list[str]:
         out.append(f"{s} was not measured ({LEFT_OUT[s]}): "
                    f"`buildprof run --size {where} --scenario {s}`.")
     kinds = {c.kind for c in report.cells}
-    if "realworld" not in kinds:
+    if not kinds & {"realworld", "pair"}:
         out.append("Third-party dependencies: the graded samples use only the standard "
-                   "library; the real-world samples (`--sample http-service,cli-tool`) add "
-                   "crates and modules to compile.")
+                   "library; the real-world samples (`--sample http-service,cli-tool`) and "
+                   "the real pairs (`--sample pairs`) add crates and modules to compile.")
     cores = report.machine.get("logical_cpus") or report.machine.get("cores")
     if cores:
         out.append(f"This machine has {cores} CPU(s): both tools build in parallel, so more "
