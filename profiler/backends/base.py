@@ -83,11 +83,15 @@ def dir_bytes(path: Path) -> int:
 @dataclass(frozen=True)
 class CompiledLines:
     """Code lines (counted as projects.count_code_lines counts them) that a build
-    compiles: the project's own packages, and those plus every non-std dependency."""
+    compiled: the project's own, and those plus every non-std dependency's."""
 
-    own: int  # the project's own packages/crates
-    total: int  # own + every non-std dependency the build compiles
-    packages: int  # packages (Go) or crates (Rust) counted, the project's own included
+    # Go: the packages of the module built; Rust: the files in the workspace's
+    # copy of the project (its path dependencies in that tree included).
+    own: int
+    total: int  # own + every non-std dependency the build compiled
+    # Go: packages; Rust: dep-info files, one per crate compiled (a build script,
+    # a library and its binary are one each). The project's own included.
+    packages: int
 
 
 def count_files(files: Iterable[Path]) -> int:
@@ -200,12 +204,13 @@ class Backend(ABC):
         None; refuses a pin the default cannot meet (go.mod's go/toolchain line)."""
         return None
 
-    def compiled_lines(self, root: Path, workdir: str, package: str | None,
-                       tc: Toolchain) -> CompiledLines:
-        """The code lines a build of the project at `root`/`workdir` (`package`: a
-        Cargo workspace member) compiles, its own and with its dependencies. Reads
-        the tree, never writes it; dependencies must already be downloaded.
-        Not abstract, so a backend that cannot tell (a test's fake) need not say."""
+    def compiled_lines(self, ws: Workspace) -> CompiledLines:
+        """The code lines the build just done in `ws` compiled, the project's own
+        and with its dependencies. Called right after a successful timed build,
+        untimed, while its output is still in the workspace; it must leave the
+        build state as it found it (the next run may start from it). A StepError
+        when there is nothing to count. Not abstract, so a backend that cannot
+        tell (a test's fake) need not say."""
         raise NotImplementedError(f"{self.lang} backend does not count compiled lines")
 
     # -- shared by every backend ------------------------------------------------
@@ -244,24 +249,4 @@ class Backend(ABC):
             raise StepError(f"{what} failed ({' '.join(argv[1:3])}): "
                             f"{lines[-1] if lines else 'exit ' + str(res.returncode)}"
                             + (f"; {hint}" if hint else ""))
-        return res.stdout
-
-    def query(self, argv: list[str], cwd: Path, what: str, env: dict[str, str],
-              fix: str) -> str:
-        """A read-only command run outside a workspace (compiled_lines), killed whole
-        like a step; returns its stdout. Failure is a StepError with the tool's
-        first error line (its last one is often advice about flags buildprof
-        chose) and `fix`."""
-        res = run_step(argv, cwd, env, timeout=STEP_TIMEOUT_S)
-        if res.timed_out:
-            raise StepError(f"{what} timed out after {STEP_TIMEOUT_S:g} s")
-        if res.returncode != 0:
-            text = res.stderr or res.stdout
-            lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-            line = self.first_error(text) or (lines[-1] if lines else f"exit {res.returncode}")
-            # "…; to add it:" is continued on the next line ("go get example.com/dep").
-            at = next((i for i, ln in enumerate(lines) if ln.endswith(line)), None)
-            if line.endswith(":") and at is not None and at + 1 < len(lines):
-                line += " " + lines[at + 1]
-            raise StepError(f"{what} failed in {cwd}: {line}; {fix}")
         return res.stdout

@@ -10,7 +10,6 @@ import json
 import os
 import re
 import shutil
-import tempfile
 import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,12 +23,11 @@ from profiler.backends.base import (
     enclosing,
 )
 from profiler.breakdown import Unit, rust_units
-from profiler.errors import ProjectError
+from profiler.errors import ProjectError, StepError
 from profiler.measure.launcher import unitwrap
 from profiler.measure.process import run_step
-from profiler.projects import is_cache_dir
 from profiler.toolchains import cargo as cargo_tc
-from profiler.toolchains.base import Toolchain, clean_env, run_probe
+from profiler.toolchains.base import Toolchain, clean_env
 
 if TYPE_CHECKING:
     from profiler.scenarios.workspace import Workspace
@@ -189,92 +187,62 @@ class CargoBackend(Backend):
                       for m in [_NO_TOOL.search(text)] if m]
         return min(found)[1:] if found else None
 
-    def compiled_lines(self, root: Path, workdir: str, package: str | None,
-                       tc: Toolchain) -> CompiledLines:
-        """The `.rs` lines of every crate `cargo build` (with `-p package`) in
-        root/workdir compiles. From `cargo metadata --locked --offline
-        --filter-platform HOST`: the roots are `package`, else the workspace's
-        default members (`own` is their lines); `total` adds each crate reached
-        from them through normal and build dependencies (not dev ones; a
-        dependency without a library is not built, and metadata leaves it out).
+    def compiled_lines(self, ws: Workspace) -> CompiledLines:
+        """The `.rs` lines the build just done in `ws` compiled, read from the
+        dep-info files rustc wrote for each crate it compiled: `deps/*.d` and,
+        for build scripts, `build/*/*.d` in the profile's directory of the target
+        directory (and of `<triple>/`, for a project whose cargo config sets
+        build.target). Each names the files rustc read for that crate, with
+        features and cfg applied: a `#[cfg(windows)] mod` is not there, a file
+        a build script generated into OUT_DIR and pulled in with include! is.
+        Files that are not `.rs` (include_str!, include_bytes!) are not counted.
 
-        Unlike Go's count, this one is not exact for the build: features and
-        cfg are not taken into account. A crate counts every `.rs` file under its
-        directory (code behind a disabled feature, another OS or #[cfg(test)]
-        included) except those in its tests/, benches/, examples/, target/ and
-        nested packages; only which crates are reached follows the resolve
-        (default features, this host's platform).
-
-        --locked and --offline keep cargo from writing a Cargo.lock or
-        downloading: a project without an up-to-date lock, or whose crates are
-        not downloaded yet (run it after setup), is a StepError carrying cargo's
-        message, not a partial count.
+        `own` is the files in the workspace's copy of the project (ws.src),
+        `total` every file, each counted once; `packages` the dep-info files
+        read. Reads the build's output, writes nothing. After `check` the files
+        are the same: cargo check writes dep-info for its metadata too. The
+        target directory's top-level `.d` files are cargo's copies for the final
+        artifacts (local crates only), so they are left out.
         """
-        build_dir = root / workdir
-        with tempfile.TemporaryDirectory(prefix="buildprof-metadata-") as target:
-            env = cargo_tc.build_env(tc, clean_env(), Path(target))
-            text = self.query([tc.path, "metadata", "--format-version", "1", "--locked",
-                               "--offline", "--filter-platform", _host(tc)], build_dir,
-                              "counting the compiled lines (cargo metadata)", env,
-                              "they are counted once `cargo fetch` has written Cargo.lock "
-                              "and downloaded the crates")
-        meta = json.loads(text)
-        dirs = {p["id"]: Path(p["manifest_path"]).parent for p in meta["packages"]}
-        if package is None:
-            # workspace_default_members is cargo 1.71+; before, the resolve's root
-            # (a package) or every member (a virtual workspace).
-            roots = meta.get("workspace_default_members") or (
-                [meta["resolve"]["root"]] if meta["resolve"].get("root")
-                else meta["workspace_members"])
-        else:
-            names = {p["id"]: p["name"] for p in meta["packages"]}
-            roots = [i for i in meta["workspace_members"] if names[i] == package]
-            if not roots:
-                raise ProjectError(f"{package} is not a member of the Cargo workspace at "
-                                   f"{meta['workspace_root']}; check the package name")
-        nodes = {n["id"]: n for n in meta["resolve"]["nodes"]}
-        reached, stack = set(roots), list(roots)
-        while stack:
-            for dep in nodes[stack.pop()]["deps"]:
-                kinds = {k.get("kind") for k in dep.get("dep_kinds", [{"kind": None}])}
-                if kinds & {None, "build"} and dep["pkg"] not in reached:
-                    reached.add(dep["pkg"])
-                    stack.append(dep["pkg"])
-        own = {f for r in roots for f in _rust_files(dirs[r])}
-        rest = {f for r in reached - set(roots) for f in _rust_files(dirs[r])} - own
+        profile_dir = "release" if ws.cell.profile == "release" else "debug"
+        infos = sorted({*ws.state.glob(f"{profile_dir}/deps/*.d"),
+                        *ws.state.glob(f"*/{profile_dir}/deps/*.d"),
+                        *ws.state.glob(f"{profile_dir}/build/*/*.d"),
+                        *ws.state.glob(f"*/{profile_dir}/build/*/*.d")})
+        if not infos:
+            raise StepError(f"no dep-info files (.d) in {ws.state / profile_dir}/deps: the "
+                            f"compiled lines are read from a build's output, so count them "
+                            f"right after a successful build")
+        # rustc runs in the Cargo workspace's root, and names a workspace
+        # member's files relative to it (other crates' absolutely).
+        manifest = self.step([ws.cell.toolchain.path, "locate-project", "--workspace",
+                              "--message-format", "plain"], ws,
+                             "finding the Cargo workspace root (cargo locate-project)",
+                             self.env(ws)).strip()
+        root = Path(manifest).parent
+        files = {(root / f).resolve() for info in infos for f in _dep_info_inputs(info)
+                 if f.endswith(".rs")}
+        src = ws.src.resolve()
+        own = {f for f in files if f.is_relative_to(src)}
         own_lines = count_files(own)
-        return CompiledLines(own=own_lines, total=own_lines + count_files(rest),
-                             packages=len(reached))
+        return CompiledLines(own=own_lines, total=own_lines + count_files(files - own),
+                             packages=len(infos))
 
     def install_hint(self, version: str) -> str:
         return (f"the project needs rustc {version} or newer: `rustup toolchain install "
                 f"{version}`, then `--toolchain rust@{version}`")
 
 
-# A crate's directories that `cargo build` does not compile from (integration
-# tests, benches, examples) or that hold build output; only at the crate's top.
-_NOT_BUILT = frozenset({"tests", "benches", "examples", "target"})
-
-
-def _rust_files(crate: Path) -> list[Path]:
-    """The `.rs` files below a crate's directory, without _NOT_BUILT, cache
-    directories (CACHEDIR.TAG) and nested packages (a workspace root's members:
-    they are crates of their own, counted when reached)."""
-    found = []
-    for dirpath, dirs, files in os.walk(crate):
-        here = Path(dirpath)
-        dirs[:] = [d for d in dirs
-                   if not (here == crate and d in _NOT_BUILT)
-                   and not (here / d / "Cargo.toml").is_file()
-                   and not is_cache_dir(here / d)]
-        found += [here / f for f in files if f.endswith(".rs")]
-    return found
-
-
-def _host(tc: Toolchain) -> str:
-    """The host triple (`rustc -vV`'s host: line), which the build targets by default."""
-    text = tc.version_full
-    if "host:" not in text:
-        rustc = tc.extra.get("rustc", str(Path(tc.path).parent / "rustc"))
-        text = run_probe([rustc, "-vV"])
-    return re.search(r"^host:\s*(\S+)", text, re.M).group(1)  # type: ignore[union-attr]
+def _dep_info_inputs(path: Path) -> list[str]:
+    """The input files a rustc dep-info file names, as rustc wrote them. After
+    its `output: inputs…` rules rustc writes one empty rule per input (`path:`,
+    so that make does not fail once a file is deleted): those lines are read,
+    as they hold one path each; rustc escapes a space in a path as `\\ `.
+    `# env-dep:` and other comment lines are not files."""
+    try:
+        text = path.read_text(errors="replace")
+    except OSError as exc:
+        raise StepError(f"cannot read the dep-info file {path} ({exc.strerror or exc})"
+                        ) from None
+    return [line[:-1].replace("\\ ", " ") for line in text.splitlines()
+            if line.endswith(":") and not line.startswith("#") and ": " not in line]

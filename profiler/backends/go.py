@@ -219,34 +219,30 @@ class GoBackend(Backend):
         match = _NO_CC.search(text)
         return (match.group(1), False) if match else None
 
-    def compiled_lines(self, root: Path, workdir: str, package: str | None,
-                       tc: Toolchain) -> CompiledLines:
-        """The Go files `go build ./...` in root/workdir compiles (each package's
+    def compiled_lines(self, ws: Workspace) -> CompiledLines:
+        """The Go files `go build ./...` in the workspace compiles (each package's
         GoFiles and CgoFiles for this machine's GOOS/GOARCH and build tags, test
-        files not included), from `go list -deps`: exact for the build. `own` is
-        the packages of the module built (root/workdir); `total` adds every
-        non-standard package they import (other modules, a go.work's other
-        modules, local `replace` directories, vendor/). `package` is Cargo's.
-
-        go list runs with the build's environment (GOWORK, GOMODCACHE) and module
-        mode (Go's default: -mod=readonly, or vendor/), so it never writes
-        go.mod or go.sum, and with GOPROXY=off it downloads nothing: a module not
-        downloaded yet (run it after setup) or a go.mod that needs tidying is a
-        StepError carrying go's message, not a partial count.
+        files not included), from `go list -deps`: exact for the build. It runs
+        in the build's directory with the build's environment (GOWORK,
+        GOMODCACHE, GOFLAGS, GOPROXY=off), so it lists the packages of the same
+        build, from the workspace's copy. `own` is the packages of the module
+        built; `total` adds every non-standard package they import (other
+        modules, a go.work's other modules, local `replace` directories,
+        vendor/). For `test` and `check` this is still what `go build` compiles.
         """
-        build_dir = (root / workdir).resolve()
+        build_dir = ws.build_dir.resolve()
         # Fields are tab-separated (names hold no tabs); a std package prints an
-        # empty line. GOCACHE is a throw-away directory: listing compiles nothing.
+        # empty line.
         template = ("{{if not .Standard}}{{.ImportPath}}\t{{.Dir}}\t"
                     "{{with .Module}}{{.Dir}}{{end}}\t{{join .GoFiles \"\t\"}}\t"
                     "{{join .CgoFiles \"\t\"}}{{end}}")
+        # GOCACHE is a throw-away directory, not the build's: the next run may
+        # start from the build state as it is (noop), and go list may write to
+        # its cache.
         with tempfile.TemporaryDirectory(prefix="buildprof-golist-") as cache:
-            env = go_tc.build_env(tc, clean_env(), Path(cache), None, src=root)
-            env["GOPROXY"] = "off"
-            listed = self.query([tc.path, "list", "-deps", "-f", template, "./..."],
-                                build_dir, "counting the compiled lines (go list -deps)", env,
-                                "they are counted once the modules are downloaded "
-                                "(`go mod download`) and go.mod lists them (`go mod tidy`)")
+            env = {**self.env(ws), "GOCACHE": cache}
+            listed = self.step([ws.cell.toolchain.path, "list", "-deps", "-f", template,
+                                "./..."], ws, "counting the compiled lines (go list -deps)", env)
         own: set[Path] = set()
         every: set[Path] = set()
         packages = 0
