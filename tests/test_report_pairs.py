@@ -105,6 +105,12 @@ def test_without_graded_runs_there_is_nothing_to_predict() -> None:
     assert "no graded fit" in rep.verdict.reasons[-1]
 
 
+def test_a_module_is_named_without_its_major_version_suffix() -> None:
+    rows = _graded() + [{**r, "project_path": "go:github.com/go-task/task/v3@v3.54.0"}
+                        if r["lang"] == "go" else r for r in _pair(100, 3.0, 30.0)]
+    assert w.real_pair_rows(gap.build(rows).real_pairs)[0][1] == "task v3.54.0 / jaq 3.1.2"
+
+
 def test_the_renderers_show_the_section() -> None:
     rep = gap.build(_graded() + _pair(100, 3.0, 30.0))
     out = io.StringIO()

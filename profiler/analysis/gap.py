@@ -290,6 +290,10 @@ def crossing_loc(a: float, b: float, seconds: float) -> float | None:
 
 def _project_order(kind: str, name: str) -> tuple[int, int, str]:
     rank = {"graded": 0, "realworld": 1, "pair": 2, "path": 3}[kind]
+    if kind == "pair":  # in pairs.toml's order: jq, age, task
+        from profiler.samples.pairs import names
+
+        return rank, names().index(name) if name in names() else 0, name
     return rank, SIZES.index(name) if kind == "graded" else 0, name
 
 

@@ -9,6 +9,7 @@ renderers phrase everything through here, so they say the same thing.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -284,11 +285,15 @@ PREDICTED_RIGHT = (4, 5, 6, 7)
 
 
 def _upstream(spec: str | None) -> str:
-    """`crate:jaq@3.1.2` -> `jaq 3.1.2`; a module's last path element."""
+    """`crate:jaq@3.1.2` -> `jaq 3.1.2`; a module's last path element, before a
+    major-version suffix: `go:github.com/go-task/task/v3@v3.54.0` -> `task v3.54.0`."""
     if not spec:
         return "-"
     name, _, version = spec.split(":", 1)[-1].rpartition("@")
-    return f"{name.rstrip('/').split('/')[-1] if '/' in name else name} {version}"
+    parts = name.rstrip("/").split("/")
+    if len(parts) > 1 and re.fullmatch(r"v\d+", parts[-1]):
+        parts = parts[:-1]
+    return f"{parts[-1]} {version}"
 
 
 def real_pair_rows(reals: Sequence[RealPair]) -> list[list[str]]:
