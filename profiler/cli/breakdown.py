@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
-from profiler.breakdown import CriticalPath, Unit, critical_path
 from profiler.cli.options import DbOption, parse_whole
 from profiler.errors import UsageError
 from profiler.paths import default_db
-from profiler.report.breakdown import render
-from profiler.report.terminal import make_console
-from profiler.storage.db import ResultsDB, StoredUnits
+
+# Annotations only: rich's console, the report modules and the storage modules
+# (sqlite_utils, numpy) are imported where they are used, not by `buildprof --help`.
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from profiler.breakdown import CriticalPath, Unit
+    from profiler.storage.db import ResultsDB, StoredUnits
 
 
 def breakdown(
@@ -24,6 +27,9 @@ def breakdown(
     db: DbOption = None,
 ) -> None:
     """Per-unit times, CPU and memory of a recorded --breakdown run, and its critical path."""
+    from profiler.report.terminal import make_console
+    from profiler.storage.db import ResultsDB
+
     # Closing also removes the WAL side files the read-only open made.
     with ResultsDB.open(db or default_db(), readonly=True) as store:
         runs = _runs(store, target)
@@ -59,6 +65,8 @@ def stored_path(stored: StoredUnits, top: int = 5) -> CriticalPath | None:
     """The critical path `run` recorded: its chain and length from the `critical`
     column; the savings, which are not stored, from the stored units, as
     profiler.breakdown.critical_path computes them. None when no unit is marked."""
+    from profiler.breakdown import CriticalPath, critical_path
+
     if not stored.chain:
         return None
     by_name = {u.name: u for u in stored.units}
@@ -76,5 +84,7 @@ def stored_path(stored: StoredUnits, top: int = 5) -> CriticalPath | None:
 def show_units(run: dict[str, Any], units: list[Unit], path: CriticalPath | None,
                console: Console, top: int = 10) -> None:
     """One run's units (`run`: a row of ResultsDB.run or runs_of_session)."""
+    from profiler.report.breakdown import render
+
     render(f"run {run['id']}: {run['project']} ({run['lang']}, {run['toolchain']}) "
            f"{run['scenario']} {run['profile']}", units, run["wall_s"], console, top, path)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,8 +17,12 @@ from profiler.cli.options import (
     reading,
 )
 from profiler.errors import UsageError
-from profiler.storage.db import ResultsDB
-from profiler.storage.queries import Filters
+
+# Annotations only: the storage modules load sqlite_utils (and numpy), which
+# `buildprof --help` must not pay for.
+if TYPE_CHECKING:
+    from profiler.storage.db import ResultsDB
+    from profiler.storage.queries import Filters
 
 
 # Not --toolchain or --label: A and B say which toolchains, labels or sessions.

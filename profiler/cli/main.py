@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from profiler.cli.options import QuickHelpGroup
 from profiler.errors import BuildprofError
 
 # Typer 0.29 bundles its own copy of click (typer._click) and raises that copy's
@@ -32,6 +33,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=QuickHelpGroup,
 )
 
 
@@ -62,16 +64,13 @@ _register()
 
 
 def _version_text() -> str:
-    """The installed distribution's version, or the package constant when buildprof
-    runs from a source tree without being installed."""
-    from importlib.metadata import PackageNotFoundError, version
+    """The package constant, which sessions also record as buildprof_version. Not
+    importlib.metadata: importing it (email parsing, a scan of sys.path) costs more
+    than the rest of `--version`; tests/test_startup.py checks that the constant,
+    pyproject.toml and the installed distribution agree."""
+    from profiler import __version__
 
-    try:
-        return version("buildprof")
-    except PackageNotFoundError:
-        from profiler import __version__
-
-        return __version__
+    return __version__
 
 
 def _show_version(value: bool) -> None:

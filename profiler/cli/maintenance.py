@@ -5,20 +5,26 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from profiler import cache as cache_lib
-from profiler.analysis.wording import size
-from profiler.cli.options import DbOption
+from profiler.cli.options import DbOption, QuickHelpGroup
 from profiler.paths import cache_root
 
-cache_app = typer.Typer(help="Show or empty buildprof's cache directory.", no_args_is_help=True)
+# rich's console and table, profiler.cache (psutil) and the wording helpers are
+# imported in the commands: `buildprof --help` imports this module.
+
+cache_app = typer.Typer(help="Show or empty buildprof's cache directory.", no_args_is_help=True,
+                        cls=QuickHelpGroup)
 
 
 @cache_app.command("info")
 def info() -> None:
     """Where the cache is, and the size of each part."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from profiler import cache as cache_lib
+    from profiler.analysis.wording import size
+
     parts = cache_lib.info()
     table = Table(title=f"Cache: {cache_root()}", title_justify="left")
     for col in ("part", "size", "files", "what"):
@@ -34,12 +40,19 @@ def info() -> None:
 def clean(force: Annotated[bool, typer.Option(
         help="Clean even while a buildprof session is running")] = False) -> None:
     """Empty the cache (samples, snapshots, downloads, installed Go releases)."""
+    from rich.console import Console
+
+    from profiler import cache as cache_lib
+    from profiler.analysis.wording import size
+
     freed = cache_lib.clean(force=force)
     Console().print(f"freed {size(freed)} in {cache_root()}")
 
 
 def doctor(db: DbOption = None) -> None:
     """Check toolchains, cache, database and machine noise; print what to fix."""
+    from rich.console import Console
+
     from profiler.doctor import diagnose
 
     findings = diagnose(db)

@@ -16,21 +16,43 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
+from typer.core import TyperGroup, TyperOption
 
 from profiler.errors import UsageError
 from profiler.paths import default_db
 from profiler.scenarios.definitions import split_values
-from profiler.storage.db import ResultsDB
-from profiler.storage.queries import Filters, parse_since
+
+# Every command module imports this one to declare its options, so `buildprof --help`
+# loads it: the storage modules (sqlite_utils, which loads numpy, and psutil) are
+# imported where a command reads the database, not here.
+if TYPE_CHECKING:
+    from profiler.storage.db import ResultsDB
+    from profiler.storage.queries import Filters
+
+
+class QuickHelpGroup(TyperGroup):
+    """A command group whose --help flag defaults to False.
+
+    typer's help flag has no default, so a group's unused flag (the root's, on
+    `buildprof run --help`; the root's and `cache`'s, on `buildprof cache info
+    --help`) arrives as None, and typer converts anything but a bool through a
+    pydantic TypeAdapter: pydantic, the largest import of `COMMAND --help`, would
+    load for nothing. typer passes a bool through as it is."""
+
+    def get_help_option(self, ctx: typer.Context) -> TyperOption | None:
+        option = super().get_help_option(ctx)
+        if option is not None and option.default is None:
+            option.default = False
+        return option
+
 
 DbOption = Annotated[Path | None, typer.Option(
     "--db", help="Results database (default: $BUILDPROF_DB, else ./results.db)",
     show_default=False)]
 FormatOption = Annotated[str, typer.Option("--format", help="Output format: table or json")]
-MultiOption = Annotated[list[str] | None, typer.Option()]
 
 # The largest integer SQLite stores; a larger id or limit makes sqlite3 raise OverflowError.
 SQLITE_MAX_INT = 2**63 - 1
@@ -76,6 +98,8 @@ class FilterOptions:
 
     def filters(self) -> Filters:
         """As queries.Filters; UsageError for a --since that is not an ISO date."""
+        from profiler.storage.queries import Filters, parse_since
+
         return Filters(langs=tuple(split_values(self.lang)),
                        projects=tuple(split_values(self.project)),
                        scenarios=tuple(split_values(self.scenario)),
@@ -146,6 +170,8 @@ def reading(db: Path | None, filters: Filters | None = None) -> Iterator[Results
     only read never write, and work on a file the user cannot write. `filters` are
     checked against what is recorded first. Closing also removes the WAL side files
     the open made."""
+    from profiler.storage.db import ResultsDB
+
     with ResultsDB.open(db or default_db(), readonly=True) as store:
         if filters is not None:
             store.check_filters(filters)

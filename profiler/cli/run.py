@@ -12,25 +12,37 @@ from typing import Annotated
 
 import typer
 
-from profiler.cli.options import DbOption, MultiOption
-from profiler.cli.progress import ProgressBar
+from profiler.cli.options import DbOption
 from profiler.errors import UsageError
-from profiler.report.terminal import make_console
+from profiler.projects import LANGS
+from profiler.samples.spec import SIZES
 from profiler.scenarios.definitions import PROFILES, SCENARIOS, check_names, split_values
-from profiler.scenarios.runner import Plan
-from profiler.session import RunRequest, execute
+
+# The session, runner, progress bar and report modules (psutil, sqlite_utils, rich's
+# live display) are imported inside run(): `buildprof --help` imports this module.
 
 _SCEN_HELP = "Scenario(s), repeat or comma-separate: " + "; ".join(
     f"{k}: {v}" for k, v in SCENARIOS.items())
 _PROF_HELP = "Profile(s): " + "; ".join(f"{k} = {v}" for k, v in PROFILES.items())
+# For --size's help only: the session applies its own DEFAULT_SIZES, which this copy
+# must name (tests/test_startup.py checks that they agree); importing profiler.session
+# here would load psutil and sqlite_utils for every --help.
+DEFAULT_SIZES = ("small", "medium")
+QUICK_SIZES = ["tiny", "small"]
 
 
 def run(
     paths: Annotated[list[Path] | None, typer.Argument(
         help="Go modules or Cargo projects to measure; none: the graded samples",
         show_default=False)] = None,
-    lang: MultiOption = None,
-    size: MultiOption = None,
+    lang: Annotated[list[str] | None, typer.Option(
+        help=f"Languages: {', '.join(LANGS)} (default: both); with project paths, one "
+             f"language, for a project that has both go.mod and Cargo.toml",
+        show_default=False)] = None,
+    size: Annotated[list[str] | None, typer.Option(
+        help=f"Graded sample sizes: {', '.join(SIZES)} (default: {', '.join(DEFAULT_SIZES)}; "
+             f"with --quick: {', '.join(QUICK_SIZES)}; none with --sample)",
+        show_default=False)] = None,
     sample: Annotated[list[str] | None, typer.Option(
         help="Named samples: http-service, cli-tool; real Go/Rust pairs fetched at pinned "
              "versions: jq, age, task, or pairs for all three")] = None,
@@ -101,10 +113,15 @@ def run(
         job_values.append(n_jobs)
     if quick:
         n_runs, warmup = 1, 0
+    from profiler.cli.progress import ProgressBar
+    from profiler.report.terminal import make_console
+    from profiler.scenarios.runner import Plan
+    from profiler.session import RunRequest, execute
+
     request = RunRequest(
         paths=list(paths or []),
         langs=split_values(lang),
-        sizes=split_values(size) or (["tiny", "small"] if quick else []),
+        sizes=split_values(size) or (list(QUICK_SIZES) if quick else []),
         samples=split_values(sample),
         scenarios=check_names("scenario", split_values(scenario), list(SCENARIOS)),
         profiles=check_names("profile", split_values(profile), list(PROFILES)),

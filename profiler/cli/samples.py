@@ -6,18 +6,19 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
+from profiler.cli.options import QuickHelpGroup
 from profiler.projects import LANGS, check_lang
-from profiler.samples.materialise import generate as generate_tree
-from profiler.samples.materialise import materialise_many, sample_info
 from profiler.samples.spec import SIZES, check_size, load_spec
+
+# The generator (profiler.samples.materialise and its emitters) and rich's console and
+# table are imported in the commands: `buildprof --help` imports this module.
 
 app = typer.Typer(
     help="The graded sample projects (tiny ... huge): the same generated program in Go "
          "and in Rust, kept in buildprof's cache.",
     no_args_is_help=True,
+    cls=QuickHelpGroup,
 )
 
 SizeOpt = Annotated[list[str] | None, typer.Option(
@@ -51,6 +52,11 @@ def list_(size: SizeOpt = None, lang: LangOpt = None) -> None:
 
     The first call generates the trees into the cache (huge takes a while);
     later calls read the recorded figures."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from profiler.samples.materialise import materialise_many, sample_info
+
     pairs = _selection(size, lang)
     console = Console()
     with console.status("generating samples into the cache ..."):
@@ -71,6 +77,9 @@ def list_(size: SizeOpt = None, lang: LangOpt = None) -> None:
 @app.command("generate")
 def generate(size: SizeOpt = None, lang: LangOpt = None, out: OutOpt = None) -> None:
     """Generate samples (into the cache, or into --out DIR) and print where each went."""
+    from profiler.samples.materialise import generate as generate_tree
+    from profiler.samples.materialise import materialise_many
+
     pairs = _selection(size, lang)
     if out is None:
         paths = materialise_many(pairs)

@@ -5,21 +5,27 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
+from profiler.cli.options import QuickHelpGroup
 from profiler.errors import UsageError
-from profiler.report.terminal import make_console
-from profiler.toolchains import cargo as cargo_tc
-from profiler.toolchains import go as go_tc
+
+# rich's table, the report modules and the toolchain probes are imported in the
+# commands: `buildprof --help` imports this module.
 
 app = typer.Typer(help="List and install the toolchains buildprof can measure.",
-                  no_args_is_help=True)
+                  no_args_is_help=True, cls=QuickHelpGroup)
 
 
 @app.command("list")
 def list_() -> None:
     """Every usable toolchain with its exact version: go on PATH, Go releases buildprof
     installed, rustup toolchains, cargo on PATH."""
+    from rich.table import Table
+
+    from profiler.report.terminal import make_console
+    from profiler.toolchains import cargo as cargo_tc
+    from profiler.toolchains import go as go_tc
+
     table = Table(title="Toolchains", title_justify="left")
     for col in ("spec", "version", "binary", "details"):
         table.add_column(col, overflow="fold")  # paths are never cut short
@@ -39,6 +45,8 @@ def install(spec: Annotated[str, typer.Argument(help="go@VERSION, e.g. go@1.25.5
             raise UsageError(f"install Rust toolchains with rustup: "
                              f"`rustup toolchain install {spec.removeprefix('rust@')}`")
         raise UsageError(f"unknown toolchain '{spec}'; write go@VERSION, e.g. go@1.25.5")
+    from profiler.toolchains import go as go_tc
+
     tc = go_tc.install(spec.removeprefix("go@"))
     # A plain line: a rich console would wrap a long path at 80 columns.
     print(f"installed {tc.spec} at {tc.path}")
