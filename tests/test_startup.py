@@ -14,13 +14,14 @@ import re
 import subprocess
 import sys
 import tomllib
+from pathlib import Path
 
 import pytest
 
 import profiler
 from profiler.cli import run as run_cmd
 
-from conftest import REPO, buildprof
+from conftest import REPO, buildprof, copy_fixture
 
 # Third-party libraries that start-up must not load. rich is not among them for
 # --help: typer renders its help with rich (typer.rich_utils).
@@ -79,6 +80,47 @@ def test_version_loads_neither_heavy_modules_nor_rich() -> None:
     res, modules = _imported_by("--version")
     assert res.returncode == 0
     assert _heavy(modules, HEAVY_LIBS + ("rich",)) == []
+
+
+@pytest.fixture(scope="module")
+def small_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One real session: the gomod fixture, noop, one timed run."""
+    tmp = tmp_path_factory.mktemp("startup")
+    db = tmp / "results.db"
+    res = buildprof("run", str(copy_fixture("gomod", tmp)), "--scenario", "noop", "--profile",
+                    "debug", "--runs", "1", "--warmup", "0", "--db", str(db))
+    assert res.returncode == 0, res.stderr
+    return db
+
+
+# What the commands that read the database load beyond what they need. They do need
+# sqlite_utils (and the numpy it imports) through profiler.storage.db, and typer loads
+# pydantic to convert the values of the options given.
+NOT_FOR_READING = ("matplotlib", "scipy", "profiler.session", "profiler.scenarios.runner",
+                   "profiler.samples.materialise", "profiler.analysis.gap",
+                   "profiler.analysis.realpairs", "profiler.machine", "profiler.cli.progress")
+
+
+@pytest.mark.parametrize("command", [["history"], ["history", "--runs"], ["export"]])
+def test_history_and_export_load_only_what_they_use(small_db: Path, command: list[str]) -> None:
+    res, modules = _imported_by(*command, "--db", str(small_db))
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert "profiler.storage.db" in modules  # it did read the database
+    # psutil and the noise checks too: profiler.storage uses psutil only to record a
+    # session, which only `run` does.
+    unwanted = ("psutil", "profiler.measure", *NOT_FOR_READING)
+    assert sorted(m for m in modules if m.split(".")[0] in unwanted
+                  or m.startswith(unwanted)) == []
+
+
+def test_doctor_loads_no_analysis_or_report(small_db: Path) -> None:
+    """doctor needs psutil and the noise checks, not the report side."""
+    res, modules = _imported_by("doctor", "--db", str(small_db))
+    assert res.returncode in (0, 1), res.stderr[-2000:]  # 1: a toolchain needs fixing
+    assert "profiler.doctor" in modules
+    assert sorted(m for m in modules if m.split(".")[0] in NOT_FOR_READING
+                  or m.startswith((*NOT_FOR_READING, "profiler.report", "profiler.compare"))
+                  ) == []
 
 
 @pytest.mark.parametrize("flag", ["--version", "-V"])

@@ -16,13 +16,16 @@ import json
 import math
 from collections.abc import Collection, Sequence
 from dataclasses import asdict, fields
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from profiler.analysis.gap import GapReport, Pair
 from profiler.analysis.wording import CLAIM, RULE, caveats, seconds, size
 from profiler.cells import CellKey, CellSummary
 from profiler.compare import CellComparison, Comparison, change_text
 from profiler.stats import min_runs_for_ci
+
+# Annotations only: history and export import this module and need no gap analysis.
+if TYPE_CHECKING:
+    from profiler.analysis.gap import GapReport, Pair
 
 FORMATS = ("table", "json", "csv", "markdown")
 

@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import psutil
 import sqlite_utils
 
 from profiler import __version__
@@ -284,6 +283,10 @@ class ResultsDB:
     # -- sessions and runs ---------------------------------------------------
 
     def start_session(self, machine_id: str, command_line: str, label: str | None) -> int:
+        # psutil here and below, not at the top: the commands that only read
+        # (history, export) never need it.
+        import psutil
+
         me = psutil.Process()
         with self._tx():
             return int(self.db["sessions"].insert({
@@ -312,6 +315,8 @@ class ResultsDB:
     def mark_dangling_aborted(self) -> list[int]:
         """Sessions left `running` by a buildprof process that no longer exists
         on this host (SIGKILL, power loss) become `aborted`."""
+        import psutil
+
         host = socket.gethostname()
         aborted = []
         rows = self.db.execute(
