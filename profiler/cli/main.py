@@ -46,9 +46,11 @@ def _register() -> None:
     from profiler.cli import report as report_cmd
     from profiler.cli import run as run_cmd
     from profiler.cli import samples as samples_cmd
+    from profiler.cli import scenarios as scenarios_cmd
     from profiler.cli import toolchain as toolchain_cmd
 
     app.command("run")(run_cmd.run)
+    app.command("scenarios")(scenarios_cmd.scenarios)
     app.command("history")(history_cmd.history)
     app.command("compare")(compare_cmd.compare)
     app.command("export")(export_cmd.export)

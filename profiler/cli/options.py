@@ -23,7 +23,7 @@ from typer.core import TyperGroup, TyperOption
 
 from profiler.errors import UsageError
 from profiler.paths import default_db
-from profiler.scenarios.definitions import split_values
+from profiler.scenarios.definitions import PROFILES, SCENARIOS, split_values
 
 # Every command module imports this one to declare its options, so `buildprof --help`
 # loads it: the storage modules (sqlite_utils, which loads numpy, and psutil) are
@@ -49,9 +49,8 @@ class QuickHelpGroup(TyperGroup):
         return option
 
 
-DbOption = Annotated[Path | None, typer.Option(
-    "--db", help="Results database (default: $BUILDPROF_DB, else ./results.db)",
-    show_default=False)]
+DB_HELP = "Results database (default: $BUILDPROF_DB, else ./results.db)"
+DbOption = Annotated[Path | None, typer.Option("--db", help=DB_HELP, show_default=False)]
 FormatOption = Annotated[str, typer.Option("--format", help="Output format: table or json")]
 
 # The largest integer SQLite stores; a larger id or limit makes sqlite3 raise OverflowError.
@@ -70,9 +69,8 @@ FILTER_OPTIONS: dict[str, Any] = {
     "lang": _values("--lang", help="Language(s): go, rust"),
     "project": _values("--project", "--size", help="Project name(s); graded samples are "
                                                    "named by size (tiny, small, …)"),
-    "scenario": _values("--scenario",
-                        help="Scenario(s): clean, cold, incremental, noop, check, test"),
-    "profile": _values("--profile", help="Profile(s): debug, release"),
+    "scenario": _values("--scenario", help=f"Scenario(s): {', '.join(SCENARIOS)}"),
+    "profile": _values("--profile", help=f"Profile(s): {', '.join(PROFILES)}"),
     "toolchain": _values("--toolchain", help="Toolchain(s): go@1.26.8, rust@nightly, or a "
                                              "version such as 1.26.8"),
     "label": _values("--label", help="Session label(s) given to `buildprof run --label`"),

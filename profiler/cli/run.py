@@ -12,7 +12,8 @@ from typing import Annotated
 
 import typer
 
-from profiler.cli.options import DbOption
+from profiler.cli.options import DB_HELP
+from profiler.cli.scenarios import DEFAULT_PROFILES, DEFAULT_SCENARIOS
 from profiler.errors import UsageError
 from profiler.projects import LANGS
 from profiler.samples.spec import SIZES
@@ -21,9 +22,18 @@ from profiler.scenarios.definitions import PROFILES, SCENARIOS, check_names, spl
 # The session, runner, progress bar and report modules (psutil, sqlite_utils, rich's
 # live display) are imported inside run(): `buildprof --help` imports this module.
 
-_SCEN_HELP = "Scenario(s), repeat or comma-separate: " + "; ".join(
-    f"{k}: {v}" for k, v in SCENARIOS.items())
-_PROF_HELP = "Profile(s): " + "; ".join(f"{k} = {v}" for k, v in PROFILES.items())
+# The names only: what each scenario and profile builds is `buildprof scenarios`' table
+# (the defaults are that module's copy of profiler.session's).
+_SCEN_HELP = (f"Scenario(s): {', '.join(SCENARIOS)} (default: "
+              f"{', '.join(DEFAULT_SCENARIOS['samples'])} on samples, "
+              f"{', '.join(DEFAULT_SCENARIOS['paths'])} on your projects)")
+_PROF_HELP = (f"Profile(s): {', '.join(PROFILES)} (default: "
+              f"{', '.join(DEFAULT_PROFILES['samples'])} on samples, "
+              f"{', '.join(DEFAULT_PROFILES['paths'])} on your projects)")
+# run's --help groups its options in these panels (tests/test_help.py checks them);
+# --format stays in typer's "Options" panel with --help.
+WHAT, HOW, RUNS, MEASURE, RESULTS = ("What to build", "How to build", "How many runs",
+                                     "How builds are measured", "Where results go")
 # For --size's help only: the session applies its own DEFAULT_SIZES, which this copy
 # must name (tests/test_startup.py checks that they agree); importing profiler.session
 # here would load psutil and sqlite_utils for every --help.
@@ -38,49 +48,63 @@ def run(
     lang: Annotated[list[str] | None, typer.Option(
         help=f"Languages: {', '.join(LANGS)} (default: both); with project paths, one "
              f"language, for a project that has both go.mod and Cargo.toml",
-        show_default=False)] = None,
+        show_default=False, rich_help_panel=WHAT)] = None,
     size: Annotated[list[str] | None, typer.Option(
         help=f"Graded sample sizes: {', '.join(SIZES)} (default: {', '.join(DEFAULT_SIZES)}; "
              f"with --quick: {', '.join(QUICK_SIZES)}; none with --sample)",
-        show_default=False)] = None,
+        show_default=False, rich_help_panel=WHAT)] = None,
     sample: Annotated[list[str] | None, typer.Option(
         help="Named samples: http-service, cli-tool; real Go/Rust pairs fetched at pinned "
-             "versions: jq, age, task, or pairs for all three")] = None,
-    scenario: Annotated[list[str] | None, typer.Option(help=_SCEN_HELP)] = None,
-    profile: Annotated[list[str] | None, typer.Option(help=_PROF_HELP)] = None,
+             "versions: jq, age, task, or pairs for all three", rich_help_panel=WHAT)] = None,
+    scenario: Annotated[list[str] | None, typer.Option(help=_SCEN_HELP, rich_help_panel=HOW)
+                        ] = None,
+    profile: Annotated[list[str] | None, typer.Option(help=_PROF_HELP, rich_help_panel=HOW)
+                       ] = None,
     toolchain: Annotated[list[str] | None, typer.Option(
-        help="Toolchain(s): go, go@1.25.5, rust, rust@stable, rust@nightly")] = None,
+        help="Toolchain(s): go, go@1.25.5, rust, rust@stable, rust@nightly",
+        rich_help_panel=HOW)] = None,
     jobs: Annotated[list[str] | None, typer.Option(
         help="Parallel jobs: cargo -j N, go build -p N (and GOMAXPROCS=N); "
-             "several values make a scan")] = None,
+             "several values make a scan", rich_help_panel=HOW)] = None,
     edit: Annotated[list[str] | None, typer.Option(
         help="incremental: a named edit (leaf-body, leaf-api, top-body) for samples "
              "(top-body only for a real pair), "
-             "or FILE (relative to the project) for your own project")] = None,
+             "or FILE (relative to the project) for your own project",
+        rich_help_panel=HOW)] = None,
     runs: Annotated[str, typer.Option(
         help="Timed runs per cell, or 'auto': run until the 95% CI of the median is within "
-             "--precision, bounded by --max-runs and --max-time")] = "3",
+             "--precision, bounded by --max-runs and --max-time", rich_help_panel=RUNS)] = "3",
     precision: Annotated[float, typer.Option(
-        help="--runs auto: target 95% CI half-width of the median, in %")] = 3.0,
-    max_runs: Annotated[int, typer.Option(help="--runs auto: at most this many runs per cell")
-                        ] = 30,
+        help="--runs auto: target 95% CI half-width of the median, in %",
+        rich_help_panel=RUNS)] = 3.0,
+    max_runs: Annotated[int, typer.Option(
+        help="--runs auto: at most this many runs per cell", rich_help_panel=RUNS)] = 30,
     max_time: Annotated[float, typer.Option(
-        help="--runs auto: at most this many seconds per cell")] = 600.0,
-    warmup: Annotated[int, typer.Option(help="Untimed warm-up runs per cell")] = 1,
+        help="--runs auto: at most this many seconds per cell", rich_help_panel=RUNS)] = 600.0,
+    warmup: Annotated[int, typer.Option(help="Untimed warm-up runs per cell",
+                                        rich_help_panel=RUNS)] = 1,
     quick: Annotated[bool, typer.Option(
-        help="A first look: sizes tiny and small, 1 run, no warm-up")] = False,
+        help="A first look: sizes tiny and small, 1 run, no warm-up",
+        rich_help_panel=RUNS)] = False,
     timeout: Annotated[float | None, typer.Option(
-        help="Kill a build (its whole process tree) after this many seconds")] = None,
+        help="Kill a build (its whole process tree) after this many seconds",
+        rich_help_panel=MEASURE)] = None,
     sample_ms: Annotated[float, typer.Option(
-        help="Interval of the memory sampler in ms")] = 20.0,
-    label: Annotated[str | None, typer.Option(help="A label stored with the session")] = None,
+        help="Interval of the memory sampler in ms", rich_help_panel=MEASURE)] = 20.0,
+    label: Annotated[str | None, typer.Option(help="A label stored with the session",
+                                              rich_help_panel=RESULTS)] = None,
     breakdown: Annotated[bool, typer.Option(
         help="Record every crate/package compile and link: time, CPU, peak RSS, and the "
-             "critical path (see `buildprof breakdown`)")] = False,
-    db: DbOption = None,
-    fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+             "critical path (see `buildprof breakdown`)", rich_help_panel=MEASURE)] = False,
+    db: Annotated[Path | None, typer.Option("--db", help=DB_HELP, show_default=False,
+                                            rich_help_panel=RESULTS)] = None,
+    # In the default "Options" panel, beside --help (typer prints that panel first).
+    fmt: Annotated[str, typer.Option("--format", help="Summary on stdout: table or json")
+                   ] = "table",
 ) -> None:
-    """Build projects in defined scenarios and profiles and record every run."""
+    """Build projects in defined scenarios and profiles and record every run.
+
+    What each scenario and profile builds and times: `buildprof scenarios`."""
     if fmt not in ("table", "json"):
         raise UsageError(f"unknown format '{fmt}'; use one of: table, json")
     # Imported here to keep these checks in one block: nan passes every `<= 0` test.

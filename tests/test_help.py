@@ -1,0 +1,144 @@
+"""Every option says what it does; `run --help` groups its options in panels that each
+fit a 24-line screen; the long scenario texts are `buildprof scenarios`' (issue 14)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+import typer
+
+from profiler.cli import run as run_cmd
+from profiler.cli import scenarios as scenarios_cmd
+from profiler.cli.main import app
+from profiler.scenarios.definitions import PROFILES, SCENARIOS
+
+from conftest import REPO
+
+RUN_PANELS = (run_cmd.WHAT, run_cmd.HOW, run_cmd.RUNS, run_cmd.MEASURE, run_cmd.RESULTS)
+
+
+def _help(*args: str, columns: int = 100) -> str:
+    env = {**os.environ, "COLUMNS": str(columns)}
+    env.pop("NO_COLOR", None)
+    res = subprocess.run([sys.executable, "-m", "profiler.cli.main", *args, "--help"],
+                         capture_output=True, text=True, cwd=REPO, env=env, timeout=120)
+    assert res.returncode == 0, res.stderr
+    return res.stdout
+
+
+def _commands(cmd: typer.core.TyperGroup | typer.core.TyperCommand, path: str = "buildprof"
+              ) -> Iterator[tuple[str, object]]:
+    yield path, cmd
+    for name, sub in getattr(cmd, "commands", {}).items():
+        yield from _commands(sub, f"{path} {name}")
+
+
+def _params() -> list[tuple[str, object]]:
+    return [(path, p) for path, cmd in _commands(typer.main.get_command(app))
+            for p in cmd.params]  # type: ignore[attr-defined]
+
+
+def test_every_option_and_argument_of_every_command_has_help() -> None:
+    params = _params()
+    options = [(path, p) for path, p in params if isinstance(p, typer.core.TyperOption)]
+    assert len(options) > 50  # the walk reached the subcommands
+    assert any(path == "buildprof scenarios" for path, _ in options)
+    missing = [f"{path} {p.opts}" for path, p in params  # type: ignore[attr-defined]
+               if not (getattr(p, "help", None) or "").strip()]
+    assert missing == []
+
+
+@pytest.mark.parametrize("columns", [80, 100])
+def test_run_help_groups_options_in_panels_that_fit_a_screen(columns: int) -> None:
+    text = _help("run", columns=columns)
+    panels = dict(re.findall(r"^╭─ (.+?) ─+╮\n(.*?)^╰", text, re.MULTILINE | re.DOTALL))
+    assert set(RUN_PANELS) <= set(panels)
+    for title, body in panels.items():
+        assert len(body.splitlines()) + 2 <= 24, (title, body)
+    # Every option of run but --format sits in one of the named panels.
+    named = "".join(panels[t] for t in RUN_PANELS)
+    for p in typer.main.get_command(app).commands["run"].params:  # type: ignore[attr-defined]
+        if isinstance(p, typer.core.TyperOption) and p.name != "fmt":
+            assert p.opts[0] in named, p.opts
+
+
+def test_run_help_points_to_scenarios_instead_of_the_long_texts() -> None:
+    text = _help("run")
+    flat = " ".join(text.replace("│", " ").split())  # wrapped help lines joined again
+    assert "`buildprof scenarios`" in flat
+    # The long definitions moved: run --help names the scenarios and profiles only.
+    for moved in (SCENARIOS["clean"], SCENARIOS["test"], PROFILES["debug"]):
+        assert " ".join(moved.split()[:6]) not in flat
+    assert "copied in before each run" not in flat
+    for name in SCENARIOS:
+        assert name in flat
+
+
+def test_scenarios_lists_every_scenario_and_profile() -> None:
+    res = subprocess.run([sys.executable, "-m", "profiler.cli.main", "scenarios"],
+                         capture_output=True, text=True, cwd=REPO,
+                         env={**os.environ, "COLUMNS": "100"}, timeout=120)
+    assert res.returncode == 0, res.stderr
+    rows = {ln.split("│")[1].strip() for ln in res.stdout.splitlines() if ln.startswith("│")}
+    assert set(SCENARIOS) | set(PROFILES) <= rows
+    flat = " ".join(res.stdout.replace("│", " ").split())
+    assert "copied in before each run" in flat  # a sentence that left run --help
+
+
+def test_scenarios_json_has_every_scenario_with_its_start_and_timed_command() -> None:
+    res = subprocess.run([sys.executable, "-m", "profiler.cli.main", "scenarios", "--format",
+                          "json"], capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert res.returncode == 0, res.stderr
+    data = json.loads(res.stdout)
+    assert [s["name"] for s in data["scenarios"]] == list(SCENARIOS)
+    assert [p["name"] for p in data["profiles"]] == list(PROFILES)
+    for s in data["scenarios"]:
+        assert s["description"] == SCENARIOS[s["name"]]
+        assert s["starts_from"] and s["timed"]["go"] and s["timed"]["rust"]
+
+
+def test_every_scenario_has_a_starting_state_and_timed_commands() -> None:
+    # A scenario added to definitions.py must be described here too.
+    assert set(scenarios_cmd.STARTS_FROM) == set(SCENARIOS)
+    assert set(scenarios_cmd.TIMED) == set(SCENARIOS)
+
+
+def test_the_defaults_shown_are_the_session_defaults() -> None:
+    from profiler import session
+
+    assert list(scenarios_cmd.DEFAULT_SCENARIOS["samples"]) == session.DEFAULT_SAMPLE_SCENARIOS
+    assert list(scenarios_cmd.DEFAULT_PROFILES["samples"]) == session.DEFAULT_SAMPLE_PROFILES
+    # Your own projects: what build_cells falls back to when no scenario/profile is given.
+    import inspect
+
+    source = inspect.getsource(session.build_cells)
+    assert 'else ["clean"]' in source and 'else ["debug"]' in source
+    assert scenarios_cmd.DEFAULT_SCENARIOS["paths"] == ("clean",)
+    assert scenarios_cmd.DEFAULT_PROFILES["paths"] == ("debug",)
+
+
+def test_scenarios_rejects_an_unknown_format() -> None:
+    res = subprocess.run([sys.executable, "-m", "profiler.cli.main", "scenarios", "--format",
+                          "csv"], capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert res.returncode == 2
+    assert "unknown format 'csv'" in res.stderr
+
+
+@pytest.mark.parametrize("args", [["scenarios", "--help"], ["scenarios"]])
+def test_scenarios_loads_no_heavy_module(args: list[str]) -> None:
+    res = subprocess.run([sys.executable, "-X", "importtime", "-m", "profiler.cli.main", *args],
+                         capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert res.returncode == 0, res.stderr[-2000:]
+    modules = set(re.findall(r"^import time:\s+\d+ \|\s+\d+ \|\s*(\S+)\s*$", res.stderr,
+                             re.MULTILINE))
+    heavy = ("matplotlib", "scipy", "numpy", "sqlite_utils", "psutil", "profiler.storage",
+             "profiler.session", "profiler.report", "profiler.cells")
+    if args[-1] == "--help":
+        heavy += ("pydantic",)  # typer loads it to convert the values of a command it runs
+    assert sorted(m for m in modules if m.split(".")[0] in heavy or m.startswith(heavy)) == []
