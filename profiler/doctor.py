@@ -11,7 +11,7 @@ from pathlib import Path
 import psutil
 
 from profiler.errors import BuildprofError
-from profiler.measure.noise import BUSY_CORES, LOAD_LIMIT, other_cpu_busy
+from profiler.measure.noise import BUSY_CORES, LOAD_LIMIT, Window
 from profiler.paths import cache_root, default_db
 
 
@@ -68,13 +68,19 @@ def _database(db_path: Path | None) -> list[Finding]:
     return [Finding("database", True, f"{path}: {sessions} sessions, {runs} runs")]
 
 
-def _noise() -> list[Finding]:
+# How long doctor watches the other processes' CPU, at least. The window opens before
+# the toolchain and database checks and spans them (their own child processes count
+# as doctor's, not as others'), so the whole command stays near half a second.
+NOISE_WINDOW_S = 0.25
+
+
+def _noise(window: Window) -> list[Finding]:
     out = []
     load = os.getloadavg()[0]
     out.append(Finding("noise", load <= LOAD_LIMIT, f"load average (1 min) {load:.2f}",
                        "" if load <= LOAD_LIMIT else "wait for other work to finish; "
                                                      "builds share the CPU with it"))
-    busy = other_cpu_busy(0.5)
+    busy, _span = window.cores(NOISE_WINDOW_S)
     out.append(Finding("noise", busy <= BUSY_CORES, f"other processes use {busy:.2f} cores now",
                        "" if busy <= BUSY_CORES else "stop them: " + _top_processes()))
     gov = Path("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor")
@@ -115,4 +121,5 @@ def _top_processes(n: int = 3) -> str:
 
 
 def diagnose(db_path: Path | None = None) -> list[Finding]:
-    return [*_toolchains(), *_cache(), *_database(db_path), *_noise()]
+    window = Window()
+    return [*_toolchains(), *_cache(), *_database(db_path), *_noise(window)]

@@ -36,7 +36,7 @@ HEAVY_OURS = ("profiler.storage", "profiler.session", "profiler.report", "profil
 # Every command and group, as `buildprof COMMAND --help` takes them.
 COMMANDS = ("run", "history", "compare", "export", "toolchain", "toolchain list",
             "toolchain install", "cache", "cache info", "cache clean", "doctor", "breakdown",
-            "report", "samples", "samples list", "samples generate")
+            "report", "samples", "samples list", "samples generate", "scenarios")
 
 
 def _heavy(modules: set[str], libs: tuple[str, ...] = HEAVY_LIBS) -> list[str]:
@@ -93,10 +93,11 @@ def small_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return db
 
 
-# What the commands that read the database load beyond what they need. They do need
-# sqlite_utils (and the numpy it imports) through profiler.storage.db, and typer loads
-# pydantic to convert the values of the options given.
-NOT_FOR_READING = ("matplotlib", "scipy", "profiler.session", "profiler.scenarios.runner",
+# What the commands that read the database load beyond what they need. They read through
+# the plain sqlite3 connection: sqlite_utils (and the numpy it imports) is for writes.
+# typer loads pydantic to convert the values of the options given.
+NOT_FOR_READING = ("matplotlib", "scipy", "sqlite_utils", "numpy", "profiler.session",
+                   "profiler.scenarios.runner",
                    "profiler.samples.materialise", "profiler.analysis.gap",
                    "profiler.analysis.realpairs", "profiler.machine", "profiler.cli.progress")
 

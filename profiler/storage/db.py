@@ -14,10 +14,9 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from profiler import __version__
 from profiler.breakdown import Unit
@@ -26,6 +25,9 @@ from profiler.errors import DatabaseError
 from profiler.storage import queries
 from profiler.storage.migrations import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 from profiler.storage.queries import Filters
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 BUSY_TIMEOUT_MS = 60_000
 
@@ -173,10 +175,18 @@ class ResultsDB:
     through the methods below, which run the SQL of `profiler.storage.queries`.
     """
 
-    def __init__(self, db: sqlite_utils.Database, path: Path, tidy_wal: bool = False) -> None:
-        self.db = db
+    def __init__(self, conn: sqlite3.Connection, path: Path, tidy_wal: bool = False) -> None:
+        self.conn = conn
         self.path = path
         self._tidy_wal = tidy_wal  # see close()
+
+    @cached_property
+    def db(self) -> sqlite_utils.Database:
+        """sqlite_utils over the same connection, for the writes. Imported on first use:
+        sqlite_utils loads numpy (about 0.1 s), which the reading commands never need."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)
 
     @classmethod
     def open(cls, path: Path, readonly: bool = False) -> ResultsDB:
@@ -225,14 +235,15 @@ class ResultsDB:
             conn.close()
             raise DatabaseError(f"{path} was written by a newer buildprof (schema {version}, "
                                 f"this one reads up to {SCHEMA_VERSION}); upgrade buildprof")
-        db = sqlite_utils.Database(conn)
         if readonly:
-            return cls(db, path, tidy_wal=tidy)
+            return cls(conn, path, tidy_wal=tidy)
+        results = cls(conn, path)
         try:
-            _migrate(conn, db, version)
+            if version != SCHEMA_VERSION:
+                _migrate(conn, results.db, version)
         except sqlite3.OperationalError as exc:
             raise DatabaseError(f"cannot write {path}: {exc}; choose a writable --db") from exc
-        return cls(db, path)
+        return results
 
     # -- identity rows -------------------------------------------------------
 
@@ -256,12 +267,12 @@ class ResultsDB:
         rows recorded before it was counted gain it, a counted one is kept."""
         key = (lang, name, content_hash, path)
         with self._tx():
-            found = self.db.execute(
+            found = self.conn.execute(
                 "SELECT id, compiled_loc FROM projects "
                 "WHERE lang=? AND name=? AND content_hash=? AND path=?", key).fetchone()
             if found:
                 if compiled_loc is not None and found[1] is None:
-                    self.db.execute("UPDATE projects SET compiled_loc = ? WHERE id = ?",
+                    self.conn.execute("UPDATE projects SET compiled_loc = ? WHERE id = ?",
                                     [compiled_loc, found[0]])
                 return int(found[0])
             return int(self.db["projects"].insert({
@@ -270,14 +281,14 @@ class ResultsDB:
                 "compiled_loc": compiled_loc, "first_seen": now_iso()}).last_pk)
 
     def compiled_loc(self, project_id: int) -> int | None:
-        row = self.db.execute("SELECT compiled_loc FROM projects WHERE id = ?",
+        row = self.conn.execute("SELECT compiled_loc FROM projects WHERE id = ?",
                               [project_id]).fetchone()
         return None if row is None or row[0] is None else int(row[0])
 
     def set_compiled_loc(self, project_id: int, lines: int) -> None:
         """The lines a build of this project compiles, dependencies included."""
         with self._tx():
-            self.db.execute("UPDATE projects SET compiled_loc = ? WHERE id = ?",
+            self.conn.execute("UPDATE projects SET compiled_loc = ? WHERE id = ?",
                             [lines, project_id])
 
     # -- sessions and runs ---------------------------------------------------
@@ -309,8 +320,7 @@ class ResultsDB:
                 self.db["units"].insert_all({**r, "run_id": run_id} for r in rows)
 
     def units_of_run(self, run_id: int) -> list[dict[str, Any]]:
-        return [dict(r) for r in self.db.query(
-            "SELECT * FROM units WHERE run_id = ? ORDER BY start_s", [run_id])]
+        return self._dicts("SELECT * FROM units WHERE run_id = ? ORDER BY start_s", [run_id])
 
     def mark_dangling_aborted(self) -> list[int]:
         """Sessions left `running` by a buildprof process that no longer exists
@@ -319,7 +329,7 @@ class ResultsDB:
 
         host = socket.gethostname()
         aborted = []
-        rows = self.db.execute(
+        rows = self.conn.execute(
             "SELECT id, pid, pid_started FROM sessions WHERE status='running' AND hostname=?",
             [host]).fetchall()
         for sid, pid, started in rows:
@@ -336,76 +346,85 @@ class ResultsDB:
         return aborted
 
     def session(self, session_id: int) -> dict[str, Any]:
-        return dict(self.db["sessions"].get(session_id))
+        rows = self._dicts("SELECT * FROM sessions WHERE id = ?", [session_id])
+        if not rows:
+            raise KeyError(f"no session {session_id}")
+        return rows[0]
 
     def runs_of_session(self, session_id: int) -> list[dict[str, Any]]:
         sql = f"{self._run_sql()} WHERE r.session_id = ? ORDER BY r.id"
-        return [dict(r) for r in self.db.query(sql, [session_id])]
+        return self._dicts(sql, [session_id])
+
+    def _dicts(self, sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
+        """Rows as dicts, through the plain connection (no sqlite_utils on a read)."""
+        cur = self.conn.execute(sql, params)
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur]
 
     # -- reading: history, compare, export, breakdown, doctor ------------------
 
     def check_filters(self, f: Filters) -> None:
         """UsageError for a filter value that matches nothing recorded (see
         queries.check_filters)."""
-        queries.check_filters(self.db.conn, f)
+        queries.check_filters(self.conn, f)
 
     def history_cells(self, f: Filters, limit: int | None = 50) -> list[CellSummary]:
         """The newest `limit` session × cell summaries matching `f`, newest first."""
-        return queries.history_cells(self.db.conn, f, limit)
+        return queries.history_cells(self.conn, f, limit)
 
     def runs(self, f: Filters, *, timed_only: bool = True, ok_only: bool = False,
              session_ids: Sequence[int] | None = None, newest_first: bool = False,
              limit: int | None = None) -> list[dict[str, Any]]:
         """Runs matching `f`, with project, toolchain, machine and session fields."""
-        return queries.fetch_runs(self.db.conn, f, timed_only=timed_only, ok_only=ok_only,
+        return queries.fetch_runs(self.conn, f, timed_only=timed_only, ok_only=ok_only,
                                   session_ids=session_ids, newest_first=newest_first,
                                   limit=limit)
 
     def compare_samples(self, f: Filters) -> list[dict[str, Any]]:
         """The successful timed runs matching `f`, with what `compare` pairs them by."""
-        return queries.fetch_samples(self.db.conn, f)
+        return queries.fetch_samples(self.conn, f)
 
     def sample_ids(self, f: Filters) -> list[int]:
         """Ids of the runs compare_samples reads for `f`, in order."""
-        return queries.sample_ids(self.db.conn, f)
+        return queries.sample_ids(self.conn, f)
 
     def session_exists(self, session_id: int) -> bool:
-        return queries.session_exists(self.db.conn, session_id)
+        return queries.session_exists(self.conn, session_id)
 
     def label_exists(self, label: str) -> bool:
-        return queries.label_exists(self.db.conn, label)
+        return queries.label_exists(self.conn, label)
 
     def toolchain_exists(self, value: str) -> bool:
         """A recorded toolchain matches `value` (a spec, lang@version, version or language)."""
-        return queries.toolchain_exists(self.db.conn, value)
+        return queries.toolchain_exists(self.conn, value)
 
     def known_sides(self) -> tuple[list[str], list[str], int]:
         """Recorded toolchain specs, labels and the number of sessions (for error lines)."""
-        return queries.known_sides(self.db.conn)
+        return queries.known_sides(self.conn)
 
     def report_rows(self, f: Filters, *, all_sessions: bool = False) -> dict[str, Any]:
         """What `buildprof report` analyses (see queries.report_rows)."""
-        return queries.report_rows(self.db.conn, f, all_sessions=all_sessions)
+        return queries.report_rows(self.conn, f, all_sessions=all_sessions)
 
     def counts(self) -> tuple[int, int]:
         """(sessions, runs); DatabaseError when the file cannot be read (a damaged file)."""
         try:
-            sessions = self.db.execute("SELECT count(*) FROM sessions").fetchone()[0]
-            runs = self.db.execute("SELECT count(*) FROM runs").fetchone()[0]
+            sessions = self.conn.execute("SELECT count(*) FROM sessions").fetchone()[0]
+            runs = self.conn.execute("SELECT count(*) FROM runs").fetchone()[0]
         except sqlite3.DatabaseError as exc:
             raise DatabaseError(f"cannot read {self.path}: {exc}") from exc
         return int(sessions), int(runs)
 
     def run(self, run_id: int) -> dict[str, Any] | None:
         """One run with its project and toolchain (the fields of runs_of_session)."""
-        row = self.db.execute(f"{self._run_sql()} WHERE r.id = ?", [run_id])
+        row = self.conn.execute(f"{self._run_sql()} WHERE r.id = ?", [run_id])
         names = [d[0] for d in row.description]
         found = row.fetchone()
         return dict(zip(names, found, strict=True)) if found else None
 
     def breakdown_run_ids(self, session_id: int) -> list[int]:
         """For each cell of the session, its last timed run that has units, by id."""
-        rows = self.db.execute(
+        rows = self.conn.execute(
             """SELECT max(r.id) FROM runs r WHERE r.session_id = ? AND NOT r.warmup
                AND EXISTS (SELECT 1 FROM units u WHERE u.run_id = r.id)
                GROUP BY r.project_id, r.toolchain_id, r.scenario, r.profile, r.jobs, r.edit
@@ -438,7 +457,7 @@ class ResultsDB:
         return StoredUnits(units, chain)
 
     def close(self) -> None:
-        self.db.conn.close()
+        self.conn.close()
         if self._tidy_wal and Path(f"{self.path}-wal").exists():
             _tidy_wal(self.path)
 
@@ -449,10 +468,10 @@ class ResultsDB:
         self.close()
 
     def _tx(self) -> _Tx:
-        return _Tx(self.db.conn)
+        return _Tx(self.conn)
 
     def _run_sql(self) -> str:
-        return _RUN_SQL.format(compiled_loc=queries.project_column(self.db.conn, "compiled_loc"))
+        return _RUN_SQL.format(compiled_loc=queries.project_column(self.conn, "compiled_loc"))
 
 
 class _Tx:

@@ -8,8 +8,11 @@ Never edit a released migration: add a new one at the end.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import sqlite_utils
+if TYPE_CHECKING:  # annotations only: sqlite_utils (and numpy) load where a file is written
+    import sqlite_utils
+
 
 APPLICATION_ID = 0x62707266  # "bprf"
 
