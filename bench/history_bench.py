@@ -12,8 +12,11 @@ functions the CLI calls:
 - compare of two Go releases over the whole history (hundreds of cells), and of
   two labelled sessions;
 
-and once each through the real CLI (a new Python process: start-up and imports
-included). Targets (issue 5): history < 0.5 s, compare < 1 s.
+and through the real CLI, as a user's shell runs it (the `buildprof` script beside
+this interpreter, a new process each time: interpreter start-up and imports, scipy's
+for compare, included; median of 5). Targets: the query, history < 0.5 s and
+compare < 1 s (issue 5); the whole command, history < 0.5 s and compare < 1.5 s
+(issue 14).
 
     .venv/bin/python bench/history_bench.py [--runs 100000] [--db PATH] [--without-v2]
 
@@ -42,6 +45,7 @@ from profiler.storage.db import ResultsDB
 
 REPO = Path(__file__).resolve().parents[1]
 TARGETS = {"history": 0.5, "compare": 1.0}
+CLI_TARGETS = {"history": 0.5, "compare": 1.5}
 
 MACHINES = [("m-laptop-0001", "laptop"), ("m-ci-0002", "ci-runner"), ("m-desk-0003", "desk")]
 TOOLCHAINS = {
@@ -61,7 +65,7 @@ def fill(path: Path, n_runs: int, seed: int = 5) -> dict[str, Any]:
     """Write about n_runs runs (warm-ups included) into a new database at path."""
     rng = random.Random(seed)
     db = ResultsDB.open(path)
-    conn = db.db.conn
+    conn = db.conn
     now = datetime(2026, 11, 1, tzinfo=UTC)
     conn.execute("BEGIN")
     for mid, host in MACHINES:
@@ -180,7 +184,9 @@ def timed(fn: Callable[[], Any], repeat: int = 5) -> tuple[float, float, float, 
 
 def cli(*args: str, db: Path) -> float:
     t = time.perf_counter()
-    res = subprocess.run([sys.executable, "-m", "profiler.cli.main", *args, "--db", str(db)],
+    script = Path(sys.executable).with_name("buildprof")
+    base = [str(script)] if script.is_file() else [sys.executable, "-m", "profiler.cli.main"]
+    res = subprocess.run([*base, *args, "--db", str(db)],
                          capture_output=True, text=True, cwd=REPO,
                          env={**os.environ, "COLUMNS": "200"})
     elapsed = time.perf_counter() - t
@@ -214,7 +220,7 @@ def main() -> None:
         print("dropped the _v2 index")
 
     db = ResultsDB.open(path, readonly=True)
-    conn = db.db.conn
+    conn = db.conn
     F = queries.Filters
     rows: list[tuple[str, str, float, float, float, str]] = []
 
@@ -246,12 +252,12 @@ def main() -> None:
         return f"{len(r.cells)} cells, {sum(c.a.n + c.b.n for c in r.cells):,} runs"
 
     case("compare", "go@1.25.5 go@1.26.8 (whole history)",
-         lambda: compare.compare(conn, "go@1.25.5", "go@1.26.8"), cmp_desc)
+         lambda: compare.compare(db, "go@1.25.5", "go@1.26.8"), cmp_desc)
     case("compare", "go@1.25.5 go@1.26.8 --project medium",
-         lambda: compare.compare(conn, "go@1.25.5", "go@1.26.8",
+         lambda: compare.compare(db, "go@1.25.5", "go@1.26.8",
                                  F(projects=("medium",))), cmp_desc)
     case("compare", "baseline candidate (two labelled sessions)",
-         lambda: compare.compare(conn, "baseline", "candidate"), cmp_desc)
+         lambda: compare.compare(db, "baseline", "candidate"), cmp_desc)
     db.close()
 
     width = max(len(r[1]) for r in rows)
@@ -263,21 +269,31 @@ def main() -> None:
           "importing scipy; warm: median of 5 more calls, wall and CPU time; "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
 
-    print("\nThrough the CLI (a new Python process each, start-up and imports included):")
+    print("\nThrough the CLI (a new process each, start-up and imports included, "
+          "median of 5):")
     cli_rows = [
         ("history", ["history"]),
+        ("history", ["history", "--runs"]),
         ("history", ["history", "--toolchain", "go@1.25.5", "--scenario", "clean"]),
         ("compare", ["compare", "go@1.25.5", "go@1.26.8"]),
         ("compare", ["compare", "baseline", "candidate"]),
     ]
-    for _kind, argv in cli_rows:
-        elapsed = statistics.median(cli(*argv, db=path) for _ in range(3))
+    cli("history", db=path)  # untimed: file caches and .pyc files
+    slowest: dict[str, float] = {}
+    for kind, argv in cli_rows:
+        elapsed = statistics.median(cli(*argv, db=path) for _ in range(5))
+        slowest[kind] = max(slowest.get(kind, 0.0), elapsed)
         print(f"  buildprof {' '.join(argv):45} {elapsed * 1000:6.0f}ms")
+    for kind, target in CLI_TARGETS.items():
+        verdict = "meets" if slowest[kind] < target else "MISSES"
+        print(f"buildprof {kind}: slowest whole command {slowest[kind] * 1000:.0f} ms, "
+              f"{verdict} the {target * 1000:.0f} ms target")
     for kind, target in TARGETS.items():
         mine = [r for r in rows if r[0] == kind and "all cells" not in r[1]]
         wall, cpu = max(r[3] for r in mine), max(r[4] for r in mine)
         verdict = "meets" if wall < target else "MISSES"
-        print(f"{kind}: slowest warm case {wall * 1000:.0f} ms wall ({cpu * 1000:.0f} ms CPU), "
+        print(f"{kind} query: slowest warm case {wall * 1000:.0f} ms wall "
+              f"({cpu * 1000:.0f} ms CPU), "
               f"{verdict} the {target * 1000:.0f} ms target")
 
 
