@@ -15,7 +15,6 @@ the main package or `main.rs`.
 
 from __future__ import annotations
 
-import os
 import tomllib
 from pathlib import Path
 
@@ -28,11 +27,10 @@ EDIT_NAMES: tuple[str, ...] = ("leaf-body", "leaf-api", "top-body")
 
 
 def samples_root() -> Path:
-    """`$BUILDPROF_SAMPLES`, else the `sample_projects/` beside the package."""
-    env = os.environ.get("BUILDPROF_SAMPLES")
-    if env:
-        return Path(env).expanduser().resolve()
-    return Path(__file__).resolve().parents[2] / "sample_projects"
+    """`$BUILDPROF_SAMPLES`, else the installed or the checkout's `sample_projects/`."""
+    from profiler.samples.spec import samples_dir
+
+    return samples_dir()
 
 
 def _check_name(name: str) -> None:

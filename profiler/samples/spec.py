@@ -67,11 +67,18 @@ _BOUNDS = {
 
 
 def samples_dir() -> Path:
-    """`$BUILDPROF_SAMPLES`, else the repository's `sample_projects/`."""
+    """Where the sample projects live: `$BUILDPROF_SAMPLES` if set; else the copy a
+    wheel installs inside the package (`pip install .`, `pipx install .`); else the
+    repository's `sample_projects/` (running from a checkout or an editable install,
+    where the package holds no copy)."""
     env = os.environ.get("BUILDPROF_SAMPLES")
     if env:
         return Path(env).expanduser().resolve()
-    return Path(__file__).resolve().parents[2] / "sample_projects"
+    package = Path(__file__).resolve().parents[1]
+    installed = package / "sample_projects"
+    if installed.is_dir():
+        return installed
+    return package.parent / "sample_projects"
 
 
 def check_size(size: str) -> str:
