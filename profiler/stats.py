@@ -218,8 +218,8 @@ def mann_whitney(a: Sequence[float], b: Sequence[float], alpha: float = ALPHA) -
 
     The p-value is exact whenever that is cheap (`exact_feasible`: at most
     EXACT_SPLITS splits of the pooled values, so always for 10 runs a side or
-    fewer): without ties scipy.stats.mannwhitneyu's method "exact", with ties the
-    permutation distribution of the mid-rank sum (`permutation_p`). The normal
+    fewer): the permutation distribution of the mid-rank sum (`permutation_p`),
+    which without ties is scipy.stats.mannwhitneyu's method "exact". The normal
     approximation with tie and continuity corrections, which scipy's "auto" uses
     whenever there are ties, gives `[1,1,1,2]` against `[2,3,3,3]` p = 0.032
     where the true p is 4/70 = 0.057. Larger samples get scipy's "auto" (exact
@@ -238,11 +238,13 @@ def mann_whitney_many(pairs: Sequence[tuple[Sequence[float], Sequence[float]]],
                       alpha: float = ALPHA) -> list[UTest]:
     """`mann_whitney` for many pairs at once, with the same results.
 
-    scipy's per-call overhead (about 1 ms) dominates on small samples, so pairs
-    of equal sizes go to one vectorised call. Pairs are batched by whether they
-    hold ties as well: scipy picks the exact or the asymptotic method once per
-    call, and a tie anywhere in the batch would switch every pair to asymptotic.
-    Small pairs with ties never reach scipy: `permutation_p` counts their splits.
+    Small pairs (`exact_feasible`), with or without ties, never reach scipy:
+    `permutation_p` counts their splits, and a command that compares the usual
+    3-10 runs a side does not pay scipy's import. Larger pairs of equal sizes go to
+    one vectorised scipy call (its per-call overhead, about 1 ms, dominates on
+    small samples), batched by whether they hold ties: scipy picks the exact or the
+    asymptotic method once per call, and a tie anywhere in the batch would switch
+    every pair to asymptotic.
     """
     out: list[UTest | None] = [None] * len(pairs)
     batches: dict[tuple[int, int, bool], list[int]] = {}
@@ -255,7 +257,9 @@ def mann_whitney_many(pairs: Sequence[tuple[Sequence[float], Sequence[float]]],
             out[i] = UTest(None, min_p, alpha, n1, n2)
         elif len(values) == 1:
             out[i] = UTest(1.0, min_p, alpha, n1, n2)
-        elif ties and exact_feasible(n1, n2):
+        elif exact_feasible(n1, n2):
+            # Counted here with or without ties (without, it is scipy's "exact"), so
+            # that compare on the usual run counts never imports scipy (about 1 s).
             out[i] = UTest(max(permutation_p(a, b), min_p), min_p, alpha, n1, n2)
         else:
             batches.setdefault((n1, n2, ties), []).append(i)

@@ -175,3 +175,22 @@ def test_size_help_names_the_sessions_defaults() -> None:
     from profiler.session import DEFAULT_SIZES
 
     assert list(run_cmd.DEFAULT_SIZES) == DEFAULT_SIZES
+
+
+def test_the_u_test_on_usual_run_counts_does_not_import_scipy() -> None:
+    """compare's U test counts the exact distribution itself for up to 10 runs a side,
+    ties or not, so compare does not pay scipy's import (about 1 s); larger samples
+    still go to scipy."""
+    code = ("import sys\n"
+            "from profiler.stats import mann_whitney_many\n"
+            "small = mann_whitney_many([([1.0, 2, 3, 4, 5], [6.0, 7, 8, 9, 10]),\n"
+            "                           ([1.0, 1, 2, 3, 3], [3.0, 4, 4, 5, 6])])\n"
+            "print('scipy' in sys.modules, [round(t.p, 6) for t in small])\n"
+            "mann_whitney_many([(list(range(30)), list(range(5, 35)))])\n"
+            "print('scipy' in sys.modules)\n")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=REPO, check=True)
+    first, second = res.stdout.splitlines()
+    # 2/252 (complete separation of 5 and 5); then a pair with ties, counted exactly.
+    assert first.startswith("False [0.007937, ")
+    assert second == "True"
