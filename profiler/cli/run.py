@@ -81,8 +81,10 @@ def run(
         help="--runs auto: at most this many runs per cell", rich_help_panel=RUNS)] = 30,
     max_time: Annotated[float, typer.Option(
         help="--runs auto: at most this many seconds per cell", rich_help_panel=RUNS)] = 600.0,
-    warmup: Annotated[int, typer.Option(help="Untimed warm-up runs per cell",
-                                        rich_help_panel=RUNS)] = 1,
+    warmup: Annotated[int | None, typer.Option(
+        help="Untimed warm-up runs per cell (default: none for clean and cold builds, "
+             "one for the others; bench/warmup.py has the data)",
+        rich_help_panel=RUNS)] = None,
     quick: Annotated[bool, typer.Option(
         help="A first look: sizes tiny and small, 1 run, no warm-up",
         rich_help_panel=RUNS)] = False,
@@ -123,7 +125,7 @@ def run(
             raise UsageError(f"--runs takes a whole number or 'auto' (got '{runs}')")
         if runs.startswith("-") or n_runs < 1:
             raise UsageError(f"--runs must be at least 1 (got {runs})")
-    if warmup < 0:
+    if warmup is not None and warmup < 0:
         raise UsageError(f"--warmup must be 0 or more (got {warmup})")
     if timeout is not None and timeout <= 0:
         raise UsageError(f"--timeout must be a positive number of seconds (got {timeout:g})")
