@@ -13,10 +13,9 @@ functions the CLI calls:
   two labelled sessions;
 
 and through the real CLI, as a user's shell runs it (the `buildprof` script beside
-this interpreter, a new process each time: interpreter start-up and imports, scipy's
-for compare, included; median of 5). Targets: the query, history < 0.5 s and
-compare < 1 s (issue 5); the whole command, history < 0.5 s and compare < 1.5 s
-(issue 14).
+this interpreter, a new process each time: interpreter start-up and imports
+included; median of 5). Targets: the query, history < 0.5 s and compare < 1 s
+(issue 5); the whole command, history < 0.5 s and compare < 1.5 s (issue 14).
 
     .venv/bin/python bench/history_bench.py [--runs 100000] [--db PATH] [--without-v2]
 
@@ -265,8 +264,8 @@ def main() -> None:
     for kind, name, first, warm, cpu, desc in rows:
         print(f"{kind:8} {name:{width}}  {first * 1000:6.0f}ms  {warm * 1000:6.0f}ms  "
               f"{cpu * 1000:6.0f}ms  {desc}")
-    print("\n(first: the first call in this process, which for compare includes "
-          "importing scipy; warm: median of 5 more calls, wall and CPU time; "
+    print("\n(first: the first call in this process, imports included; "
+          "warm: median of 5 more calls, wall and CPU time; "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
 
     print("\nThrough the CLI (a new process each, start-up and imports included, "

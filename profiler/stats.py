@@ -5,8 +5,9 @@ statistics and its half-width in %, the Mann-Whitney U test with its
 "too few runs" bound, the geometric mean and modified z-score outliers: what
 `run`, `history` and `compare` report (docs/history.md explains each choice).
 profiler.cells.CellSummary applies them to a cell's runs.
-Kept free of I/O and of third-party imports at module level; scipy is
-imported lazily by the functions that need it.
+Kept free of I/O and of third-party imports at module level; numpy is imported
+where the exact U distribution is counted. scipy is the tests' reference, not a
+run-time import (it would cost compare about 1 s).
 """
 
 from __future__ import annotations
@@ -238,16 +239,11 @@ def mann_whitney_many(pairs: Sequence[tuple[Sequence[float], Sequence[float]]],
                       alpha: float = ALPHA) -> list[UTest]:
     """`mann_whitney` for many pairs at once, with the same results.
 
-    Small pairs (`exact_feasible`), with or without ties, never reach scipy:
-    `permutation_p` counts their splits, and a command that compares the usual
-    3-10 runs a side does not pay scipy's import. Larger pairs of equal sizes go to
-    one vectorised scipy call (its per-call overhead, about 1 ms, dominates on
-    small samples), batched by whether they hold ties: scipy picks the exact or the
-    asymptotic method once per call, and a tie anywhere in the batch would switch
-    every pair to asymptotic.
+    Small pairs (`exact_feasible`), with or without ties, get the exact
+    distribution (`permutation_p`); larger ones the choice scipy's "auto" makes
+    (`_large_sample_p`). No scipy at run time: its import costs compare about 1 s.
     """
     out: list[UTest | None] = [None] * len(pairs)
-    batches: dict[tuple[int, int, bool], list[int]] = {}
     for i, (a, b) in enumerate(pairs):
         n1, n2 = len(a), len(b)
         min_p = utest_min_p(n1, n2)
@@ -262,22 +258,30 @@ def mann_whitney_many(pairs: Sequence[tuple[Sequence[float], Sequence[float]]],
             # that compare on the usual run counts never imports scipy (about 1 s).
             out[i] = UTest(max(permutation_p(a, b), min_p), min_p, alpha, n1, n2)
         else:
-            batches.setdefault((n1, n2, ties), []).append(i)
-    if batches:
-        import numpy as np
-        from scipy.stats import mannwhitneyu  # lazy: scipy takes a while to import
-
-        for (n1, n2, ties), idx in batches.items():
-            x = np.array([pairs[i][0] for i in idx], dtype=float)
-            y = np.array([pairs[i][1] for i in idx], dtype=float)
-            method = "exact" if not ties and exact_feasible(n1, n2) else "auto"
-            ps = np.atleast_1d(mannwhitneyu(x, y, alternative="two-sided", axis=1,
-                                            method=method).pvalue)
-            min_p = utest_min_p(n1, n2)
-            for i, p in zip(idx, ps, strict=True):
-                # The normal approximation can fall below what any split allows.
-                out[i] = UTest(max(float(p), min_p), min_p, alpha, n1, n2)
+            out[i] = UTest(max(_large_sample_p(a, b, ties), min_p), min_p, alpha, n1, n2)
     return [t for t in out if t is not None]
+
+
+def _large_sample_p(a: Sequence[float], b: Sequence[float], ties: bool) -> float:
+    """The U test's two-sided p-value where the exact distribution over every split
+    is too large to count, as scipy.stats.mannwhitneyu(method="auto") computes it:
+    exact when there are no ties and one side has at most 8 values (counted with
+    the smaller side first, which leaves a two-sided p unchanged), else the normal
+    approximation with tie and continuity corrections."""
+    n1, n2 = len(a), len(b)
+    if not ties and min(n1, n2) <= 8:
+        return permutation_p(a, b) if n1 <= n2 else permutation_p(b, a)
+    ranks2 = _midranks2([*a, *b])
+    u1 = sum(ranks2[v] for v in a) / 2 - n1 * (n1 + 1) / 2
+    u = max(u1, n1 * n2 - u1)
+    n = n1 + n2
+    counts: dict[float, int] = {}
+    for v in (*a, *b):
+        counts[v] = counts.get(v, 0) + 1
+    tie_term = sum(t ** 3 - t for t in counts.values())
+    sd = math.sqrt(n1 * n2 / 12 * ((n + 1) - tie_term / (n * (n - 1))))
+    z = (u - n1 * n2 / 2 - 0.5) / sd
+    return min(1.0, max(0.0, math.erfc(z / math.sqrt(2))))  # 2 · sf(z) of N(0, 1)
 
 
 def geomean(xs: Sequence[float]) -> float:

@@ -103,6 +103,24 @@ def test_u_test_p_is_scipys(a: list[float], b: list[float]) -> None:
     assert got.significant == (expected < 0.05)
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_large_u_tests_are_scipys_auto(seed: int) -> None:
+    """Beyond the exact counts: scipy's "auto" choice, computed without scipy. Seeds
+    0-1: 40 vs 35 without ties (normal approximation); 2-3: with ties; 4-5: 30 vs 6
+    without ties (scipy's exact test, since one side has at most 8)."""
+    rng = np.random.default_rng(seed)
+    if seed < 2:
+        a, b = rng.normal(10, 1, 40).tolist(), rng.normal(10.5, 1, 35).tolist()
+    elif seed < 4:
+        a = rng.integers(0, 12, 40).astype(float).tolist()
+        b = rng.integers(2, 14, 35).astype(float).tolist()
+    else:
+        a, b = rng.normal(10, 1, 30).tolist(), rng.normal(11, 1, 6).tolist()
+    expected = scipy.stats.mannwhitneyu(a, b, alternative="two-sided").pvalue
+    got = mann_whitney(a, b)
+    assert got.p == pytest.approx(max(expected, got.min_p), rel=1e-9)
+
+
 def test_u_test_known_value() -> None:
     # 4 vs 4, completely separated, no ties: the exact two-sided p is 2/C(8,4) = 2/70.
     res = mann_whitney([1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0])
