@@ -8,7 +8,6 @@ BUILDPROF_SAMPLES unset, and must import the installed package, never the checko
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import sqlite3
@@ -39,26 +38,17 @@ class Installed:
                               text=True, env=self.env, cwd=cwd, timeout=timeout)
 
 
-def _can_build_offline() -> bool:
-    """Whether this venv's setuptools builds wheels itself (>= 70.1, or with `wheel`)."""
+def _build_wheel(src: Path, out: Path) -> Path:
+    """Offline, with this venv's setuptools: `./bootstrap.sh --test` installs the
+    pinned one (>= 70.1 builds wheels without the `wheel` package)."""
     import setuptools
 
-    major, minor = (int(p) for p in setuptools.__version__.split(".")[:2])
-    if (major, minor) < (68, 0):  # pyproject.toml's build requirement
-        return False
-    return (major, minor) >= (70, 1) or importlib.util.find_spec("wheel") is not None
-
-
-def _build_wheel(src: Path, out: Path) -> Path:
-    cmd = [sys.executable, "-m", "pip", "wheel", str(src), "--no-deps", "-w", str(out)]
-    offline = _can_build_offline()
-    if offline:
-        cmd += ["--no-build-isolation", "--no-index"]
+    version = tuple(int(p) for p in setuptools.__version__.split(".")[:2])
+    assert version >= (70, 1), (f"setuptools {setuptools.__version__} cannot build the wheel "
+                                f"offline: run ./bootstrap.sh --test")
+    cmd = [sys.executable, "-m", "pip", "wheel", str(src), "--no-deps", "-w", str(out),
+           "--no-build-isolation", "--no-index"]
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
-    if res.returncode != 0 and not offline and (
-            "No matching distribution found for setuptools" in res.stdout + res.stderr):
-        pytest.skip("building the wheel needs setuptools>=68 with bdist_wheel: this venv's "
-                    "setuptools lacks it and the package index is unreachable")
     assert res.returncode == 0, res.stdout + res.stderr
     (wheel,) = out.glob("buildprof-*.whl")
     return wheel
