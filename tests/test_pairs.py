@@ -5,6 +5,7 @@ The other pairs' fetches and builds are in bench/pairs.py (minutes each)."""
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from pathlib import Path
 
@@ -81,6 +82,23 @@ def test_a_pair_has_only_its_own_edit(tmp_path: Path) -> None:
 def test_an_unknown_sample_lists_the_pairs(tmp_path: Path) -> None:
     line = error_line(buildprof("run", "--sample", "jqq", "--db", str(tmp_path / "r.db")))
     assert "unknown sample 'jqq'" in line and "jq, age, task, pairs" in line
+
+
+def test_samples_list_shows_the_other_samples() -> None:
+    """`samples list` names every --sample besides the sizes: the real-world ones and
+    each real pair with the exact versions it builds."""
+    from profiler.samples.realworld import REALWORLD
+
+    res = buildprof("samples", "list", "--size", "tiny", "--lang", "go",
+                    env={**os.environ, "COLUMNS": "250"})
+    assert res.returncode == 0, res.stderr
+    assert "Other samples" in res.stdout
+    for name in REALWORLD:
+        assert f"│ {name} " in res.stdout
+    for pair in pairs.pairs().values():
+        row = next(line for line in res.stdout.splitlines() if f"│ {pair.name} " in line)
+        assert pair.sides["go"].spec in row and pair.sides["rust"].spec in row
+    assert f"│ {pairs.ALL} " in res.stdout
 
 
 def test_the_report_has_the_real_pairs_section(jq: tuple[dict, Path]) -> None:

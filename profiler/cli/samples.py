@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from profiler.cli.options import QuickHelpGroup
 from profiler.projects import LANGS, check_lang
 from profiler.samples.spec import SIZES, check_size, load_spec
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 # The generator (profiler.samples.materialise and its emitters) and rich's console and
 # table are imported in the commands: `buildprof --help` imports this module.
@@ -72,6 +75,27 @@ def list_(size: SizeOpt = None, lang: LangOpt = None) -> None:
                       f"~{spec.target_loc:,}", info["content_hash"][:12])
     console.print(table)
     console.print("packages: Go packages / Rust crates, the main package `app` included")
+    console.print(_other_samples())
+
+
+def _other_samples() -> Table:
+    """The samples `run --sample NAME` takes besides the graded sizes: the real-world
+    ones shipped with buildprof and the real pairs fetched at pinned versions."""
+    from rich.table import Table
+
+    from profiler.samples import pairs as real_pairs
+    from profiler.samples.realworld import REALWORLD
+
+    table = Table(title="Other samples (buildprof run --sample NAME)")
+    for col in ("name", "what", "Go", "Rust"):
+        table.add_column(col)
+    for name in REALWORLD:
+        table.add_row(name, "real-world program, written twice for buildprof",
+                      "shipped with buildprof", "shipped with buildprof")
+    for pair in real_pairs.pairs().values():
+        table.add_row(pair.name, pair.about, pair.sides["go"].spec, pair.sides["rust"].spec)
+    table.add_row(real_pairs.ALL, "every real pair above", "", "")
+    return table
 
 
 @app.command("generate")
