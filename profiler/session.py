@@ -24,6 +24,7 @@ from profiler.machine import current_machine
 from profiler.measure.noise import Window, load_warning
 from profiler.paths import default_db, work_root
 from profiler.projects import LANGS, Project, check_lang, detect_project, tree_stats
+from profiler.scenarios.definitions import DEFAULT_PROFILES, DEFAULT_SCENARIOS
 from profiler.scenarios.edits import append_edit
 from profiler.scenarios.runner import Plan, RunResult, run_cells
 from profiler.scenarios.runner import Progress as RunProgress
@@ -31,8 +32,6 @@ from profiler.storage.db import ResultsDB
 from profiler.toolchains.base import Toolchain
 
 DEFAULT_SIZES = ["small", "medium"]
-DEFAULT_SAMPLE_SCENARIOS = ["clean", "incremental", "noop"]
-DEFAULT_SAMPLE_PROFILES = ["debug", "release"]
 
 
 @dataclass
@@ -182,8 +181,9 @@ def build_cells(req: RunRequest, projects: list[Project],
     from profiler.samples.resolve import default_edit, sample_edit
 
     on_samples = not req.paths
-    scenarios = req.scenarios or (DEFAULT_SAMPLE_SCENARIOS if on_samples else ["clean"])
-    profiles = req.profiles or (DEFAULT_SAMPLE_PROFILES if on_samples else ["debug"])
+    kind = "samples" if on_samples else "paths"
+    scenarios = req.scenarios or list(DEFAULT_SCENARIOS[kind])
+    profiles = req.profiles or list(DEFAULT_PROFILES[kind])
     jobs: list[int | None] = list(req.jobs) or [None]
     cells = []
     for project in projects:

@@ -110,17 +110,18 @@ def test_every_scenario_has_a_starting_state_and_timed_commands() -> None:
 
 
 def test_the_defaults_shown_are_the_session_defaults() -> None:
+    """One definition of the defaults: what `scenarios` prints is what the session
+    builds from (profiler.scenarios.definitions)."""
     from profiler import session
+    from profiler.scenarios import definitions
 
-    assert list(scenarios_cmd.DEFAULT_SCENARIOS["samples"]) == session.DEFAULT_SAMPLE_SCENARIOS
-    assert list(scenarios_cmd.DEFAULT_PROFILES["samples"]) == session.DEFAULT_SAMPLE_PROFILES
-    # Your own projects: what build_cells falls back to when no scenario/profile is given.
-    import inspect
-
-    source = inspect.getsource(session.build_cells)
-    assert 'else ["clean"]' in source and 'else ["debug"]' in source
-    assert scenarios_cmd.DEFAULT_SCENARIOS["paths"] == ("clean",)
-    assert scenarios_cmd.DEFAULT_PROFILES["paths"] == ("debug",)
+    assert session.DEFAULT_SCENARIOS is definitions.DEFAULT_SCENARIOS
+    assert session.DEFAULT_PROFILES is definitions.DEFAULT_PROFILES
+    assert scenarios_cmd.DEFAULT_SCENARIOS is definitions.DEFAULT_SCENARIOS
+    assert definitions.DEFAULT_SCENARIOS == {"samples": ("clean", "incremental", "noop"),
+                                             "paths": ("clean",)}
+    assert definitions.DEFAULT_PROFILES == {"samples": ("debug", "release"),
+                                            "paths": ("debug",)}
 
 
 def test_scenarios_rejects_an_unknown_format() -> None:

@@ -13,11 +13,17 @@ from typing import Annotated
 import typer
 
 from profiler.cli.options import DB_HELP
-from profiler.cli.scenarios import DEFAULT_PROFILES, DEFAULT_SCENARIOS
 from profiler.errors import UsageError
 from profiler.projects import LANGS
 from profiler.samples.spec import SIZES
-from profiler.scenarios.definitions import PROFILES, SCENARIOS, check_names, split_values
+from profiler.scenarios.definitions import (
+    DEFAULT_PROFILES,
+    DEFAULT_SCENARIOS,
+    PROFILES,
+    SCENARIOS,
+    check_names,
+    split_values,
+)
 
 # The session, runner, progress bar and report modules (psutil, sqlite_utils, rich's
 # live display) are imported inside run(): `buildprof --help` imports this module.

@@ -12,7 +12,13 @@ from typing import Annotated
 
 import typer
 
-from profiler.scenarios.definitions import FROM_BUILT, PROFILES, SCENARIOS
+from profiler.scenarios.definitions import (
+    DEFAULT_PROFILES,
+    DEFAULT_SCENARIOS,
+    FROM_BUILT,
+    PROFILES,
+    SCENARIOS,
+)
 
 # rich's console and table are imported in the command: `buildprof --help` imports
 # this module. Nothing else is: the command reads only these texts.
@@ -39,11 +45,6 @@ TIMED: dict[str, tuple[str, str]] = {
     "test": ("go test -c -vet=off -o DIR/ ./...", "cargo test --no-run"),
 }
 
-# What `buildprof run` picks without --scenario/--profile (profiler/session.py's
-# DEFAULT_SAMPLE_SCENARIOS and DEFAULT_SAMPLE_PROFILES; tests/test_help.py checks
-# that they agree: importing profiler.session here would load psutil and sqlite_utils).
-DEFAULT_SCENARIOS = {"samples": ("clean", "incremental", "noop"), "paths": ("clean",)}
-DEFAULT_PROFILES = {"samples": ("debug", "release"), "paths": ("debug",)}
 
 UNTIMED = ("Only the build command is timed: copying the project, downloading "
            "dependencies, building, saving and restoring the starting state, and "

@@ -47,3 +47,12 @@ def check_names(kind: str, values: list[str], allowed: list[str] | tuple[str, ..
         if value not in allowed:
             raise UsageError(f"unknown {kind} '{value}'; use one of: {', '.join(allowed)}")
     return values
+
+
+# What `buildprof run` picks without --scenario/--profile: on the samples, and on
+# the user's own projects (profiler.session.build_cells; `buildprof scenarios` and
+# `run --help` print them).
+DEFAULT_SCENARIOS: dict[str, tuple[str, ...]] = {
+    "samples": ("clean", "incremental", "noop"), "paths": ("clean",)}
+DEFAULT_PROFILES: dict[str, tuple[str, ...]] = {
+    "samples": ("debug", "release"), "paths": ("debug",)}
