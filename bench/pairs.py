@@ -78,6 +78,8 @@ class _FirstBuild:
         if self.at is None:
             self.at = time.perf_counter()
 
+    def cell_done(self, cell: object, so_far: object, planned: object) -> None: ...
+
 
 def prep(tmp: Path) -> None:
     env = {**os.environ, "BUILDPROF_CACHE": str(tmp / "cache")}

@@ -1,18 +1,22 @@
-"""Does a clean build need a warm-up? The first timed run against the others.
+"""Does a cell need a warm-up? The first timed run against the others.
 
 A warm-up build is untimed: it only fills the page cache with the toolchain and the
-sources, and costs as much as a timed run. This runs the same clean cells twice,
-as two real sessions in one results file:
+sources, and costs as much as a timed run. This runs the same cells twice, as two
+real sessions in one results file:
 
-    buildprof run --size SIZES --scenario clean --profile PROFILES --runs N --warmup 0
-    buildprof run --size SIZES --scenario clean --profile PROFILES --runs N --warmup 1
+    buildprof run --size SIZES --scenario S --profile PROFILES --runs N --warmup 0
+    buildprof run --size SIZES --scenario S --profile PROFILES --runs N --warmup 1
 
 and prints, for each cell and session, the first timed run, the median of the
 others, and the first's difference from that median. Without a warm-up, an
 outlier first run would show here as a first run well above the median.
 
-    .venv/bin/python bench/warmup.py [--sizes small,medium] [--profiles debug]
-                                     [--runs 5] [--db PATH]
+    .venv/bin/python bench/warmup.py [--scenario clean] [--sizes small,medium]
+                                     [--profiles debug] [--runs 5] [--db PATH]
+
+An incremental cell's first timed run follows the (untimed) build of its starting
+state, which has already read the toolchain and the sources: `--scenario
+incremental` shows whether that build serves as its warm-up.
 
 Measure on a quiet machine (the script says when runs were flagged `disturbed`).
 """
@@ -36,8 +40,9 @@ def buildprof_cmd() -> list[str]:
     return [str(script)] if script.is_file() else [sys.executable, "-m", "profiler.cli.main"]
 
 
-def session(db: Path, sizes: str, profiles: str, runs: int, warmup: int) -> None:
-    args = ["run", "--size", sizes, "--scenario", "clean", "--profile", profiles,
+def session(db: Path, scenario: str, sizes: str, profiles: str, runs: int,
+            warmup: int) -> None:
+    args = ["run", "--size", sizes, "--scenario", scenario, "--profile", profiles,
             "--runs", str(runs), "--warmup", str(warmup), "--db", str(db),
             "--label", f"warmup-{warmup}"]
     print(f"buildprof {shlex.join(args)}", file=sys.stderr, flush=True)
@@ -72,6 +77,7 @@ def table(db: Path) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scenario", default="clean", help="one scenario")
     ap.add_argument("--sizes", default="small,medium")
     ap.add_argument("--profiles", default="debug")
     ap.add_argument("--runs", type=int, default=5, help="timed runs per cell (at least 2)")
@@ -82,7 +88,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="buildprof-warmup-") as tmp:
         db = opts.db or Path(tmp) / "warmup.db"
         for warmup in (0, 1):
-            session(db, opts.sizes, opts.profiles, opts.runs, warmup)
+            session(db, opts.scenario, opts.sizes, opts.profiles, opts.runs, warmup)
         table(db)
 
 

@@ -18,13 +18,13 @@ from typing import Any, Protocol
 
 from profiler.backends import backend_for
 from profiler.breakdown import CriticalPath, Unit, critical_path
-from profiler.cells import CellPlan
+from profiler.cells import CellKey, CellPlan, CellSummary, summarize
 from profiler.errors import UsageError
 from profiler.machine import current_machine
 from profiler.measure.noise import Window, load_warning
 from profiler.paths import default_db, work_root
 from profiler.projects import LANGS, Project, check_lang, detect_project, tree_stats
-from profiler.scenarios.definitions import DEFAULT_PROFILES, DEFAULT_SCENARIOS
+from profiler.scenarios.definitions import DEFAULT_SCENARIOS, default_profiles
 from profiler.scenarios.edits import append_edit
 from profiler.scenarios.runner import Plan, RunResult, run_cells
 from profiler.scenarios.runner import Progress as RunProgress
@@ -95,6 +95,11 @@ class Reporter(Protocol):
     def setup(self, cell: CellPlan) -> None: ...
 
     def progress(self, p: RunProgress) -> None: ...
+
+    def cell_done(self, cell: CellSummary, so_far: list[CellSummary],
+                  planned: list[CellKey]) -> None:
+        """A cell's runs are all recorded: its summary, every cell done so far in the
+        session (the one just done included) and every cell the session plans."""
 
 
 def resolve_toolchains(specs: list[str], langs: list[str]) -> dict[str, list[Toolchain]]:
@@ -183,7 +188,6 @@ def build_cells(req: RunRequest, projects: list[Project],
     on_samples = not req.paths
     kind = "samples" if on_samples else "paths"
     scenarios = req.scenarios or list(DEFAULT_SCENARIOS[kind])
-    profiles = req.profiles or list(DEFAULT_PROFILES[kind])
     jobs: list[int | None] = list(req.jobs) or [None]
     cells = []
     for project in projects:
@@ -204,6 +208,7 @@ def build_cells(req: RunRequest, projects: list[Project],
                                  for e in (req.edits or [default_edit(project)])]
                 else:
                     edits = [None]
+                profiles = req.profiles or list(default_profiles(scenario, kind))
                 for edit in edits:
                     for profile in profiles:
                         for j in jobs:
@@ -300,12 +305,25 @@ def execute(req: RunRequest, reporter: Reporter | None = None) -> Outcome:
     for w in warnings:
         if reporter:
             reporter.warning(w)
+    finished: set[CellKey] = set()
+
+    def cell_done(cell: CellPlan) -> None:
+        """Tell the reporter, from what is recorded: the cell's figures are final."""
+        if reporter is None:
+            return
+        finished.add(cell.key)
+        so_far = [c for c in summarize(db.runs_of_session(session_id)) if c.key in finished]
+        mine = next((c for c in so_far if c.key == cell.key), None)
+        if mine is not None:
+            reporter.cell_done(mine, so_far, [c.key for c in cells])
+
     precision: dict[CellPlan, float] = {}
     status = "failed"
     try:
         precision = run_cells(cells, work_dir, req.plan, on_result=record,
                               on_progress=reporter.progress if reporter else None,
-                              on_setup=reporter.setup if reporter else None)
+                              on_setup=reporter.setup if reporter else None,
+                              on_cell_done=cell_done)
         status = "failed" if failures else "completed"
     except KeyboardInterrupt:
         status = "interrupted"

@@ -111,18 +111,27 @@ def test_every_scenario_has_a_starting_state_and_timed_commands() -> None:
 
 def test_the_defaults_shown_are_the_session_defaults() -> None:
     """One definition of the defaults: what `scenarios` prints is what the session
-    builds from (profiler.scenarios.definitions)."""
+    builds from (profiler.scenarios.definitions), and the default matrix on the
+    samples is clean in both profiles, incremental and noop in debug only."""
     from profiler import session
+    from profiler.samples.resolve import graded
     from profiler.scenarios import definitions
+    from profiler.toolchains.base import Toolchain
 
     assert session.DEFAULT_SCENARIOS is definitions.DEFAULT_SCENARIOS
-    assert session.DEFAULT_PROFILES is definitions.DEFAULT_PROFILES
+    assert session.default_profiles is definitions.default_profiles
     assert scenarios_cmd.DEFAULT_SCENARIOS is definitions.DEFAULT_SCENARIOS
-    assert definitions.DEFAULT_SCENARIOS == {"samples": ("clean", "incremental", "noop"),
-                                             "paths": ("clean",)}
-    assert definitions.DEFAULT_PROFILES == {"samples": ("debug", "release"),
-                                            "paths": ("debug",)}
-
+    tc = Toolchain("go", "go@99.0", "99.0", "go99.0", "/bin/go", "/")
+    small = graded("small", "go")
+    req = session.RunRequest([], [], [], [], [], [], [], [], [])
+    cells = session.build_cells(req, [small], {"go": [tc]})
+    assert [(c.scenario, c.profile) for c in cells] == [
+        ("clean", "debug"), ("clean", "release"), ("incremental", "debug"), ("noop", "debug")]
+    # An explicit --profile gives every scenario every profile named.
+    req.profiles = ["debug", "release"]
+    assert len(session.build_cells(req, [small], {"go": [tc]})) == 6
+    # Both the texts say so.
+    assert definitions.DEFAULT_NOTE in scenarios_cmd.describe()["defaults"]["note"]
 
 def test_scenarios_rejects_an_unknown_format() -> None:
     res = subprocess.run([sys.executable, "-m", "profiler.cli.main", "scenarios", "--format",

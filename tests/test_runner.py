@@ -21,7 +21,7 @@ from profiler.cells import CellPlan
 from profiler.measure.process import Measurement
 from profiler.projects import Project
 from profiler.scenarios.edits import Edit
-from profiler.scenarios.runner import Executor, Plan, Progress, RunResult, run_cells
+from profiler.scenarios.runner import Executor, Plan, Progress, RunResult, blocks, run_cells
 from profiler.scenarios.workspace import Workspace
 from profiler.toolchains.base import Toolchain
 
@@ -241,3 +241,127 @@ def test_profiles_and_jobs_reach_the_command_line(fixture: str, tmp_path: Path) 
             else:
                 assert ("--release" in cmd) == (profile == "release")
                 assert f"-j {jobs}" in cmd
+
+
+# -- blocks, results as they come, and the ETA ------------------------------------------
+
+
+def _sample(tmp: Path, size: str, lang: str) -> Project:
+    path = tmp / f"{size}-{lang}"
+    if not path.exists():
+        path.mkdir()
+        (path / "main.go").write_text("package main\n")
+    return Project(size, lang, path, f"sample:{size}")
+
+
+# A default-like matrix: (scenario, profile) -> seconds per build, per size and language;
+# a starting state costs the clean debug build.
+COSTS = {
+    ("small", "go"): {"clean debug": 1.0, "clean release": 1.2, "incremental debug": 0.4,
+                      "noop debug": 0.1},
+    ("small", "rust"): {"clean debug": 8.0, "clean release": 15.0, "incremental debug": 3.0,
+                        "noop debug": 0.2},
+    ("medium", "go"): {"clean debug": 5.0, "clean release": 6.0, "incremental debug": 1.5,
+                       "noop debug": 0.3},
+    ("medium", "rust"): {"clean debug": 30.0, "clean release": 72.0,
+                         "incremental debug": 12.0, "noop debug": 0.4},
+}
+
+
+def _matrix(tmp: Path) -> list[CellPlan]:
+    cells = []
+    for size in ("small", "medium"):
+        for lang in ("go", "rust"):
+            project = _sample(tmp, size, lang)
+            for what in COSTS[(size, lang)]:
+                scenario, profile = what.split()
+                cells.append(CellPlan(project, TC, scenario, profile))
+    return cells
+
+
+@dataclass
+class ClockedMeasure:
+    """Scripted builds on a fake clock: each build advances it by its cost (±3 %,
+    in a fixed pattern), the first build of a from-built cell by its clean cost."""
+
+    now: float = 0.0
+    built: set[str] = field(default_factory=set)
+    calls: list[str] = field(default_factory=list)
+    n: int = 0
+
+    def clock(self) -> float:
+        return self.now
+
+    def __call__(self, argv: list[str], cwd: Path, env: dict[str, str], log_dir: Path,
+                 sample_ms: float = 20.0, timeout: float | None = None) -> Measurement:
+        label = argv[1]
+        self.calls.append(label)
+        size, lang, _tc, scenario, profile = label.split()
+        costs = COSTS[(size, lang)]
+        if scenario in ("incremental", "noop") and label not in self.built:
+            self.built.add(label)
+            wall = costs["clean debug"]
+        else:
+            wall = costs[f"{scenario} {profile}"]
+        self.n += 1
+        wall *= 1 + 0.03 * ((self.n % 3) - 1)
+        self.now += wall
+        return Measurement(wall, 0.1, 0.1, 0.4, 1 << 20, 1 << 20, 1, 0, False, "", 1, "c",
+                           wall, 0.0, 0.0)
+
+
+def _clocked_run(tmp: Path, plan: Plan) -> tuple[ClockedMeasure, list[CellPlan], list,
+                                                  list[Progress]]:
+    cells = _matrix(tmp)
+    fake = ClockedMeasure()
+    events: list = []
+    progress: list[Progress] = []
+    ex = Executor(measure=fake, disturbance=lambda: None, backend_for=lambda _l: FakeBackend(),
+                  clock=fake.clock)
+    run_cells(cells, tmp / "work", plan, on_result=lambda r: events.append(("run", r)),
+              on_progress=progress.append, on_cell_done=lambda c: events.append(("done", c)),
+              executor=ex)
+    return fake, cells, events, progress
+
+
+def test_blocks_run_clean_first_smallest_first_each_interleaved(tmp_path: Path) -> None:
+    fake, cells, _events, _p = _clocked_run(tmp_path, Plan(runs=2, warmup=0))
+    order = list(dict.fromkeys((c.split()[3], c.split()[0]) for c in fake.calls))
+    assert order == [("clean", "small"), ("clean", "medium"), ("incremental", "small"),
+                     ("incremental", "medium"), ("noop", "small"), ("noop", "medium")]
+    # Within a block the runs alternate: Go and Rust, debug and release.
+    clean_small = [c for c in fake.calls if c.startswith("small") and " clean " in c]
+    assert clean_small[:4] == clean_small[4:]
+    assert len(set(clean_small[:4])) == 4
+
+
+def test_each_cell_is_done_as_soon_as_its_last_run_is_recorded(tmp_path: Path) -> None:
+    _fake, cells, events, _p = _clocked_run(tmp_path, Plan(runs=2, warmup=None))
+    done = [c for kind, c in events if kind == "done"]
+    assert sorted(c.label for c in done) == sorted(c.label for c in cells)
+    block = {c: i for i, indices in enumerate(blocks(cells)) for c in [cells[j] for j in indices]}
+    for cell in cells:
+        at = events.index(("done", cell))
+        before = [r.cell for kind, r in events[:at] if kind == "run"]
+        # Every run of the cell is recorded before it is done ...
+        assert before.count(cell) == sum(1 for kind, r in events if kind == "run" and
+                                         r.cell == cell)
+        # ... and it is done before any run of a later block.
+        assert max(block[c] for c in before) == block[cell]
+
+
+def test_the_eta_is_within_20_percent_after_the_first_quarter(tmp_path: Path) -> None:
+    """Cells that cost from 0.1 s to 72 s: each is estimated on its own, so the ETA
+    holds even when the cells still to come are unlike the ones done."""
+    fake, _cells_, _events, progress = _clocked_run(tmp_path, Plan(runs=3, warmup=None))
+    end = fake.now
+    checked = 0
+    for p in progress:
+        if p.elapsed_s < end / 4:
+            continue
+        actual = end - p.elapsed_s
+        assert p.eta_s is not None
+        assert abs(p.eta_s - actual) <= 0.2 * actual, (p.cell.label, p.eta_s, actual)
+        checked += 1
+    assert checked > 10
+    assert progress[-1].cells_done == len(_cells_) - 1 and progress[-1].cells == len(_cells_)

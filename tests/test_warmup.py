@@ -1,6 +1,6 @@
 """The default warm-ups (profiler.scenarios.runner.auto_warmups), on a real Go build:
-none for a clean build, one for a cell that starts from a built state; --warmup N
-gives every cell N."""
+none for a clean or incremental build, one for a no-op; --warmup N gives every
+cell N."""
 
 from __future__ import annotations
 
@@ -25,12 +25,13 @@ def _warmups(db: Path) -> dict[str, int]:
 
 
 @pytest.mark.parametrize(("extra", "expected"), [
-    ([], {"clean": 0, "noop": 1}),
-    (["--warmup", "2"], {"clean": 2, "noop": 2}),
+    ([], {"clean": 0, "incremental": 0, "noop": 1}),
+    (["--warmup", "2"], {"clean": 2, "incremental": 2, "noop": 2}),
 ])
 def test_default_warmups(tmp_path: Path, extra: list[str], expected: dict[str, int]) -> None:
     db = tmp_path / "results.db"
-    res = buildprof("run", str(copy_fixture("gomod", tmp_path)), "--scenario", "clean,noop",
-                    "--profile", "debug", "--runs", "1", "--db", str(db), *extra)
+    res = buildprof("run", str(copy_fixture("gomod", tmp_path)), "--scenario",
+                    "clean,incremental,noop", "--edit", "main.go", "--profile", "debug",
+                    "--runs", "1", "--db", str(db), *extra)
     assert res.returncode == 0, res.stderr
     assert _warmups(db) == expected

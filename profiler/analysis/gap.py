@@ -301,7 +301,8 @@ def _order(values: Sequence[str], value: str) -> tuple[int, str]:
     return (values.index(value) if value in values else len(values)), value
 
 
-def _cell_order(c: CellSummary) -> tuple:
+def cell_order(c: CellSummary) -> tuple:
+    """The report's order: graded sizes smallest first, then scenarios, profiles, languages."""
     k = c.key
     return (_project_order(c.kind, k.project), _order(SCENARIO_ORDER, k.scenario),
             k.edit or "", k.jobs or 0, _order(PROFILE_ORDER, k.profile),
@@ -476,7 +477,7 @@ def build(runs: Sequence[dict[str, Any]], *, sessions: Sequence[dict[str, Any]] 
     if changed:
         runs = [r for r in runs if (r.get("content_hash") or "") ==
                 newest[(r["project"], r["lang"])]]
-    cells = sorted(summarize(runs), key=_cell_order)
+    cells = sorted(summarize(runs), key=cell_order)
     primary = primary_toolchains(cells)
     specs = {c.key.toolchain for c in cells}
     several = {lang: primary[lang] for lang in LANG_ORDER

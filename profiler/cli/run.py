@@ -17,6 +17,7 @@ from profiler.errors import UsageError
 from profiler.projects import LANGS
 from profiler.samples.spec import SIZES
 from profiler.scenarios.definitions import (
+    DEFAULT_NOTE,
     DEFAULT_PROFILES,
     DEFAULT_SCENARIOS,
     PROFILES,
@@ -35,7 +36,7 @@ _SCEN_HELP = (f"Scenario(s): {', '.join(SCENARIOS)} (default: "
               f"{', '.join(DEFAULT_SCENARIOS['paths'])} on your projects)")
 _PROF_HELP = (f"Profile(s): {', '.join(PROFILES)} (default: "
               f"{', '.join(DEFAULT_PROFILES['samples'])} on samples, "
-              f"{', '.join(DEFAULT_PROFILES['paths'])} on your projects)")
+              f"{', '.join(DEFAULT_PROFILES['paths'])} on your projects; {DEFAULT_NOTE})")
 # run's --help groups its options in these panels (tests/test_help.py checks them);
 # --format stays in typer's "Options" panel with --help.
 WHAT, HOW, RUNS, MEASURE, RESULTS = ("What to build", "How to build", "How many runs",
@@ -88,8 +89,8 @@ def run(
     max_time: Annotated[float, typer.Option(
         help="--runs auto: at most this many seconds per cell", rich_help_panel=RUNS)] = 600.0,
     warmup: Annotated[int | None, typer.Option(
-        help="Untimed warm-up runs per cell (default: none for clean and cold builds, "
-             "one for the others; bench/warmup.py has the data)",
+        help="Untimed warm-up runs per cell (default: none for clean, cold and incremental "
+             "builds, one for the others; bench/warmup.py has the data)",
         rich_help_panel=RUNS)] = None,
     quick: Annotated[bool, typer.Option(
         help="A first look: sizes tiny and small, 1 run, no warm-up",

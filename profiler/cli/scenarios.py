@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from profiler.scenarios.definitions import (
+    DEFAULT_NOTE,
     DEFAULT_PROFILES,
     DEFAULT_SCENARIOS,
     FROM_BUILT,
@@ -62,7 +63,8 @@ def describe() -> dict[str, object]:
             for name, text in SCENARIOS.items()],
         "profiles": [{"name": name, "description": text} for name, text in PROFILES.items()],
         "defaults": {"scenarios": {k: list(v) for k, v in DEFAULT_SCENARIOS.items()},
-                     "profiles": {k: list(v) for k, v in DEFAULT_PROFILES.items()}},
+                     "profiles": {k: list(v) for k, v in DEFAULT_PROFILES.items()},
+                     "note": DEFAULT_NOTE},
         "note": UNTIMED,
     }
 
@@ -112,4 +114,5 @@ def scenarios(
         profiles.add_row(name, escape(text))
     out.print(profiles)
     out.print(f"Default: {', '.join(DEFAULT_PROFILES['samples'])} on the graded samples; "
-              f"{', '.join(DEFAULT_PROFILES['paths'])} on your own projects.", highlight=False)
+              f"{', '.join(DEFAULT_PROFILES['paths'])} on your own projects; "
+              f"{DEFAULT_NOTE}.", highlight=False)

@@ -56,3 +56,22 @@ DEFAULT_SCENARIOS: dict[str, tuple[str, ...]] = {
     "samples": ("clean", "incremental", "noop"), "paths": ("clean",)}
 DEFAULT_PROFILES: dict[str, tuple[str, ...]] = {
     "samples": ("debug", "release"), "paths": ("debug",)}
+# Without --profile, the scenarios that start from a built state run in this profile
+# only: the edit-build loop is a debug loop. On the graded samples a release edit
+# rebuilds every crate that depends on the edited leaf, so it costs what a clean
+# release build does, and a release no-op what a debug one does; both cells cost a
+# whole release build of their starting state and told nothing the other cells did
+# not (README, "The default matrix"). --profile debug,release measures them.
+BUILT_STATE_PROFILE = "debug"
+DEFAULT_NOTE = (f"without --profile, {' and '.join(sorted(FROM_BUILT))} run in "
+                f"{BUILT_STATE_PROFILE} only (the edit-build loop); --profile debug,release "
+                f"adds their release cells")
+
+
+def default_profiles(scenario: str, kind: str) -> tuple[str, ...]:
+    """The profiles a scenario runs in when --profile is not given; `kind` is
+    "samples" or "paths"."""
+    profiles = DEFAULT_PROFILES[kind]
+    if scenario in FROM_BUILT and BUILT_STATE_PROFILE in profiles:
+        return (BUILT_STATE_PROFILE,)
+    return profiles

@@ -1,7 +1,12 @@
 """Run a matrix of cells: set up, warm up, then timed runs interleaved.
 
-Runs alternate between cells (A B A B ...), as asv does, so slow drift on a
-noisy machine falls on every cell alike instead of on whichever ran last.
+Cells that are compared with each other form a block (`blocks`): one scenario
+on one project in both languages, every profile, toolchain, edit and jobs
+value. Within a block runs alternate between cells (A B A B ...), as asv does,
+so slow drift on a noisy machine falls on every cell alike instead of on
+whichever ran last. Blocks run one after another, so each block's results are
+final, and shown, long before the session ends; clean builds come first, as
+the verdict rests on them.
 With `runs=None` ("auto") a cell keeps running, round after round, until the
 95% confidence interval of its median is within `precision_pct`, or it hits
 `max_runs` or `max_time_s`. A build that fails (in the warm-up, a timed run
@@ -55,6 +60,7 @@ class Executor:
     measure: Callable[..., Measurement] = field(default=measure)
     disturbance: Callable[[], str | None] = field(default=disturbance)
     backend_for: Callable[[str], Backend] = field(default=backend_for)
+    clock: Callable[[], float] = field(default=time.perf_counter)  # elapsed time and costs
 
 
 @dataclass(frozen=True)
@@ -95,18 +101,29 @@ class Progress:
     runs: int | None
     warmup: bool
     elapsed_s: float
-    eta_s: float | None
+    eta_s: float | None  # seconds left, each cell estimated on its own (profiler.scenarios.eta)
+    cells_done: int = 0
+    cells: int = 0
+    start_state: bool = False  # this step builds the cell's starting state first
 
 
 @dataclass
 class _CellState:
     ws: Workspace
     walls: list[float]
+    warmups: int = 0
     spent_s: float = 0.0
     failed: bool = False
     done: bool = False
     counted: bool = False  # the compiled lines were counted (once per cell)
     precision_pct: float = math.inf
+    costs: list[float] = field(default_factory=list)  # each run's whole cost, in seconds
+    state_cost: float | None = None  # what building the starting state cost
+    runs_done: int = 0  # timed runs done, failed ones included
+
+    @property
+    def finished(self) -> bool:
+        return self.failed or self.done
 
 
 def _precise_enough(state: _CellState, plan: Plan) -> bool:
@@ -130,14 +147,39 @@ FULL_BUILDS = ("clean", "cold")
 
 def auto_warmups(plan: Plan, cell: CellPlan) -> int:
     """The untimed warm-ups a cell gets: `plan.warmup` when given, else none for
-    clean and cold builds and one for the others. A clean build's warm-up only fills
-    the page cache with the toolchain and the sources, and bench/warmup.py found the
-    first timed clean run no more of an outlier without it than with it (small and
-    medium, both languages, quiet machine: +1.8 to +9.2 % off the median of the
-    others without, -0.1 to +11.8 % with); each one costs as much as a timed run."""
+    clean, cold and incremental builds and one for the others. A clean build's
+    warm-up only fills the page cache with the toolchain and the sources; an
+    incremental cell's untimed build of its starting state has just done that.
+    bench/warmup.py found the first timed run no more of an outlier without a
+    warm-up than with one (small and medium, debug, both languages, quiet machine;
+    off the median of the others: clean +1.8 to +9.2 % without, -0.1 to +11.8 %
+    with; incremental -4.9 to +4.1 % without, -7.0 to +2.4 % with), and each
+    warm-up costs as much as a timed run. A no-op's costs next to nothing."""
     if plan.warmup is not None:
         return plan.warmup
-    return 0 if cell.scenario in FULL_BUILDS else 1
+    return 0 if cell.scenario in NO_WARMUP else 1
+
+
+# Scenarios that get no warm-up by default (`auto_warmups`).
+NO_WARMUP = (*FULL_BUILDS, "incremental")
+
+
+def block_key(cell: CellPlan) -> tuple[str, str]:
+    """Which block a cell runs in: its scenario, and its project as compared across
+    languages (a sample by name, the same in both; the user's own projects together)."""
+    source = cell.project.source
+    return cell.scenario, source if source.startswith("sample:") else "paths"
+
+
+def blocks(cells: list[CellPlan]) -> list[list[int]]:
+    """The cells' indices grouped into blocks, in run order: scenarios in the order
+    given (clean, the verdict's evidence, first by default), then projects in the
+    order given (smallest first)."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i, cell in enumerate(cells):
+        groups.setdefault(block_key(cell), []).append(i)
+    scenarios = list(dict.fromkeys(c.scenario for c in cells))
+    return [groups[k] for k in sorted(groups, key=lambda k: scenarios.index(k[0]))]
 
 
 def _compiled_loc(ws: Workspace) -> int | None:
@@ -157,13 +199,16 @@ def run_cells(
     on_progress: Callable[[Progress], None] | None = None,
     on_setup: Callable[[CellPlan], None] | None = None,
     executor: Executor | None = None,
+    on_cell_done: Callable[[CellPlan], None] | None = None,
 ) -> dict[CellPlan, float]:
-    """Measure every cell; return each cell's final precision (CI half-width, %)
-    for auto runs (inf where it could not be computed)."""
+    """Measure every cell, block after block; `on_cell_done` hears of each cell as
+    soon as its last run is recorded. Return each cell's final precision (CI
+    half-width, %) for auto runs (inf where it could not be computed)."""
     ex = executor or Executor()
     states = [_CellState(Workspace(cell, work_dir / f"{i:03d}-{cell.dirname}",
                                    ex.backend_for(cell.lang)), [])
               for i, cell in enumerate(cells)]
+    # Every cell is set up first: a download that fails should fail before any build.
     for st in states:
         if on_setup:
             on_setup(st.ws.cell)
@@ -171,7 +216,22 @@ def run_cells(
 
     per_cell = plan.runs if plan.runs is not None else plan.max_runs
     total = sum(auto_warmups(plan, st.ws.cell) + per_cell for st in states)
-    done, start = 0, time.perf_counter()
+    done, start = 0, ex.clock()
+
+    def runs_left(st: _CellState) -> int:
+        if st.finished:
+            return 0
+        warm = auto_warmups(plan, st.ws.cell) - st.warmups
+        if plan.runs is not None:
+            return warm + plan.runs - st.runs_done
+        return warm + max(AUTO_MIN_RUNS - st.runs_done, 1)  # auto: at least one more round
+
+    def eta() -> float | None:
+        from profiler.scenarios.eta import CellWork, remaining_s
+
+        return remaining_s([CellWork(st.ws.cell, runs_left(st),
+                                     not st.finished and st.ws.needs_start_state(),
+                                     st.costs, st.state_cost) for st in states])
 
     def timed(ws: Workspace, timeout: float | None) -> tuple[Measurement, list[str], float]:
         argv = ws.argv()
@@ -191,25 +251,28 @@ def run_cells(
         """Build the starting state (untimed, but measured like any build so that
         a timeout or an interrupt kills its whole tree); a failure comes back as
         a failed warm-up with iteration 0, to be recorded."""
+        t0 = ex.clock()
         st.ws.begin_start_state()
         timeout = plan.timeout or STEP_TIMEOUT_S
         m, argv, started = timed(st.ws, timeout)
         if m.ok:
             st.ws.keep_start_state()
+            st.state_cost = ex.clock() - t0
             return None
         return RunResult(st.ws.cell, 0, True, m, None, None, shlex.join(argv), started, None,
                          [], failure(st, m, timeout))
 
     def one(st: _CellState, iteration: int, is_warmup: bool) -> None:
         nonlocal done
-        if on_progress:
-            elapsed = time.perf_counter() - start
-            eta = elapsed / done * (total - done) if done else None
-            on_progress(Progress(st.ws.cell, done, total, iteration, plan.runs, is_warmup,
-                                 elapsed, eta))
-        t0 = time.perf_counter()
         ws = st.ws
+        if on_progress:
+            on_progress(Progress(ws.cell, done, total, iteration, plan.runs, is_warmup,
+                                 ex.clock() - start, eta(),
+                                 sum(s.finished for s in states), len(states),
+                                 ws.needs_start_state()))
+        t_state = ex.clock()
         result = start_state(st) if ws.needs_start_state() else None
+        t0 = ex.clock()
         if result is None:
             try:
                 ws.prepare()
@@ -226,23 +289,40 @@ def run_cells(
                 if not st.counted and ws.cell.scenario in FULL_BUILDS:
                     st.counted = True
                     result = replace(result, compiled_loc=_compiled_loc(ws))
-        st.spent_s += time.perf_counter() - t0
+            st.costs.append(ex.clock() - t0)  # the run alone, for the ETA
+        st.spent_s += ex.clock() - t_state  # with the starting state, for --max-time
+        if is_warmup:
+            st.warmups += 1
+        else:
+            st.runs_done += 1
         done += 1
         on_result(result)
 
-    try:
-        for w in range(1, max((auto_warmups(plan, st.ws.cell) for st in states),
+    def run_block(block: list[_CellState]) -> None:
+        for w in range(1, max((auto_warmups(plan, st.ws.cell) for st in block),
                               default=0) + 1):
-            for st in states:
+            for st in block:
                 if not st.failed and w <= auto_warmups(plan, st.ws.cell):
                     one(st, w, True)
         iteration = 0
-        while any(not (st.failed or st.done) for st in states):
+        while any(not st.finished for st in block):
             iteration += 1
-            for st in states:
-                if not (st.failed or st.done):
+            for st in block:
+                if not st.finished:
                     one(st, iteration, False)
                     st.done = _precise_enough(st, plan)
+                    if st.finished and on_cell_done:
+                        on_cell_done(st.ws.cell)
+        for st in block:
+            if st.failed and st.runs_done == 0 and on_cell_done:
+                on_cell_done(st.ws.cell)  # failed before its timed runs: done all the same
+
+    try:
+        for indices in blocks(cells):
+            block = [states[i] for i in indices]
+            run_block(block)
+            for st in block:
+                st.ws.remove()  # its build state is no longer needed: free the disk now
     finally:
         for st in states:
             st.ws.remove()
