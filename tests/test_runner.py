@@ -350,14 +350,18 @@ def test_each_cell_is_done_as_soon_as_its_last_run_is_recorded(tmp_path: Path) -
         assert max(block[c] for c in before) == block[cell]
 
 
-def test_the_eta_is_within_20_percent_after_the_first_quarter(tmp_path: Path) -> None:
+def test_the_eta_is_within_20_percent_after_the_first_fifth(tmp_path: Path) -> None:
     """Cells that cost from 0.1 s to 72 s: each is estimated on its own, so the ETA
-    holds even when the cells still to come are unlike the ones done."""
+    holds even when the cells still to come are unlike the ones done, and before
+    the costliest cell (medium Rust release) has run once."""
     fake, _cells_, _events, progress = _clocked_run(tmp_path, Plan(runs=3, warmup=None))
     end = fake.now
+    before_costliest = next(p for p in progress if p.cell.project.name == "medium"
+                            and p.cell.lang == "rust" and p.cell.profile == "release")
+    assert end / 5 < before_costliest.elapsed_s < end / 4  # the estimate below is tested
     checked = 0
     for p in progress:
-        if p.elapsed_s < end / 4:
+        if p.elapsed_s < end / 5:
             continue
         actual = end - p.elapsed_s
         assert p.eta_s is not None

@@ -7,8 +7,10 @@ evidence there is:
 
 1. its own runs (their median cost, warm-ups included: they cost the same);
 2. the same scenario, profile, edit and toolchain at another project, scaled by
-   how the two projects' clean builds compare (the runner does clean blocks
-   first, so this is usually known);
+   how the two projects compare: the median ratio of the cells of the same
+   language measured at both (the runner does clean blocks first, smallest
+   project first, so a medium Rust release build is estimated from the small
+   one before it runs, times medium's debug build over small's);
 3. the same project's clean build times a scenario factor (below);
 4. the median cost of every run so far.
 
@@ -55,6 +57,17 @@ def _clean_key(c: CellPlan) -> tuple:
     return (c.project, c.lang, c.toolchain.path, c.profile, c.jobs)
 
 
+def _ratio(measured: dict[CellPlan, float], lang: str, project: object,
+           other: object) -> float | None:
+    """How much `project` costs against `other`: the median ratio over the cells of
+    `lang` alike but for the project and measured at both."""
+    at_other = {_family(c): s for c, s in measured.items()
+                if c.project == other and c.lang == lang and s > 0}
+    ratios = [s / at_other[_family(c)] for c, s in measured.items()
+              if c.project == project and c.lang == lang and _family(c) in at_other]
+    return median(ratios) if ratios else None
+
+
 def per_run(works: Sequence[CellWork]) -> dict[CellPlan, float | None]:
     """Each cell's estimated cost of one run (None: nothing has run yet)."""
     measured = {w.cell: median(w.costs) for w in works if w.costs}
@@ -66,15 +79,14 @@ def per_run(works: Sequence[CellWork]) -> dict[CellPlan, float | None]:
         if c in measured:
             out[c] = measured[c]
             continue
+        scaled = [s * r for o, s in measured.items()
+                  if _family(o) == _family(c) and o.project != c.project
+                  for r in [_ratio(measured, c.lang, c.project, o.project)] if r is not None]
         mine = clean.get(_clean_key(c))
-        if mine is not None:
-            siblings = [(s, clean[_clean_key(o)]) for o, s in measured.items()
-                        if _family(o) == _family(c) and _clean_key(o) in clean]
-            if siblings:
-                other, other_clean = siblings[0]
-                out[c] = other * mine / other_clean if other_clean > 0 else other
-            else:
-                out[c] = mine * SCENARIO_FACTOR.get(c.scenario, 1.0)
+        if scaled:
+            out[c] = median(scaled)
+        elif mine is not None:
+            out[c] = mine * SCENARIO_FACTOR.get(c.scenario, 1.0)
         else:
             out[c] = overall
     return out
