@@ -34,7 +34,7 @@ def test_the_running_verdict_waits_for_nothing_and_says_what_is_to_come() -> Non
                        _row(3, "small", "rust", "release", 70.0)])
     pending = [_key("medium", lang, prof) for lang in ("go", "rust")
                for prof in ("debug", "release")]
-    text = running_verdict(small, pending)
+    text = str(running_verdict(small, pending))
     assert text == ("So far, minutes vs seconds PARTLY HOLDS on the clean build of small: "
                     "Go release 5.00 s, Rust debug 30.0 s, Rust release 1 min 10 s "
                     "(still to come: medium)")
@@ -42,11 +42,11 @@ def test_the_running_verdict_waits_for_nothing_and_says_what_is_to_come() -> Non
     medium = summarize([_row(4, "medium", "rust", "release", 200.0),
                         _row(5, "medium", "go", "release", 20.0),
                         _row(6, "medium", "rust", "debug", 90.0)])
-    text = running_verdict(medium + small, [_key("medium", "go", "debug")])
-    assert text is not None and text.startswith(
+    text = str(running_verdict(medium + small, [_key("medium", "go", "debug")]))
+    assert text.startswith(
         "So far, minutes vs seconds HOLDS on the clean build of medium: Go release 20.0 s")
     assert text.endswith("(still to come: medium go debug)")
-    assert running_verdict(medium + small, []).startswith("Verdict: minutes vs seconds HOLDS")
+    assert str(running_verdict(medium + small, [])).startswith("Verdict: minutes vs seconds HOLDS")
     # One language alone is no evidence.
     assert running_verdict(summarize([_row(1, "small", "go", "release", 5.0)]), []) is None
 
@@ -83,6 +83,8 @@ def test_rows_and_the_verdict_come_as_the_cells_finish(tmp_path: Path) -> None:
     assert at(r"^So far, minutes vs seconds .* \(still to come: tiny ") < at(r"^Verdict: ")
     assert at(r"^Verdict: minutes vs seconds (DOES NOT HOLD|PARTLY HOLDS|HOLDS) on the "
               r"clean build of tiny: Go release") < at(r"incremental leaf-body debug: starting")
+    # One line per new finding, not one per cell done.
+    assert sum(ln.startswith(("So far,", "Verdict:")) for ln in lines) == 2
     # The progress line names the cell, the run, the elapsed time and the ETA.
     assert re.search(r"\[\d/8 cells, \d+ runs\] tiny rust \S+ clean release: run 1/1 · "
                      r"elapsed \d+:\d\d · ETA \d+:\d\d", res.stderr)

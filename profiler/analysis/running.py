@@ -9,15 +9,28 @@ to come, so a line printed after the small sizes is not read as the final word.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from profiler.analysis.gap import cell_order, pairs_of, primary_toolchains, verdict_of
 from profiler.analysis.wording import seconds
 from profiler.cells import CellKey, CellSummary
 
 
-def running_verdict(done: Sequence[CellSummary], pending: Sequence[CellKey]) -> str | None:
-    """One line: the outcome on the cells `done`, its evidence, and the clean
-    cells still `pending` that could change it; None while there is no evidence."""
+@dataclass(frozen=True)
+class RunningVerdict:
+    finding: str  # the outcome and its evidence
+    to_come: str  # the pending clean cells that could change it ("": final)
+
+    def __str__(self) -> str:
+        if self.to_come:
+            return f"So far, {self.finding} (still to come: {self.to_come})"
+        return f"Verdict: {self.finding}"
+
+
+def running_verdict(done: Sequence[CellSummary],
+                    pending: Sequence[CellKey]) -> RunningVerdict | None:
+    """The outcome on the cells `done`, its evidence, and the clean cells still
+    `pending` that could change it; None while there is no evidence."""
     # In the report's order: verdict_of takes the last graded size as the largest.
     measured = sorted((c for c in done if c.n), key=cell_order)
     verdict = verdict_of(pairs_of(measured, primary_toolchains(measured)), ())
@@ -25,13 +38,10 @@ def running_verdict(done: Sequence[CellSummary], pending: Sequence[CellKey]) -> 
     if ev is None:
         return None
     rust = ", ".join(f"Rust {prof} {seconds(s)}" for prof, s in ev.rust_s)
-    text = (f"minutes vs seconds {verdict.outcome.upper()} on the clean build of {ev.project}: "
-            f"Go {ev.go_profile} {seconds(ev.go_s)}, {rust}")
-    to_come = _to_come([k for k in pending if k.scenario == "clean" and not k.edit],
-                       [c.key for c in done])
-    if to_come:
-        return f"So far, {text} (still to come: {to_come})"
-    return f"Verdict: {text}"
+    finding = (f"minutes vs seconds {verdict.outcome.upper()} on the clean build of "
+               f"{ev.project}: Go {ev.go_profile} {seconds(ev.go_s)}, {rust}")
+    return RunningVerdict(finding, _to_come(
+        [k for k in pending if k.scenario == "clean" and not k.edit], [c.key for c in done]))
 
 
 def _to_come(pending: Sequence[CellKey], done: Sequence[CellKey]) -> str:

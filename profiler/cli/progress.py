@@ -65,7 +65,7 @@ class ProgressBar:
                             TextColumn("{task.fields[eta]}"), console=console, transient=True,
                             disable=not self.live)
         self.task: TaskID | None = None
-        self.verdict: str | None = None
+        self.verdict: tuple[str, bool] | None = None  # the last finding shown, final?
         self.header = False
 
     def __enter__(self) -> ProgressBar:
@@ -115,7 +115,8 @@ class ProgressBar:
                            highlight=False)
         finished = {c.key for c in so_far}
         verdict = running_verdict(so_far, [k for k in planned if k not in finished])
-        if verdict and verdict != self.verdict:
-            self.verdict = verdict
-            self.console.print(f"[bold]{escape(verdict)}[/bold]", soft_wrap=True,
+        # A new line when the finding changes or becomes final, not for every cell done.
+        if verdict and (verdict.finding, not verdict.to_come) != self.verdict:
+            self.verdict = (verdict.finding, not verdict.to_come)
+            self.console.print(f"[bold]{escape(str(verdict))}[/bold]", soft_wrap=True,
                                highlight=False)
