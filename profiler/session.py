@@ -24,7 +24,13 @@ from profiler.machine import current_machine
 from profiler.measure.noise import Window, load_warning
 from profiler.paths import default_db, work_root
 from profiler.projects import LANGS, Project, check_lang, detect_project, tree_stats
-from profiler.scenarios.definitions import DEFAULT_SCENARIOS, default_profiles
+from profiler.scenarios.definitions import (
+    DEFAULT_NOTE,
+    DEFAULT_PROFILES,
+    DEFAULT_SCENARIOS,
+    FROM_BUILT,
+    default_profiles,
+)
 from profiler.scenarios.edits import append_edit
 from profiler.scenarios.runner import Plan, RunResult, run_cells
 from profiler.scenarios.runner import Progress as RunProgress
@@ -234,6 +240,10 @@ def execute(req: RunRequest, reporter: Reporter | None = None) -> Outcome:
     notes: list[str] = []
     projects = [_located(p, toolchains[p.lang][0], notes) for p in projects]
     cells = build_cells(req, projects, toolchains)
+    kind = "paths" if req.paths else "samples"
+    if (not req.profiles and any(c.scenario in FROM_BUILT for c in cells)
+            and any(default_profiles(s, kind) != DEFAULT_PROFILES[kind] for s in FROM_BUILT)):
+        notes.append(f"Note: {DEFAULT_NOTE}.")  # cells the default leaves out: say so
     stats = {p.path: tree_stats(p.path, p.lang) for p in projects}
     work = work_root()  # may refuse: a cargo config above every place it could be
     db = ResultsDB.open(req.db_path or default_db())

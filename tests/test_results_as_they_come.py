@@ -69,6 +69,10 @@ def test_rows_and_the_verdict_come_as_the_cells_finish(tmp_path: Path) -> None:
         for scen, prof in (("clean", "debug"), ("clean", "release"),
                            ("incremental", "debug"), ("noop", "debug")))
 
+    # The cells left out of the default are named in the output.
+    assert ("Note: without --profile, incremental and noop run in debug only (the "
+            "edit-build loop); --profile debug,release adds their release cells.") in lines
+
     def at(pattern: str) -> int:
         found = [i for i, ln in enumerate(lines) if re.search(pattern, ln)]
         assert found, (pattern, res.stderr)
