@@ -102,5 +102,21 @@ def _v4(db: sqlite_utils.Database) -> None:
     db["runs"].add_column("toolchain_rule", str)
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4]
+def _v5(db: sqlite_utils.Database) -> None:
+    """For revisions and the trace export.
+
+    - runs.rev and runs.commit_hash: with `run PATH --rev A --rev B`, the revision as
+      the user named it and the commit it resolved to (NULL for every other run).
+    - tree_samples: the sampler's series for a `--breakdown` run, one row per tick:
+      seconds since the build started and the RSS summed over the process tree (what
+      `breakdown --format trace` draws as a counter). Other runs keep their peaks only.
+    """
+    db["runs"].add_column("rev", str)
+    db["runs"].add_column("commit_hash", str)
+    db["tree_samples"].create({"run_id": int, "t_s": float, "tree_rss_bytes": int},
+                              foreign_keys=[("run_id", "runs", "id")])
+    db["tree_samples"].create_index(["run_id"], index_name="idx_tree_samples_run")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5]
 SCHEMA_VERSION = len(MIGRATIONS)
