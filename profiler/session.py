@@ -296,6 +296,8 @@ def execute(req: RunRequest, reporter: Reporter | None = None) -> Outcome:
         pid = project_ids[res.cell.project]
         if res.compiled_loc is not None and db.compiled_loc(pid) is None:
             db.set_compiled_loc(pid, res.compiled_loc)  # once per project content
+        if m.series:
+            db.add_tree_samples(run_id, [(t - m.start_time, rss) for t, rss in m.series])
         path = critical_path(res.units) if res.units else None
         if path is not None:
             chain = set(path.chain)

@@ -63,6 +63,8 @@ class Measurement:
     outer_wall_s: float  # Python spawn-to-reap: wall_s plus buildprof's overhead
     sampler_cpu_s: float  # CPU the sampler thread used (buildprof's, not the build's)
     start_time: float  # epoch seconds when the build was forked (unit timelines start here)
+    # With measure(series=True): (epoch seconds, RSS summed over the tree) at each tick.
+    series: tuple[tuple[float, int], ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -72,11 +74,14 @@ class Measurement:
 class TreeSampler(threading.Thread):
     """Sum RSS over every descendant of `root_pid` every `interval` seconds."""
 
-    def __init__(self, root_pid: int, interval: float, exclude_root: bool = True) -> None:
+    def __init__(self, root_pid: int, interval: float, exclude_root: bool = True,
+                 series: bool = False) -> None:
         super().__init__(name="buildprof-sampler", daemon=True)
         self.root_pid = root_pid
         self.interval = interval
         self.exclude_root = exclude_root
+        # Every tick's (time, tree RSS), kept only when asked (--breakdown runs).
+        self.series: list[tuple[float, int]] | None = [] if series else None
         self.stop_event = threading.Event()
         self.peak_sum = 0
         self.peak_single = 0
@@ -95,6 +100,8 @@ class TreeSampler(threading.Thread):
             self.pids.add(pid)
         self.peak_sum = max(self.peak_sum, total)
         self.samples += 1
+        if self.series is not None:
+            self.series.append((time.time(), total))
 
     def _descendants(self) -> list[int]:
         """Every live descendant, plus the root unless excluded.
@@ -246,8 +253,10 @@ def measure(
     log_dir: Path,
     sample_ms: float = 20.0,
     timeout: float | None = None,
+    series: bool = False,
 ) -> Measurement:
-    """Run argv in cwd with env; stdout and stderr go to files in log_dir.
+    """Run argv in cwd with env; stdout and stderr go to files in log_dir; with
+    `series`, keep the sampler's every tick (Measurement.series).
 
     On timeout the whole tree is killed and `timed_out` is set. On
     KeyboardInterrupt (or any exception) the tree is killed before re-raising,
@@ -270,7 +279,7 @@ def measure(
         proc = subprocess.Popen([*prefix, str(report), *argv], cwd=cwd, env=launcher_env,
                                 stdin=subprocess.DEVNULL, stdout=out, stderr=err,
                                 start_new_session=True)
-        sampler = TreeSampler(proc.pid, sample_ms / 1000.0)
+        sampler = TreeSampler(proc.pid, sample_ms / 1000.0, series=series)
         sampler.start()
         try:
             try:
@@ -320,4 +329,5 @@ def measure(
         outer_wall_s=outer_wall,
         sampler_cpu_s=sampler.cpu_s,
         start_time=start_time,
+        series=tuple(sampler.series or ()),
     )

@@ -236,8 +236,10 @@ def run_cells(
     def timed(ws: Workspace, timeout: float | None) -> tuple[Measurement, list[str], float]:
         argv = ws.argv()
         started = time.time()
+        # A --breakdown run keeps the tree's RSS series too (the trace export draws it).
+        extra = {"series": True} if ws.cell.breakdown else {}
         m = ex.measure(argv, ws.build_dir, ws.env(), ws.logs, sample_ms=plan.sample_ms,
-                       timeout=timeout)
+                       timeout=timeout, **extra)
         return m, argv, started
 
     def failure(st: _CellState, m: Measurement, timeout: float | None) -> str:

@@ -319,6 +319,23 @@ class ResultsDB:
             with self._tx():
                 self.db["units"].insert_all({**r, "run_id": run_id} for r in rows)
 
+    def add_tree_samples(self, run_id: int, rows: list[tuple[float, int]]) -> None:
+        """The sampler's series of a run: (seconds since the build started, tree RSS)."""
+        if rows:
+            with self._tx():
+                self.conn.executemany(
+                    "INSERT INTO tree_samples (run_id, t_s, tree_rss_bytes) VALUES (?, ?, ?)",
+                    [(run_id, t, rss) for t, rss in rows])
+
+    def tree_samples(self, run_id: int) -> list[tuple[float, int]]:
+        """A --breakdown run's (seconds since the build started, tree RSS), in order;
+        empty for other runs and for runs recorded before schema 5."""
+        if not queries.has_table(self.conn, "tree_samples"):
+            return []
+        return [(t, rss) for t, rss in self.conn.execute(
+            "SELECT t_s, tree_rss_bytes FROM tree_samples WHERE run_id = ? ORDER BY t_s",
+            [run_id])]
+
     def units_of_run(self, run_id: int) -> list[dict[str, Any]]:
         return self._dicts("SELECT * FROM units WHERE run_id = ? ORDER BY start_s", [run_id])
 

@@ -190,6 +190,12 @@ def project_column(conn: sqlite3.Connection, name: str) -> str:
     return f"p.{name}" if name in have else "NULL"
 
 
+def has_table(conn: sqlite3.Connection, name: str) -> bool:
+    """Whether the file has that table (a read-only open of an older schema may not)."""
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                        [name]).fetchone() is not None
+
+
 class Lookup:
     """The small tables, read once per query, keyed by id."""
 
