@@ -30,7 +30,7 @@ from profiler.toolchains.base import Toolchain
 Row = Mapping[str, Any]  # a stored run, as the storage queries return it
 
 # The run-row columns that identify a cell, in CellKey's field order.
-KEY_FIELDS = ("project", "lang", "toolchain", "scenario", "profile", "jobs", "edit")
+KEY_FIELDS = ("project", "lang", "toolchain", "scenario", "profile", "jobs", "edit", "rev")
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,7 @@ class CellKey:
     profile: str
     jobs: int | None = None
     edit: str | None = None
+    rev: str | None = None  # a git revision as named with `run --rev`
 
     @classmethod
     def of(cls, row: Mapping[str, Any]) -> CellKey:
@@ -54,11 +55,17 @@ class CellKey:
         return scenario_text(self.scenario, self.edit, self.jobs)
 
     @property
+    def project_text(self) -> str:
+        """The project, with its revision when it has one: `app@main`."""
+        return f"{self.project}@{self.rev}" if self.rev else self.project
+
+    @property
     def label(self) -> str:
-        """The whole cell in one line: `small go go@1.26.8 incremental leaf-body debug -j2`."""
+        """The whole cell in one line: `small go go@1.26.8 incremental leaf-body debug -j2`
+        (`app@main go …` for a revision)."""
         edit = f" {self.edit}" if self.edit else ""
         jobs = f" -j{self.jobs}" if self.jobs else ""
-        return (f"{self.project} {self.lang} {self.toolchain} {self.scenario}{edit} "
+        return (f"{self.project_text} {self.lang} {self.toolchain} {self.scenario}{edit} "
                 f"{self.profile}{jobs}")
 
     @property
@@ -70,8 +77,9 @@ class CellKey:
         return f"{self.project} ({self.lang}) {self.scenario}{edit} {self.profile}{jobs}"
 
     def without_toolchain(self) -> CellKey:
-        """The key with the toolchain left out (""): what `compare` matches runs on."""
-        return replace(self, toolchain="")
+        """The key with the toolchain and the revision left out: what `compare` matches
+        runs on (each side may have its own)."""
+        return replace(self, toolchain="", rev=None)
 
 
 def scenario_text(scenario: str, edit: str | None = None, jobs: int | None = None) -> str:
@@ -102,7 +110,8 @@ class CellPlan:
     @property
     def key(self) -> CellKey:
         return CellKey(self.project.name, self.lang, self.toolchain.spec, self.scenario,
-                       self.profile, self.jobs, self.edit.name if self.edit else None)
+                       self.profile, self.jobs, self.edit.name if self.edit else None,
+                       self.project.rev)
 
     @property
     def label(self) -> str:
@@ -114,7 +123,8 @@ class CellPlan:
         edit = f"-{self.edit.name}" if self.edit else ""
         jobs = f"-j{self.jobs}" if self.jobs else ""
         jobs += "-bd" if self.breakdown else ""
-        name = self.project.name.replace(os.sep, "_")
+        name = self.project.name.replace(os.sep, "_") + (f"@{self.project.rev}"
+                                                          if self.project.rev else "")
         return (f"{self.lang}-{name}-{self.toolchain.version}-{self.scenario}"
                 f"-{self.profile}{jobs}{edit}").replace(":", "_").replace("/", "_")
 

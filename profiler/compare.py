@@ -60,7 +60,7 @@ class Side:
     """One side of a comparison: what the user wrote, and how it was read."""
 
     text: str
-    kind: str  # "toolchain" | "session" | "label"
+    kind: str  # "toolchain" | "session" | "label" | "rev"
     filters: queries.Filters
 
     @property
@@ -235,6 +235,10 @@ class _Pairing:
         return f" [{', '.join(CellSummary.of(rows).toolchains)}]"
 
     def _by_hash(self, base: CellKey, a: list[dict[str, Any]], b: list[dict[str, Any]]) -> None:
+        if self.a.kind == "rev" and self.b.kind == "rev":
+            # Two revisions differ in their sources by design: the code is what is compared.
+            self._by_machine(base, a, b)
+            return
         ha = _group(a, lambda r: r["content_hash"])
         hb = _group(b, lambda r: r["content_hash"])
         common = [h for h in ha if h in hb]
@@ -329,15 +333,17 @@ def compare_runs(rows_a: list[dict[str, Any]], rows_b: list[dict[str, Any]], a: 
 # -- reading the sides from the database -----------------------------------------------
 
 
-SIDE_PREFIXES = ("session:", "label:", "toolchain:")
+SIDE_PREFIXES = ("session:", "label:", "toolchain:", "rev:")
 
 
 def resolve_side(store: ResultsDB, text: str, base: queries.Filters) -> Side:
-    """A session id (an integer), a toolchain (go@1.25.5, rust@nightly, 1.26.8) or a
-    session label; labels win over bare versions, `@` always means a toolchain.
+    """A session id (an integer), a toolchain (go@1.25.5, rust@nightly, 1.26.8), a
+    session label or a git revision (as named to `run --rev`, or a commit prefix of 4
+    hex digits or more); labels win over bare versions, `@` always means a
+    toolchain, and a revision is tried last.
 
     A prefix says which one is meant: `session:3`, `label:2024` (a label of digits
-    would otherwise be read as a session id), `toolchain:1.26.8`."""
+    would otherwise be read as a session id), `toolchain:1.26.8`, `rev:1234`."""
     text = text.strip()
     kind, sep, value = text.partition(":")
     if not sep or f"{kind}:" not in SIDE_PREFIXES:
@@ -348,6 +354,12 @@ def resolve_side(store: ResultsDB, text: str, base: queries.Filters) -> Side:
             raise UsageError(f"no session is labelled '{value}'; labels: "
                              f"{', '.join(labels) or 'none'}")
         return Side(text, "label", base.with_(labels=(*base.labels, value)))
+    if kind == "rev":
+        if not store.rev_exists(value):
+            raise UsageError(f"no run was recorded for revision '{value}'; recorded: "
+                             f"{', '.join(store.known_revs()) or 'none'} (`buildprof run "
+                             f"PATH --rev A --rev B` records them)")
+        return Side(text, "rev", base.with_(revs=(value,)))
     if kind == "toolchain":
         if not store.toolchain_exists(value):
             specs, _, _ = store.known_sides()
@@ -370,10 +382,14 @@ def resolve_side(store: ResultsDB, text: str, base: queries.Filters) -> Side:
         return Side(text, "label", base.with_(labels=(*base.labels, text)))
     if store.toolchain_exists(text):
         return Side(text, "toolchain", base.with_(toolchains=(text,)))
+    if store.rev_exists(text):
+        return Side(text, "rev", base.with_(revs=(text,)))
     specs, labels, n = store.known_sides()
+    revs = store.known_revs()
     raise UsageError(f"'{text}' is neither a recorded toolchain ({', '.join(specs) or 'none'}), "
-                     f"a session label ({', '.join(labels) or 'none'}) nor a session id "
-                     f"(1-{n}); give one of those")
+                     f"a session label ({', '.join(labels) or 'none'}), a revision "
+                     f"({', '.join(revs) or 'none'}) nor a session id (1-{n}); give one of "
+                     f"those")
 
 
 def compare(store: ResultsDB, a: str, b: str, filters: queries.Filters | None = None,

@@ -52,6 +52,8 @@ class Project:
     workdir: str = "."  # where the build runs, relative to `path`
     package: str | None = None  # a Cargo workspace member, built with -p
     fetched: str | None = None  # a published sample's exact spec: crate:jaq@3.1.2
+    rev: str | None = None  # with --rev: the revision as named, and its commit
+    commit: str | None = None
 
 
 @dataclass(frozen=True)

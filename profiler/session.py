@@ -12,7 +12,7 @@ import json
 import os
 import shutil
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -52,6 +52,7 @@ class RunRequest:
     jobs: list[int]
     edits: list[str]
     breakdown: bool = False
+    revs: list[str] = field(default_factory=list)  # git revisions of the paths (--rev)
     plan: Plan = field(default_factory=lambda: Plan(runs=3))
     label: str | None = None
     db_path: Path | None = None
@@ -124,16 +125,24 @@ def resolve_toolchains(specs: list[str], langs: list[str]) -> dict[str, list[Too
     return by_lang
 
 
-def resolve_projects(req: RunRequest) -> list[Project]:
+def resolve_projects(req: RunRequest, notes: list[str] | None = None) -> list[Project]:
+    """The projects to build; `notes` gets the lines to show about them."""
     from profiler.samples import pairs
     from profiler.samples import resolve as samples
 
     langs = [check_lang(lg) for lg in req.langs]
+    if req.revs and not req.paths:
+        raise UsageError("--rev needs the directory of a git checkout: "
+                         "buildprof run PATH --rev A --rev B")
     if req.paths:
         if req.sizes or req.samples:
             raise UsageError("give either project paths or --size/--sample, not both")
         if len(langs) > 1:
             raise UsageError("--lang takes one language when paths are given")
+        if req.revs:
+            return [p for path in req.paths
+                    for p in _revisions(path, req.revs, langs[0] if langs else None,
+                                        notes if notes is not None else [])]
         return [_project(p, langs[0] if langs else None) for p in req.paths]
     langs = langs or list(LANGS)
     sizes = req.sizes or ([] if req.samples else DEFAULT_SIZES)
@@ -141,6 +150,27 @@ def resolve_projects(req: RunRequest) -> list[Project]:
     projects += [samples.named(name, lang) for name in pairs.expand(req.samples)
                  for lang in langs]
     return projects
+
+
+def _revisions(path: Path, revs: list[str], lang: str | None, notes: list[str]
+               ) -> list[Project]:
+    """The project at `path` in each revision, exported from git (profiler.revisions):
+    named as the project is, so that `compare` pairs the revisions' cells."""
+    from profiler import revisions
+
+    if not path.is_dir():
+        raise UsageError(f"{path} is not a directory; --rev needs the directory of a git "
+                         f"checkout")
+    found, repo, dirty = revisions.revisions(path, revs)
+    if dirty:
+        notes.append(dirty)
+    here = path.resolve().relative_to(repo.resolve())
+    name = path.resolve().name  # as detect_project names the checkout itself
+    out = []
+    for rev in found:
+        exported = detect_project(rev.root / here, lang)
+        out.append(replace(exported, name=name, rev=rev.name, commit=rev.commit))
+    return out
 
 
 def _toolchains_for(project: Project, toolchains: dict[str, list[Toolchain]],
@@ -168,8 +198,8 @@ def _located(project: Project, default: Toolchain, notes: list[str]) -> Project:
         notes.append(layout.note)
     if layout.root == project.path and layout.package is None:
         return project
-    return Project(layout.package or project.name, project.lang, layout.root, project.source,
-                   layout.workdir, layout.package)
+    return replace(project, name=layout.package or project.name, path=layout.root,
+                   workdir=layout.workdir, package=layout.package)
 
 
 def _project(path: Path, lang: str | None) -> Project:
@@ -234,10 +264,10 @@ def execute(req: RunRequest, reporter: Reporter | None = None) -> Outcome:
     # Other processes' CPU is watched through the preparation (no extra wait).
     quiet = Window()
     # Resolve everything before the database is opened, so bad input writes nothing.
-    projects = resolve_projects(req)
+    notes: list[str] = []
+    projects = resolve_projects(req, notes)
     langs = sorted({p.lang for p in projects})
     toolchains = resolve_toolchains(req.toolchains, langs)
-    notes: list[str] = []
     projects = [_located(p, toolchains[p.lang][0], notes) for p in projects]
     cells = build_cells(req, projects, toolchains)
     kind = "paths" if req.paths else "samples"
@@ -292,6 +322,7 @@ def execute(req: RunRequest, reporter: Reporter | None = None) -> Outcome:
             "outer_wall_s": m.outer_wall_s, "sampler_cpu_s": m.sampler_cpu_s,
             "samples": m.samples, "sample_ms": req.plan.sample_ms, "launcher": m.launcher,
             "disturbed": res.disturbed,
+            "rev": res.cell.project.rev, "commit_hash": res.cell.project.commit,
         })
         pid = project_ids[res.cell.project]
         if res.compiled_loc is not None and db.compiled_loc(pid) is None:

@@ -63,6 +63,11 @@ def run(
     sample: Annotated[list[str] | None, typer.Option(
         help="Named samples: http-service, cli-tool; real Go/Rust pairs fetched at pinned "
              "versions: jq, age, task, or pairs for all three", rich_help_panel=WHAT)] = None,
+    rev: Annotated[list[str] | None, typer.Option(
+        "--rev", help="A git revision of PATH to build (branch, tag, commit); repeat to "
+                      "compare: --rev main --rev HEAD. Each is exported with git archive, "
+                      "your checkout is not touched; runs of the revisions are interleaved",
+        show_default=False, rich_help_panel=WHAT)] = None,
     scenario: Annotated[list[str] | None, typer.Option(help=_SCEN_HELP, rich_help_panel=HOW)
                         ] = None,
     profile: Annotated[list[str] | None, typer.Option(help=_PROF_HELP, rich_help_panel=HOW)
@@ -162,6 +167,7 @@ def run(
         jobs=job_values,
         edits=split_values(edit),
         breakdown=breakdown,
+        revs=list(rev or []),  # not split on commas: a git ref name may hold one
         plan=Plan(runs=n_runs, warmup=warmup, precision_pct=precision, max_runs=max_runs,
                   max_time_s=max_time, sample_ms=sample_ms, timeout=timeout),
         label=label,

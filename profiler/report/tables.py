@@ -58,7 +58,7 @@ def history_table(cells: Sequence[CellSummary], console: Console,
             wall, ci, span = median_mad(c), ci_text(c.wall.ci_pct), min_max(c)
         else:
             wall, ci, span = statuses(c), "-", "-"
-        row = [str(c.session), date_text(c.date), c.label or "", c.key.project,
+        row = [str(c.session), date_text(c.date), c.label or "", c.key.project_text,
                c.key.toolchain, c.key.scenario_text, c.key.profile]
         if len(machines) > 1:
             row.append(c.machine or "")

@@ -32,7 +32,7 @@ def summary_table(cells: Sequence[CellSummary], console: Console, title: str = "
                 wall += f" [red]({c.failed} failed)[/red]"
         util = c.cpu_util.median
         table.add_row(
-            c.key.project, c.key.toolchain, c.key.scenario_text, c.key.profile, str(c.n), wall,
+            c.key.project_text, c.key.toolchain, c.key.scenario_text, c.key.profile, str(c.n), wall,
             min_max(c) if c.n else "-", seconds(c.cpu.median) if c.n else "-",
             f"{util:.2f}×" if util is not None else "-",
             size(c.peak_rss.median), size(c.tree_peak_rss.median), size(c.artifact_bytes),

@@ -415,6 +415,13 @@ class ResultsDB:
         """A recorded toolchain matches `value` (a spec, lang@version, version or language)."""
         return queries.toolchain_exists(self.conn, value)
 
+    def rev_exists(self, value: str) -> bool:
+        """Runs were recorded for the revision (a name given to --rev, or a commit prefix)."""
+        return queries.rev_exists(self.conn, value)
+
+    def known_revs(self) -> list[str]:
+        return queries.known_revs(self.conn)
+
     def known_sides(self) -> tuple[list[str], list[str], int]:
         """Recorded toolchain specs, labels and the number of sessions (for error lines)."""
         return queries.known_sides(self.conn)

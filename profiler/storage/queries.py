@@ -41,6 +41,7 @@ class Filters:
     machines: tuple[str, ...] = ()  # id prefix or hostname
     sessions: tuple[int, ...] = ()
     since: str | None = None  # see parse_since
+    revs: tuple[str, ...] = ()  # git revisions: the name given to `run --rev`, or a commit prefix
 
     def with_(self, **changes: Any) -> Filters:
         """A copy with some filters replaced."""
@@ -77,6 +78,15 @@ def _machine_match(value: str) -> tuple[str, list[Any]]:
     return "(substr(id, 1, ?) = ? OR hostname = ?)", [len(value), value, value]
 
 
+def _rev_match(value: str, alias: str = "r") -> tuple[str, list[Any]]:
+    """SQL (on runs) matching a revision: the name given to `run --rev`, or, for 4 or
+    more hex digits, a prefix of the commit it resolved to."""
+    if len(value) >= 4 and all(ch in "0123456789abcdefABCDEF" for ch in value):
+        return (f"({alias}.rev = ? OR substr({alias}.commit_hash, 1, ?) = ?)",
+                [value, len(value), value.lower()])
+    return f"{alias}.rev = ?", [value]
+
+
 def _any_of(column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
     return f"{column} IN ({_marks(values)})", list(values)
 
@@ -108,6 +118,9 @@ def where(f: Filters, alias: str = "r") -> tuple[str, list[Any]]:
         conds.append(_within(f"{alias}.session_id", "sessions", session, " AND "))
     if f.sessions:
         conds.append(_any_of(f"{alias}.session_id", f.sessions))
+    if f.revs:
+        parts = [_rev_match(v, alias) for v in f.revs]
+        conds.append((f"({' OR '.join(c for c, _ in parts)})", [x for _, v in parts for x in v]))
     return (" AND ".join(c for c, _ in conds) or "1"), [x for _, values in conds for x in values]
 
 
@@ -173,9 +186,9 @@ _RUN_COLUMNS = ("id", "session_id", "project_id", "toolchain_id", "machine_id", 
 
 
 def _run_columns(conn: sqlite3.Connection) -> list[str]:
-    """The columns read from runs; `disturbed` only where the schema has it."""
+    """The columns read from runs; the later ones only where the schema has them."""
     have = {row[1] for row in conn.execute("PRAGMA table_info(runs)")}
-    return [c for c in (*_RUN_COLUMNS, "disturbed") if c in have]
+    return [c for c in (*_RUN_COLUMNS, "disturbed", "rev", "commit_hash") if c in have]
 
 
 def _rows(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
@@ -318,6 +331,23 @@ def label_exists(conn: sqlite3.Connection, label: str) -> bool:
 def toolchain_exists(conn: sqlite3.Connection, value: str) -> bool:
     sql, params = _toolchain_match(value)
     return conn.execute(f"SELECT 1 FROM toolchains WHERE {sql}", params).fetchone() is not None
+
+
+def rev_exists(conn: sqlite3.Connection, value: str) -> bool:
+    """A run was recorded for that revision (a name given to --rev, or a commit prefix)."""
+    if "rev" not in {row[1] for row in conn.execute("PRAGMA table_info(runs)")}:
+        return False  # a read-only open of a schema before 5: no revisions recorded
+    sql, params = _rev_match(value)
+    return conn.execute(f"SELECT 1 FROM runs r WHERE {sql} LIMIT 1", params).fetchone() \
+        is not None
+
+
+def known_revs(conn: sqlite3.Connection) -> list[str]:
+    """The recorded revisions, `name (commit prefix)`, for error lines."""
+    if "rev" not in {row[1] for row in conn.execute("PRAGMA table_info(runs)")}:
+        return []
+    return [f"{name} ({commit[:12]})" for name, commit in conn.execute(
+        "SELECT DISTINCT rev, commit_hash FROM runs WHERE rev IS NOT NULL ORDER BY rev")]
 
 
 def known_sides(conn: sqlite3.Connection) -> tuple[list[str], list[str], int]:
