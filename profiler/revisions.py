@@ -47,7 +47,8 @@ def toplevel(path: Path) -> Path:
 
 def dirty_note(repo: Path) -> str | None:
     """A line saying the working tree has uncommitted changes (not built), or None."""
-    res = _git(repo, "status", "--porcelain", "--untracked-files=no")
+    # --no-optional-locks: a plain `git status` may rewrite the index's stat cache.
+    res = _git(repo, "--no-optional-locks", "status", "--porcelain", "--untracked-files=no")
     if res.returncode == 0 and res.stdout.strip():
         n = len(res.stdout.splitlines())
         return (f"Note: {repo} has {n} uncommitted change(s); --rev builds committed "
