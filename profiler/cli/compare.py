@@ -1,16 +1,18 @@
-"""`buildprof compare A B`: two toolchains, sessions or labels, cell by cell."""
+"""`buildprof compare A B`: two toolchains, sessions, labels or revisions, cell by cell."""
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from profiler.cli.options import (
+    FORMATS,
     DbOption,
     FilterOptions,
-    FormatOpt,
     check_finite,
     check_format,
     filter_options,
@@ -21,6 +23,7 @@ from profiler.errors import UsageError
 # Annotations only: the storage modules load sqlite_utils (and numpy), which
 # `buildprof --help` must not pay for.
 if TYPE_CHECKING:
+    from profiler.compare import Comparison
     from profiler.storage.db import ResultsDB
     from profiler.storage.queries import Filters
 
@@ -29,13 +32,14 @@ if TYPE_CHECKING:
 @filter_options(without=("toolchain", "label"))
 def compare(
     a: Annotated[str, typer.Argument(
-        metavar="A", help="Baseline: a toolchain (go@1.25.5, rust@stable), a session id or a "
-                          "label; a prefix says which: session:3, label:2024, "
-                          "toolchain:1.26.8 (a label of digits needs label:)",
+        metavar="A", help="Baseline: a toolchain (go@1.25.5, rust@stable), a session id, a "
+                          "label or a revision recorded with run --rev (name or commit "
+                          "prefix); a prefix says which: session:3, label:2024, "
+                          "toolchain:1.26.8, rev:main (a label of digits needs label:)",
         show_default=False)],
     b: Annotated[str, typer.Argument(
-        metavar="B", help="Compared with A: a toolchain, a session id or a label, with the "
-                          "same prefixes; must select other runs than A",
+        metavar="B", help="Compared with A: a toolchain, a session id, a label or a "
+                          "revision, with the same prefixes; must select other runs than A",
         show_default=False)],
     select: FilterOptions,
     metric: Annotated[str, typer.Option(
@@ -48,18 +52,26 @@ def compare(
     allow_cross_machine: Annotated[bool, typer.Option(
         "--allow-cross-machine", help="Compare runs made on different machines")] = False,
     db: DbOption = None,
-    fmt: FormatOpt = "table",
+    fmt: Annotated[str, typer.Option(
+        "--format", help="table, json, csv, markdown, or junit (JUnit XML: a test case per "
+                         "cell, failed when over --fail-above, 0 without it)")] = "table",
 ) -> None:
     """Compare B against A per matching cell: medians with 95% confidence intervals,
     the change in %, and a Mann–Whitney U verdict at α = 0.05 (`~`: not significant),
     with a geometric-mean row, as benchstat does.
 
-    A and B are each a toolchain, a session id or a session label. A bare number is a
-    session id; prefixes choose explicitly: session:3, label:2024, toolchain:go@1.26.8."""
+    A and B are each a toolchain, a session id, a session label or a git revision
+    recorded with `run --rev` (by name or commit prefix). A bare number is a session
+    id; prefixes choose explicitly: session:3, label:2024, toolchain:go@1.26.8, rev:main.
+
+    When GITHUB_STEP_SUMMARY is set (GitHub Actions), a Markdown summary (the verdict,
+    the table, the geomean) is appended to that file. Exit codes: 0 compared (no cell
+    over --fail-above); 1 a cell is significantly worse by more than --fail-above;
+    2 bad input or nothing to compare."""
     from profiler import compare as cmp
     from profiler.report import tabular
 
-    check_format(fmt)
+    check_format(fmt, (*FORMATS, "junit"))
     check_finite("--fail-above", fail_above)
     if fail_above is not None and fail_above < 0:
         raise UsageError(f"--fail-above takes a percentage of 0 or more (got {fail_above:g})")
@@ -68,7 +80,11 @@ def compare(
         _refuse_same_runs(store, a, b, filters)
         result = cmp.compare(store, a, b, filters, metric=metric,
                              allow_cross_machine=allow_cross_machine)
-    if fmt == "json":
+    if fmt == "junit":
+        from profiler.report.ci import junit
+
+        sys.stdout.write(junit(result, fail_above))
+    elif fmt == "json":
         tabular.write_json(tabular.compare_dict(result), sys.stdout)
     elif fmt == "csv":
         tabular.compare_csv(result, sys.stdout)
@@ -79,12 +95,29 @@ def compare(
         from profiler.report.terminal import make_console
 
         compare_table(result, make_console())
+    if os.environ.get("GITHUB_STEP_SUMMARY"):
+        _append_summary(Path(os.environ["GITHUB_STEP_SUMMARY"]), result, fail_above)
     if fail_above is not None:
         worse = cmp.regressions(result, fail_above)
         for c in worse:
             print(cmp.regression_line(c, fail_above), file=sys.stderr)
         if worse:
             raise typer.Exit(1)
+
+
+def _append_summary(path: Path, result: Comparison, fail_above: float | None) -> None:
+    """Append the Markdown summary to GitHub's step-summary file, within its 1 MiB."""
+    from profiler.report.ci import SUMMARY_CAP, step_summary
+
+    try:
+        used = path.stat().st_size if path.exists() else 0
+        text = step_summary(result, fail_above, budget=max(SUMMARY_CAP - used - 1, 0))
+        if text:
+            with path.open("a", encoding="utf-8") as out:
+                out.write(("\n" if used else "") + text)
+    except OSError as exc:
+        raise UsageError(f"cannot write the job summary to {path} (GITHUB_STEP_SUMMARY): "
+                         f"{exc.strerror}; unset it or fix the path") from None
 
 
 def _refuse_same_runs(store: ResultsDB, a: str, b: str, filters: Filters) -> None:
