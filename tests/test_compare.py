@@ -269,7 +269,7 @@ def test_bad_sides(verdict_db: Path) -> None:
     db = ("--db", str(verdict_db))
     assert _error(buildprof("compare", "go@9.9", "go@1.26.8", *db)) == (
         "Error: 'go@9.9' is neither a recorded toolchain (go@1.25.5, go@1.26.8), a session "
-        "label (toolchains) nor a session id (1-1); give one of those")
+        "label (toolchains), a revision (none) nor a session id (1-1); give one of those")
     assert _error(buildprof("compare", "7", "go@1.26.8", *db)) == (
         "Error: there is no session 7 in the database; see `buildprof history` for "
         "session ids")
