@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from profiler.compare import Comparison
     from profiler.storage.db import ResultsDB
     from profiler.storage.queries import Filters
+    from profiler.unitdiff import UnitDiff, UnitStat
 
 
 # Not --toolchain or --label: A and B say which toolchains, labels or sessions.
@@ -51,6 +52,11 @@ def compare(
              "than PCT %", show_default=False)] = None,
     allow_cross_machine: Annotated[bool, typer.Option(
         "--allow-cross-machine", help="Compare runs made on different machines")] = False,
+    units: Annotated[bool, typer.Option(
+        "--units", help="Also compare the units (packages, crates, links) of runs recorded "
+                        "with run --breakdown: which got slower, which are new or removed")
+    ] = False,
+    top: Annotated[int, typer.Option(help="--units: how many units to list per cell")] = 10,
     db: DbOption = None,
     fmt: Annotated[str, typer.Option(
         "--format", help="table, json, csv, markdown, or junit (JUnit XML: a test case per "
@@ -75,17 +81,23 @@ def compare(
     check_finite("--fail-above", fail_above)
     if fail_above is not None and fail_above < 0:
         raise UsageError(f"--fail-above takes a percentage of 0 or more (got {fail_above:g})")
+    if top < 1:
+        raise UsageError(f"--top takes a whole number of at least 1 (got {top})")
     filters = select.filters()
     with reading(db, filters) as store:  # a bad filter is named before the sides
         _refuse_same_runs(store, a, b, filters)
         result = cmp.compare(store, a, b, filters, metric=metric,
                              allow_cross_machine=allow_cross_machine)
+        diffs = _unit_diffs(store, result) if units else []
     if fmt == "junit":
         from profiler.report.ci import junit
 
         sys.stdout.write(junit(result, fail_above))
     elif fmt == "json":
-        tabular.write_json(tabular.compare_dict(result), sys.stdout)
+        data = tabular.compare_dict(result)
+        if units:
+            data["units"] = [_unit_dict(title, d, top) for title, d in diffs]
+        tabular.write_json(data, sys.stdout)
     elif fmt == "csv":
         tabular.compare_csv(result, sys.stdout)
     elif fmt == "markdown":
@@ -94,7 +106,13 @@ def compare(
         from profiler.report.tables import compare_table
         from profiler.report.terminal import make_console
 
-        compare_table(result, make_console())
+        console = make_console()
+        compare_table(result, console)
+        if diffs:
+            from profiler.report.tables import unit_table
+
+            for title, d in diffs:
+                unit_table(title, d, top, console)
     if os.environ.get("GITHUB_STEP_SUMMARY"):
         _append_summary(Path(os.environ["GITHUB_STEP_SUMMARY"]), result, fail_above)
     if fail_above is not None:
@@ -103,6 +121,35 @@ def compare(
             print(cmp.regression_line(c, fail_above), file=sys.stderr)
         if worse:
             raise typer.Exit(1)
+
+
+def _unit_diffs(store: ResultsDB, result: Comparison) -> list[tuple[str, UnitDiff]]:
+    """Each compared cell's unit comparison, from the units its runs recorded."""
+    from profiler.unitdiff import diff
+
+    out = []
+    for c in result.cells:
+        d = diff([store.units_of_run(r["id"]) for r in c.cell_a.ok],
+                 [store.units_of_run(r["id"]) for r in c.cell_b.ok])
+        if d.runs_a and d.runs_b:
+            out.append((c.label, d))
+    if not out:
+        raise UsageError("no compared cell has units on both sides: record both with "
+                         "`buildprof run --breakdown …`, then compare with --units")
+    return out
+
+
+def _unit_dict(title: str, d: UnitDiff, top: int) -> dict[str, object]:
+    def stat(u: UnitStat) -> dict[str, object]:
+        return {"name": u.name, "kind": u.kind, "wall_s": u.wall_s, "cpu_s": u.cpu_s,
+                "peak_rss_bytes": u.peak_rss_bytes, "runs": u.runs}
+
+    return {"cell": title, "runs_a": d.runs_a, "runs_b": d.runs_b,
+            "total_delta_s": d.total_delta_s,
+            "changed": [{"name": c.name, "kind": c.a.kind, "a_wall_s": c.a.wall_s,
+                         "b_wall_s": c.b.wall_s, "delta_s": c.delta_s,
+                         "change_pct": c.change_pct} for c in d.changed[:top]],
+            "new": [stat(u) for u in d.new], "removed": [stat(u) for u in d.removed]}
 
 
 def _append_summary(path: Path, result: Comparison, fail_above: float | None) -> None:

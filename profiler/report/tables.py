@@ -19,6 +19,7 @@ from profiler.report.tabular import (
     sample_text,
     value_text,
 )
+from profiler.unitdiff import UnitDiff
 
 
 def _table(title: str, columns: Sequence[tuple[str, str]]) -> Table:
@@ -137,3 +138,26 @@ def compare_table(result: Comparison, console: Console) -> None:
     console.print(table)
     for note in compare_notes(result):
         console.print(note, highlight=False, soft_wrap=True)
+
+
+def unit_table(title: str, d: UnitDiff, top: int, console: Console) -> None:
+    """`compare --units`: the units whose median wall time changed most, then the new
+    and removed ones."""
+    table = _table(f"Units of {title}: B against A, median wall time over "
+                   f"{d.runs_a} and {d.runs_b} run(s)",
+                   [("unit", "left"), ("kind", "left"), ("A", "right"), ("B", "right"),
+                    ("Δ", "right"), ("change", "right")])
+    for c in d.changed[:top]:
+        table.add_row(c.name, c.a.kind, seconds(c.a.wall_s), seconds(c.b.wall_s),
+                      f"{c.delta_s:+.3f} s", change_text(c.change_pct))
+    for u in d.new[:top]:
+        table.add_row(u.name, u.kind, "-", seconds(u.wall_s), f"{u.wall_s:+.3f} s", "new")
+    for u in d.removed[:top]:
+        table.add_row(u.name, u.kind, seconds(u.wall_s), "-", f"{-u.wall_s:+.3f} s", "removed")
+    console.print(table)
+    more = (max(len(d.changed) - top, 0) + max(len(d.new) - top, 0)
+            + max(len(d.removed) - top, 0))
+    console.print(f"{len(d.changed)} unit(s) on both sides, {len(d.new)} new, "
+                  f"{len(d.removed)} removed; the units' medians add up to "
+                  f"{d.total_delta_s:+.3f} s" + (f"; {more} more not shown (--top)" if more
+                                                  else ""), highlight=False)

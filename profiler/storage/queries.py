@@ -273,7 +273,7 @@ def fetch_samples(conn: sqlite3.Connection, f: Filters) -> list[dict[str, Any]]:
     """The successful timed runs matching `f`, with just what `compare` needs:
     the cell, machine, toolchain and session, and the measured values."""
     cond, params = where(f)
-    sql = ("SELECT r.session_id, r.machine_id, m.hostname AS machine, p.name AS project, "
+    sql = ("SELECT r.id, r.session_id, r.machine_id, m.hostname AS machine, p.name AS project, "
            "p.lang, p.content_hash, t.spec AS toolchain, r.scenario, r.edit, r.profile, "
            "r.jobs, r.status, r.wall_s, r.user_s, r.sys_s, r.peak_rss_bytes, "
            "r.tree_peak_rss_bytes "
