@@ -36,6 +36,8 @@ WHAT = {
     "deps": "dependency downloads (GOMODCACHE, CARGO_HOME) and Go's private config",
     "toolchains": "Go releases installed by `buildprof toolchain install`",
     "bin": "the compiled measurement launcher",
+    "fetched": "published crates and Go modules fetched by name (crate:, go:)",
+    "revisions": "git revisions exported for `run --rev`, one tree per commit",
 }
 
 
