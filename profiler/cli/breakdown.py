@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from profiler.cli.options import DbOption, parse_whole
+from profiler.cli.options import DbOption, check_format, parse_whole
 from profiler.errors import UsageError
 from profiler.paths import default_db
 
@@ -24,19 +26,80 @@ def breakdown(
     target: Annotated[str, typer.Argument(
         help="A run id (12), or a session (s3 or session:3): each of its cells' last timed run")],
     top: Annotated[int, typer.Option(help="How many units to list")] = 10,
+    fmt: Annotated[str, typer.Option("--format", help=(
+        "table, or trace: Chrome trace-event JSON for ui.perfetto.dev or chrome://tracing "
+        "(one process per run, each unit on a track, the tree's RSS and the units running "
+        "as counters; see docs/exports.md)"))] = "table",
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="With --format trace: write to FILE instead of stdout",
+        show_default=False, dir_okay=False)] = None,
     db: DbOption = None,
 ) -> None:
     """Per-unit times, CPU and memory of a recorded --breakdown run, and its critical path."""
-    from profiler.report.terminal import make_console
     from profiler.storage.db import ResultsDB
 
+    check_format(fmt, ("table", "trace"))
+    if output is not None and fmt != "trace":
+        raise UsageError("--output writes a trace: add --format trace")
     # Closing also removes the WAL side files the read-only open made.
     with ResultsDB.open(db or default_db(), readonly=True) as store:
         runs = _runs(store, target)
+        if fmt == "trace":
+            _write_trace(store, runs, output)
+            return
+        from profiler.report.terminal import make_console
+
         console = make_console()
         for run in runs:
             stored = store.run_units(run["id"])
             show_units(run, stored.units, stored_path(stored), console, top)
+
+
+def _write_trace(store: ResultsDB, runs: list[dict[str, Any]], output: Path | None) -> None:
+    """One Chrome trace of the runs, one process each (its pid the run id), to
+    `output` or stdout. A run without units is refused; a run without a stored RSS
+    series gets no RSS counter, and stderr says so."""
+    import json
+
+    from profiler import __version__
+    from profiler.report import exports
+    from profiler.report.tabular import clean
+
+    parts = []
+    for run in runs:
+        stored = store.run_units(run["id"])
+        if not stored.units:
+            raise UsageError(
+                f"run {run['id']} has no breakdown (no per-unit records) to trace; record "
+                f"one with `buildprof run --breakdown …`, then see `buildprof history --runs`")
+        samples = store.tree_samples(run["id"])
+        if not samples:
+            print(f"note: run {run['id']} has no stored RSS series (only --breakdown runs "
+                  f"of buildprof with schema 5 or later store one): the trace has no "
+                  f"'{exports.RSS_COUNTER}' counter", file=sys.stderr)
+        session = _session(store, run.get("session_id"))
+        parts.append((exports.trace_events(run, stored.units, set(stored.chain), samples),
+                      exports.run_info(run, stored.units, stored.chain, samples,
+                                       session.get("buildprof_version"),
+                                       session.get("hostname"))))
+    text = json.dumps(clean(exports.trace(parts, __version__)), allow_nan=False) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror}; choose another --output"
+                         ) from None
+    print(f"wrote the trace of {len(runs)} run(s) to {output}; open it in "
+          f"https://ui.perfetto.dev (Open trace file) or chrome://tracing", file=sys.stderr)
+
+
+def _session(store: ResultsDB, session_id: int | None) -> dict[str, Any]:
+    try:
+        return store.session(session_id) if session_id is not None else {}
+    except KeyError:
+        return {}
 
 
 def _runs(store: ResultsDB, target: str) -> list[dict[str, Any]]:

@@ -1,10 +1,12 @@
-"""`buildprof export`: history cells as hyperfine-compatible JSON, CSV or Markdown."""
+"""`buildprof export`: history cells as hyperfine-compatible JSON, CSV or Markdown,
+Bencher Metric Format JSON (bmf) or Go benchmark format for benchstat (benchfmt)."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
@@ -19,11 +21,17 @@ from profiler.cli.options import (
 )
 from profiler.errors import UsageError
 
+if TYPE_CHECKING:  # annotations only: profiler.cells loads the statistics
+    from profiler.cells import CellSummary
+
 
 @filter_options()
 def export(
-    fmt: Annotated[str, typer.Option("--format", help="json (hyperfine's), csv or markdown")
-                   ] = "json",
+    fmt: Annotated[str, typer.Option("--format", help=(
+        "json (hyperfine's), csv, markdown, bmf (Bencher Metric Format: build-time and "
+        "cpu-time in seconds; peak-rss, tree-peak-rss and file-size in bytes) or benchfmt "
+        "(Go benchmark format for benchstat: sec/op, cpu-sec/op, *-bytes); see "
+        "docs/exports.md"))] = "json",
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Write to FILE instead of stdout", show_default=False,
         dir_okay=False)] = None,
@@ -33,21 +41,41 @@ def export(
 ) -> None:
     """Export one result per session and cell (the rows of `history`), with every run's
     time. The JSON is hyperfine's `{"results": [...]}` with buildprof's fields beside
-    hyperfine's."""
-    from profiler.report import tabular
-
-    check_format(fmt, ("json", "csv", "markdown"))
+    hyperfine's. bmf: one benchmark per cell, named by its label, each measure's median
+    with the median's 95% CI as lower/upper value (min and max below 6 runs). benchfmt:
+    one line per successful timed run, for `benchstat -table machine A B`."""
+    check_format(fmt, ("json", "csv", "markdown", "bmf", "benchfmt"))
     rows_wanted = check_limit(limit)
     filters = select.filters()
     with reading(db, filters) as store:
         cells = store.history_cells(filters, rows_wanted)
+    write = _writer(cells, fmt)
     if output is None:
-        tabular.export(cells, fmt, sys.stdout)
+        write(sys.stdout)
         return
     try:
         with output.open("w", encoding="utf-8", newline="") as out:
-            tabular.export(cells, fmt, out)
+            write(out)
     except OSError as exc:
         raise UsageError(f"cannot write {output}: {exc.strerror}; choose another --output"
                          ) from None
     print(f"wrote {len(cells)} result(s) to {output}", file=sys.stderr)
+
+
+def _writer(cells: list[CellSummary], fmt: str) -> Callable[[TextIO], None]:
+    """What writes the export in `fmt`; the notes on cells a format leaves out go to
+    stderr now, before anything is written."""
+    from profiler.report import exports, tabular
+
+    if fmt == "bmf":
+        data, notes = exports.bmf(cells)
+        text = None
+    elif fmt == "benchfmt":
+        text, notes = exports.benchfmt(cells)
+    else:
+        return lambda out: tabular.export(cells, fmt, out)
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    if text is not None:
+        return lambda out: out.write(text)
+    return lambda out: tabular.write_json(data, out)
