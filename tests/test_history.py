@@ -249,7 +249,7 @@ def test_export_csv_and_markdown(history_db: Path) -> None:
     assert len(md) == 5 and md[2].startswith(f"| gomod {go_spec(history_db)[0]} noop release "
                                              f"| 3 | 2 |")
     assert _error(buildprof("export", "--db", str(history_db), "--format", "table")) == \
-        "Error: unknown format 'table'; use one of: json, csv, markdown"
+        "Error: unknown format 'table'; use one of: json, csv, markdown, bmf, benchfmt"
 
 
 def test_history_reads_the_session_cell_index_backwards(history_db: Path) -> None:
