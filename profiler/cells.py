@@ -56,8 +56,8 @@ class CellKey:
 
     @property
     def project_text(self) -> str:
-        """The project, with its revision when it has one: `app@main`."""
-        return f"{self.project}@{self.rev}" if self.rev else self.project
+        """The project, with its revision when it has one: `app@main`, `app@3454dee25037`."""
+        return f"{self.project}@{short_rev(self.rev)}" if self.rev else self.project
 
     @property
     def label(self) -> str:
@@ -80,6 +80,14 @@ class CellKey:
         """The key with the toolchain and the revision left out: what `compare` matches
         runs on (each side may have its own)."""
         return replace(self, toolchain="", rev=None)
+
+
+def short_rev(name: str) -> str:
+    """A revision as shown: a full commit hash (as CI passes them) cut to 12 digits,
+    any other name as given."""
+    if len(name) == 40 and all(ch in "0123456789abcdef" for ch in name):
+        return name[:12]
+    return name
 
 
 def scenario_text(scenario: str, edit: str | None = None, jobs: int | None = None) -> str:

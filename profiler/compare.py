@@ -31,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from profiler.cells import MEASURES, CellKey, CellSummary, Sample
+from profiler.cells import MEASURES, CellKey, CellSummary, Sample, short_rev
 from profiler.errors import UsageError
 from profiler.stats import ALPHA, UTest, geomean, mann_whitney_many, utest_min_n
 from profiler.storage import queries
@@ -65,6 +65,8 @@ class Side:
 
     @property
     def title(self) -> str:
+        if self.kind == "rev":
+            return short_rev(self.text.removeprefix("rev:"))
         return f"session {self.text}" if self.kind == "session" else self.text
 
 

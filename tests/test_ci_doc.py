@@ -46,7 +46,7 @@ def test_the_workflow_step_runs_locally(repo: Path, tmp_path: Path,  # noqa: F81
                          capture_output=True, text=True, timeout=900)
     assert res.returncode == code, res.stderr
     text = summary.read_text()
-    assert text.startswith(f"## buildprof: {env['HEAD']} against {env['BASE']} (wall)")
+    assert text.startswith(f"## buildprof: {env['HEAD'][:12]} against {env['BASE'][:12]} (wall)")
     assert ("**Slower**: 1 of 1 cell(s)" in text) == (code == 1)
     suite = ET.parse(work / "build-time.xml").getroot()
     assert suite.get("tests") == "1" and suite.get("failures") == str(code)
