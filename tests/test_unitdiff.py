@@ -65,6 +65,10 @@ def test_compare_units_of_two_revisions(pkg_repo: Path, tmp_path: Path) -> None:
                     "clean", "--profile", "debug", "--runs", "2", "--breakdown", "--db", str(db),
                     env={**os.environ})
     assert res.returncode == 0, res.stderr
+    # The run itself ends with the comparison of the two revisions and of their units.
+    assert "A: main~1" in res.stdout and "B: main" in res.stdout
+    assert "Units of app (go) clean debug" in res.stdout
+    assert "example.com/app/gen" in res.stdout and "removed" in res.stdout
     out = buildprof("compare", "main~1", "main", "--units", "--format", "json", "--db", str(db))
     assert out.returncode == 0, out.stderr
     (cell,) = json.loads(out.stdout)["units"]

@@ -88,7 +88,7 @@ def compare(
         _refuse_same_runs(store, a, b, filters)
         result = cmp.compare(store, a, b, filters, metric=metric,
                              allow_cross_machine=allow_cross_machine)
-        diffs = _unit_diffs(store, result) if units else []
+        diffs = unit_diffs(store, result) if units else []
     if fmt == "junit":
         from profiler.report.ci import junit
 
@@ -123,7 +123,7 @@ def compare(
             raise typer.Exit(1)
 
 
-def _unit_diffs(store: ResultsDB, result: Comparison) -> list[tuple[str, UnitDiff]]:
+def unit_diffs(store: ResultsDB, result: Comparison) -> list[tuple[str, UnitDiff]]:
     """Each compared cell's unit comparison, from the units its runs recorded."""
     from profiler.unitdiff import diff
 

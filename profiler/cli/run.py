@@ -8,7 +8,7 @@ import shlex
 import signal
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -25,6 +25,11 @@ from profiler.scenarios.definitions import (
     check_names,
     split_values,
 )
+
+if TYPE_CHECKING:  # annotations only: `buildprof --help` imports this module
+    from rich.console import Console
+
+    from profiler.session import RunRequest
 
 # The session, runner, progress bar and report modules (psutil, sqlite_utils, rich's
 # live display) are imported inside run(): `buildprof --help` imports this module.
@@ -206,12 +211,39 @@ def run(
             by_id = {r["id"]: r for r in outcome.runs}
             for ru in outcome.units:
                 show_units(by_id[ru.run_id], ru.units, ru.path, out)
+        if len(request.revs) == 2:
+            _compare_revisions(request, outcome.session["id"], out)
         flagged = [r for r in outcome.runs if r.get("disturbed") and not r["warmup"]]
         if flagged:
             out.print(f"[yellow]Warning:[/yellow] {len(flagged)} run(s) started while other "
                       f"processes were busy (runs.disturbed); their times may be inflated")
     if outcome.failed_runs:
         raise typer.Exit(1)
+
+
+def _compare_revisions(request: RunRequest, session_id: int, out: Console) -> None:
+    """Two revisions: the second against the first, as `compare A B` shows them, and
+    with --breakdown which units got slower (`compare A B --units`)."""
+    from profiler import compare as cmp
+    from profiler.cli.compare import unit_diffs
+    from profiler.cli.options import reading
+    from profiler.paths import default_db
+    from profiler.report.tables import compare_table, unit_table
+    from profiler.storage.queries import Filters
+
+    a, b = request.revs
+    try:
+        with reading(request.db_path or default_db()) as store:
+            result = cmp.compare(store, f"rev:{a}", f"rev:{b}", Filters(sessions=(session_id,)))
+            diffs = unit_diffs(store, result) if request.breakdown else []
+    except UsageError as exc:  # every cell failed on one side, say: the rows above say why
+        out.print(f"Not compared: {exc}", highlight=False)
+        return
+    compare_table(result, out)
+    for title, d in diffs:
+        unit_table(title, d, 10, out)
+    out.print(f"(`buildprof compare {a} {b}` shows this again; --fail-above PCT gates on it)",
+              highlight=False)
 
 
 def _install_signal_handlers() -> None:
