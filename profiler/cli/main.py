@@ -47,6 +47,7 @@ def _register() -> None:
     from profiler.cli import run as run_cmd
     from profiler.cli import samples as samples_cmd
     from profiler.cli import scenarios as scenarios_cmd
+    from profiler.cli import team as team_cmd
     from profiler.cli import toolchain as toolchain_cmd
 
     app.command("run")(run_cmd.run)
@@ -60,6 +61,7 @@ def _register() -> None:
     app.command("breakdown")(breakdown_cmd.breakdown)
     app.command("report")(report_cmd.report)
     app.add_typer(samples_cmd.app, name="samples")
+    app.command("merge")(team_cmd.merge)
 
 
 _register()

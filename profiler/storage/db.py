@@ -22,12 +22,14 @@ from profiler import __version__
 from profiler.breakdown import Unit
 from profiler.cells import CellSummary
 from profiler.errors import DatabaseError
-from profiler.storage import queries
+from profiler.storage import identity, queries
 from profiler.storage.migrations import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 from profiler.storage.queries import Filters
 
 if TYPE_CHECKING:
     import sqlite_utils
+
+    from profiler.storage import merge
 
 BUSY_TIMEOUT_MS = 60_000
 
@@ -304,15 +306,27 @@ class ResultsDB:
                 "started": now_iso(), "ended": None, "status": "running",
                 "buildprof_version": __version__, "command_line": command_line,
                 "label": label, "machine_id": machine_id, "hostname": socket.gethostname(),
-                "pid": me.pid, "pid_started": me.create_time()}).last_pk)
+                "pid": me.pid, "pid_started": me.create_time(),
+                "uuid": identity.new_id()}).last_pk)
 
     def finish_session(self, session_id: int, status: str) -> None:
         with self._tx():
             self.db["sessions"].update(session_id, {"status": status, "ended": now_iso()})
 
     def add_run(self, row: dict[str, Any]) -> int:
+        """Record a run; it gets its global id (`uuid`) here unless the row has one."""
         with self._tx():
-            return int(self.db["runs"].insert(row).last_pk)
+            return int(self.db["runs"].insert({"uuid": identity.new_id(), **row}).last_pk)
+
+    def merge_from(self, source: Path) -> merge.Counts:
+        """Add what the results file `source` holds and this one lacks, in one
+        transaction (profiler.storage.merge has the identity rules)."""
+        from profiler.storage import merge  # noqa: F811 (the runtime import)
+
+        with ResultsDB.open(source, readonly=True) as src:
+            snap = merge.snapshot(src.conn, source)
+        with self._tx():
+            return merge.write(self.conn, snap)
 
     def add_units(self, run_id: int, rows: list[dict[str, Any]]) -> None:
         if rows:

@@ -118,5 +118,37 @@ def _v5(db: sqlite_utils.Database) -> None:
     db["tree_samples"].create_index(["run_id"], index_name="idx_tree_samples_run")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5]
+def _v6(db: sqlite_utils.Database) -> None:
+    """sessions.uuid and runs.uuid: stable global ids, which `merge` (and a shared
+    store) match rows by. New rows get a random UUID when recorded; existing ones a
+    name-based one from what identifies them (profiler.storage.identity), so two
+    copies of one file migrated apart agree on their shared rows."""
+    from profiler.storage import identity
+
+    db["sessions"].add_column("uuid", str)
+    db["runs"].add_column("uuid", str)
+    conn = db.conn
+    sessions = {}
+    for row in conn.execute(f"SELECT id, {', '.join(identity.SESSION_FIELDS)} FROM sessions"
+                            ).fetchall():
+        sid, *values = row
+        sessions[sid] = identity.session_uuid(dict(zip(identity.SESSION_FIELDS, values,
+                                                       strict=True)))
+    conn.executemany("UPDATE sessions SET uuid = ? WHERE id = ?",
+                     [(u, sid) for sid, u in sessions.items()])
+    cols = [c for c in identity.RUN_FIELDS if c not in ("session_uuid", "content_hash")]
+    rows = conn.execute(f"SELECT r.id, r.session_id, p.content_hash, "
+                        f"{', '.join('r.' + c for c in cols)} FROM runs r "
+                        f"LEFT JOIN projects p ON p.id = r.project_id").fetchall()
+    updates = []
+    for rid, sid, content_hash, *values in rows:
+        fields = dict(zip(cols, values, strict=True))
+        fields.update(session_uuid=sessions.get(sid), content_hash=content_hash)
+        updates.append((identity.run_uuid(fields), rid))
+    conn.executemany("UPDATE runs SET uuid = ? WHERE id = ?", updates)
+    db["sessions"].create_index(["uuid"], unique=True, index_name="idx_sessions_uuid")
+    db["runs"].create_index(["uuid"], unique=True, index_name="idx_runs_uuid")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
 SCHEMA_VERSION = len(MIGRATIONS)
