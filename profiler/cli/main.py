@@ -62,6 +62,8 @@ def _register() -> None:
     app.command("report")(report_cmd.report)
     app.add_typer(samples_cmd.app, name="samples")
     app.command("merge")(team_cmd.merge)
+    app.command("push")(team_cmd.push)
+    app.command("pull")(team_cmd.pull)
 
 
 _register()

@@ -1,4 +1,5 @@
-"""`buildprof merge`: result files from several machines or CI jobs into one."""
+"""A team's results in one place: `merge` result files, `push` to and `pull` from a
+shared PostgreSQL store (profiler.storage.merge and profiler.storage.pg)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from typing import Annotated
 
 import typer
 
+from profiler.cli.options import UNFILTERED, DbOption, FilterOptions, filter_options
 from profiler.errors import UsageError
+from profiler.paths import default_db
 
 
 def merge(
@@ -37,3 +40,56 @@ def merge(
             typer.echo(f"{src}: {counts.text()}")
         sessions, runs = dest.counts()
     typer.echo(f"{into}: {sessions} sessions, {runs} runs")
+
+
+@filter_options()
+def push(
+    to: Annotated[str | None, typer.Option(
+        "--to", help="postgresql://USER@HOST:PORT/DB (default: $BUILDPROF_PG); the password "
+                     "from the URL, PGPASSWORD or ~/.pgpass", show_default=False)] = None,
+    select: FilterOptions = UNFILTERED,
+    db: DbOption = None,
+) -> None:
+    """Copy runs (with their sessions, machines, toolchains, projects, units and RSS
+    samples) into a shared PostgreSQL store. Pushing again adds only what is new."""
+    from profiler.storage import pg
+    from profiler.storage.db import ResultsDB
+
+    url = pg.resolve_url(to, "--to")
+    filters = select.filters()
+    with ResultsDB.open(db or default_db(), readonly=True) as store:
+        store.check_filters(filters)
+        snap = store.snapshot(filters)
+    with pg.connect(url, "buildprof push") as conn:
+        pg.ensure_schema(conn, url)
+        counts = pg.push(conn, snap, url)
+    typer.echo(f"pushed to {pg.redact(url)}: {counts.text()}")
+
+
+@filter_options()
+def pull(
+    from_: Annotated[str | None, typer.Option(
+        "--from", help="postgresql://USER@HOST:PORT/DB (default: $BUILDPROF_PG)",
+        show_default=False)] = None,
+    select: FilterOptions = UNFILTERED,
+    db: DbOption = None,
+) -> None:
+    """Copy a filtered slice of the shared store into a local results file, which every
+    command (history, compare, report, export) then reads."""
+    from profiler.storage import pg
+    from profiler.storage.db import ResultsDB
+
+    url = pg.resolve_url(from_, "--from")
+    filters = select.filters()
+    with pg.connect(url, "buildprof pull") as conn:
+        pg.ensure_schema(conn, url)
+        snap = pg.pull(conn, filters)
+    if not snap.tables["runs"]:
+        raise UsageError(f"no run in {pg.redact(url)} matches these filters; push some "
+                         f"first, or loosen --machine/--project/--toolchain/--since/--label")
+    path = db or default_db()
+    with ResultsDB.open(path) as dest:
+        counts = dest.merge_snapshot(snap)
+        sessions, runs = dest.counts()
+    typer.echo(f"pulled from {pg.redact(url)} into {path}: {counts.text()}; "
+               f"{path} holds {sessions} sessions, {runs} runs")

@@ -321,12 +321,33 @@ class ResultsDB:
     def merge_from(self, source: Path) -> merge.Counts:
         """Add what the results file `source` holds and this one lacks, in one
         transaction (profiler.storage.merge has the identity rules)."""
+        with ResultsDB.open(source, readonly=True) as src:
+            snap = src.snapshot()
+        return self.merge_snapshot(snap)
+
+    def merge_snapshot(self, snap: merge.Snapshot) -> merge.Counts:
+        """Add the snapshot's rows this file lacks, in one transaction."""
         from profiler.storage import merge  # noqa: F811 (the runtime import)
 
-        with ResultsDB.open(source, readonly=True) as src:
-            snap = merge.snapshot(src.conn, source)
         with self._tx():
             return merge.write(self.conn, snap)
+
+    def snapshot(self, f: Filters | None = None) -> merge.Snapshot:
+        """Every row of the file, or the runs matching `f` with their units and
+        samples (the sessions, projects, machines and toolchains stay whole: the
+        writers take only what the runs refer to)."""
+        from profiler.storage import merge  # noqa: F811 (the runtime import)
+
+        snap = merge.snapshot(self.conn, self.path)
+        if f is not None and f != Filters():
+            cond, params = queries.where(f)
+            keep = {r[0] for r in self.conn.execute(f"SELECT r.id FROM runs r WHERE {cond}",
+                                                    params)}
+            for table in ("runs",):
+                snap.tables[table] = [r for r in snap.tables[table] if r["id"] in keep]
+            for table in ("units", "tree_samples"):
+                snap.tables[table] = [r for r in snap.tables[table] if r["run_id"] in keep]
+        return snap
 
     def add_units(self, run_id: int, rows: list[dict[str, Any]]) -> None:
         if rows:

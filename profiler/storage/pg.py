@@ -1,0 +1,327 @@
+"""A team's shared store in PostgreSQL: `buildprof push` and `pull`.
+
+SQLite stays the local store that every command reads; PostgreSQL holds the
+team's history. Its tables and columns are the SQLite schema's, made from it
+(`sqlite_schema`), so the same SQL reads both. The PostgreSQL schema is versioned
+with the SQLite one (table `buildprof_meta`): buildprof adds the columns a newer
+SQLite schema has, and refuses a server whose schema is newer than its own.
+
+Identity follows profiler.storage.merge: machines and toolchains by their
+fingerprint ids, projects by (lang, name, content_hash, path), sessions and runs
+by their global uuids. A push writes one transaction per batch of runs, each
+batch with the sessions and projects it needs, so a dropped connection leaves
+only whole batches, and the next push adds what is missing. Concurrent pushes
+meet at the unique keys (ON CONFLICT DO NOTHING), never duplicating a row.
+
+The password comes from the URL, PGPASSWORD or ~/.pgpass (libpq reads the last
+two itself); it is never printed or stored: messages show `redact(url)`.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
+
+from profiler.errors import DatabaseError, UsageError
+from profiler.storage import queries
+from profiler.storage.merge import TABLES, Counts, Snapshot
+
+if TYPE_CHECKING:
+    import psycopg
+
+BATCH_RUNS = int(os.environ.get("BUILDPROF_PG_BATCH", "500"))  # runs per transaction
+TYPES = {"INTEGER": "bigint", "TEXT": "text", "FLOAT": "double precision",
+         "REAL": "double precision", "": "text"}
+TEXT_IDS = ("machines", "toolchains")  # ids that are fingerprints, not counters
+FOREIGN = {("sessions", "machine_id"): "machines", ("runs", "session_id"): "sessions",
+           ("runs", "project_id"): "projects", ("runs", "toolchain_id"): "toolchains",
+           ("runs", "machine_id"): "machines", ("units", "run_id"): "runs",
+           ("tree_samples", "run_id"): "runs"}
+UNIQUE = {"projects": "(lang, name, content_hash, path)", "sessions": "(uuid)",
+          "runs": "(uuid)"}
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username}@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def resolve_url(url: str | None, option: str) -> str:
+    url = url or os.environ.get("BUILDPROF_PG")
+    if not url:
+        raise UsageError(f"give the server as {option} postgresql://USER@HOST:PORT/DB, or set "
+                         f"BUILDPROF_PG")
+    if urlsplit(url).scheme not in ("postgresql", "postgres"):
+        raise UsageError(f"'{redact(url)}' is not a postgresql:// URL; give "
+                         f"{option} postgresql://USER@HOST:PORT/DB")
+    return url
+
+
+def _where(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.hostname or 'localhost'}:{parts.port or 5432}"
+
+
+@contextmanager
+def connect(url: str, application: str) -> Iterator[psycopg.Connection[Any]]:
+    """A connection, or one clear line for each way it can fail."""
+    try:
+        import psycopg
+    except ImportError:
+        raise UsageError("push and pull need psycopg: pip install 'buildprof[postgres]' "
+                         "(or ./bootstrap.sh --test in a checkout)") from None
+    try:
+        # autocommit: each `with conn.transaction()` is then a real transaction (without
+        # it, psycopg nests them as savepoints of one that closing would roll back).
+        conn = psycopg.connect(url, connect_timeout=10, application_name=application,
+                               autocommit=True)
+    except psycopg.OperationalError as exc:
+        raise DatabaseError(_connect_error(url, str(exc))) from None
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def _connect_error(url: str, text: str) -> str:
+    parts = urlsplit(url)
+    where, db, user = _where(url), (parts.path or "/").lstrip("/") or "(default)", parts.username
+    if "password authentication failed" in text or "no password supplied" in text:
+        return (f"authentication failed for user {user} at {where}; check the password (in "
+                f"the URL, PGPASSWORD or ~/.pgpass)")
+    if "does not exist" in text and "database" in text:
+        return (f"database {db} does not exist on {where}; create it (createdb {db}) or "
+                f"name another in the URL")
+    if "role" in text and "does not exist" in text:
+        return f"user {user} does not exist on {where}; name another user in the URL"
+    detail = text.strip().splitlines()[0].split("failed: ")[-1]
+    return (f"cannot reach the PostgreSQL server at {where} ({detail}); start it, or check "
+            f"the URL (--to/--from or BUILDPROF_PG)")
+
+
+def lost(url: str, exc: Exception, done: int, total: int) -> DatabaseError:
+    """The line for a connection that dropped mid-way."""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return DatabaseError(f"the connection to {_where(url)} was lost after {done} of {total} "
+                         f"runs ({first}); the batches written are whole: run the same "
+                         f"command again, it adds only what is missing")
+
+
+# -- the schema ---------------------------------------------------------------------------
+
+
+def sqlite_schema() -> tuple[int, dict[str, list[tuple[str, str]]]]:
+    """The SQLite schema's version and each table's columns (name, declared type)."""
+    import sqlite_utils
+
+    from profiler.storage.migrations import MIGRATIONS, SCHEMA_VERSION
+
+    conn = sqlite3.connect(":memory:")
+    try:
+        db = sqlite_utils.Database(conn)
+        for step in MIGRATIONS:
+            step(db)
+        return SCHEMA_VERSION, {t: [(r[1], r[2]) for r in conn.execute(
+            f"PRAGMA table_info({t})")] for t in TABLES}
+    finally:
+        conn.close()
+
+
+def _column_sql(table: str, name: str, decl: str) -> str:
+    if name == "id":
+        return ("id text PRIMARY KEY" if table in TEXT_IDS else
+                "id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY")
+    ref = FOREIGN.get((table, name))
+    return f"{name} {TYPES.get(decl.upper(), 'text')}" + (f" REFERENCES {ref} (id)" if ref
+                                                          else "")
+
+
+def ensure_schema(conn: psycopg.Connection[Any], url: str) -> None:
+    """Create or extend the shared schema to this buildprof's; refuse a newer one."""
+    version, tables = sqlite_schema()
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(7010203)")  # one creator at a time
+        conn.execute("CREATE TABLE IF NOT EXISTS buildprof_meta (key text PRIMARY KEY, "
+                     "value text NOT NULL)")
+        row = conn.execute("SELECT value FROM buildprof_meta WHERE key = 'schema_version'"
+                           ).fetchone()
+        have = int(row[0]) if row else 0
+        if have > version:
+            raise DatabaseError(f"the shared store at {_where(url)} has schema version {have}, "
+                                f"newer than this buildprof's ({version}); upgrade buildprof "
+                                f"to push to or pull from it")
+        for table, columns in tables.items():  # TABLES' order: referenced tables first
+            conn.execute(f"CREATE TABLE IF NOT EXISTS {table} ("
+                         f"{', '.join(_column_sql(table, n, d) for n, d in columns)})")
+            present = {r[0] for r in conn.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = %s",
+                [table])}
+            for name, decl in columns:
+                if name not in present:
+                    conn.execute(f"ALTER TABLE {table} ADD COLUMN "
+                                 f"{_column_sql(table, name, decl)}")
+            if table in UNIQUE:
+                conn.execute(f"CREATE UNIQUE INDEX IF NOT EXISTS {table}_natural ON {table} "
+                             f"{UNIQUE[table]}")
+        for table in ("runs", "units", "tree_samples"):
+            col = "session_id" if table == "runs" else "run_id"
+            conn.execute(f"CREATE INDEX IF NOT EXISTS {table}_{col} ON {table} ({col})")
+        conn.execute("INSERT INTO buildprof_meta VALUES ('schema_version', %s) ON CONFLICT "
+                     "(key) DO UPDATE SET value = EXCLUDED.value", [str(version)])
+
+
+def _columns(conn: psycopg.Connection[Any], table: str) -> list[str]:
+    return [r[0] for r in conn.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
+        "ORDER BY ordinal_position", [table])]
+
+
+# -- push -------------------------------------------------------------------------------
+
+
+def push(conn: psycopg.Connection[Any], snap: Snapshot, url: str) -> Counts:
+    """Add the snapshot's rows the server lacks, one transaction per batch of runs."""
+    cols = {t: set(_columns(conn, t)) for t in TABLES}
+    counts = Counts()
+    t = snap.tables
+    sessions = {s["id"]: s for s in t["sessions"]}
+    projects = {p["id"]: p for p in t["projects"]}
+    units = _by_run(t["units"])
+    samples = _by_run(t["tree_samples"])
+    runs = t["runs"]
+    done = 0
+    try:
+        with conn.transaction():
+            for table in ("machines", "toolchains"):
+                for row in t[table]:
+                    added = _insert(conn, table, row, cols[table], "(id) DO NOTHING",
+                                    keep_id=True)
+                    counts.added[table] += added is not None
+                    counts.had[table] += added is None
+        for start in range(0, max(len(runs), 1), BATCH_RUNS):
+            batch = runs[start:start + BATCH_RUNS]
+            with conn.transaction():
+                pids = {pid: _project_id(conn, projects[pid], cols["projects"], counts)
+                        for pid in {r["project_id"] for r in batch}}
+                sids = {sid: _session_id(conn, sessions[sid], cols["sessions"], counts)
+                        for sid in {r["session_id"] for r in batch}}
+                for r in batch:
+                    row = {**r, "session_id": sids[r["session_id"]],
+                           "project_id": pids[r["project_id"]]}
+                    run_id = _insert(conn, "runs", row, cols["runs"], "(uuid) DO NOTHING")
+                    if run_id is None:
+                        counts.had["runs"] += 1
+                        continue
+                    counts.added["runs"] += 1
+                    _children(conn, "units", units.get(r["id"], []), run_id, cols["units"])
+                    _children(conn, "tree_samples", samples.get(r["id"], []), run_id,
+                              cols["tree_samples"])
+                    counts.added["units"] += len(units.get(r["id"], []))
+                    counts.added["tree_samples"] += len(samples.get(r["id"], []))
+            done += len(batch)
+        # Sessions whose runs were all left out by the filters are not pushed.
+    except Exception as exc:
+        import psycopg
+
+        if isinstance(exc, psycopg.OperationalError):
+            raise lost(url, exc, done, len(runs)) from None
+        raise
+    return counts
+
+
+def _insert(conn: psycopg.Connection[Any], table: str, row: dict[str, Any], cols: set[str],
+            conflict: str, keep_id: bool = False) -> Any:
+    keys = [k for k in row if k in cols and (keep_id or k != "id")]
+    found = conn.execute(f"INSERT INTO {table} ({', '.join(keys)}) VALUES "
+                         f"({', '.join(['%s'] * len(keys))}) ON CONFLICT {conflict} "
+                         f"RETURNING id", [row[k] for k in keys]).fetchone()
+    return found[0] if found else None
+
+
+def _project_id(conn: psycopg.Connection[Any], p: dict[str, Any], cols: set[str],
+                counts: Counts) -> int:
+    new = _insert(conn, "projects", p, cols, "(lang, name, content_hash, path) DO NOTHING")
+    if new is not None:
+        counts.added["projects"] += 1
+        return int(new)
+    counts.had["projects"] += 1
+    return int(conn.execute("SELECT id FROM projects WHERE lang=%s AND name=%s AND "
+                            "content_hash=%s AND path=%s",
+                            [p["lang"], p["name"], p["content_hash"], p["path"]]).fetchone()[0])
+
+
+def _session_id(conn: psycopg.Connection[Any], s: dict[str, Any], cols: set[str],
+                counts: Counts) -> int:
+    new = _insert(conn, "sessions", s, cols, "(uuid) DO NOTHING")
+    if new is not None:
+        counts.added["sessions"] += 1
+        return int(new)
+    counts.had["sessions"] += 1
+    # A session pushed while it ran gets its end and status now.
+    conn.execute("UPDATE sessions SET ended = %s, status = %s WHERE uuid = %s AND "
+                 "status = 'running'", [s.get("ended"), s.get("status"), s["uuid"]])
+    return int(conn.execute("SELECT id FROM sessions WHERE uuid = %s", [s["uuid"]]
+                            ).fetchone()[0])
+
+
+def _children(conn: psycopg.Connection[Any], table: str, rows: list[dict[str, Any]],
+              run_id: int, cols: set[str]) -> None:
+    if not rows:
+        return
+    keys = [k for k in rows[0] if k in cols and k not in ("id", "run_id")]
+    with conn.cursor() as cur, cur.copy(
+            f"COPY {table} (run_id, {', '.join(keys)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([run_id, *(row[k] for k in keys)])
+
+
+def _by_run(rows: list[dict[str, Any]]) -> dict[int, list[dict[str, Any]]]:
+    out: dict[int, list[dict[str, Any]]] = {}
+    for row in rows:
+        out.setdefault(row["run_id"], []).append(row)
+    return out
+
+
+# -- pull -------------------------------------------------------------------------------
+
+
+def pull(conn: psycopg.Connection[Any], f: queries.Filters) -> Snapshot:
+    """The runs matching `f` (the filters `history` takes, in the same SQL) and what
+    they refer to, as a Snapshot for profiler.storage.merge.write."""
+    cond, params = queries.where(f)
+    # The same SQL; psycopg's placeholders, and PostgreSQL's boolean for "no filter".
+    cond = "TRUE" if cond == "1" else cond.replace("?", "%s")
+
+    def rows(sql: str, args: list[Any]) -> list[dict[str, Any]]:
+        cur = conn.execute(sql, args)
+        names = [d.name for d in cur.description or []]
+        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+    runs = rows(f"SELECT * FROM runs r WHERE {cond} ORDER BY r.id", params)
+    ids = [r["id"] for r in runs]
+    snap = Snapshot(Path("postgresql"), {
+        "runs": runs,
+        "sessions": rows("SELECT * FROM sessions WHERE id = ANY(%s) ORDER BY id",
+                         [sorted({r["session_id"] for r in runs})]),
+        "projects": rows("SELECT * FROM projects WHERE id = ANY(%s) ORDER BY id",
+                         [sorted({r["project_id"] for r in runs})]),
+        "toolchains": rows("SELECT * FROM toolchains WHERE id = ANY(%s)",
+                           [sorted({r["toolchain_id"] for r in runs})]),
+        "units": rows("SELECT * FROM units WHERE run_id = ANY(%s) ORDER BY id", [ids]),
+        "tree_samples": rows("SELECT * FROM tree_samples WHERE run_id = ANY(%s)", [ids]),
+    })
+    machine_ids = {r["machine_id"] for r in runs} | {s["machine_id"]
+                                                       for s in snap.tables["sessions"]}
+    snap.tables["machines"] = rows("SELECT * FROM machines WHERE id = ANY(%s)",
+                                   [sorted(m for m in machine_ids if m)])
+    return snap
