@@ -230,6 +230,17 @@ def test_faults_get_one_line_and_leave_nothing_behind(server: pgserver.Server, u
         assert pg_counts(url)["runs"] == 6  # the first push's, nothing more
 
 
+def test_a_pull_from_an_empty_store_says_so_and_creates_nothing(url: str,
+                                                               tmp_path: Path) -> None:
+    res = buildprof("pull", "--from", url, "--db", str(tmp_path / "t.db"))
+    assert res.returncode == 2
+    assert res.stderr.strip().endswith("holds no buildprof results yet; `buildprof push` "
+                                       "some first")
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT to_regclass('runs')").fetchone() == (None,)
+    assert not (tmp_path / "t.db").exists()
+
+
 def test_without_psycopg_push_says_how_to_get_it(tmp_path: Path) -> None:
     blocker = tmp_path / "blocker" / "psycopg"
     blocker.mkdir(parents=True)

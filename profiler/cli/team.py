@@ -82,7 +82,7 @@ def pull(
     url = pg.resolve_url(from_, "--from")
     filters = select.filters()
     with pg.connect(url, "buildprof pull") as conn:
-        pg.ensure_schema(conn, url)
+        pg.check_schema(conn, url)  # a pull only reads: it makes no tables
         snap = pg.pull(conn, filters)
     if not snap.tables["runs"]:
         raise UsageError(f"no run in {pg.redact(url)} matches these filters; push some "

@@ -146,6 +146,24 @@ def _column_sql(table: str, name: str, decl: str) -> str:
                                                           else "")
 
 
+def check_schema(conn: psycopg.Connection[Any], url: str) -> None:
+    """For a pull, which only reads: the store holds buildprof's schema, not a newer one."""
+    version, _ = sqlite_schema()
+    row = conn.execute("SELECT to_regclass('buildprof_meta') IS NOT NULL").fetchone()
+    if not row or not row[0]:
+        raise UsageError(f"{redact(url)} holds no buildprof results yet; `buildprof push` "
+                         f"some first")
+    have = int(conn.execute("SELECT value FROM buildprof_meta WHERE key = 'schema_version'"
+                            ).fetchone()[0])  # type: ignore[index]
+    if have > version:
+        raise DatabaseError(_newer(url, have, version))
+
+
+def _newer(url: str, have: int, version: int) -> str:
+    return (f"the shared store at {_where(url)} has schema version {have}, newer than this "
+            f"buildprof's ({version}); upgrade buildprof to push to or pull from it")
+
+
 def ensure_schema(conn: psycopg.Connection[Any], url: str) -> None:
     """Create or extend the shared schema to this buildprof's; refuse a newer one."""
     version, tables = sqlite_schema()
@@ -157,9 +175,7 @@ def ensure_schema(conn: psycopg.Connection[Any], url: str) -> None:
                            ).fetchone()
         have = int(row[0]) if row else 0
         if have > version:
-            raise DatabaseError(f"the shared store at {_where(url)} has schema version {have}, "
-                                f"newer than this buildprof's ({version}); upgrade buildprof "
-                                f"to push to or pull from it")
+            raise DatabaseError(_newer(url, have, version))
         for table, columns in tables.items():  # TABLES' order: referenced tables first
             conn.execute(f"CREATE TABLE IF NOT EXISTS {table} ("
                          f"{', '.join(_column_sql(table, n, d) for n, d in columns)})")
