@@ -75,12 +75,17 @@ def test_every_incremental_run_starts_from_the_same_state(tmp_path: Path) -> Non
     assert len(units) == 4 and len(set(units)) == 1 and units[0] >= 2
 
 
-def test_runs_are_interleaved(tmp_path: Path) -> None:
+def test_runs_are_interleaved_within_a_block_and_blocks_follow_each_other(
+        tmp_path: Path) -> None:
+    """The cells of one scenario alternate (debug, release, debug, release); the next
+    scenario's block starts once the first is done (profiler.scenarios.runner.blocks)."""
     data = _run_json(str(copy_fixture("gomod", tmp_path)), "--scenario", "clean,noop",
-                     "--profile", "release", "--runs", "2", "--warmup", "0",
+                     "--profile", "debug,release", "--runs", "2", "--warmup", "0",
                      "--db", str(tmp_path / "r.db"))
-    order = [(r["scenario"], r["iteration"]) for r in data["runs"]]
-    assert order == [("clean", 1), ("noop", 1), ("clean", 2), ("noop", 2)]
+    order = [(r["scenario"], r["profile"], r["iteration"]) for r in data["runs"]]
+    assert order == [("clean", "debug", 1), ("clean", "release", 1), ("clean", "debug", 2),
+                     ("clean", "release", 2), ("noop", "debug", 1), ("noop", "release", 1),
+                     ("noop", "debug", 2), ("noop", "release", 2)]
 
 
 @pytest.mark.parametrize("fixture,edit", [("gomod", "greet/greet.go"), ("crate", "src/lib.rs")])
