@@ -216,6 +216,10 @@ def push(conn: psycopg.Connection[Any], snap: Snapshot, url: str) -> Counts:
     samples = _by_run(t["tree_samples"])
     runs = t["runs"]
     done = 0
+    # Ids on the server of the projects and sessions written so far: each is written
+    # and counted once, with the first batch that needs it.
+    pids: dict[int, int] = {}
+    sids: dict[int, int] = {}
     try:
         with conn.transaction():
             for table in ("machines", "toolchains"):
@@ -227,10 +231,10 @@ def push(conn: psycopg.Connection[Any], snap: Snapshot, url: str) -> Counts:
         for start in range(0, max(len(runs), 1), BATCH_RUNS):
             batch = runs[start:start + BATCH_RUNS]
             with conn.transaction():
-                pids = {pid: _project_id(conn, projects[pid], cols["projects"], counts)
-                        for pid in {r["project_id"] for r in batch}}
-                sids = {sid: _session_id(conn, sessions[sid], cols["sessions"], counts)
-                        for sid in {r["session_id"] for r in batch}}
+                for pid in {r["project_id"] for r in batch} - pids.keys():
+                    pids[pid] = _project_id(conn, projects[pid], cols["projects"], counts)
+                for sid in {r["session_id"] for r in batch} - sids.keys():
+                    sids[sid] = _session_id(conn, sessions[sid], cols["sessions"], counts)
                 for r in batch:
                     row = {**r, "session_id": sids[r["session_id"]],
                            "project_id": pids[r["project_id"]]}
