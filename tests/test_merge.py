@@ -16,7 +16,9 @@ from profiler.storage.db import ResultsDB
 from conftest import buildprof
 
 
-def _file(path: Path, label: str, walls: dict[str, list[float]]) -> Path:
+def results_file(path: Path, label: str, walls: dict[str, list[float]]) -> Path:
+    """A results file with one labelled session, one cell per project, and the last
+    run's units and RSS samples."""
     f = Fill(path)
     s = f.session(label)
     for project, values in walls.items():
@@ -47,8 +49,8 @@ def _history(path: Path) -> list[tuple]:
 
 @pytest.fixture
 def two(tmp_path: Path) -> tuple[Path, Path]:
-    a = _file(tmp_path / "a.db", "laptop", {"tiny": A_TINY, "small": A_SMALL})
-    b = _file(tmp_path / "b.db", "ci", {"tiny": B_TINY, "small": B_SMALL})
+    a = results_file(tmp_path / "a.db", "laptop", {"tiny": A_TINY, "small": A_SMALL})
+    b = results_file(tmp_path / "b.db", "ci", {"tiny": B_TINY, "small": B_SMALL})
     return a, b
 
 
@@ -113,7 +115,7 @@ def test_bad_sources_get_one_line_and_write_nothing(two: tuple[Path, Path], tmp_
     con.execute("CREATE TABLE t (x)")
     con.close()
     src = {"missing": tmp_path / "nope.db", "itself": c, "foreign": foreign}[case]
-    fresh = _file(tmp_path / "fresh.db", "new", {"tiny": A_TINY})  # not in c yet
+    fresh = results_file(tmp_path / "fresh.db", "new", {"tiny": A_TINY})  # not in c yet
     res = buildprof("merge", str(fresh), str(src), "--into", str(c))
     assert res.returncode == 2, res.stdout + res.stderr
     assert message in res.stderr and len(res.stderr.strip().splitlines()) == 1

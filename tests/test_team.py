@@ -18,6 +18,7 @@ import pgserver
 import psycopg
 import pytest
 from test_compare import A_SMALL, A_TINY, B_SMALL, B_TINY, Fill
+from test_merge import results_file as results
 
 from profiler.storage import identity
 from profiler.storage.db import ResultsDB
@@ -43,20 +44,6 @@ def url(server: pgserver.Server) -> str:
     name = f"team{next(_numbers)}"
     server.psql(f"CREATE DATABASE {name} OWNER {pgserver.USER}")
     return server.url_for(database=name)
-
-
-def results(path: Path, label: str, walls: dict[str, list[float]]) -> Path:
-    f = Fill(path)
-    s = f.session(label)
-    for project, values in walls.items():
-        f.runs(s, project, "go@1.26.8", values)
-    run_id = f.db.conn.execute("SELECT max(id) FROM runs").fetchone()[0]
-    f.db.add_units(run_id, [{"name": "app", "kind": "bin", "start_s": 0.0, "end_s": 1.0,
-                             "wall_s": 1.0, "cpu_s": 0.9, "peak_rss_bytes": 1 << 20,
-                             "deps": "[]", "critical": 1}])
-    f.db.add_tree_samples(run_id, [(0.0, 1 << 20), (0.5, 3 << 20)])
-    f.db.close()
-    return path
 
 
 def many_runs(path: Path, n: int) -> Path:

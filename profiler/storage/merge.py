@@ -25,6 +25,9 @@ from typing import Any
 from profiler.storage import identity
 
 TABLES = ("machines", "toolchains", "projects", "sessions", "runs", "units", "tree_samples")
+# How a row is recognised in another file or store (machines and toolchains: their ids).
+NATURAL_KEYS = {"projects": ("lang", "name", "content_hash", "path"), "sessions": ("uuid",),
+                "runs": ("uuid",)}
 
 
 @dataclass
@@ -100,26 +103,10 @@ def write(conn: sqlite3.Connection, snap: Snapshot) -> Counts:
             added = _insert(conn, table, row, cols[table], ignore=True)
             counts.added[table] += bool(added)
             counts.had[table] += not added
-    projects: dict[int, int] = {}
-    for p in snap.tables["projects"]:
-        key = [p["lang"], p["name"], p["content_hash"], p["path"]]
-        found = conn.execute("SELECT id FROM projects WHERE lang=? AND name=? AND "
-                             "content_hash=? AND path=?", key).fetchone()
-        if found:
-            projects[p["id"]] = found[0]
-            counts.had["projects"] += 1
-        else:
-            projects[p["id"]] = _insert(conn, "projects", p, cols["projects"])
-            counts.added["projects"] += 1
-    sessions: dict[int, int] = {}
-    for s in snap.tables["sessions"]:
-        found = conn.execute("SELECT id FROM sessions WHERE uuid = ?", [s["uuid"]]).fetchone()
-        if found:
-            sessions[s["id"]] = found[0]
-            counts.had["sessions"] += 1
-        else:
-            sessions[s["id"]] = _insert(conn, "sessions", s, cols["sessions"])
-            counts.added["sessions"] += 1
+    projects = {p["id"]: _find_or_add(conn, "projects", p, cols["projects"], counts)
+                for p in snap.tables["projects"]}
+    sessions = {s["id"]: _find_or_add(conn, "sessions", s, cols["sessions"], counts)
+                for s in snap.tables["sessions"]}
     known = {u for (u,) in conn.execute("SELECT uuid FROM runs WHERE uuid IS NOT NULL")}
     children = {t: _by_run(snap.tables[t]) for t in ("units", "tree_samples")}
     for r in snap.tables["runs"]:
@@ -135,6 +122,19 @@ def write(conn: sqlite3.Connection, snap: Snapshot) -> Counts:
                 _insert(conn, table, {**child, "run_id": run_id}, cols[table])
                 counts.added[table] += 1
     return counts
+
+
+def _find_or_add(conn: sqlite3.Connection, table: str, row: dict[str, Any], cols: set[str],
+                 counts: Counts) -> int:
+    """The id of the row with `row`'s natural key in `conn`, added when missing."""
+    key = NATURAL_KEYS[table]
+    found = conn.execute(f"SELECT id FROM {table} WHERE {' AND '.join(f'{k} = ?' for k in key)}",
+                         [row[k] for k in key]).fetchone()
+    if found:
+        counts.had[table] += 1
+        return int(found[0])
+    counts.added[table] += 1
+    return _insert(conn, table, row, cols)
 
 
 def _by_run(rows: Iterable[dict[str, Any]]) -> dict[int, list[dict[str, Any]]]:

@@ -29,7 +29,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from profiler.errors import DatabaseError, UsageError
 from profiler.storage import queries
-from profiler.storage.merge import TABLES, Counts, Snapshot
+from profiler.storage.merge import NATURAL_KEYS, TABLES, Counts, Snapshot
 
 if TYPE_CHECKING:
     import psycopg
@@ -42,8 +42,6 @@ FOREIGN = {("sessions", "machine_id"): "machines", ("runs", "session_id"): "sess
            ("runs", "project_id"): "projects", ("runs", "toolchain_id"): "toolchains",
            ("runs", "machine_id"): "machines", ("units", "run_id"): "runs",
            ("tree_samples", "run_id"): "runs"}
-UNIQUE = {"projects": "(lang, name, content_hash, path)", "sessions": "(uuid)",
-          "runs": "(uuid)"}
 
 
 def redact(url: str) -> str:
@@ -186,9 +184,9 @@ def ensure_schema(conn: psycopg.Connection[Any], url: str) -> None:
                 if name not in present:
                     conn.execute(f"ALTER TABLE {table} ADD COLUMN "
                                  f"{_column_sql(table, name, decl)}")
-            if table in UNIQUE:
+            if table in NATURAL_KEYS:
                 conn.execute(f"CREATE UNIQUE INDEX IF NOT EXISTS {table}_natural ON {table} "
-                             f"{UNIQUE[table]}")
+                             f"({', '.join(NATURAL_KEYS[table])})")
         for table in ("runs", "units", "tree_samples"):
             col = "session_id" if table == "runs" else "run_id"
             conn.execute(f"CREATE INDEX IF NOT EXISTS {table}_{col} ON {table} ({col})")
@@ -232,9 +230,14 @@ def push(conn: psycopg.Connection[Any], snap: Snapshot, url: str) -> Counts:
             batch = runs[start:start + BATCH_RUNS]
             with conn.transaction():
                 for pid in {r["project_id"] for r in batch} - pids.keys():
-                    pids[pid] = _project_id(conn, projects[pid], cols["projects"], counts)
+                    pids[pid] = _id_of(conn, "projects", projects[pid], cols["projects"], counts)
                 for sid in {r["session_id"] for r in batch} - sids.keys():
-                    sids[sid] = _session_id(conn, sessions[sid], cols["sessions"], counts)
+                    s = sessions[sid]
+                    sids[sid] = _id_of(conn, "sessions", s, cols["sessions"], counts)
+                    # A session pushed while it ran gets its end and status now.
+                    conn.execute("UPDATE sessions SET ended = %s, status = %s WHERE uuid = %s "
+                                 "AND status = 'running'", [s.get("ended"), s.get("status"),
+                                                            s["uuid"]])
                 for r in batch:
                     row = {**r, "session_id": sids[r["session_id"]],
                            "project_id": pids[r["project_id"]]}
@@ -268,30 +271,19 @@ def _insert(conn: psycopg.Connection[Any], table: str, row: dict[str, Any], cols
     return found[0] if found else None
 
 
-def _project_id(conn: psycopg.Connection[Any], p: dict[str, Any], cols: set[str],
-                counts: Counts) -> int:
-    new = _insert(conn, "projects", p, cols, "(lang, name, content_hash, path) DO NOTHING")
+def _id_of(conn: psycopg.Connection[Any], table: str, row: dict[str, Any], cols: set[str],
+           counts: Counts) -> int:
+    """The server's id of the row with `row`'s natural key, added when missing (two
+    pushes at once meet at the unique index: one adds, the other finds)."""
+    key = NATURAL_KEYS[table]
+    new = _insert(conn, table, row, cols, f"({', '.join(key)}) DO NOTHING")
     if new is not None:
-        counts.added["projects"] += 1
+        counts.added[table] += 1
         return int(new)
-    counts.had["projects"] += 1
-    return int(conn.execute("SELECT id FROM projects WHERE lang=%s AND name=%s AND "
-                            "content_hash=%s AND path=%s",
-                            [p["lang"], p["name"], p["content_hash"], p["path"]]).fetchone()[0])
-
-
-def _session_id(conn: psycopg.Connection[Any], s: dict[str, Any], cols: set[str],
-                counts: Counts) -> int:
-    new = _insert(conn, "sessions", s, cols, "(uuid) DO NOTHING")
-    if new is not None:
-        counts.added["sessions"] += 1
-        return int(new)
-    counts.had["sessions"] += 1
-    # A session pushed while it ran gets its end and status now.
-    conn.execute("UPDATE sessions SET ended = %s, status = %s WHERE uuid = %s AND "
-                 "status = 'running'", [s.get("ended"), s.get("status"), s["uuid"]])
-    return int(conn.execute("SELECT id FROM sessions WHERE uuid = %s", [s["uuid"]]
-                            ).fetchone()[0])
+    counts.had[table] += 1
+    found = conn.execute(f"SELECT id FROM {table} WHERE "
+                         f"{' AND '.join(f'{k} = %s' for k in key)}", [row[k] for k in key])
+    return int(found.fetchone()[0])  # type: ignore[index]
 
 
 def _children(conn: psycopg.Connection[Any], table: str, rows: list[dict[str, Any]],
