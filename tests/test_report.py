@@ -14,6 +14,7 @@ import re
 import shutil
 import sqlite3
 import subprocess
+import uuid
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
@@ -61,6 +62,7 @@ def clone_runs(conn: sqlite3.Connection, where: str, params: list, **changes: ob
     ids = []
     for row in rows:
         d = dict(zip(cols, row, strict=True))
+        d["uuid"] = str(uuid.uuid4())  # a copy is a run of its own
         for key, value in changes.items():
             d[key] = value(d) if callable(value) else value
         cur = conn.execute(f"INSERT INTO runs ({', '.join(d)}) VALUES "
