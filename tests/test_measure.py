@@ -68,9 +68,16 @@ def test_timeout_kills_grandchildren(memhog: Path, tmp_path: Path) -> None:
     assert not m.ok
     assert m.wall_s < 5
     assert m.processes >= 2  # the sampler saw child and grandchild
-    time.sleep(0.2)
-    left = [p for p in psutil.process_iter(["cmdline"]) if p.info["cmdline"] == ["sleep", secs]]
-    assert not left
+
+    def left() -> list[psutil.Process]:
+        return [p for p in psutil.process_iter(["cmdline"]) if p.info["cmdline"] == ["sleep", secs]]
+
+    # SIGKILL takes effect when a process next returns to user space: one caught in
+    # exec on a loaded machine can take a moment to go. A leak stays: the check fails.
+    deadline = time.monotonic() + 3
+    while left() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not left()
 
 
 def test_sampler_cost_is_small(memhog: Path, tmp_path: Path) -> None:
