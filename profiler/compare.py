@@ -342,7 +342,8 @@ def resolve_side(store: ResultsDB, text: str, base: queries.Filters) -> Side:
     """A session id (an integer), a toolchain (go@1.25.5, rust@nightly, 1.26.8), a
     session label or a git revision (as named to `run --rev`, or a commit prefix of 4
     hex digits or more); labels win over bare versions, `@` always means a
-    toolchain, and a revision is tried last.
+    toolchain, a bare number is a session id (else a commit prefix of digits only),
+    and a revision is tried last.
 
     A prefix says which one is meant: `session:3`, `label:2024` (a label of digits
     would otherwise be read as a session id), `toolchain:1.26.8`, `rev:1234`."""
@@ -374,6 +375,8 @@ def resolve_side(store: ResultsDB, text: str, base: queries.Filters) -> Side:
     if kind == "session" or value.isdecimal():
         sid = int(value) if value.isdecimal() and len(value) < 19 else None
         if sid is None or not store.session_exists(sid):
+            if not kind and store.rev_exists(value):  # a commit prefix of digits only
+                return Side(text, "rev", base.with_(revs=(value,)))
             if not kind and store.label_exists(value):
                 raise UsageError(f"there is no session {value} in the database; for the "
                                  f"session(s) labelled {value}, write label:{value}")

@@ -86,10 +86,18 @@ def test_a_slower_revision_is_interleaved_recorded_and_fails_the_gate(
     gate = buildprof("compare", "base", "slower", "--fail-above", "10", "--db", str(db))
     assert gate.returncode == 1, gate.stdout + gate.stderr
     assert "regression: app (go) clean debug: +" in gate.stderr
-    # A commit prefix names a revision too, as does rev:NAME.
+    # A commit prefix names a revision too, as does rev:NAME; a prefix of digits only
+    # (as 8 hex digits of a commit can be) that is no session id is a revision as well.
     prefix = git(repo, "rev-parse", "--short=8", "slower")
     by_prefix = buildprof("compare", "rev:base", prefix, "--fail-above", "10", "--db", str(db))
     assert by_prefix.returncode == 1, by_prefix.stderr
+    con = sqlite3.connect(db)
+    with con:
+        con.execute("UPDATE runs SET commit_hash = '98108953' || substr(commit_hash, 9) "
+                    "WHERE rev = 'slower'")
+    con.close()
+    digits = buildprof("compare", "base", "98108953", "--fail-above", "10", "--db", str(db))
+    assert digits.returncode == 1, digits.stderr
 
 
 def test_revisions_that_build_the_same_pass_the_gate(repo: Path, tmp_path: Path) -> None:
