@@ -74,6 +74,14 @@ def per_run(works: Sequence[CellWork]) -> dict[CellPlan, float | None]:
     clean = {_clean_key(c): s for c, s in measured.items() if c.scenario == "clean"}
     overall = median([x for w in works for x in w.costs]) if measured else None
     out: dict[CellPlan, float | None] = {}
+    ratios: dict[tuple, float | None] = {}  # one scan per pair of projects, not per cell
+
+    def ratio(lang: str, project: object, other: object) -> float | None:
+        key = (lang, project, other)
+        if key not in ratios:
+            ratios[key] = _ratio(measured, lang, project, other)
+        return ratios[key]
+
     for w in works:
         c = w.cell
         if c in measured:
@@ -81,7 +89,7 @@ def per_run(works: Sequence[CellWork]) -> dict[CellPlan, float | None]:
             continue
         scaled = [s * r for o, s in measured.items()
                   if _family(o) == _family(c) and o.project != c.project
-                  for r in [_ratio(measured, c.lang, c.project, o.project)] if r is not None]
+                  for r in [ratio(c.lang, c.project, o.project)] if r is not None]
         mine = clean.get(_clean_key(c))
         if scaled:
             out[c] = median(scaled)
