@@ -125,7 +125,7 @@ def resolve_toolchains(specs: list[str], langs: list[str]) -> dict[str, list[Too
     return by_lang
 
 
-def resolve_projects(req: RunRequest, notes: list[str] | None = None) -> list[Project]:
+def resolve_projects(req: RunRequest, notes: list[str]) -> list[Project]:
     """The projects to build; `notes` gets the lines to show about them."""
     from profiler.samples import pairs
     from profiler.samples import resolve as samples
@@ -141,8 +141,7 @@ def resolve_projects(req: RunRequest, notes: list[str] | None = None) -> list[Pr
             raise UsageError("--lang takes one language when paths are given")
         if req.revs:
             return [p for path in req.paths
-                    for p in _revisions(path, req.revs, langs[0] if langs else None,
-                                        notes if notes is not None else [])]
+                    for p in _revisions(path, req.revs, langs[0] if langs else None, notes)]
         return [_project(p, langs[0] if langs else None) for p in req.paths]
     langs = langs or list(LANGS)
     sizes = req.sizes or ([] if req.samples else DEFAULT_SIZES)
