@@ -38,6 +38,7 @@ WHAT = {
     "bin": "the compiled measurement launcher",
     "fetched": "published crates and Go modules fetched by name (crate:, go:)",
     "revisions": "git revisions exported for `run --rev`, one tree per commit",
+    "binaries": "release binaries of clean builds of server samples, for `payoff`",
 }
 
 

@@ -53,6 +53,7 @@ class RunRequest:
     edits: list[str]
     breakdown: bool = False
     revs: list[str] = field(default_factory=list)  # git revisions of the paths (--rev)
+    keep_binaries: bool = False  # keep clean release binaries for `payoff` (profiler.binaries)
     plan: Plan = field(default_factory=lambda: Plan(runs=3))
     label: str | None = None
     db_path: Path | None = None
@@ -323,6 +324,13 @@ def execute(req: RunRequest, reporter: Reporter | None = None) -> Outcome:
             "disturbed": res.disturbed,
             "rev": res.cell.project.rev, "commit_hash": res.cell.project.commit,
         })
+        if res.executables and res.cell.profile == "release" and (
+                req.keep_binaries or _serves(res.cell.project)):
+            from profiler import binaries
+
+            binaries.keep(res.executables, binaries.store_dir(
+                res.cell.lang, stats[res.cell.project.path].content_hash,
+                tc_ids[res.cell.toolchain.path]))
         pid = project_ids[res.cell.project]
         if res.compiled_loc is not None and db.compiled_loc(pid) is None:
             db.set_compiled_loc(pid, res.compiled_loc)  # once per project content
@@ -378,6 +386,16 @@ def execute(req: RunRequest, reporter: Reporter | None = None) -> Outcome:
                        failed_runs=len(failures), failures=failures, warnings=warnings,
                        precision={c.label: p for c, p in precision.items()
                                   if req.plan.runs is None}, units=list(last_units.values()))
+
+
+def _serves(project: Project) -> bool:
+    """A sample that is a server (it has a payoff route file): its clean release
+    binaries are kept, so that `payoff` can reuse a recorded build."""
+    if not project.source.startswith("sample:"):
+        return False
+    from profiler.payoff.routes import ROUTE_FILE
+
+    return (project.path.parent / ROUTE_FILE).is_file()
 
 
 def reclaim_work_dirs() -> list[Path]:

@@ -178,6 +178,11 @@ class Backend(ABC):
     def artifact_bytes(self, ws: Workspace) -> int | None:
         """Size of what the build produced (None where it produces nothing)."""
 
+    def executables(self, ws: Workspace) -> list[Path]:
+        """The program binaries the build just done made (not test binaries or build
+        scripts), for `payoff` to run. Not abstract: a backend that cannot tell has none."""
+        return []
+
     @abstractmethod
     def rebuilt_units(self, ws: Workspace) -> int | None:
         """How many packages/crates the timed build compiled (None: not known)."""

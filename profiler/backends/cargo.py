@@ -157,6 +157,24 @@ class CargoBackend(Backend):
                     total += os.path.getsize(f)
         return total
 
+    def executables(self, ws: Workspace) -> list[Path]:
+        """The `bin` targets' executables among the build's compiler-artifact messages."""
+        if ws.cell.scenario in ("check", "test"):
+            return []
+        found = []
+        for line in (ws.logs / "stdout.log").read_text(errors="replace").splitlines():
+            if not line.startswith("{"):
+                continue
+            try:
+                msg = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            exe = msg.get("executable")
+            if (msg.get("reason") == "compiler-artifact" and exe
+                    and "bin" in msg.get("target", {}).get("kind", []) and os.path.isfile(exe)):
+                found.append(Path(exe))
+        return sorted(set(found))
+
     def rebuilt_units(self, ws: Workspace) -> int | None:
         """Cargo's `Compiling` and `Checking` status lines (a no-op build has none)."""
         try:

@@ -8,6 +8,7 @@ an empty GOCACHE.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tempfile
@@ -193,6 +194,12 @@ class GoBackend(Backend):
 
     def artifact_bytes(self, ws: Workspace) -> int | None:
         return None if ws.cell.scenario == "check" else dir_bytes(ws.out)
+
+    def executables(self, ws: Workspace) -> list[Path]:
+        """`go build -o out/ ./...` writes each main package's binary to out/."""
+        if ws.cell.scenario in ("check", "test") or not ws.out.is_dir():
+            return []
+        return sorted(p for p in ws.out.iterdir() if p.is_file() and os.access(p, os.X_OK))
 
     def rebuilt_units(self, ws: Workspace) -> int | None:
         """The package lines `go build -v` prints (a no-op build prints none)."""

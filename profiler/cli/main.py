@@ -43,6 +43,7 @@ def _register() -> None:
     from profiler.cli import export as export_cmd
     from profiler.cli import history as history_cmd
     from profiler.cli import maintenance
+    from profiler.cli import payoff as payoff_cmd
     from profiler.cli import report as report_cmd
     from profiler.cli import run as run_cmd
     from profiler.cli import samples as samples_cmd
@@ -60,6 +61,7 @@ def _register() -> None:
     app.command("doctor")(maintenance.doctor)
     app.command("breakdown")(breakdown_cmd.breakdown)
     app.command("report")(report_cmd.report)
+    app.command("payoff")(payoff_cmd.payoff)
     app.add_typer(samples_cmd.app, name="samples")
     app.command("merge")(team_cmd.merge)
     app.command("push")(team_cmd.push)

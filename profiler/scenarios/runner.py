@@ -77,6 +77,9 @@ class RunResult:
     units: list[Unit]  # with --breakdown: one per compiler/linker call
     error: str | None = None  # a failed build: its first error line (and a toolchain hint)
     compiled_loc: int | None = None  # lines this build compiled, dependencies included
+    # A successful timed clean build: the program binaries it made, valid until the
+    # next run of the cell (on_result is called before that).
+    executables: tuple[Path, ...] = ()
 
     @property
     def status(self) -> str:
@@ -291,6 +294,8 @@ def run_cells(
                 if not st.counted and ws.cell.scenario in FULL_BUILDS:
                     st.counted = True
                     result = replace(result, compiled_loc=_compiled_loc(ws))
+                if ws.cell.scenario == "clean":
+                    result = replace(result, executables=tuple(ws.backend.executables(ws)))
             st.costs.append(ex.clock() - t0)  # the run alone, for the ETA
         st.spent_s += ex.clock() - t_state  # with the starting state, for --max-time
         if is_warmup:

@@ -318,6 +318,23 @@ class ResultsDB:
         with self._tx():
             return int(self.db["runs"].insert({"uuid": identity.new_id(), **row}).last_pk)
 
+    def add_load_run(self, row: dict[str, Any]) -> int:
+        """Record one payoff round (a server under load); it gets its `uuid` here."""
+        with self._tx():
+            return int(self.db["load_runs"].insert({"uuid": identity.new_id(), "scenario": "load",
+                                                    **row}).last_pk)
+
+    def load_runs(self, f: Filters, session_ids: Sequence[int] | None = None
+                  ) -> list[dict[str, Any]]:
+        """Payoff rounds matching `f` (oldest first), with project, toolchain and session."""
+        return queries.fetch_load_runs(self.conn, f, session_ids)
+
+    def build_costs(self, project_id: int, toolchain_id: str, machine_id: str
+                    ) -> list[dict[str, Any]]:
+        """The successful timed runs of the project's content with this toolchain on
+        this machine, of the newest session that has each (scenario, profile, edit)."""
+        return queries.build_costs(self.conn, project_id, toolchain_id, machine_id)
+
     def merge_from(self, source: Path) -> merge.Counts:
         """Add what the results file `source` holds and this one lacks, in one
         transaction (profiler.storage.merge has the identity rules)."""

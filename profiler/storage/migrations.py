@@ -150,5 +150,33 @@ def _v6(db: sqlite_utils.Database) -> None:
     db["runs"].create_index(["uuid"], unique=True, index_name="idx_runs_uuid")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
+def _v7(db: sqlite_utils.Database) -> None:
+    """load_runs: one row per round of `buildprof payoff`, a server under load.
+
+    Linked like a run (session, machine, toolchain, and the project, which holds
+    the content hash); `scenario` is always "load" and `profile` the build the
+    binary came from ("release"), so the runs filters (queries.where) select
+    these rows too. `loadgen` is the load generator's name and version, `cores`
+    the core split, `mix` the request mix as sent.
+    """
+    db["load_runs"].create({
+        "id": int, "uuid": str, "session_id": int, "project_id": int, "toolchain_id": str,
+        "machine_id": str, "scenario": str, "profile": str,
+        "connections": int, "round": int, "started": str,
+        "status": str,  # ok | failed
+        "duration_s": float, "warmup_s": float, "requests": int, "requests_per_s": float,
+        "p50_ms": float, "p90_ms": float, "p99_ms": float, "max_ms": float,
+        "errors": int, "non_2xx": int, "socket_errors": str,
+        "server_peak_rss_bytes": int, "server_cpu_s": float, "loadgen_cpu_s": float,
+        "binary_bytes": int, "loadgen": str, "cores": str, "mix": str, "error": str,
+        "rev": str, "commit_hash": str,  # as in runs (NULL: payoff builds no --rev)
+    }, pk="id", foreign_keys=[("session_id", "sessions", "id"), ("project_id", "projects", "id"),
+                              ("toolchain_id", "toolchains", "id"),
+                              ("machine_id", "machines", "id")])
+    db["load_runs"].create_index(["session_id"], index_name="idx_load_runs_session")
+    db["load_runs"].create_index(["uuid"], unique=True, index_name="idx_load_runs_uuid")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6,
+                                                              _v7]
 SCHEMA_VERSION = len(MIGRATIONS)

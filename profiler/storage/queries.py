@@ -420,3 +420,40 @@ def report_rows(conn: sqlite3.Connection, f: Filters, *, all_sessions: bool = Fa
             f"critical FROM units WHERE run_id IN ({_marks(chunk)})", chunk))
     return {"runs": runs, "sessions": sessions, "machine": machine[0] if machine else {},
             "toolchains": toolchains, "units": units}
+
+
+def fetch_load_runs(conn: sqlite3.Connection, f: Filters,
+                    session_ids: Sequence[int] | None = None) -> list[dict[str, Any]]:
+    """Payoff rounds matching `f` (the runs filters apply: their columns are the same),
+    oldest first; none in a database from before schema 7."""
+    if not has_table(conn, "load_runs"):
+        return []
+    cond, params = where(f, "l")
+    if session_ids is not None:
+        cond += f" AND l.session_id IN ({', '.join('?' * len(session_ids))})"
+        params = [*params, *session_ids]
+    sql = ("SELECT l.*, p.name AS project, p.lang, p.content_hash, t.spec AS toolchain, "
+           "t.version AS toolchain_version, s.label, s.started AS session_started, "
+           "m.hostname AS machine "
+           "FROM load_runs l JOIN projects p ON p.id = l.project_id "
+           "JOIN toolchains t ON t.id = l.toolchain_id "
+           "JOIN sessions s ON s.id = l.session_id "
+           "LEFT JOIN machines m ON m.id = l.machine_id "
+           f"WHERE {cond} ORDER BY l.id")
+    return _rows(conn.execute(sql, params))
+
+
+def build_costs(conn: sqlite3.Connection, project_id: int, toolchain_id: str,
+                machine_id: str) -> list[dict[str, Any]]:
+    """Successful timed runs of one project content, toolchain and machine: for each
+    (scenario, profile, edit), those of the newest session that has it."""
+    rows = _rows(conn.execute(
+        "SELECT r.session_id, r.scenario, r.profile, r.edit, r.jobs, r.wall_s, "
+        "r.artifact_bytes FROM runs r WHERE r.project_id = ? AND r.toolchain_id = ? "
+        "AND r.machine_id = ? AND r.warmup = 0 AND r.status = 'ok' AND r.jobs IS NULL "
+        "ORDER BY r.session_id DESC, r.id", [project_id, toolchain_id, machine_id]))
+    newest: dict[tuple[Any, ...], int] = {}
+    for r in rows:
+        newest.setdefault((r["scenario"], r["profile"], r["edit"]), r["session_id"])
+    return [r for r in rows if newest[(r["scenario"], r["profile"], r["edit"])]
+            == r["session_id"]]

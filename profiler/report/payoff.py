@@ -1,0 +1,78 @@
+"""The payoff table: build cost against runtime, Go beside Rust.
+
+`payoff_rows` is the table as text cells; the terminal (rich) and the report
+(Markdown, HTML) draw the same rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from profiler.analysis.payoff import Gap
+from profiler.analysis.wording import seconds, size
+
+HEADERS = ("", "Go", "Rust", "Rust against Go")
+
+
+def _ratio(go: float | None, rust: float | None) -> str:
+    if go is None or rust is None or go == 0:
+        return "-"
+    return f"{rust / go:.2f}×"
+
+
+def _diff_s(go: float | None, rust: float | None) -> str:
+    if go is None or rust is None:
+        return "-"
+    d = rust - go
+    return f"{'+' if d >= 0 else '-'}{seconds(abs(d))} ({_ratio(go, rust)})"
+
+
+def payoff_rows(go: dict[str, Any], rust: dict[str, Any], gaps: Sequence[Gap]
+                ) -> list[list[str]]:
+    edit = rust.get("incremental_edit") or go.get("incremental_edit")
+    rows = [
+        ["clean release build", seconds(go.get("clean_release_s")),
+         seconds(rust.get("clean_release_s")),
+         _diff_s(go.get("clean_release_s"), rust.get("clean_release_s"))],
+        ["clean debug build", seconds(go.get("clean_debug_s")), seconds(rust.get("clean_debug_s")),
+         _diff_s(go.get("clean_debug_s"), rust.get("clean_debug_s"))],
+        [f"incremental debug build ({edit or 'edit'})", seconds(go.get("incremental_debug_s")),
+         seconds(rust.get("incremental_debug_s")),
+         _diff_s(go.get("incremental_debug_s"), rust.get("incremental_debug_s"))],
+        ["release binary", size(go.get("binary_bytes")), size(rust.get("binary_bytes")),
+         _ratio(go.get("binary_bytes"), rust.get("binary_bytes"))],
+    ]
+    for g in gaps:
+        c = g.connections
+        rows += [
+            [f"requests/s at {c} connections", f"{g.go.requests_per_s:,.0f}",
+             f"{g.rust.requests_per_s:,.0f}", f"{g.rps_pct:+.1f}% ({g.verdict()})"],
+            [f"latency p50 / p99 at {c}", f"{g.go.p50_ms:.2f} / {g.go.p99_ms:.2f} ms",
+             f"{g.rust.p50_ms:.2f} / {g.rust.p99_ms:.2f} ms",
+             f"p99 {_ratio(g.go.p99_ms, g.rust.p99_ms)}"],
+            [f"server peak RSS at {c}", size(g.go.server_peak_rss_bytes),
+             size(g.rust.server_peak_rss_bytes), f"{g.rss_pct_of_go:.0f}% of Go's"],
+            [f"server CPU per round at {c}", seconds(g.go.server_cpu_s),
+             seconds(g.rust.server_cpu_s), _ratio(g.go.server_cpu_s, g.rust.server_cpu_s)],
+            [f"errors at {c} (all rounds)", str(g.go.errors), str(g.rust.errors), ""],
+        ]
+    return rows
+
+
+def payoff_table(rows: list[list[str]], console: Console, title: str) -> None:
+    table = Table(title=title, title_justify="left")
+    for i, h in enumerate(HEADERS):
+        table.add_column(h, justify="left" if i == 0 else "right")
+    for r in rows:
+        table.add_row(*r)
+    console.print(table)
+
+
+def payoff_markdown(rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(HEADERS) + " |", "|---|---:|---:|---:|"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
