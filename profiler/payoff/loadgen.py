@@ -72,7 +72,9 @@ end
 local n = 0
 local pre = {{}}
 local json_headers = {{["Content-Type"] = "application/json"}}
+local salt = 0
 function init(args)
+  salt = tonumber(args[1]) or 0
   for i, r in ipairs(reqs) do
     if not r.dynamic then
       pre[i] = wrk.format(r.method, r.path, r.body and json_headers or nil, r.body)
@@ -90,7 +92,7 @@ function request()
   if pre[i] then return pre[i] end
   local r = reqs[i]
   local id = string.format("%d", n % id_range + 1)
-  local uniq = string.format("%d", tid * 1000000000 + n)
+  local uniq = string.format("%.0f", salt * 1e12 + tid * 1e9 + n)
   local body = r.body and fill(r.body, id, uniq) or nil
   return wrk.format(r.method, fill(r.path, id, uniq), body and json_headers or nil, body)
 end
@@ -140,8 +142,11 @@ def _cpu_of(pid: int, deadline: float) -> tuple[int, float]:
 
 
 def run(wrk: str, url: str, routes: Routes, connections: int, duration_s: float,
-        timeout_s: float, cores: list[int] | None, log_dir: Path) -> LoadResult:
-    """One wrk run against `url`, pinned to `cores` (None: not pinned).
+        timeout_s: float, cores: list[int] | None, log_dir: Path, salt: int = 0
+        ) -> LoadResult:
+    """One wrk run against `url`, pinned to `cores` (None: not pinned). `salt` keeps
+    {unique} apart between runs against one server (a warm-up, then the measured
+    run): without it the measured run would create users the warm-up created.
 
     wrk runs in its own session; on any exception (Ctrl-C included) its whole
     group is killed before re-raising, and it is killed anyway if it outlives
@@ -151,7 +156,7 @@ def run(wrk: str, url: str, routes: Routes, connections: int, duration_s: float,
     lua.write_text(script(routes))
     threads = max(1, min(len(cores) if cores else os.cpu_count() or 1, connections))
     argv = [wrk, f"-t{threads}", f"-c{connections}", f"-d{duration_s:g}s",
-            f"--timeout={timeout_s:g}s", "-s", str(lua), url]
+            f"--timeout={timeout_s:g}s", "-s", str(lua), url, "--", str(salt)]
     if cores:
         argv = ["taskset", "-c", ",".join(map(str, cores)), *argv]
     out_path, err_path = log_dir / "wrk.out", log_dir / "wrk.err"

@@ -251,10 +251,10 @@ def _load_round(c: Contender, routes: Routes, req: PayoffRequest, connections: i
     with server.serve(c.binary, routes, srv_cores, log_dir) as srv:
         if req.warmup_s > 0:
             loadgen.run(wrk, srv.url, routes, connections, req.warmup_s, req.timeout_s,
-                        load_cores, log_dir / "warmup")
+                        load_cores, log_dir / "warmup", salt=1)
         cpu0 = srv.cpu_s()
         res = loadgen.run(wrk, srv.url, routes, connections, req.duration_s, req.timeout_s,
-                          load_cores, log_dir)
+                          load_cores, log_dir, salt=2)
         cpu = srv.cpu_s() - cpu0
         peak = srv.peak_rss()
         died = not srv.alive()
