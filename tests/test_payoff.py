@@ -1,0 +1,325 @@
+"""`buildprof payoff`: real wrk, real servers, real builds of the http-service sample.
+
+The module-level tests drive a tiny logging server (tests/fixtures/payoff/server.py)
+with the real wrk, to check what is sent; the CLI tests run the real command on the
+http-service sample (one short payoff builds it once; the others reuse its binaries).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import psutil
+import pytest
+
+from profiler.errors import UsageError
+from profiler.payoff import loadgen, routes, server
+from profiler.projects import tree_stats
+from profiler.samples.realworld import realworld_dir
+from tests.conftest import REPO, buildprof, error_line
+
+FIXTURE_SERVER = Path(__file__).parent / "fixtures" / "payoff" / "server.py"
+SAMPLE_ROUTES = REPO / "sample_projects" / "http-service" / "payoff.toml"
+
+
+def _fixture_routes(tmp_path: Path, mode: str = "ok", weights: tuple[int, ...] = (6, 3, 1)
+                    ) -> tuple[routes.Routes, Path, Path]:
+    """A route file for the fixture server; (routes, its binary, its request log)."""
+    log = tmp_path / "requests.log"
+    binary = tmp_path / "server"
+    binary.write_text(f"#!/bin/sh\nexec {sys.executable} {FIXTURE_SERVER} \"$@\"\n")
+    binary.chmod(0o755)
+    text = f"""
+args = ["--addr", "{{addr}}", "--log", "{log}", "--mode", "{mode}"]
+ready = "/health"
+id_range = 50
+[[request]]
+path = "/items/{{id}}"
+weight = {weights[0]}
+[[request]]
+path = "/plain"
+weight = {weights[1]}
+[[request]]
+method = "POST"
+path = "/items"
+body = '{{"email":"u{{unique}}@example.com"}}'
+status = 201
+weight = {weights[2]}
+"""
+    path = tmp_path / "routes.toml"
+    path.write_text(text)
+    return routes.load(path), binary, log
+
+
+def _left_behind(marker: str) -> list[str]:
+    """Processes (not this one) whose command line mentions `marker`."""
+    found = []
+    for proc in psutil.process_iter(["pid", "cmdline", "status"]):
+        try:
+            cmd = " ".join(proc.info["cmdline"] or [])
+        except psutil.Error:
+            continue
+        if (marker in cmd and proc.info["pid"] != os.getpid()
+                and proc.info["status"] != psutil.STATUS_ZOMBIE):
+            found.append(f"{proc.info['pid']}: {cmd}")
+    return found
+
+
+# --- the route file ----------------------------------------------------------------
+
+def test_the_sample_route_file_sends_its_weights_in_one_period():
+    r = routes.load(SAMPLE_ROUTES)
+    cycle = r.cycle()
+    counts = Counter(req.name for req in cycle)
+    # weights 50/20/10/10/10 over their common divisor 10: a period of 10 requests
+    assert len(cycle) == 10
+    assert counts == {"get a user": 5, "list a page of users": 2, "health": 1,
+                      "stats (CPU work, n=1000)": 1, "create a user": 1}
+    # spread out, not in bursts: the five user reads never come three in a row
+    names = [req.name for req in cycle] * 2
+    assert not any(names[i] == names[i + 1] == names[i + 2] for i in range(len(cycle)))
+    assert r.binary_for("go") == r.binary_for("rust") == "http-service"
+    assert r.mix_text().startswith("GET /users/{id} 50%, GET /users?limit=10&offset={id} 20%")
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('ready = "/health"\n', "no [[request]] tables"),
+    ('args = ["--port", "80"]\nready = "/health"\n[[request]]\npath = "/x"\n', "{addr}"),
+    ('ready = "/health"\n[[request]]\npath = "/x"\nstatus = 404\n', "2xx"),
+    ('ready = "/health"\n[[request]]\npath = "x"\n', "must start with /"),
+    ('ready = "/health"\n[[request]]\npath = "/x"\nweight = 0\n', "weight"),
+    ('ready = "/health"\n[[request]]\npath = "/x"\nmethod = "BREW"\n', "method"),
+    ('ready = [\n', "not valid TOML"),
+])
+def test_a_bad_route_file_is_one_usage_error(tmp_path: Path, text: str, message: str):
+    path = tmp_path / "r.toml"
+    path.write_text(text)
+    with pytest.raises(UsageError) as exc:
+        routes.load(path)
+    assert message in str(exc.value) and str(path) in str(exc.value)
+
+
+# --- wrk and the servers, on the fixture server --------------------------------------
+
+def test_wrk_sends_the_mix_in_its_proportions_with_unique_values(tmp_path: Path):
+    r, binary, log = _fixture_routes(tmp_path)
+    wrk = loadgen.find_wrk()
+    with server.serve(binary, r, None, tmp_path / "srv") as srv:
+        # not pinned: a thread per core, each with its own Lua state and counters
+        res = loadgen.run(wrk, srv.url, r, 4, 1.0, 5.0, None, tmp_path / "wrk", salt=7)
+    threads = min(os.cpu_count() or 1, 4)
+    lines = [ln.split(" ", 2) for ln in log.read_text().splitlines()]
+    assert res.errors == 0 and res.requests > 50
+    assert res.p50_ms > 0 and res.p99_ms >= res.p90_ms >= res.p50_ms
+    assert res.cpu_s > 0
+    load = [ln for ln in lines if ln[1] != "/health"]  # the ready checks are not load
+    # every request wrk counted reached the server (it may log one more per connection
+    # that was cut at the end)
+    assert len(load) >= res.requests
+    kinds = Counter("read" if ln[1].startswith("/items/") else ln[1] for ln in load)
+    total = sum(kinds.values())
+    # each thread walks the 10-request period, spread so that any prefix is within one
+    # request of its share per kind; wrk also drops one call per connection at start
+    for kind, weight in (("read", 6), ("/plain", 3), ("/items", 1)):
+        assert abs(kinds[kind] - total * weight / 10) <= 3 * threads, (kind, kinds)
+    ids = [int(ln[1].rsplit("/", 1)[1]) for ln in load if ln[1].startswith("/items/")]
+    # each thread's ids cycle 1, 2, ... 50, 1, ...: every id as often as the others,
+    # give or take one per thread
+    assert set(ids) == set(range(1, min(50, max(ids)) + 1)) and len(ids) > 100
+    per_id = Counter(ids)
+    assert max(per_id.values()) - min(per_id.values()) <= threads
+    emails = [json.loads(ln[2])["email"] for ln in load if ln[0] == "POST"]
+    assert len(emails) == len(set(emails)) > 0  # {unique} is unique within the run
+    assert all(e.startswith("u7") for e in emails)  # ... and carries the run's salt
+
+
+def test_a_server_and_its_children_are_killed_by_group_on_error(tmp_path: Path):
+    r, binary, _ = _fixture_routes(tmp_path, mode="child")
+    pids: list[int] = []
+    with pytest.raises(RuntimeError), server.serve(binary, r, None, tmp_path / "srv") as srv:
+        assert srv.proc is not None
+        me = psutil.Process(srv.proc.pid)
+        deadline = time.monotonic() + 10
+        while not me.children(recursive=True) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        pids = [srv.proc.pid, *(k.pid for k in me.children(recursive=True))]
+        assert len(pids) >= 2  # the server and its `sleep`
+        raise RuntimeError("an error while the server runs")
+    time.sleep(0.2)
+    alive = [p for p in pids if psutil.pid_exists(p)
+             and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
+    assert alive == [] and server.live == set()
+
+
+def test_a_server_is_stopped_when_the_round_ends(tmp_path: Path):
+    r, binary, _ = _fixture_routes(tmp_path)
+    with server.serve(binary, r, None, tmp_path / "srv") as srv:
+        assert srv.alive() and srv.peak_rss() > 1 << 20
+        pid = srv.proc.pid if srv.proc else 0
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+
+
+def test_a_server_that_does_not_start_is_refused_with_its_last_line(tmp_path: Path):
+    r, binary, _ = _fixture_routes(tmp_path, mode="exit")
+    with pytest.raises(UsageError) as exc, server.serve(binary, r, None, tmp_path / "srv"):
+        pass
+    assert "did not answer 200 on /health" in str(exc.value)
+    assert "address is bad" in str(exc.value)
+    assert server.live == set()
+
+
+def test_the_core_split_pins_server_and_load_apart():
+    srv, load, text = server.core_split([0, 1])
+    assert srv == [1] and load == [0] and "server on core(s) 1" in text
+    srv, load, text = server.core_split([0])
+    assert srv is None and load is None and "not pinned" in text
+
+
+# --- the command, on the http-service sample -------------------------------------------
+
+@pytest.fixture(scope="module")
+def short_payoff(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path, str]:
+    """One real short payoff (2 s, 32 connections, 1 round): it builds both servers."""
+    db = tmp_path_factory.mktemp("payoff") / "results.db"
+    res = buildprof("payoff", "--db", str(db), "--duration", "2", "--warmup", "1",
+                    "--runs", "1", "--build-runs", "1", "--connections", "32",
+                    "--format", "json", timeout=1200)
+    assert res.returncode == 0, res.stderr[-3000:]
+    return json.loads(res.stdout), db, res.stderr
+
+
+def _cache() -> str:
+    return os.environ["BUILDPROF_CACHE"]
+
+
+@pytest.mark.slow
+def test_a_short_payoff_loads_both_servers_and_stores_every_round(short_payoff):
+    out, db, _ = short_payoff
+    by_lang = {r["lang"]: r for r in out["results"]}
+    assert set(by_lang) == {"go", "rust"}
+    for lang, r in by_lang.items():
+        assert r["connections"] == 32 and r["rounds"] == 1
+        assert r["requests_per_s"] > 100, (lang, r)
+        assert 0 < r["p50_ms"] <= r["p90_ms"] <= r["p99_ms"], (lang, r)
+        assert r["errors"] == 0, (lang, r)
+        assert r["server_peak_rss_bytes"] > 1 << 20 and r["server_cpu_s"] > 0
+        assert r["build_wall_s"] > 0 and r["binary_bytes"] > 100_000
+    assert out["loadgen"].startswith("wrk ")
+    assert out["session"]["status"] == "completed"
+    conn = sqlite3.connect(db)
+    rows = conn.execute(
+        "SELECT p.lang, p.content_hash, l.status, l.requests, l.loadgen, l.binary_bytes, "
+        "l.session_id FROM load_runs l JOIN projects p ON p.id = l.project_id").fetchall()
+    assert sorted(r[0] for r in rows) == ["go", "rust"]
+    for lang, content_hash, status, requests, gen, size, session in rows:
+        assert content_hash == tree_stats(realworld_dir("http-service", lang), lang).content_hash
+        assert status == "ok" and requests > 0 and gen == out["loadgen"]
+        assert size == by_lang[lang]["binary_bytes"] or size > 0
+        assert session == out["session"]["id"]
+    # the build costs shown are the recorded clean release builds
+    walls = dict(conn.execute(
+        "SELECT p.lang, r.wall_s FROM runs r JOIN projects p ON p.id = r.project_id "
+        "WHERE r.scenario = 'clean' AND r.profile = 'release' AND r.warmup = 0"))
+    assert walls == {lang: by_lang[lang]["build_wall_s"] for lang in walls} and len(walls) == 2
+    assert _left_behind(_cache()) == []
+
+
+@pytest.mark.slow
+def test_payoff_reuses_the_recorded_build_of_the_same_content(short_payoff):
+    _, db, _ = short_payoff
+    conn = sqlite3.connect(db)
+    runs_before = conn.execute("SELECT count(*) FROM runs").fetchone()[0]
+    res = buildprof("payoff", "--db", str(db), "--duration", "1", "--warmup", "0",
+                    "--runs", "1", "--connections", "8")
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert res.stderr.count("build costs and binary from the history") == 2
+    assert conn.execute("SELECT count(*) FROM runs").fetchone()[0] == runs_before
+    assert conn.execute("SELECT count(*) FROM load_runs WHERE connections = 8"
+                        ).fetchone()[0] == 2
+    assert "Rust against Go" in res.stdout and "requests/s at 8 connections" in res.stdout
+    assert _left_behind(_cache()) == []
+
+
+@pytest.mark.slow
+def test_a_server_answering_wrongly_is_refused_before_any_load(short_payoff, tmp_path: Path):
+    _, db, _ = short_payoff
+    bad = tmp_path / "routes.toml"
+    bad.write_text(SAMPLE_ROUTES.read_text().replace('path = "/health"\nweight = 10',
+                                                     'path = "/health"\nstatus = 204\n'
+                                                     'weight = 10'))
+    conn = sqlite3.connect(db)
+    before = conn.execute("SELECT count(*) FROM load_runs").fetchone()[0]
+    res = buildprof("payoff", "--db", str(db), "--routes", str(bad), "--duration", "1",
+                    "--runs", "1")
+    line = error_line(res)
+    assert "answered GET /health with 200, not 204" in line and "before any load" in line
+    assert conn.execute("SELECT count(*) FROM load_runs").fetchone()[0] == before
+    assert conn.execute("SELECT status FROM sessions ORDER BY id DESC LIMIT 1"
+                        ).fetchone()[0] == "failed"
+    assert _left_behind(_cache()) == []
+
+
+@pytest.mark.slow
+def test_a_server_that_cannot_start_is_one_error_line(short_payoff, tmp_path: Path):
+    _, db, _ = short_payoff
+    bad = tmp_path / "routes.toml"
+    bad.write_text(SAMPLE_ROUTES.read_text().replace('args = ["--addr", "{addr}"]',
+                                                     'args = ["--addr", "{addr}", "--bogus"]'))
+    res = buildprof("payoff", "--db", str(db), "--routes", str(bad), "--duration", "1")
+    line = error_line(res)
+    assert line.startswith("Error: http-service did not answer 200 on /health")
+    assert "--bogus" in line  # the server's own last line says why
+    assert _left_behind(_cache()) == []
+
+
+@pytest.mark.slow
+def test_ctrl_c_kills_every_server_and_load_generator(short_payoff, tmp_path: Path):
+    _, db, _ = short_payoff
+    err = tmp_path / "stderr.txt"
+    with err.open("wb") as f:
+        proc = subprocess.Popen([sys.executable, "-m", "profiler.cli.main", "payoff", "--db",
+                                 str(db), "--duration", "60", "--warmup", "0", "--runs", "1",
+                                 "--connections", "16"], cwd=REPO, stdout=subprocess.DEVNULL,
+                                stderr=f)
+    try:
+        deadline = time.monotonic() + 120
+        while "round 1" not in err.read_text() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        # the load is running: wrk and the server are both up
+        deadline = time.monotonic() + 30
+        while not any("wrk" in p for p in _left_behind(_cache())) \
+                and time.monotonic() < deadline:
+            time.sleep(0.2)
+        running = _left_behind(_cache())
+        assert any("wrk" in p for p in running) and any("http-service" in p for p in running)
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=60) == 130
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    time.sleep(0.3)
+    assert _left_behind(_cache()) == []
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT status FROM sessions ORDER BY id DESC LIMIT 1"
+                        ).fetchone()[0] == "interrupted"
+
+
+def test_payoff_refuses_bad_options_with_one_line(tmp_path: Path):
+    db = tmp_path / "r.db"
+    assert "--connections takes whole numbers" in error_line(
+        buildprof("payoff", "--db", str(db), "--connections", "0"))
+    assert "--duration must be a positive" in error_line(
+        buildprof("payoff", "--db", str(db), "--duration", "-1"))
+    assert "need --routes FILE" in error_line(
+        buildprof("payoff", str(tmp_path), str(tmp_path), "--db", str(db)))
+    assert "is not a server" in error_line(
+        buildprof("payoff", "--sample", "cli-tool", "--db", str(db)))
+    assert not db.exists()  # bad input writes nothing
