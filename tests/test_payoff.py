@@ -323,3 +323,42 @@ def test_payoff_refuses_bad_options_with_one_line(tmp_path: Path):
     assert "is not a server" in error_line(
         buildprof("payoff", "--sample", "cli-tool", "--db", str(db)))
     assert not db.exists()  # bad input writes nothing
+
+
+# --- the payoff as data ----------------------------------------------------------------
+
+def _round(lang: str, connections: int, rps: float, rss: int, status: str = "ok") -> dict:
+    return {"lang": lang, "connections": connections, "status": status,
+            "requests_per_s": rps, "p50_ms": 1.0, "p90_ms": 2.0, "p99_ms": 3.0,
+            "errors": 0, "server_peak_rss_bytes": rss, "server_cpu_s": 20.0,
+            "loadgen_cpu_s": 5.0, "duration_s": 20.0}
+
+
+def test_the_sentences_and_the_ten_percent_rule_from_known_rounds():
+    from profiler.analysis.payoff import gaps, sentences, summarize
+
+    rows = ([_round("go", 256, v, 40 << 20) for v in (1000, 1010, 990)]
+            + [_round("rust", 256, v, 20 << 20) for v in (1100, 1090, 1120)]
+            + [_round("go", 10000, v, 100 << 20) for v in (100, 100, 100)]
+            + [_round("rust", 10000, v, 50 << 20) for v in (200, 210, 190)]
+            + [_round("rust", 10000, 0, 1 << 20, status="failed")])
+    summaries = summarize(rows)
+    rust_10k = next(s for s in summaries if s.lang == "rust" and s.connections == 10000)
+    assert rust_10k.rounds == 3 and rust_10k.failed == 1  # the failed round is not a median
+    assert rust_10k.requests_per_s == 200
+    gs = gaps(summaries)
+    assert [g.connections for g in gs] == [256, 10000]
+    assert round(gs[0].rps_pct, 6) == 10.0 and gs[0].seed_holds
+    assert gs[1].rps_pct == 100.0 and not gs[1].seed_holds
+    assert gs[0].rss_pct_of_go == 50.0
+    assert gs[0].verdict().startswith("too few rounds")  # 3 a side cannot reach p < 0.05
+    go = {"clean_release_s": 1.0, "incremental_debug_s": 0.5}
+    rust = {"clean_release_s": 91.0, "incremental_debug_s": 0.7}
+    words = sentences(go, rust, gs)
+    assert words[0] == ("On this machine Rust's build costs 1 min 30 s more per clean release "
+                        "build and 0.20 s more per edit (debug); at 256 connections it serves "
+                        "10% more requests per second at 50% of Go's memory; at 10000 "
+                        "connections it serves 100% more requests per second at 50% of Go's "
+                        "memory.")
+    assert "does not hold" in words[1] and "10000 connections" in words[1]
+    assert words[2] == '"About 10%" holds here at 256 connections.'

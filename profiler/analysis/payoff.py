@@ -15,7 +15,7 @@ from statistics import median
 from typing import Any
 
 from profiler.analysis.wording import seconds
-from profiler.stats import UTest, mann_whitney
+from profiler.stats import UTest, mann_whitney, utest_min_n
 
 SEED_GAP_PCT = 10.0
 SEED_TOLERANCE_PCT = 5.0
@@ -135,7 +135,8 @@ class Gap:
     def verdict(self) -> str:
         """benchstat's mark: the U test's p, `~` when not significant."""
         if self.test.too_few:
-            return f"too few rounds for a U test ({self.test.n1} a side; 4 needed)"
+            return (f"too few rounds for a U test ({self.test.n1} a side; "
+                    f"{utest_min_n()} needed)")
         if self.test.significant:
             return f"p={self.test.p:.3f}"
         return f"~ (p={self.test.p:.2f})"
