@@ -22,6 +22,15 @@ profile and jobs. Within such a match:
 Refused cells are listed with the reason; when every cell is refused, the
 comparison itself is (CompareRefused, naming the option that would allow it).
 Cells measured on one side only are listed, not compared.
+
+Load metrics (`rps`, `p99`, `server-rss`) compare `buildprof payoff`'s rounds
+(table load_runs) instead of builds, by the same engine: each successful round
+becomes a run-shaped row (`load_as_run`) whose scenario is `load` and whose edit
+names the connection count, so a load cell is matched on project, language and
+connections, and paired by content hash, machine and toolchain as above. For
+requests per second higher is better: a significant drop is the regression
+(`regressions`, `CellComparison.worse`); for p99 and server RSS, a rise is.
+A build metric never reads load rounds, nor a load metric builds.
 """
 
 from __future__ import annotations
@@ -45,10 +54,25 @@ METRICS: dict[str, tuple[str, str]] = {
     "cpu": ("s", "cpu"),
     "peak-rss": ("B", "peak_rss"),
     "tree-rss": ("B", "tree_peak_rss"),
+    # Load rounds of `buildprof payoff` (LOAD_MEASURES read them).
+    "rps": ("req/s", "rps"),
+    "p99": ("ms", "p99"),
+    "server-rss": ("B", "server_rss"),
 }
 METRIC_TEXT = {"wall": "wall time", "cpu": "CPU time (user+sys)",
                "peak-rss": "peak RSS of the largest process",
-               "tree-rss": "peak RSS of the process tree"}
+               "tree-rss": "peak RSS of the process tree",
+               "rps": "requests per second under load (buildprof payoff)",
+               "p99": "p99 latency under load (buildprof payoff)",
+               "server-rss": "server peak RSS under load (buildprof payoff)"}
+# What each load measure reads from a load round (a load_runs row).
+LOAD_MEASURES: dict[str, Callable[[Any], float | None]] = {
+    "rps": lambda r: r.get("requests_per_s"),
+    "p99": lambda r: r.get("p99_ms"),
+    "server_rss": lambda r: r.get("server_peak_rss_bytes"),
+}
+LOAD_METRICS = ("rps", "p99", "server-rss")
+HIGHER_IS_BETTER = frozenset({"rps"})  # the others: lower is better
 
 
 class CompareRefused(UsageError):
@@ -84,6 +108,7 @@ class CellComparison:
     b: Sample
     change_pct: float  # (median B / median A - 1) · 100; +inf from 0, nan when both are 0
     test: UTest
+    higher_is_better: bool = False  # requests per second; every other metric: lower is
 
     @property
     def project(self) -> str:
@@ -104,6 +129,15 @@ class CellComparison:
         if b.median != a.median:
             return b.median > a.median  # type: ignore[operator]
         return b.mean > a.mean  # type: ignore[operator]
+
+    @property
+    def worse(self) -> bool:
+        """B is worse than A: above it (slower, larger), or below it where higher is
+        better (fewer requests per second). False when the two do not differ."""
+        a, b = self.a, self.b
+        if b.median == a.median and b.mean == a.mean:
+            return False
+        return self.increase != self.higher_is_better
 
     @property
     def verdict(self) -> str:
@@ -140,6 +174,10 @@ class Comparison:
     cross_machine: bool = False  # machines were pooled (allow_cross_machine)
 
     @property
+    def higher_is_better(self) -> bool:
+        return self.metric in HIGHER_IS_BETTER
+
+    @property
     def geomean_a(self) -> float:
         return geomean([c.a.median for c in self.cells])
 
@@ -172,16 +210,21 @@ def change_text(pct: float) -> str:
 
 
 def regressions(result: Comparison, above_pct: float) -> list[CellComparison]:
-    """Cells where B is significantly worse (slower, bigger) than A by more than
-    `above_pct` percent: what `--fail-above` gates on. A significant increase from
-    a median of 0 (+∞%) always counts; a cell whose medians are both 0 has no
+    """Cells where B is significantly worse (slower, bigger; for requests per
+    second: fewer) than A by more than `above_pct` percent: what `--fail-above`
+    gates on. A significant increase from a median of 0 (+∞%) always counts (a
+    drop to 0 requests per second is -100%); a cell whose medians are both 0 has no
     change in % and never does."""
-    return [c for c in result.cells if c.test.significant and c.change_pct > above_pct]
+    return [c for c in result.cells if c.test.significant
+            and (-c.change_pct if c.higher_is_better else c.change_pct) > above_pct]
 
 
 def regression_line(cell: CellComparison, above_pct: float) -> str:
     """The stderr line `--fail-above` prints for a cell `regressions` returned."""
     p = "" if cell.test.p is None else f" (p={cell.test.p:.3f})"
+    if cell.higher_is_better:
+        return (f"regression: {cell.label}: {cell.change_text}{p} is a drop of more than "
+                f"--fail-above {above_pct:g}%")
     return (f"regression: {cell.label}: {cell.change_text}{p} is above --fail-above "
             f"{above_pct:g}%")
 
@@ -304,14 +347,14 @@ def compare_runs(rows_a: list[dict[str, Any]], rows_b: list[dict[str, Any]], a: 
                  allow_cross_machine: bool = False) -> Comparison:
     """Pair the successful timed runs of both sides into cells and compare each.
 
-    `rows_*` are run rows as `queries.fetch_runs` returns them. Cells whose
-    sources or machines differ are refused (`Comparison.refused`, see the module
-    docstring).
+    `rows_*` are run rows as `queries.fetch_runs` returns them (for a load metric:
+    load rounds made run-shaped by `load_as_run`). Cells whose sources or machines
+    differ are refused (`Comparison.refused`, see the module docstring).
     """
     if metric not in METRICS:
         raise UsageError(f"unknown metric '{metric}'; use one of: {', '.join(METRICS)}")
     unit, measure = METRICS[metric]
-    read = MEASURES[measure]
+    read = MEASURES[measure] if measure in MEASURES else LOAD_MEASURES[measure]
     by_toolchain = a.kind == "toolchain" and b.kind == "toolchain"
     # A run that did not measure the metric is in neither side's cell.
     rows_a = [r for r in rows_a if r["status"] == "ok" and read(r) is not None]
@@ -319,10 +362,16 @@ def compare_runs(rows_a: list[dict[str, Any]], rows_b: list[dict[str, Any]], a: 
     pairing = _Pairing(a, b, allow_cross_machine, by_toolchain)
     pairing.run(rows_a, rows_b)
     sides = [(CellSummary.of(ra), CellSummary.of(rb)) for _, ra, rb in pairing.pairs]
-    samples = [(_floats(ca.sample(measure)), _floats(cb.sample(measure))) for ca, cb in sides]
+
+    def sample(cell: CellSummary) -> Sample:  # CellSummary.sample, with `read`
+        return _floats(Sample(tuple(v for r in cell.ok if (v := read(r)) is not None)))
+
+    samples = [(sample(ca), sample(cb)) for ca, cb in sides]
     tests = mann_whitney_many([(sa.values, sb.values) for sa, sb in samples], alpha)
+    higher = metric in HIGHER_IS_BETTER
     cells = [CellComparison(base, ra[0]["content_hash"], ca, cb, sa, sb,
-                            change_pct(sa.median, sb.median), test)  # type: ignore[arg-type]
+                            change_pct(sa.median, sb.median), test,  # type: ignore[arg-type]
+                            higher)
              for (base, ra, _), (ca, cb), (sa, sb), test
              in zip(pairing.pairs, sides, samples, tests, strict=True)]
     cells.sort(key=lambda c: (c.key.project, c.key.lang, c.key.scenario, c.key.edit or "",
@@ -330,6 +379,19 @@ def compare_runs(rows_a: list[dict[str, Any]], rows_b: list[dict[str, Any]], a: 
                               c.cell_a.machines))
     return Comparison(a, b, metric, unit, alpha, cells, pairing.only_a, pairing.only_b,
                       pairing.refused, pairing.cross_machine)
+
+
+def load_as_run(row: dict[str, Any]) -> dict[str, Any]:
+    """A load round (a `ResultsDB.load_runs` row) in the shape compare_runs takes: a
+    timed run of scenario `load` whose edit names the connection count
+    (`256 connections`), so cells match on project, language and connections."""
+    return {**row, "scenario": "load", "edit": f"{row['connections']} connections",
+            "jobs": None, "warmup": 0}
+
+
+def load_samples(store: ResultsDB, f: queries.Filters) -> list[dict[str, Any]]:
+    """The successful load rounds matching `f`, run-shaped (load_as_run)."""
+    return [load_as_run(r) for r in store.load_runs(f) if r["status"] == "ok"]
 
 
 # -- reading the sides from the database -----------------------------------------------
@@ -411,10 +473,18 @@ def compare(store: ResultsDB, a: str, b: str, filters: queries.Filters | None = 
     if side_a.filters == side_b.filters:
         raise UsageError(f"A and B select the same runs ('{a}' and '{b}'); compare two "
                          f"different toolchains, sessions or labels")
-    rows_a = store.compare_samples(side_a.filters)
-    rows_b = store.compare_samples(side_b.filters)
+    if metric in LOAD_METRICS:
+        rows_a = load_samples(store, side_a.filters)
+        rows_b = load_samples(store, side_b.filters)
+    else:
+        rows_a = store.compare_samples(side_a.filters)
+        rows_b = store.compare_samples(side_b.filters)
     if not rows_a or not rows_b:
         empty = side_a if not rows_a else side_b
+        if metric in LOAD_METRICS:
+            raise UsageError(f"no successful load rounds for {empty.title} with these "
+                             f"filters; --metric {metric} compares the rounds of `buildprof "
+                             f"payoff` (see `buildprof history`)")
         raise UsageError(f"no successful timed runs for {empty.title} with these filters; "
                          f"see `buildprof history`")
     result = compare_runs(rows_a, rows_b, side_a, side_b, metric=metric, alpha=alpha,
@@ -424,8 +494,10 @@ def compare(store: ResultsDB, a: str, b: str, filters: queries.Filters | None = 
         raise CompareRefused(result.refused[0] + (f" (and {more} more cell(s) refused)"
                                                   if more else ""))
     if not result.cells:
+        how = ("load both with `buildprof payoff`" if metric in LOAD_METRICS else
+               "measure both in one session, e.g. `buildprof run --toolchain A,B`")
         raise UsageError(
             f"no cell was measured on both sides ({len(result.only_a)} only with {side_a.title}"
-            f", {len(result.only_b)} only with {side_b.title}); measure both in one session, "
-            f"e.g. `buildprof run --toolchain A,B`, or narrow with --project/--scenario")
+            f", {len(result.only_b)} only with {side_b.title}); {how}, or narrow with "
+            f"--project/--scenario")
     return result

@@ -44,12 +44,14 @@ def compare(
         show_default=False)],
     select: FilterOptions,
     metric: Annotated[str, typer.Option(
-        help="wall, cpu (user+sys), peak-rss (largest process) or tree-rss (process tree)")
+        help="Builds: wall, cpu (user+sys), peak-rss (largest process) or tree-rss (process "
+             "tree); load rounds of `buildprof payoff`: rps (requests/s, higher is better), "
+             "p99 (latency) or server-rss")
     ] = "wall",
     fail_above: Annotated[float | None, typer.Option(
         "--fail-above", metavar="PCT",
-        help="Exit 1 when a cell is significantly slower (larger) in B than in A by more "
-             "than PCT %", show_default=False)] = None,
+        help="Exit 1 when a cell is significantly worse in B than in A by more than PCT % "
+             "(slower, larger; for rps: fewer requests/s)", show_default=False)] = None,
     allow_cross_machine: Annotated[bool, typer.Option(
         "--allow-cross-machine", help="Compare runs made on different machines")] = False,
     units: Annotated[bool, typer.Option(
@@ -70,6 +72,10 @@ def compare(
     recorded with `run --rev` (by name or commit prefix). A bare number is a session
     id; prefixes choose explicitly: session:3, label:2024, toolchain:go@1.26.8, rev:main.
 
+    --metric rps, p99 or server-rss compares the load rounds of `buildprof payoff`
+    instead of builds, per project, language and connection count; for rps higher is
+    better, so a significant drop is what --fail-above gates on.
+
     When GITHUB_STEP_SUMMARY is set (GitHub Actions), a Markdown summary (the verdict,
     the table, the geomean) is appended to that file. Exit codes: 0 compared (no cell
     over --fail-above); 1 a cell is significantly worse by more than --fail-above;
@@ -83,9 +89,12 @@ def compare(
         raise UsageError(f"--fail-above takes a percentage of 0 or more (got {fail_above:g})")
     if top < 1:
         raise UsageError(f"--top takes a whole number of at least 1 (got {top})")
+    if units and metric in cmp.LOAD_METRICS:
+        raise UsageError(f"--units compares the units of builds; --metric {metric} compares "
+                         f"load rounds, which have none: leave out one of the two")
     filters = select.filters()
     with reading(db, filters) as store:  # a bad filter is named before the sides
-        _refuse_same_runs(store, a, b, filters)
+        _refuse_same_runs(store, a, b, filters, metric)
         result = cmp.compare(store, a, b, filters, metric=metric,
                              allow_cross_machine=allow_cross_machine)
         diffs = unit_diffs(store, result) if units else []
@@ -167,13 +176,21 @@ def _append_summary(path: Path, result: Comparison, fail_above: float | None) ->
                          f"{exc.strerror}; unset it or fix the path") from None
 
 
-def _refuse_same_runs(store: ResultsDB, a: str, b: str, filters: Filters) -> None:
+def _refuse_same_runs(store: ResultsDB, a: str, b: str, filters: Filters,
+                      metric: str = "wall") -> None:
     """Refuse sides written differently that select the same runs (`go` and `go@1.26.8`
     when only that Go was measured, a session and its label): every cell would
-    compare runs with themselves and print `~`, which looks like "no change"."""
+    compare runs with themselves and print `~`, which looks like "no change". For a
+    load metric, the same load rounds."""
     from profiler import compare as cmp
 
-    ids_a = store.sample_ids(cmp.resolve_side(store, a, filters).filters)
-    if ids_a and ids_a == store.sample_ids(cmp.resolve_side(store, b, filters).filters):
+    def ids(side: str) -> list[int]:
+        f = cmp.resolve_side(store, side, filters).filters
+        if metric in cmp.LOAD_METRICS:
+            return [r["id"] for r in cmp.load_samples(store, f)]
+        return store.sample_ids(f)
+
+    ids_a = ids(a)
+    if ids_a and ids_a == ids(b):
         raise UsageError(f"A and B select the same runs ('{a}' and '{b}'); compare two "
                          f"different toolchains, sessions or labels")

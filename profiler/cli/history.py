@@ -23,7 +23,7 @@ from profiler.cli.options import (
 def history(
     select: FilterOptions = UNFILTERED,
     limit: Annotated[int, typer.Option(
-        help="Show the newest N cells (with --runs: runs); 0: all")] = 50,
+        help="Show the newest N cells, and N load cells (with --runs: runs); 0: all")] = 50,
     runs: Annotated[bool, typer.Option(
         "--runs", help="List individual runs (warm-ups and failures included) instead of "
                        "one row per session and cell")] = False,
@@ -31,12 +31,18 @@ def history(
     fmt: FormatOpt = "table",
 ) -> None:
     """Recorded results, newest first: one row per session and cell (project, toolchain,
-    scenario, profile) with median, MAD, the median's 95% CI, n and date."""
+    scenario, profile) with median, MAD, the median's 95% CI, n and date.
+
+    The load rounds of `buildprof payoff` follow in a second table, one row per
+    session and load cell (project, toolchain, connections): median requests/s, p50
+    and p99, errors, server peak RSS and rounds (JSON: the key `load_cells`; CSV:
+    rows of scenario `load` with their own columns)."""
     from profiler.report import tabular
 
     check_format(fmt)
     rows_wanted = check_limit(limit)
     filters = select.filters()
+    load: list[dict[str, object]] = []
     with reading(db, filters) as store:
         if runs:
             rows = store.runs(filters, timed_only=False, newest_first=True, limit=rows_wanted)
@@ -44,18 +50,24 @@ def history(
                        "markdown": tabular.runs_markdown}
         else:
             rows = store.history_cells(filters, rows_wanted)
-            writers = {"json": tabular.history_json, "csv": tabular.history_csv,
-                       "markdown": tabular.history_markdown}
+            load = store.load_cells(filters, rows_wanted)
     if fmt != "table":
-        writers[fmt](rows, sys.stdout)
+        if runs:
+            writers[fmt](rows, sys.stdout)
+        else:
+            {"json": tabular.history_json, "csv": tabular.history_csv,
+             "markdown": tabular.history_markdown}[fmt](rows, sys.stdout, load)
         return
-    from profiler.report.tables import history_table, runs_table
+    from profiler.report.tables import history_table, load_table, runs_table
     from profiler.report.terminal import make_console
 
     console = make_console()
-    if not rows:
+    if not rows and not load:
         console.print("No runs match these filters.")
     elif runs:
         runs_table(rows, console)
     else:
-        history_table(rows, console)
+        if rows:
+            history_table(rows, console)
+        if load:
+            load_table(load, console)

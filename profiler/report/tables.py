@@ -12,10 +12,14 @@ from profiler.analysis.wording import seconds, size
 from profiler.cells import CellKey, CellSummary
 from profiler.compare import METRIC_TEXT, CellComparison, Comparison, change_text
 from profiler.report.tabular import (
+    LOAD_HEADS,
+    LOAD_NOTE,
+    LOAD_TITLE,
     ci_text,
     compare_columns,
     compare_notes,
     date_text,
+    load_columns,
     sample_text,
     value_text,
 )
@@ -69,6 +73,26 @@ def history_table(cells: Sequence[CellSummary], console: Console,
     console.print(table)
 
 
+def load_table(load_cells: Sequence[dict[str, Any]], console: Console) -> None:
+    """`buildprof payoff`'s rounds, one row per session and load cell (project,
+    toolchain, connections), newest session first: medians over the successful
+    rounds, errors summed over all of them. The machine only when there are several."""
+    several = len({lc.get("machine_id") for lc in load_cells}) > 1
+    left = {"date (UTC)", "label", "project", "toolchain", "machine"}
+    keep = [i for i, h in enumerate(LOAD_HEADS) if h != "machine" or several]
+    table = _table(LOAD_TITLE, [(LOAD_HEADS[i], "left" if LOAD_HEADS[i] in left else "right")
+                                for i in keep])
+    for lc in load_cells:
+        cols = load_columns(lc)
+        for name, bad in (("rounds", lc.get("failed")), ("errors", lc.get("errors"))):
+            if bad:
+                i = LOAD_HEADS.index(name)
+                cols[i] = f"[red]{cols[i]}[/red]"
+        table.add_row(*(cols[i] for i in keep))
+    table.caption, table.caption_justify = LOAD_NOTE, "left"
+    console.print(table)
+
+
 def runs_table(runs: Sequence[dict[str, Any]], console: Console) -> None:
     """Individual runs, newest first; warm-ups are marked and never in a median."""
     table = _table(f"Runs: {len(runs)}, newest first",
@@ -95,9 +119,11 @@ def _verdict_markup(c: CellComparison, unit: str) -> str:
         return f"[yellow]too few runs[/yellow] (n={c.a.n} vs {c.b.n})"
     if not c.test.significant:
         return "~"
-    worse = c.increase  # not change_pct > 0: it is nan when both medians are 0
-    word = ("slower" if worse else "faster") if unit == "s" else ("more" if worse else "less")
-    color = "red" if worse else "green"
+    up = c.increase  # not change_pct > 0: it is nan when both medians are 0
+    # Requests per second: higher is better, so fewer is the worse direction (c.worse).
+    word = {"s": ("slower", "faster"), "ms": ("slower", "faster"),
+            "req/s": ("more", "fewer")}.get(unit, ("more", "less"))[0 if up else 1]
+    color = "red" if c.worse else "green"
     return f"[{color}]{c.verdict} {word}[/{color}]"
 
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from profiler.analysis.wording import CLAIM, RULE, caveats, seconds, size
 from profiler.cells import CellKey, CellSummary
-from profiler.compare import CellComparison, Comparison, change_text
+from profiler.compare import LOAD_METRICS, CellComparison, Comparison, change_text
 from profiler.stats import min_runs_for_ci
 
 # Annotations only: history and export import this module and need no gap analysis.
@@ -113,12 +113,41 @@ def history_row(c: CellSummary) -> dict[str, Any]:
             "artifact_bytes": c.artifact_bytes, "content_hash": c.content_hash}
 
 
-def history_json(cells: Sequence[CellSummary], out: TextIO) -> None:
-    write_json({"cells": [{**history_row(c), "times": c.wall.values} for c in cells]}, out)
+# A load cell (queries.load_cells): `buildprof payoff`'s rounds of one session,
+# project, toolchain and connection count.
+LOAD_FIELDS = ("session", "date", "label", "project", "lang", "toolchain", "connections",
+               "profile", "machine", "n", "failed", "requests_per_s_median", "p50_ms_median",
+               "p99_ms_median", "errors", "server_peak_rss_median", "content_hash")
+# The columns the history CSV gains when load cells are in it (after HISTORY_FIELDS).
+LOAD_CSV_EXTRA = tuple(f for f in LOAD_FIELDS if f not in HISTORY_FIELDS)
+LOAD_TITLE = "Load runs (buildprof payoff)"
 
 
-def history_csv(cells: Sequence[CellSummary], out: TextIO) -> None:
-    write_csv([history_row(c) for c in cells], HISTORY_FIELDS, out)
+def history_json(cells: Sequence[CellSummary], out: TextIO,
+                 load_cells: Sequence[dict[str, Any]] = ()) -> None:
+    """`{"cells": [...], "load_cells": [...]}`: the build cells as before (each a
+    HISTORY_FIELDS row with its `times`), and the load cells of `buildprof payoff`
+    under their own key (each a LOAD_FIELDS row with its rounds' `requests_per_s`;
+    `n` counts the successful rounds), an empty list when there are none. A reader
+    of `cells` sees what it always did."""
+    write_json({"cells": [{**history_row(c), "times": c.wall.values} for c in cells],
+                "load_cells": [{**{k: lc.get(k) for k in LOAD_FIELDS},
+                                "requests_per_s": lc.get("requests_per_s", [])}
+                               for lc in load_cells]}, out)
+
+
+def history_csv(cells: Sequence[CellSummary], out: TextIO,
+                load_cells: Sequence[dict[str, Any]] = ()) -> None:
+    """One row per build cell (HISTORY_FIELDS). With load cells, the header gains
+    LOAD_CSV_EXTRA (connections, requests/s, p50, p99, errors, server peak RSS) and
+    each load cell is a row with `scenario` = `load` (`n`: successful rounds), after
+    the build cells; without them the CSV is exactly as before."""
+    if not load_cells:
+        write_csv([history_row(c) for c in cells], HISTORY_FIELDS, out)
+        return
+    rows = [history_row(c) for c in cells]
+    rows += [{**{k: lc.get(k) for k in LOAD_FIELDS}, "scenario": "load"} for lc in load_cells]
+    write_csv(rows, (*HISTORY_FIELDS, *LOAD_CSV_EXTRA), out)
 
 
 def n_text(c: CellSummary) -> str:
@@ -126,14 +155,60 @@ def n_text(c: CellSummary) -> str:
     return f"{c.n}" + (f" ({c.failed} failed)" if c.failed else "")
 
 
-def history_markdown(cells: Sequence[CellSummary], out: TextIO) -> None:
+def history_markdown(cells: Sequence[CellSummary], out: TextIO,
+                     load_cells: Sequence[dict[str, Any]] = ()) -> None:
+    """The build cells' table, then, when there are load cells, a heading
+    LOAD_TITLE and theirs (the build table is left out when it would be empty)."""
     heads = ("session", "date (UTC)", "label", "project", "toolchain", "scenario", "profile",
              "machine", "n", "wall median ± MAD", "95% CI", "peak RSS")
     rows = [[c.session, date_text(c.date), c.label, c.key.project, c.key.toolchain,
              c.key.scenario_text, c.key.profile, c.machine, n_text(c),
              f"{_fmt_s(c.wall.median)} ± {_fmt_s(c.wall.mad)}" if c.n else "-",
              ci_text(c.wall.ci_pct) if c.n else "-", size(c.peak_rss.median)] for c in cells]
-    markdown_table(heads, rows, out, right=(0, 8, 9, 10, 11))
+    if cells or not load_cells:
+        markdown_table(heads, rows, out, right=(0, 8, 9, 10, 11))
+    if load_cells:
+        out.write(f"\n### {LOAD_TITLE}\n\n" if cells else f"### {LOAD_TITLE}\n\n")
+        markdown_table(LOAD_HEADS, [load_columns(lc) for lc in load_cells], out,
+                       right=(0, 6, 7, 8, 9, 10, 11, 12))
+        out.write(f"\n{LOAD_NOTE}\n")
+
+
+# The load cells' columns, in every table that shows them (terminal and Markdown).
+LOAD_HEADS = ("session", "date (UTC)", "label", "project", "toolchain", "machine",
+              "connections", "rounds", "req/s", "p50", "p99", "errors", "server RSS")
+LOAD_NOTE = ("req/s, p50, p99 and server RSS (peak): medians over the successful rounds; "
+             "errors: summed over every round")
+
+
+def rounds_text(lc: dict[str, Any]) -> str:
+    """Successful rounds, and how many failed: `5 (1 failed)`."""
+    return f"{lc['n']}" + (f" ({lc['failed']} failed)" if lc.get("failed") else "")
+
+
+def rps_text(x: float | None) -> str:
+    if x is None or not math.isfinite(x):
+        return "-"
+    return f"{x:,.0f}" if x >= 100 else f"{x:.2f}"
+
+
+def ms_text(x: float | None) -> str:
+    """Milliseconds with about four significant figures: `0.412 ms`, `12.35 ms`."""
+    if x is None or not math.isfinite(x):
+        return "-"
+    if x < 10:
+        return f"{x:.3f} ms"
+    return f"{x:.2f} ms" if x < 100 else f"{x:.1f} ms"
+
+
+def load_columns(lc: dict[str, Any]) -> list[str]:
+    """A load cell as the LOAD_HEADS columns' text."""
+    return [str(lc["session"]), date_text(lc.get("date")), lc.get("label") or "",
+            lc.get("project") or "", lc.get("toolchain") or "",
+            lc.get("machine") or "", str(lc["connections"]), rounds_text(lc),
+            rps_text(lc.get("requests_per_s_median")), ms_text(lc.get("p50_ms_median")),
+            ms_text(lc.get("p99_ms_median")), str(lc.get("errors") or 0),
+            size(lc.get("server_peak_rss_median"))]
 
 
 # -- individual runs -----------------------------------------------------------------
@@ -239,27 +314,38 @@ def value_text(x: float, unit: str) -> str:
         return "-"
     if unit == "B":
         return size(x)
+    if unit == "req/s":
+        return f"{rps_text(x)} req/s"
+    if unit == "ms":
+        return ms_text(x)
     if x < 10:
         return f"{x:.3f} s"
     return f"{x:.2f} s" if x < 100 else f"{x:.1f} s"
 
 
 def compare_dict(result: Comparison) -> dict[str, Any]:
-    """A Comparison as plain data (for JSON)."""
+    """A Comparison as plain data (for JSON). `higher_is_better` says which way is
+    worse (true for requests per second); a load metric's cells (scenario `load`,
+    the edit naming the connection count) also carry `connections`."""
     def side(c: CellComparison, which: str) -> dict[str, Any]:
         s, cell = (c.a, c.cell_a) if which == "a" else (c.b, c.cell_b)
         return {"n": s.n, "median": s.median, "ci_low": s.ci_low, "ci_high": s.ci_high,
                 "ci_pct": s.ci_pct, "values": s.values, "toolchains": cell.toolchains,
                 "machines": cell.machines, "sessions": cell.sessions}
 
+    def load(c: CellComparison) -> dict[str, Any]:
+        return ({"connections": c.cell_a.runs[0].get("connections")}
+                if result.metric in LOAD_METRICS else {})
+
     return {
         "a": {"text": result.a.text, "kind": result.a.kind},
         "b": {"text": result.b.text, "kind": result.b.kind},
         "metric": result.metric, "unit": result.unit, "alpha": result.alpha,
+        "higher_is_better": result.higher_is_better,
         "cells": [{"project": c.key.project, "lang": c.key.lang,
                    "content_hash": c.content_hash, "scenario": c.key.scenario,
                    "edit": c.key.edit, "profile": c.key.profile, "jobs": c.key.jobs,
-                   "a": side(c, "a"), "b": side(c, "b"),
+                   **load(c), "a": side(c, "a"), "b": side(c, "b"),
                    "change_pct": c.change_pct, "p": c.test.p, "min_p": c.test.min_p,
                    "significant": c.test.significant, "verdict": c.verdict,
                    "note": c.too_few_text if c.test.too_few else None} for c in result.cells],

@@ -329,6 +329,11 @@ class ResultsDB:
         """Payoff rounds matching `f` (oldest first), with project, toolchain and session."""
         return queries.fetch_load_runs(self.conn, f, session_ids)
 
+    def load_cells(self, f: Filters, limit: int | None = 50) -> list[dict[str, Any]]:
+        """The newest `limit` session × load cell summaries matching `f`, newest first
+        (see queries.load_cells)."""
+        return queries.load_cells(self.conn, f, limit)
+
     def build_costs(self, project_id: int, toolchain_id: str, machine_id: str
                     ) -> list[dict[str, Any]]:
         """The successful timed runs of the project's content with this toolchain on
@@ -350,9 +355,9 @@ class ResultsDB:
             return merge.write(self.conn, snap)
 
     def snapshot(self, f: Filters | None = None) -> merge.Snapshot:
-        """Every row of the file, or the runs matching `f` with their units and
-        samples (the sessions, projects, machines and toolchains stay whole: the
-        writers take only what the runs refer to)."""
+        """Every row of the file, or the runs and load runs matching `f` with the
+        runs' units and samples (the sessions, projects, machines and toolchains stay
+        whole: the writers take only what the runs refer to)."""
         from profiler.storage import merge  # noqa: F811 (the runtime import)
 
         snap = merge.snapshot(self.conn, self.path)
@@ -364,6 +369,12 @@ class ResultsDB:
                 snap.tables[table] = [r for r in snap.tables[table] if r["id"] in keep]
             for table in ("units", "tree_samples"):
                 snap.tables[table] = [r for r in snap.tables[table] if r["run_id"] in keep]
+            if snap.tables["load_runs"]:
+                cond, params = queries.where(f, "l")
+                keep = {r[0] for r in self.conn.execute(
+                    f"SELECT l.id FROM load_runs l WHERE {cond}", params)}
+                snap.tables["load_runs"] = [r for r in snap.tables["load_runs"]
+                                            if r["id"] in keep]
         return snap
 
     def add_units(self, run_id: int, rows: list[dict[str, Any]]) -> None:

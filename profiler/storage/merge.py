@@ -7,7 +7,10 @@ Identity rules (the same a shared store uses):
 - sessions and runs by their global ids (`uuid`, profiler.storage.identity); a
   source older than schema 6, read without migrating it, gets the ids the
   migration would give it;
-- units and RSS samples travel with their run.
+- units and RSS samples travel with their run;
+- load runs (`buildprof payoff`'s rounds, table load_runs) by their `uuid`, their
+  session, project, toolchain and machine mapped as a run's are. A source older
+  than schema 7 has no load_runs table: it has no load runs to add.
 
 A source is read in full first, then written in one transaction: an error leaves
 the destination as it was. Integer ids are the destination's own; every reference
@@ -17,6 +20,7 @@ is mapped through the natural keys above.
 from __future__ import annotations
 
 import sqlite3
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,10 +28,16 @@ from typing import Any
 
 from profiler.storage import identity
 
-TABLES = ("machines", "toolchains", "projects", "sessions", "runs", "units", "tree_samples")
+# Referenced tables first (the shared store creates them in this order).
+TABLES = ("machines", "toolchains", "projects", "sessions", "runs", "units", "tree_samples",
+          "load_runs")
 # How a row is recognised in another file or store (machines and toolchains: their ids).
 NATURAL_KEYS = {"projects": ("lang", "name", "content_hash", "path"), "sessions": ("uuid",),
-                "runs": ("uuid",)}
+                "runs": ("uuid",), "load_runs": ("uuid",)}
+# What identifies a load run recorded without a uuid (none should be: schema 7 gave
+# every load run one when recorded); with its session's uuid and project's content hash.
+LOAD_RUN_FIELDS = ("session_uuid", "machine_id", "toolchain_id", "content_hash", "connections",
+                   "round", "started", "status", "requests", "requests_per_s")
 
 
 @dataclass
@@ -46,11 +56,14 @@ class Counts:
     had: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TABLES, 0))
 
     def text(self) -> str:
-        new = ", ".join(f"{self.added[t]} {t}" for t in ("sessions", "runs", "projects",
-                                                          "machines", "toolchains")
-                        if self.added[t])
-        old = f"{self.had['sessions']} sessions and {self.had['runs']} runs already there"
-        return f"added {new or 'nothing'}; {old}"
+        new = ", ".join(f"{self.added[t]} {t.replace('_', ' ')}"
+                        for t in ("sessions", "runs", "load_runs", "projects", "machines",
+                                  "toolchains") if self.added[t])
+        old = f"{self.had['sessions']} sessions and {self.had['runs']} runs"
+        if self.had["load_runs"]:
+            old = (f"{self.had['sessions']} sessions, {self.had['runs']} runs and "
+                   f"{self.had['load_runs']} load runs")
+        return f"added {new or 'nothing'}; {old} already there"
 
 
 def _rows(conn: sqlite3.Connection, table: str) -> list[dict[str, Any]]:
@@ -75,7 +88,17 @@ def snapshot(conn: sqlite3.Connection, path: Path) -> Snapshot:
         if not r.get("uuid"):
             r["uuid"] = identity.run_uuid({**r, "session_uuid": sessions.get(r["session_id"]),
                                            "content_hash": hashes.get(r["project_id"])})
+    for r in snap.tables["load_runs"]:
+        if not r.get("uuid"):
+            r["uuid"] = load_run_uuid({**r, "session_uuid": sessions.get(r["session_id"]),
+                                       "content_hash": hashes.get(r["project_id"])})
     return snap
+
+
+def load_run_uuid(row: dict[str, Any]) -> str:
+    """A name-based id for a load run that has none (see LOAD_RUN_FIELDS)."""
+    text = "|".join(f"{f}={row.get(f)!r}" for f in LOAD_RUN_FIELDS)
+    return str(uuid.uuid5(identity.NAMESPACE, f"load_run|{text}"))
 
 
 def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
@@ -121,6 +144,16 @@ def write(conn: sqlite3.Connection, snap: Snapshot) -> Counts:
             for child in by_run.get(r["id"], ()):
                 _insert(conn, table, {**child, "run_id": run_id}, cols[table])
                 counts.added[table] += 1
+    known = {u for (u,) in conn.execute("SELECT uuid FROM load_runs WHERE uuid IS NOT NULL")}
+    for r in snap.tables.get("load_runs", ()):
+        if r["uuid"] in known:
+            counts.had["load_runs"] += 1
+            continue
+        _insert(conn, "load_runs", {**r, "session_id": sessions[r["session_id"]],
+                                    "project_id": projects[r["project_id"]]},
+                cols["load_runs"])
+        known.add(r["uuid"])
+        counts.added["load_runs"] += 1
     return counts
 
 

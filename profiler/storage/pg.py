@@ -7,11 +7,14 @@ with the SQLite one (table `buildprof_meta`): buildprof adds the columns a newer
 SQLite schema has, and refuses a server whose schema is newer than its own.
 
 Identity follows profiler.storage.merge: machines and toolchains by their
-fingerprint ids, projects by (lang, name, content_hash, path), sessions and runs
-by their global uuids. A push writes one transaction per batch of runs, each
-batch with the sessions and projects it needs, so a dropped connection leaves
-only whole batches, and the next push adds what is missing. Concurrent pushes
-meet at the unique keys (ON CONFLICT DO NOTHING), never duplicating a row.
+fingerprint ids, projects by (lang, name, content_hash, path), sessions, runs and
+load runs (`buildprof payoff`'s rounds) by their global uuids. A push writes one
+transaction per batch of runs, then per batch of load runs, each batch with the
+sessions and projects it needs, so a dropped connection leaves only whole
+batches, and the next push adds what is missing. Concurrent pushes meet at the
+unique keys (ON CONFLICT DO NOTHING), never duplicating a row. A store made before
+schema 7 gains the load_runs table at the next push; a pull from one finds no
+load runs.
 
 The password comes from the URL, PGPASSWORD or ~/.pgpass (libpq reads the last
 two itself); it is never printed or stored: messages show `redact(url)`.
@@ -41,7 +44,9 @@ TEXT_IDS = ("machines", "toolchains")  # ids that are fingerprints, not counters
 FOREIGN = {("sessions", "machine_id"): "machines", ("runs", "session_id"): "sessions",
            ("runs", "project_id"): "projects", ("runs", "toolchain_id"): "toolchains",
            ("runs", "machine_id"): "machines", ("units", "run_id"): "runs",
-           ("tree_samples", "run_id"): "runs"}
+           ("tree_samples", "run_id"): "runs", ("load_runs", "session_id"): "sessions",
+           ("load_runs", "project_id"): "projects", ("load_runs", "toolchain_id"): "toolchains",
+           ("load_runs", "machine_id"): "machines"}
 
 
 def redact(url: str) -> str:
@@ -187,8 +192,8 @@ def ensure_schema(conn: psycopg.Connection[Any], url: str) -> None:
             if table in NATURAL_KEYS:
                 conn.execute(f"CREATE UNIQUE INDEX IF NOT EXISTS {table}_natural ON {table} "
                              f"({', '.join(NATURAL_KEYS[table])})")
-        for table in ("runs", "units", "tree_samples"):
-            col = "session_id" if table == "runs" else "run_id"
+        for table in ("runs", "units", "tree_samples", "load_runs"):
+            col = "session_id" if table in ("runs", "load_runs") else "run_id"
             conn.execute(f"CREATE INDEX IF NOT EXISTS {table}_{col} ON {table} ({col})")
         conn.execute("INSERT INTO buildprof_meta VALUES ('schema_version', %s) ON CONFLICT "
                      "(key) DO UPDATE SET value = EXCLUDED.value", [str(version)])
@@ -204,7 +209,8 @@ def _columns(conn: psycopg.Connection[Any], table: str) -> list[str]:
 
 
 def push(conn: psycopg.Connection[Any], snap: Snapshot, url: str) -> Counts:
-    """Add the snapshot's rows the server lacks, one transaction per batch of runs."""
+    """Add the snapshot's rows the server lacks, one transaction per batch of runs
+    (then of load runs)."""
     cols = {t: set(_columns(conn, t)) for t in TABLES}
     counts = Counts()
     t = snap.tables
@@ -213,11 +219,25 @@ def push(conn: psycopg.Connection[Any], snap: Snapshot, url: str) -> Counts:
     units = _by_run(t["units"])
     samples = _by_run(t["tree_samples"])
     runs = t["runs"]
+    load = t.get("load_runs", [])
     done = 0
     # Ids on the server of the projects and sessions written so far: each is written
     # and counted once, with the first batch that needs it.
     pids: dict[int, int] = {}
     sids: dict[int, int] = {}
+
+    def refs(batch: list[dict[str, Any]]) -> None:
+        """Write (or find) the projects and sessions the batch refers to."""
+        for pid in {r["project_id"] for r in batch} - pids.keys():
+            pids[pid] = _id_of(conn, "projects", projects[pid], cols["projects"], counts)
+        for sid in {r["session_id"] for r in batch} - sids.keys():
+            s = sessions[sid]
+            sids[sid] = _id_of(conn, "sessions", s, cols["sessions"], counts)
+            # A session pushed while it ran gets its end and status now.
+            conn.execute("UPDATE sessions SET ended = %s, status = %s WHERE uuid = %s "
+                         "AND status = 'running'", [s.get("ended"), s.get("status"),
+                                                    s["uuid"]])
+
     try:
         with conn.transaction():
             for table in ("machines", "toolchains"):
@@ -229,15 +249,7 @@ def push(conn: psycopg.Connection[Any], snap: Snapshot, url: str) -> Counts:
         for start in range(0, max(len(runs), 1), BATCH_RUNS):
             batch = runs[start:start + BATCH_RUNS]
             with conn.transaction():
-                for pid in {r["project_id"] for r in batch} - pids.keys():
-                    pids[pid] = _id_of(conn, "projects", projects[pid], cols["projects"], counts)
-                for sid in {r["session_id"] for r in batch} - sids.keys():
-                    s = sessions[sid]
-                    sids[sid] = _id_of(conn, "sessions", s, cols["sessions"], counts)
-                    # A session pushed while it ran gets its end and status now.
-                    conn.execute("UPDATE sessions SET ended = %s, status = %s WHERE uuid = %s "
-                                 "AND status = 'running'", [s.get("ended"), s.get("status"),
-                                                            s["uuid"]])
+                refs(batch)
                 for r in batch:
                     row = {**r, "session_id": sids[r["session_id"]],
                            "project_id": pids[r["project_id"]]}
@@ -252,12 +264,25 @@ def push(conn: psycopg.Connection[Any], snap: Snapshot, url: str) -> Counts:
                     counts.added["units"] += len(units.get(r["id"], []))
                     counts.added["tree_samples"] += len(samples.get(r["id"], []))
             done += len(batch)
-        # Sessions whose runs were all left out by the filters are not pushed.
+        for start in range(0, len(load), BATCH_RUNS):
+            batch = load[start:start + BATCH_RUNS]
+            with conn.transaction():
+                refs(batch)
+                for r in batch:
+                    row = {**r, "session_id": sids[r["session_id"]],
+                           "project_id": pids[r["project_id"]]}
+                    added = _insert(conn, "load_runs", row, cols["load_runs"],
+                                    "(uuid) DO NOTHING")
+                    counts.added["load_runs"] += added is not None
+                    counts.had["load_runs"] += added is None
+            done += len(batch)
+        # Sessions whose runs (and load runs) were all left out by the filters are not
+        # pushed.
     except Exception as exc:
         import psycopg
 
         if isinstance(exc, psycopg.OperationalError):
-            raise lost(url, exc, done, len(runs)) from None
+            raise lost(url, exc, done, len(runs) + len(load)) from None
         raise
     return counts
 
@@ -308,31 +333,41 @@ def _by_run(rows: list[dict[str, Any]]) -> dict[int, list[dict[str, Any]]]:
 
 
 def pull(conn: psycopg.Connection[Any], f: queries.Filters) -> Snapshot:
-    """The runs matching `f` (the filters `history` takes, in the same SQL) and what
-    they refer to, as a Snapshot for profiler.storage.merge.write."""
-    cond, params = queries.where(f)
-    # The same SQL; psycopg's placeholders, and PostgreSQL's boolean for "no filter".
-    cond = "TRUE" if cond == "1" else cond.replace("?", "%s")
+    """The runs and load runs matching `f` (the filters `history` takes, in the same
+    SQL) and what they refer to, as a Snapshot for profiler.storage.merge.write. A
+    store made before schema 7 has no load_runs table: no load runs."""
+    def condition(alias: str) -> tuple[str, list[Any]]:
+        cond, params = queries.where(f, alias)
+        # The same SQL; psycopg's placeholders, and PostgreSQL's boolean for "no filter".
+        return ("TRUE" if cond == "1" else cond.replace("?", "%s")), params
 
     def rows(sql: str, args: list[Any]) -> list[dict[str, Any]]:
         cur = conn.execute(sql, args)
         names = [d.name for d in cur.description or []]
         return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
+    cond, params = condition("r")
     runs = rows(f"SELECT * FROM runs r WHERE {cond} ORDER BY r.id", params)
+    load: list[dict[str, Any]] = []
+    found = conn.execute("SELECT to_regclass('load_runs') IS NOT NULL").fetchone()
+    if found and found[0]:
+        cond, params = condition("l")
+        load = rows(f"SELECT * FROM load_runs l WHERE {cond} ORDER BY l.id", params)
     ids = [r["id"] for r in runs]
+    both = runs + load
     snap = Snapshot(Path("postgresql"), {
         "runs": runs,
+        "load_runs": load,
         "sessions": rows("SELECT * FROM sessions WHERE id = ANY(%s) ORDER BY id",
-                         [sorted({r["session_id"] for r in runs})]),
+                         [sorted({r["session_id"] for r in both})]),
         "projects": rows("SELECT * FROM projects WHERE id = ANY(%s) ORDER BY id",
-                         [sorted({r["project_id"] for r in runs})]),
+                         [sorted({r["project_id"] for r in both})]),
         "toolchains": rows("SELECT * FROM toolchains WHERE id = ANY(%s)",
-                           [sorted({r["toolchain_id"] for r in runs})]),
+                           [sorted({r["toolchain_id"] for r in both})]),
         "units": rows("SELECT * FROM units WHERE run_id = ANY(%s) ORDER BY id", [ids]),
         "tree_samples": rows("SELECT * FROM tree_samples WHERE run_id = ANY(%s)", [ids]),
     })
-    machine_ids = {r["machine_id"] for r in runs} | {s["machine_id"]
+    machine_ids = {r["machine_id"] for r in both} | {s["machine_id"]
                                                        for s in snap.tables["sessions"]}
     snap.tables["machines"] = rows("SELECT * FROM machines WHERE id = ANY(%s)",
                                    [sorted(m for m in machine_ids if m)])
