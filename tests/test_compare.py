@@ -277,6 +277,7 @@ def test_bad_sides(verdict_db: Path) -> None:
         "Error: A and B select the same runs ('go@1.26.8' and 'go@1.26.8'); compare two "
         "different toolchains, sessions or labels")
     assert _error(buildprof("compare", "go@1.25.5", "go@1.26.8", "--metric", "speed", *db)) \
-        == "Error: unknown metric 'speed'; use one of: wall, cpu, peak-rss, tree-rss"
+        == ("Error: unknown metric 'speed'; use one of: wall, cpu, peak-rss, tree-rss, rps, p99, "
+            "server-rss")
     assert _error(buildprof("compare", "go@1.25.5", "go@1.26.8", "--project", "huge", *db)) \
         == "Error: no project named 'huge' in the database; recorded: medium, small, tiny"

@@ -84,7 +84,7 @@ def pull(
     with pg.connect(url, "buildprof pull") as conn:
         pg.check_schema(conn, url)  # a pull only reads: it makes no tables
         snap = pg.pull(conn, filters)
-    if not snap.tables["runs"]:
+    if not snap.tables["runs"] and not snap.tables.get("load_runs"):
         raise UsageError(f"no run in {pg.redact(url)} matches these filters; push some "
                          f"first, or loosen --machine/--project/--toolchain/--since/--label")
     path = db or default_db()

@@ -34,7 +34,8 @@ def verdict_sentence(result: Comparison, fail_above: float | None) -> str:
     if worse:
         names = ", ".join(c.label for c in worse[:5]) + (
             f" and {len(worse) - 5} more" if len(worse) > 5 else "")
-        return (f"**Slower**: {len(worse)} of {len(result.cells)} cell(s) of {what} are "
+        word = "Worse" if result.higher_is_better else "Slower"
+        return (f"**{word}**: {len(worse)} of {len(result.cells)} cell(s) of {what} are "
                 f"significantly worse by more than {threshold:g}%: {names} "
                 f"(geomean {geo}).")
     return (f"**No regression**: no cell of {what} is significantly worse by more than "
@@ -103,8 +104,10 @@ def junit(result: Comparison, fail_above: float | None) -> str:
                    f"B {value_text(c.b.median, result.unit)} (n={c.b.n}), "  # type: ignore[arg-type]
                    f"change {c.change_text}{p}, verdict {c.verdict}")
         if id(c) in over:
+            limit = (f"a drop of more than {threshold:g}%" if c.higher_is_better
+                     else f"above {threshold:g}%")
             failure = ET.SubElement(case, "failure", type="regression",
-                                    message=f"{c.change_text} is above {threshold:g}%{p}")
+                                    message=f"{c.change_text} is {limit}{p}")
             failure.text = figures
         ET.SubElement(case, "system-out").text = figures
     ET.indent(suite)
