@@ -148,7 +148,7 @@ def _build(req: PayoffRequest, project: Project, tc: Toolchain, scenario: str,
         paths=[] if req.sample else [project.path], langs=[project.lang], sizes=[],
         samples=[req.sample] if req.sample else [], scenarios=[scenario], profiles=profiles,
         toolchains=[tc.spec], jobs=[], edits=edits, keep_binaries=True,
-        plan=Plan(runs=req.build_runs), label=req.label, db_path=req.db_path,
+        plan=Plan(runs=req.build_runs, warmup=None), label=req.label, db_path=req.db_path,
         command_line=f"{req.command_line} (build costs)")
     outcome = execute(run_req, reporter)
     if outcome.failures:
