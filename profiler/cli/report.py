@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -22,6 +22,11 @@ from profiler.cli.options import (
     reading,
 )
 from profiler.errors import UsageError
+
+if TYPE_CHECKING:  # annotations only: the report's modules load when it runs
+    from profiler.report.payoff_section import PayoffSection
+    from profiler.storage.db import ResultsDB
+    from profiler.storage.queries import Filters
 
 FORMATS = ("table", "markdown", "json")
 
@@ -71,11 +76,16 @@ def report(
         html = _check_html_path(html)
     filters = select.filters().with_(sessions=tuple(dict.fromkeys(session or ())))
     with reading(db) as store:  # report_rows checks the filters after its own checks
-        data = gap.build(**store.report_rows(filters, all_sessions=all_sessions))
+        try:
+            rows = store.report_rows(filters, all_sessions=all_sessions)
+        except UsageError as exc:
+            raise _payoff_hint(exc, store, filters) from None
+        data = gap.build(**rows)
+        payoff = _payoff(store, filters, all_sessions, rows["machine"].get("id"))
     if html is not None:
         from profiler.report.html import write_html
 
-        write_html(data, html)
+        write_html(data, html, payoff)
         print(f"Wrote {html} ({html.stat().st_size // 1024} KiB): verdict "
               f"{data.verdict.outcome}", file=sys.stderr if fmt else sys.stdout)
         if fmt is None:
@@ -83,7 +93,7 @@ def report(
     if fmt == "markdown":
         from profiler.report.markdown import render as render_md
 
-        render_md(data, sys.stdout)
+        render_md(data, sys.stdout, payoff)
     elif fmt == "json":
         from profiler.report.tabular import gap_dict, write_json
 
@@ -92,4 +102,35 @@ def report(
         from profiler.report.terminal import make_console
         from profiler.report.terminal_gap import render
 
-        render(data, make_console())
+        render(data, make_console(), payoff)
+
+
+def _payoff(store: ResultsDB, filters: Filters, all_sessions: bool, machine_id: str | None
+            ) -> PayoffSection | None:
+    """The "What the build time buys" section, or None when no payoff round matches.
+    Its rounds follow the report's session rule (queries.report_rows): the newest
+    payoff session unless --session, --label, --since or --all widen the selection;
+    that newest session is the payoff's own, which is not the builds' (a payoff
+    records its rounds in a session of their own)."""
+    from profiler.report.payoff_section import collect
+
+    newest_only = not (all_sessions or filters.sessions or filters.labels or filters.since)
+    return collect(store.load_runs(filters), store.build_costs, machine_id=machine_id,
+                   newest_session_only=newest_only)
+
+
+def _payoff_hint(exc: UsageError, store: ResultsDB, filters: Filters) -> UsageError:
+    """A selection with payoff rounds but no build runs (say --session of a payoff)
+    is refused as any selection without build runs is; the error then says that the
+    rounds are there and what to add to see them."""
+    if store.runs(filters, limit=1):
+        return exc  # the refusal is about something else (several machines)
+    rounds = store.load_runs(filters)
+    if not rounds:
+        return exc
+    sessions = ", ".join(map(str, sorted({r["session_id"] for r in rounds})))
+    add = (": add the session of their builds (--session once more)" if filters.sessions
+           else "")
+    return UsageError(f"{exc}. The selection does hold {len(rounds)} payoff round(s) "
+                      f"(session(s) {sessions}), which the report shows beside build runs "
+                      f"only{add}")

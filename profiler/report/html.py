@@ -23,6 +23,9 @@ from typing import Any
 from profiler.analysis import wording as w
 from profiler.analysis.gap import GapReport, Pair
 from profiler.analysis.rule import LANG_ORDER, PROFILE_ORDER, THRESHOLDS
+from profiler.report.payoff import HEADERS as PAYOFF_HEADERS
+from profiler.report.payoff_section import TITLE as PAYOFF_TITLE
+from profiler.report.payoff_section import PayoffSection
 
 COLORS = {"go": "#00ADD8", "rust": "#CE422B"}
 LIGHT = {"go": "#8fd8ec", "rust": "#eba08f"}
@@ -438,6 +441,17 @@ def toolchains_table(report: GapReport, lang: str) -> str:
                    for key, v in by_row.items()], num=tuple(range(3, 3 + len(tcs))))
 
 
+def payoff_body(section: PayoffSection) -> str:
+    """What the build time buys: the payoff table, its sentences, how it was loaded."""
+    facts = "".join(f"<li>{_e(name)}: {_e(value)}</li>" for name, value in section.facts)
+    return (f"<p>{_e(section.caption)}</p>"
+            + _table(PAYOFF_HEADERS, [[_e(v) for v in row] for row in section.rows],
+                     num=(1, 2, 3))
+            + "".join(f"<p>{_e(s)}</p>" for s in section.sentences)
+            + f"<ul>{facts}</ul>"
+            + "".join(f'<p class="note">{_e(n)}</p>' for n in section.notes))
+
+
 class _Charts:
     """Numbers the charts, so that each gets its own id prefix."""
 
@@ -456,8 +470,9 @@ def _section(sid: str, title: str, body: str, chart: bool = False) -> str:
     return f'<section id="{sid}" class="{cls}">\n<h2>{_e(title)}</h2>\n{body}\n</section>'
 
 
-def render(report: GapReport) -> str:
-    """The whole report as one HTML document (a string)."""
+def render(report: GapReport, payoff: PayoffSection | None = None) -> str:
+    """The whole report as one HTML document (a string); `payoff` (when the selection
+    holds payoff rounds) after the build sections, before what the claim leaves out."""
     chart = _Charts()
     v = report.verdict
     m = report.machine
@@ -509,6 +524,8 @@ def render(report: GapReport) -> str:
             chart(gantt_chart(report), "Per-unit timeline with the critical path")
             + _table(["language", "run", "project", "scenario", "units", "wall",
                       "critical path"], rows, num=(1, 4, 5))), chart=True))
+    if payoff is not None:
+        parts.append(_section("payoff", PAYOFF_TITLE, payoff_body(payoff)))
     parts.append(_section("leaves-out", "What the claim leaves out",
                           "<ul>" + "".join(f"<li>{_e(c)}</li>" for c in w.caveats(report))
                           + "</ul>"))
@@ -537,9 +554,9 @@ def render(report: GapReport) -> str:
             + "\n".join(parts) + "\n</body>\n</html>\n")
 
 
-def write_html(report: GapReport, path: Path) -> None:
+def write_html(report: GapReport, path: Path, payoff: PayoffSection | None = None) -> None:
     """Write the report to `path` (one file, nothing else)."""
-    text = render(report)
+    text = render(report, payoff)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)

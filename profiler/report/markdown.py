@@ -12,6 +12,9 @@ from typing import TextIO
 from profiler.analysis import wording as w
 from profiler.analysis.gap import GapReport, Pair
 from profiler.analysis.rule import THRESHOLDS
+from profiler.report.payoff import payoff_markdown
+from profiler.report.payoff_section import TITLE as PAYOFF_TITLE
+from profiler.report.payoff_section import PayoffSection
 from profiler.report.tabular import markdown_table
 
 BAR = 20
@@ -32,7 +35,24 @@ def bar_text(p: Pair) -> str:
     return "▇" * blocks + ("…" if p.ratio > BAR else "")
 
 
-def render(report: GapReport, out: TextIO) -> None:
+def payoff_block(section: PayoffSection, out: TextIO) -> None:
+    """What the build time buys: the payoff table, its sentences, how it was loaded."""
+    out.write(f"## {PAYOFF_TITLE}\n\n{section.caption}.\n\n")
+    out.write(payoff_markdown(section.rows) + "\n\n")
+    for line in section.sentences:
+        out.write(f"{line}\n\n")
+    for name, value in section.facts:
+        out.write(f"- {name}: {value}\n")
+    out.write("\n")
+    for note in section.notes:
+        out.write(f"> {note}\n>\n")
+    if section.notes:
+        out.write("\n")
+
+
+def render(report: GapReport, out: TextIO, payoff: PayoffSection | None = None) -> None:
+    """The whole report; `payoff` (when the selection holds payoff rounds) after the
+    build tables, before what the claim leaves out."""
     m = report.machine
     v = report.verdict
     out.write("# Go against Rust: build times\n\n")
@@ -102,6 +122,8 @@ def render(report: GapReport, out: TextIO) -> None:
               [[*k, *(w.median_text(v.get(tc)) for tc in tcs)] for k, v in by_row.items()],
               out, right=tuple(range(3, 3 + len(tcs))))
 
+    if payoff is not None:
+        payoff_block(payoff, out)
     out.write("## What the claim leaves out\n\n")
     for line in w.caveats(report):
         out.write(f"- {line}\n")

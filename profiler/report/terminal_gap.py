@@ -11,6 +11,9 @@ from profiler.analysis import wording as w
 from profiler.analysis.gap import GapReport
 from profiler.analysis.rule import THRESHOLDS
 from profiler.cells import CellSummary
+from profiler.report.payoff import payoff_table
+from profiler.report.payoff_section import TITLE as PAYOFF_TITLE
+from profiler.report.payoff_section import PayoffSection
 
 BAR = 24
 GO_STYLE = "cyan"
@@ -137,6 +140,18 @@ def real_pairs_block(report: GapReport, console: Console) -> None:
         console.print(table)
 
 
+def payoff_block(section: PayoffSection, console: Console) -> None:
+    """What the build time buys: the payoff table, its sentences, how it was loaded."""
+    console.print(f"[bold]{PAYOFF_TITLE}[/bold]")
+    payoff_table(section.rows, console, section.caption)
+    for line in section.sentences:
+        console.print(line, highlight=False, soft_wrap=True)
+    for name, value in section.facts:
+        console.print(f"  {name}: {value}", highlight=False, soft_wrap=True)
+    for note in section.notes:
+        console.print(f"[yellow]Note:[/yellow] {note}", highlight=False)
+
+
 def verdict_block(report: GapReport, console: Console) -> None:
     v = report.verdict
     style = OUTCOME_STYLE.get(v.outcome, "bold")
@@ -175,8 +190,9 @@ def header(report: GapReport, console: Console) -> None:
                   f"toolchains: {tcs}", highlight=False)
 
 
-def render(report: GapReport, console: Console) -> None:
-    """The whole report: verdict first, then the tables behind it."""
+def render(report: GapReport, console: Console, payoff: PayoffSection | None = None) -> None:
+    """The whole report: verdict first, then the tables behind it; `payoff` (when the
+    selection holds payoff rounds) after the build tables, before the caveats."""
     header(report, console)
     console.print()
     verdict_block(report, console)
@@ -188,6 +204,9 @@ def render(report: GapReport, console: Console) -> None:
         console.print()
         real_pairs_block(report, console)
     toolchains_table(report, console)
+    if payoff is not None:
+        console.print()
+        payoff_block(payoff, console)
     console.print()
     caveats_block(report, console)
     if report.timelines:
