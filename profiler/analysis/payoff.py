@@ -135,8 +135,8 @@ class Gap:
     def verdict(self) -> str:
         """benchstat's mark: the U test's p, `~` when not significant."""
         if self.test.too_few:
-            return (f"too few rounds for a U test ({self.test.n1} a side; "
-                    f"{utest_min_n()} needed)")
+            return (f"too few rounds for a U test: {self.test.n1} a side, "
+                    f"{utest_min_n()} needed")
         if self.test.significant:
             return f"p={self.test.p:.3f}"
         return f"~ (p={self.test.p:.2f})"
