@@ -171,8 +171,7 @@ def test_a_server_that_does_not_start_is_refused_with_its_last_line(tmp_path: Pa
     r, binary, _ = _fixture_routes(tmp_path, mode="exit")
     with pytest.raises(UsageError) as exc, server.serve(binary, r, None, tmp_path / "srv"):
         pass
-    assert "did not answer 200 on /health" in str(exc.value)
-    assert "address is bad" in str(exc.value)
+    assert "exited (code 3) before answering on /health: address is bad" in str(exc.value)
     assert server.live == set()
 
 
@@ -194,6 +193,16 @@ def short_payoff(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path, 
                     "--format", "json", timeout=1200)
     assert res.returncode == 0, res.stderr[-3000:]
     return json.loads(res.stdout), db, res.stderr
+
+
+def _error_after_notes(res: subprocess.CompletedProcess[str]) -> str:
+    """The one `Error:` line a refused payoff ends with (the notes on what it found
+    and what it will load come before it)."""
+    assert res.returncode == 2, (res.returncode, res.stdout, res.stderr)
+    assert "Traceback" not in res.stderr and res.stderr.count("Error:") == 1, res.stderr
+    last = res.stderr.strip().splitlines()[-1]
+    assert last.startswith("Error: "), res.stderr
+    return last
 
 
 def _cache() -> str:
@@ -259,7 +268,7 @@ def test_a_server_answering_wrongly_is_refused_before_any_load(short_payoff, tmp
     before = conn.execute("SELECT count(*) FROM load_runs").fetchone()[0]
     res = buildprof("payoff", "--db", str(db), "--routes", str(bad), "--duration", "1",
                     "--runs", "1")
-    line = error_line(res)
+    line = _error_after_notes(res)
     assert "answered GET /health with 200, not 204" in line and "before any load" in line
     assert conn.execute("SELECT count(*) FROM load_runs").fetchone()[0] == before
     assert conn.execute("SELECT status FROM sessions ORDER BY id DESC LIMIT 1"
@@ -274,9 +283,9 @@ def test_a_server_that_cannot_start_is_one_error_line(short_payoff, tmp_path: Pa
     bad.write_text(SAMPLE_ROUTES.read_text().replace('args = ["--addr", "{addr}"]',
                                                      'args = ["--addr", "{addr}", "--bogus"]'))
     res = buildprof("payoff", "--db", str(db), "--routes", str(bad), "--duration", "1")
-    line = error_line(res)
-    assert line.startswith("Error: http-service did not answer 200 on /health")
-    assert "--bogus" in line  # the server's own last line says why
+    line = _error_after_notes(res)
+    assert line.startswith("Error: http-service exited (code 2) before answering on /health")
+    assert "-bogus" in line  # the server's own lines say why (Go: "flag provided but not defined")
     assert _left_behind(_cache()) == []
 
 

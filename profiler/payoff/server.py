@@ -106,10 +106,15 @@ class Server:
                 self.sampler.start()
                 return
             log = self._log_tail()
+            code = self.proc.poll()
             self.stop()
-            if "in use" not in log:
-                raise UsageError(f"{self.binary.name} did not answer 200 on {self.routes.ready} "
-                                 f"within {READY_TIMEOUT_S:g} s: {log or 'no output'}")
+            if "in use" in log:
+                continue  # the port was taken between choosing and binding: another one
+            if code is not None:
+                raise UsageError(f"{self.binary.name} exited (code {code}) before answering "
+                                 f"on {self.routes.ready}: {log or 'no output'}")
+            raise UsageError(f"{self.binary.name} did not answer 200 on {self.routes.ready} "
+                             f"within {READY_TIMEOUT_S:g} s: {log or 'no output'}")
         raise UsageError(f"{self.binary.name} could not bind a free port three times")
 
     def _wait_ready(self) -> bool:
@@ -125,12 +130,14 @@ class Server:
         return False
 
     def _log_tail(self) -> str:
+        """The server's last two lines (stderr, else stdout): a usage line often
+        follows the one that says what was wrong."""
         for name in ("server.err", "server.out"):
             with contextlib.suppress(OSError):
-                lines = [ln for ln in (self.log_dir / name).read_text(errors="replace")
+                lines = [ln.strip() for ln in (self.log_dir / name).read_text(errors="replace")
                          .splitlines() if ln.strip()]
                 if lines:
-                    return lines[-1].strip()
+                    return " / ".join(lines[-2:])
         return ""
 
     @property
