@@ -30,7 +30,9 @@ from profiler.toolchains.base import Toolchain
 Row = Mapping[str, Any]  # a stored run, as the storage queries return it
 
 # The run-row columns that identify a cell, in CellKey's field order.
-KEY_FIELDS = ("project", "lang", "toolchain", "scenario", "profile", "jobs", "edit", "rev")
+KEY_FIELDS = ("project", "lang", "toolchain", "scenario", "profile", "jobs", "edit", "rev",
+              "variant")
+BASELINE = "baseline"  # the variant of every cell that is not a `tune` knob
 
 
 @dataclass(frozen=True)
@@ -43,16 +45,21 @@ class CellKey:
     jobs: int | None = None
     edit: str | None = None
     rev: str | None = None  # a git revision as named with `run --rev`
+    variant: str = BASELINE  # a `tune` knob (debuginfo=0, -trimpath...), else baseline
 
     @classmethod
     def of(cls, row: Mapping[str, Any]) -> CellKey:
-        """The key of a stored run (or any mapping with the KEY_FIELDS)."""
-        return cls(*(row.get(k) for k in KEY_FIELDS))
+        """The key of a stored run (or any mapping with the KEY_FIELDS); a run stored
+        before variants existed is a baseline run."""
+        values = [row.get(k) for k in KEY_FIELDS]
+        values[-1] = values[-1] or BASELINE
+        return cls(*values)
 
     @property
     def scenario_text(self) -> str:
-        """The scenario with its edit and jobs: `incremental (leaf-body) -j2`."""
-        return scenario_text(self.scenario, self.edit, self.jobs)
+        """The scenario with its edit, jobs and knob: `incremental (leaf-body) -j2 [-trimpath]`."""
+        text = scenario_text(self.scenario, self.edit, self.jobs)
+        return text if self.variant == BASELINE else f"{text} [{self.variant}]"
 
     @property
     def project_text(self) -> str:
@@ -65,8 +72,9 @@ class CellKey:
         (`app@main go …` for a revision)."""
         edit = f" {self.edit}" if self.edit else ""
         jobs = f" -j{self.jobs}" if self.jobs else ""
+        knob = f" [{self.variant}]" if self.variant != BASELINE else ""
         return (f"{self.project_text} {self.lang} {self.toolchain} {self.scenario}{edit} "
-                f"{self.profile}{jobs}")
+                f"{self.profile}{jobs}{knob}")
 
     @property
     def title(self) -> str:
@@ -74,7 +82,8 @@ class CellKey:
         its own toolchain): `small (go) incremental (leaf-body) debug -j2`."""
         edit = f" ({self.edit})" if self.edit else ""
         jobs = f" -j{self.jobs}" if self.jobs else ""
-        return f"{self.project} ({self.lang}) {self.scenario}{edit} {self.profile}{jobs}"
+        knob = f" [{self.variant}]" if self.variant != BASELINE else ""
+        return f"{self.project} ({self.lang}) {self.scenario}{edit} {self.profile}{jobs}{knob}"
 
     def without_toolchain(self) -> CellKey:
         """The key with the toolchain and the revision left out: what `compare` matches
@@ -98,6 +107,21 @@ def scenario_text(scenario: str, edit: str | None = None, jobs: int | None = Non
 
 
 @dataclass(frozen=True)
+class Variant:
+    """A build knob set on top of the cell (`buildprof tune`): environment variables
+    and build-command flags only, so the project's files are never edited."""
+
+    name: str  # as stored in runs.variant: debuginfo=0, linker=mold, -trimpath
+    env: tuple[tuple[str, str], ...] = ()
+    args: tuple[str, ...] = ()  # cargo: after the verb; go: with the build flags
+
+    @property
+    def slug(self) -> str:
+        """The name, safe in a file name."""
+        return "".join(ch if ch.isalnum() or ch in "-_=." else "_" for ch in self.name)
+
+
+@dataclass(frozen=True)
 class CellPlan:
     """What to run for one cell."""
 
@@ -110,16 +134,21 @@ class CellPlan:
     breakdown: bool = False  # record per-unit times and memory (a wrapper per compiler call)
     # Which rule chose the toolchain: --toolchain, the project's pin file, or default.
     toolchain_rule: str = "default"
+    variant: Variant | None = None  # a `tune` knob; None: the baseline
 
     @property
     def lang(self) -> str:
         return self.project.lang
 
     @property
+    def variant_name(self) -> str:
+        return self.variant.name if self.variant else BASELINE
+
+    @property
     def key(self) -> CellKey:
         return CellKey(self.project.name, self.lang, self.toolchain.spec, self.scenario,
                        self.profile, self.jobs, self.edit.name if self.edit else None,
-                       self.project.rev)
+                       self.project.rev, self.variant_name)
 
     @property
     def label(self) -> str:
@@ -133,8 +162,9 @@ class CellPlan:
         jobs += "-bd" if self.breakdown else ""
         name = self.project.name.replace(os.sep, "_") + (f"@{self.project.rev}"
                                                           if self.project.rev else "")
+        knob = f"-{self.variant.slug}" if self.variant else ""
         return (f"{self.lang}-{name}-{self.toolchain.version}-{self.scenario}"
-                f"-{self.profile}{jobs}{edit}").replace(":", "_").replace("/", "_")
+                f"-{self.profile}{jobs}{edit}{knob}").replace(":", "_").replace("/", "_")
 
 
 # -- figures ---------------------------------------------------------------------------

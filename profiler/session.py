@@ -54,6 +54,9 @@ class RunRequest:
     breakdown: bool = False
     revs: list[str] = field(default_factory=list)  # git revisions of the paths (--rev)
     keep_binaries: bool = False  # keep clean release binaries for `payoff` (profiler.binaries)
+    # `tune`: each cell also runs with these knobs (all of its language's when the list
+    # is empty); None: no knobs, the baseline only.
+    knobs: list[str] | None = None
     plan: Plan = field(default_factory=lambda: Plan(runs=3))
     label: str | None = None
     db_path: Path | None = None
@@ -91,6 +94,7 @@ class Outcome:
     warnings: list[str] = field(default_factory=list)
     # With --breakdown: each cell's last successful timed run, in the cells' order.
     units: list[RunUnits] = field(default_factory=list)
+    skipped: list[Any] = field(default_factory=list)  # tune knobs that did not apply
 
 
 class Reporter(Protocol):
@@ -218,8 +222,14 @@ def _project(path: Path, lang: str | None) -> Project:
 
 
 def build_cells(req: RunRequest, projects: list[Project],
-                toolchains: dict[str, list[Toolchain]]) -> list[CellPlan]:
+                toolchains: dict[str, list[Toolchain]],
+                skipped: list[Any] | None = None) -> list[CellPlan]:
+    """Every cell the request runs; with `req.knobs`, each cell's knob variants too,
+    and `skipped` gets the knobs that do not apply (tune.knobs.Skipped)."""
     from profiler.samples.resolve import default_edit, sample_edit
+
+    if skipped is None:
+        skipped = []
 
     on_samples = not req.paths
     kind = "samples" if on_samples else "paths"
@@ -248,8 +258,16 @@ def build_cells(req: RunRequest, projects: list[Project],
                 for edit in edits:
                     for profile in profiles:
                         for j in jobs:
-                            cells.append(CellPlan(project, tc, scenario, profile, j, edit,
-                                                  req.breakdown, rule))
+                            cell = CellPlan(project, tc, scenario, profile, j, edit,
+                                            req.breakdown, rule)
+                            if req.knobs is None:
+                                cells.append(cell)
+                                continue
+                            from profiler.tune.knobs import expand
+
+                            tuned, skips = expand(cell, req.knobs, os.cpu_count() or 1)
+                            cells += tuned
+                            skipped += [s for s in skips if s not in skipped]
     return cells
 
 
@@ -269,7 +287,8 @@ def execute(req: RunRequest, reporter: Reporter | None = None) -> Outcome:
     langs = sorted({p.lang for p in projects})
     toolchains = resolve_toolchains(req.toolchains, langs)
     projects = [_located(p, toolchains[p.lang][0], notes) for p in projects]
-    cells = build_cells(req, projects, toolchains)
+    skipped: list[Any] = []
+    cells = build_cells(req, projects, toolchains, skipped)
     kind = "paths" if req.paths else "samples"
     if (not req.profiles and any(c.scenario in FROM_BUILT for c in cells)
             and any(default_profiles(s, kind) != DEFAULT_PROFILES[kind] for s in FROM_BUILT)):
@@ -323,6 +342,7 @@ def execute(req: RunRequest, reporter: Reporter | None = None) -> Outcome:
             "samples": m.samples, "sample_ms": req.plan.sample_ms, "launcher": m.launcher,
             "disturbed": res.disturbed,
             "rev": res.cell.project.rev, "commit_hash": res.cell.project.commit,
+            "variant": res.cell.variant_name,
         })
         if res.executables and res.cell.profile == "release" and (
                 req.keep_binaries or _serves(res.cell.project)):
@@ -385,7 +405,8 @@ def execute(req: RunRequest, reporter: Reporter | None = None) -> Outcome:
         return Outcome(session=db.session(session_id), runs=db.runs_of_session(session_id),
                        failed_runs=len(failures), failures=failures, warnings=warnings,
                        precision={c.label: p for c, p in precision.items()
-                                  if req.plan.runs is None}, units=list(last_units.values()))
+                                  if req.plan.runs is None}, units=list(last_units.values()),
+                       skipped=skipped)
 
 
 def _serves(project: Project) -> bool:

@@ -22,6 +22,7 @@ import pytest
 
 from profiler.report.tabular import HISTORY_FIELDS
 from profiler.storage.db import ResultsDB
+from profiler.storage.migrations import SCHEMA_VERSION
 
 from conftest import buildprof
 
@@ -401,4 +402,5 @@ def test_a_store_from_before_load_runs_is_pulled_and_upgraded(db: Path, url: str
     assert res.returncode == 0, res.stderr
     assert "added 26 load runs;" in res.stdout
     with psycopg.connect(url) as conn:
-        assert conn.execute("SELECT value FROM buildprof_meta").fetchone() == ("7",)
+        assert conn.execute("SELECT value FROM buildprof_meta").fetchone() == (
+            str(SCHEMA_VERSION),)

@@ -106,6 +106,8 @@ class CargoBackend(Backend):
                                                                       ["build"])
         argv = [ws.cell.toolchain.path, *verb, "--offline",
                 "--message-format=json-render-diagnostics"]
+        if ws.cell.variant:
+            argv += ws.cell.variant.args  # a tune knob: --config profile.….=…
         if (ws.cell.project.fetched or ws.cell.project.source).startswith("crate:"):
             argv.append("--locked")  # a fetched crate builds the versions its lock names
         if ws.cell.profile == "release":
@@ -120,6 +122,8 @@ class CargoBackend(Backend):
         # `--offline` in argv keeps the timed build from the network; `offline`
         # has nothing more to add here.
         env = cargo_tc.build_env(ws.cell.toolchain, clean_env(), ws.state)
+        if ws.cell.variant:
+            env.update(ws.cell.variant.env)  # a tune knob: CARGO_PROFILE_*, RUSTFLAGS…
         if ws.cell.breakdown:
             env["RUSTC_WRAPPER"] = str(unitwrap())
             env["BUILDPROF_UNITS_LOG"] = str(ws.logs / "units.log")

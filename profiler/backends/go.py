@@ -155,6 +155,8 @@ class GoBackend(Backend):
         flags = []
         if ws.cell.profile == "debug":
             flags += GO_DEBUG_FLAGS
+        if ws.cell.variant:
+            flags += ws.cell.variant.args  # a tune knob (-trimpath, -ldflags…): std's too
         if ws.cell.breakdown:
             # Part of the flags (not only the timed argv) because Go's cache keys
             # include -toolexec: the std snapshot must be seeded with it too.
@@ -181,6 +183,8 @@ class GoBackend(Backend):
         # src: the project's own go.work counts, one in a parent directory does not.
         env = go_tc.build_env(ws.cell.toolchain, clean_env(), ws.state, ws.cell.jobs,
                               src=ws.src)
+        if ws.cell.variant:
+            env.update(ws.cell.variant.env)  # a tune knob: CGO_ENABLED, GOGC
         if offline:
             env["GOPROXY"] = "off"  # the timed build must not download anything
         if ws.cell.breakdown:

@@ -21,6 +21,8 @@ from profiler.measure.process import run_step
 from profiler.paths import cache_dir
 from profiler.toolchains.base import Toolchain
 
+OUTPUT_ENV = ("CGO_ENABLED", "CC", "CGO_CFLAGS", "CGO_LDFLAGS", "GOAMD64", "GOEXPERIMENT")
+
 
 def snapshot(tc: Toolchain, flags: list[str], packages: list[str],
              env: dict[str, str], vet: bool = False) -> Path:
@@ -31,7 +33,11 @@ def snapshot(tc: Toolchain, flags: list[str], packages: list[str],
     time vetting the standard library (3.9 s against 0.2 s for the gomod
     fixture), which Go users do not pay either.
     """
-    key_src = "\n".join([tc.fingerprint, *flags, *packages, f"vet={vet}"])
+    # The environment that changes what std compiles to (cgo on or off, the C
+    # compiler, a tune knob's CGO_ENABLED=0) is part of the key; GOGC only changes
+    # how fast the compiler runs, not its output, so it is not.
+    shaping = [f"{k}={env[k]}" for k in OUTPUT_ENV if k in env]
+    key_src = "\n".join([tc.fingerprint, *flags, *packages, f"vet={vet}", *shaping])
     key = hashlib.sha256(key_src.encode()).hexdigest()[:16]
     root = cache_dir("gostd")
     final = root / f"{tc.version}-{key}"

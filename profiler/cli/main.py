@@ -50,6 +50,7 @@ def _register() -> None:
     from profiler.cli import scenarios as scenarios_cmd
     from profiler.cli import team as team_cmd
     from profiler.cli import toolchain as toolchain_cmd
+    from profiler.cli import tune as tune_cmd
 
     app.command("run")(run_cmd.run)
     app.command("scenarios")(scenarios_cmd.scenarios)
@@ -62,6 +63,7 @@ def _register() -> None:
     app.command("breakdown")(breakdown_cmd.breakdown)
     app.command("report")(report_cmd.report)
     app.command("payoff")(payoff_cmd.payoff)
+    app.command("tune")(tune_cmd.tune)
     app.add_typer(samples_cmd.app, name="samples")
     app.command("merge")(team_cmd.merge)
     app.command("push")(team_cmd.push)

@@ -314,9 +314,11 @@ class ResultsDB:
             self.db["sessions"].update(session_id, {"status": status, "ended": now_iso()})
 
     def add_run(self, row: dict[str, Any]) -> int:
-        """Record a run; it gets its global id (`uuid`) here unless the row has one."""
+        """Record a run; it gets its global id (`uuid`) here unless the row has one, and
+        is a baseline run unless it names its variant (a `tune` knob)."""
         with self._tx():
-            return int(self.db["runs"].insert({"uuid": identity.new_id(), **row}).last_pk)
+            return int(self.db["runs"].insert({"uuid": identity.new_id(), "variant": "baseline",
+                                               **row}).last_pk)
 
     def add_load_run(self, row: dict[str, Any]) -> int:
         """Record one payoff round (a server under load); it gets its `uuid` here."""
@@ -492,6 +494,12 @@ class ResultsDB:
     def report_rows(self, f: Filters, *, all_sessions: bool = False) -> dict[str, Any]:
         """What `buildprof report` analyses (see queries.report_rows)."""
         return queries.report_rows(self.conn, f, all_sessions=all_sessions)
+
+    def own_project_runs(self, f: Filters, name: str, lang: str,
+                         machine_id: str | None = None) -> list[dict[str, Any]]:
+        """Every timed run of the user's own project (`name`, `lang`) matching `f`
+        across sessions, oldest first (see queries.own_project_runs)."""
+        return queries.own_project_runs(self.conn, f, name, lang, machine_id)
 
     def counts(self) -> tuple[int, int]:
         """(sessions, runs); DatabaseError when the file cannot be read (a damaged file)."""

@@ -177,6 +177,17 @@ def _v7(db: sqlite_utils.Database) -> None:
     db["load_runs"].create_index(["uuid"], unique=True, index_name="idx_load_runs_uuid")
 
 
+def _v8(db: sqlite_utils.Database) -> None:
+    """runs.variant: the `tune` knob a run was built with (debuginfo=0, -trimpath...),
+    part of its cell; every earlier run is `baseline`. The history index gains it
+    as its last column, so that a cell's group is still read from the index alone."""
+    db["runs"].add_column("variant", str)
+    db.conn.execute("UPDATE runs SET variant = 'baseline'")
+    db.conn.execute("DROP INDEX IF EXISTS idx_runs_session_cell")
+    db["runs"].create_index(["session_id", "project_id", "toolchain_id", "scenario", "edit",
+                             "profile", "jobs", "variant"], index_name="idx_runs_session_cell")
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6,
-                                                              _v7]
+                                                              _v7, _v8]
 SCHEMA_VERSION = len(MIGRATIONS)

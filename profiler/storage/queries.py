@@ -24,7 +24,15 @@ from profiler.projects import LANGS
 from profiler.scenarios.definitions import PROFILES, SCENARIOS, check_names
 
 GROUP_COLUMNS = ("session_id", "project_id", "toolchain_id", "scenario", "edit", "profile",
-                 "jobs")
+                 "jobs", "variant")
+BASELINE = "baseline"  # runs.variant of every run that is not a `tune` knob
+
+
+def _variant_expr(conn: sqlite3.Connection) -> str:
+    """`r.variant`, or the constant 'baseline' in a database read (not migrated)
+    before schema 8, where every run is one."""
+    have = {row[1] for row in conn.execute("PRAGMA table_info(runs)")}
+    return "r.variant" if "variant" in have else f"'{BASELINE}'"
 
 
 @dataclass(frozen=True)
@@ -166,10 +174,11 @@ def latest_cells(conn: sqlite3.Connection, f: Filters, limit: int | None) -> lis
     """Keys (GROUP_COLUMNS) of the newest session × cell groups with timed runs,
     newest session first."""
     cond, params = where(f)
-    cols = ", ".join(f"r.{c}" for c in GROUP_COLUMNS)
+    exprs = [f"r.{c}" if c != "variant" else _variant_expr(conn) for c in GROUP_COLUMNS]
+    cols = ", ".join(exprs)
     # Every ORDER BY term descending, in index order: SQLite then reads the runs
     # index backwards and stops after LIMIT groups.
-    order = ", ".join(f"r.{c} DESC" for c in GROUP_COLUMNS)
+    order = ", ".join(f"{e} DESC" for e in exprs)
     sql = (f"SELECT {cols} FROM runs r WHERE r.warmup = 0 AND {cond} "
            f"GROUP BY {cols} ORDER BY {order}")
     if limit:
@@ -188,7 +197,8 @@ _RUN_COLUMNS = ("id", "session_id", "project_id", "toolchain_id", "machine_id", 
 def _run_columns(conn: sqlite3.Connection) -> list[str]:
     """The columns read from runs; the later ones only where the schema has them."""
     have = {row[1] for row in conn.execute("PRAGMA table_info(runs)")}
-    return [c for c in (*_RUN_COLUMNS, "disturbed", "rev", "commit_hash") if c in have]
+    return [c for c in (*_RUN_COLUMNS, "disturbed", "rev", "commit_hash", "variant")
+            if c in have]
 
 
 def _rows(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
@@ -266,7 +276,10 @@ def fetch_runs(conn: sqlite3.Connection, f: Filters, *, timed_only: bool = True,
         params.append(limit)
     rows = _rows(conn.execute(sql, params))
     look = Lookup(conn, {r["session_id"] for r in rows})
-    return [look.describe(r) for r in rows]
+    # A database read before schema 8 has no variant column: every run is a baseline
+    # run. A NULL (a row written without it) stays NULL, as the grouping SQL sees it;
+    # CellKey.of reads it as the baseline.
+    return [look.describe({"variant": BASELINE, **r}) for r in rows]
 
 
 def fetch_samples(conn: sqlite3.Connection, f: Filters) -> list[dict[str, Any]]:
@@ -275,8 +288,8 @@ def fetch_samples(conn: sqlite3.Connection, f: Filters) -> list[dict[str, Any]]:
     cond, params = where(f)
     sql = ("SELECT r.id, r.session_id, r.machine_id, m.hostname AS machine, p.name AS project, "
            "p.lang, p.content_hash, t.spec AS toolchain, r.scenario, r.edit, r.profile, "
-           "r.jobs, r.status, r.wall_s, r.user_s, r.sys_s, r.peak_rss_bytes, "
-           "r.tree_peak_rss_bytes "
+           f"r.jobs, {_variant_expr(conn)} AS variant, r.status, r.wall_s, r.user_s, r.sys_s, "
+           "r.peak_rss_bytes, r.tree_peak_rss_bytes "
            "FROM runs r JOIN projects p ON p.id = r.project_id "
            "JOIN toolchains t ON t.id = r.toolchain_id "
            "LEFT JOIN machines m ON m.id = r.machine_id "
@@ -314,7 +327,7 @@ def history_cells(conn: sqlite3.Connection, f: Filters, limit: int | None = 50
     cells = [summarize_cell(rows) for rows in groups.values()]
     cells.sort(key=lambda c: (-(c.session or 0), c.key.project or "", c.key.lang or "",
                               c.key.toolchain or "", c.key.scenario, c.key.edit or "",
-                              c.key.profile, c.key.jobs or 0))
+                              c.key.profile, c.key.jobs or 0, c.key.variant))
     return cells
 
 
@@ -420,6 +433,36 @@ def report_rows(conn: sqlite3.Connection, f: Filters, *, all_sessions: bool = Fa
             f"critical FROM units WHERE run_id IN ({_marks(chunk)})", chunk))
     return {"runs": runs, "sessions": sessions, "machine": machine[0] if machine else {},
             "toolchains": toolchains, "units": units}
+
+
+def own_project_runs(conn: sqlite3.Connection, f: Filters, name: str, lang: str,
+                     machine_id: str | None = None) -> list[dict[str, Any]]:
+    """Every timed run (any status) of the user's own project `name` in `lang` that
+    matches `f` (its project and language filters aside), from every session and
+    every content of the project, oldest first; each with the fields of fetch_runs
+    and its project's `source` and `project_path`. `machine_id`: that machine only.
+
+    The report's trend, units and tune results of a project read these, not
+    report_rows' selection, which is one session by default. A sample that happens
+    to share the name (source `sample:…`) is not the user's project and is left out."""
+    cond, params = where(f.with_(projects=(), langs=()))
+    conds = [cond, "r.warmup = 0",
+             "r.project_id IN (SELECT id FROM projects WHERE name = ? AND lang = ? AND "
+             "(source IS NULL OR substr(source, 1, 7) <> 'sample:'))"]
+    params = [*params, name, lang]
+    if machine_id is not None:
+        conds.append("r.machine_id = ?")
+        params.append(machine_id)
+    cols = ", ".join(f"r.{c}" for c in _run_columns(conn))
+    rows = _rows(conn.execute(f"SELECT {cols} FROM runs r WHERE {' AND '.join(conds)} "
+                              f"ORDER BY r.id", params))
+    look = Lookup(conn, {r["session_id"] for r in rows})
+    out = []
+    for r in rows:
+        p = look.projects.get(r["project_id"], {})
+        out.append({**look.describe({"variant": BASELINE, **r}), "source": p.get("source"),
+                    "project_path": p.get("path")})
+    return out
 
 
 def fetch_load_runs(conn: sqlite3.Connection, f: Filters,

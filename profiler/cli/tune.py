@@ -1,0 +1,145 @@
+"""`buildprof tune`: measured build advice for a project, knob by knob."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from profiler.cli.options import DbOption
+from profiler.errors import UsageError
+from profiler.scenarios.definitions import PROFILES, SCENARIOS, check_names, split_values
+
+DEFAULT_SCENARIOS = ("clean", "incremental")
+
+
+def _list_knobs() -> None:
+    from rich.table import Table
+
+    from profiler.report.terminal import make_console
+    from profiler.tune.knobs import KNOBS
+
+    table = Table(title="Knobs (buildprof tune --knob NAME)", title_justify="left")
+    for col in ("knob", "lang", "what it does", "what you give up"):
+        table.add_column(col, overflow="fold")
+    for k in KNOBS:
+        table.add_row(k.name, k.lang, k.what, k.caveat)
+    make_console().print(table)
+
+
+def tune(
+    paths: Annotated[list[Path] | None, typer.Argument(
+        help="Your project's directory (or crate:NAME, go:MODULE)", show_default=False)] = None,
+    sample: Annotated[list[str] | None, typer.Option(
+        help="A sample instead of a path: cli-tool, http-service, small…", show_default=False)
+    ] = None,
+    lang: Annotated[list[str] | None, typer.Option(
+        help="Language(s) of a sample: go, rust", show_default=False)] = None,
+    knob: Annotated[list[str] | None, typer.Option(
+        help="Knob(s) to measure (default: every one of the language; see --list)",
+        show_default=False)] = None,
+    list_: Annotated[bool, typer.Option("--list", help="List the knobs and exit")] = False,
+    scenario: Annotated[list[str] | None, typer.Option(
+        help="Scenario(s) [default: clean,incremental]", show_default=False)] = None,
+    profile: Annotated[list[str] | None, typer.Option(
+        help="Profile(s) [default: debug]", show_default=False)] = None,
+    runs: Annotated[int, typer.Option(help="Timed runs of each knob and the baseline")] = 5,
+    edit: Annotated[list[str] | None, typer.Option(
+        help="For incremental on your own project: the file to append a change to",
+        show_default=False)] = None,
+    toolchain: Annotated[list[str] | None, typer.Option(
+        help="Toolchain: go@1.26.8, rust@nightly (default: the one on PATH)",
+        show_default=False)] = None,
+    label: Annotated[str | None, typer.Option(help="Label for the session",
+                                              show_default=False)] = None,
+    db: DbOption = None,
+    fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+) -> None:
+    """Measure well-known build knobs on a project, one at a time against the baseline.
+
+    Each knob (debuginfo, the linker, codegen-units, incremental, optimised
+    dependencies, -Zthreads, jobs; Go's -p, -trimpath, -ldflags=-s -w, CGO_ENABLED=0,
+    GOGC, PGO) is set through environment variables and build flags only, in a copy:
+    your files are never edited. Its cells run interleaved with the baseline's, --runs
+    each, and are stored with the knob as their variant. Prints a ranked table (change
+    of the median wall time, its 95% CI, the U test, memory and artifact size, what
+    you give up), the knobs that do not apply and why, and the exact lines that keep
+    each significant win."""
+    if list_:
+        _list_knobs()
+        return
+    if fmt not in ("table", "json"):
+        raise UsageError(f"unknown format '{fmt}'; use table or json")
+    if runs < 1:
+        raise UsageError(f"--runs takes a whole number of at least 1 (got {runs})")
+    paths = list(paths or [])
+    samples = split_values(sample)
+    if not paths and not samples:
+        raise UsageError("tune needs a project: buildprof tune PATH (or --sample cli-tool "
+                         "--lang rust)")
+    knobs = split_values(knob)
+    if knobs:
+        from profiler.tune.knobs import KNOBS
+
+        names = {k.name for k in KNOBS}
+        for name in knobs:
+            if name not in names:
+                raise UsageError(f"unknown knob '{name}'; `buildprof tune --list` lists them")
+    scenarios = check_names("scenario", split_values(scenario), list(SCENARIOS)) \
+        or list(DEFAULT_SCENARIOS)
+    notes = []
+    if paths and not edit and "incremental" in scenarios and not scenario:
+        scenarios.remove("incremental")
+        notes.append("Note: incremental needs --edit FILE on your own project (the file to "
+                     "append a change to); measuring clean only.")
+    from profiler.cli.progress import ProgressBar
+    from profiler.report.terminal import make_console
+    from profiler.scenarios.runner import Plan
+    from profiler.session import RunRequest, execute
+
+    request = RunRequest(
+        paths=paths, langs=split_values(lang), sizes=[], samples=samples, scenarios=scenarios,
+        profiles=check_names("profile", split_values(profile), list(PROFILES)) or ["debug"],
+        toolchains=split_values(toolchain), jobs=[], edits=split_values(edit), knobs=knobs,
+        plan=Plan(runs=runs, warmup=None), label=label, db_path=db,
+        command_line=shlex.join(["buildprof", *sys.argv[1:]]))
+    from profiler.cli.run import _install_signal_handlers
+
+    _install_signal_handlers()
+    err = make_console(stderr=True)
+    for note in notes:
+        err.print(note, highlight=False)
+    with ProgressBar(err) as bar:
+        outcome = execute(request, bar)
+    _show(outcome, fmt)
+    if any("[" not in f.cell for f in outcome.failures):
+        raise typer.Exit(1)  # a baseline failed: nothing was compared
+
+
+def _show(outcome: Any, fmt: str) -> None:
+    from profiler.analysis.tune import results
+
+    errors = {f.cell: f.error for f in outcome.failures}
+    ranked = results(outcome.runs, errors)
+    if fmt == "json":
+        json.dump({"session": outcome.session, "results": [{
+            "knob": r.knob, "lang": r.key.lang, "project": r.key.project,
+            "scenario": r.key.scenario, "edit": r.key.edit, "profile": r.key.profile,
+            "baseline_wall_s": r.baseline.wall.median, "wall_s": r.cell.wall.median,
+            "change_pct": r.change_pct, "ci_low_s": r.cell.wall.ci_low,
+            "ci_high_s": r.cell.wall.ci_high,
+            "u_test_p": r.test.p if r.test else None, "significant": r.significant,
+            "memory_change_pct": r.memory_change_pct,
+            "artifact_change_pct": r.artifact_change_pct, "caveat": r.caveat,
+            "advice": r.advice, "error": r.error} for r in ranked],
+            "skipped": [vars(s) for s in outcome.skipped]}, sys.stdout, indent=2, default=str)
+        sys.stdout.write("\n")
+        return
+    from profiler.report.terminal import make_console
+    from profiler.report.tune import tune_report
+
+    tune_report(ranked, outcome.skipped, outcome.runs, make_console())

@@ -1,0 +1,85 @@
+"""`tune`'s ranked table, the knobs that did not apply, and the lines to copy."""
+
+from __future__ import annotations
+
+import platform
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from profiler.analysis.tune import KnobResult
+from profiler.analysis.wording import seconds
+
+
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{x:+.1f}%"
+
+
+def _ci(r: KnobResult) -> str:
+    low, high = r.cell.wall.ci
+    if low is None or high is None or low == float("-inf") or high == float("inf"):
+        return "n too small"
+    return f"{seconds(low)} – {seconds(high)}"
+
+
+def tune_report(ranked: Sequence[KnobResult], skipped: Sequence[Any],
+                runs: Sequence[dict[str, Any]], console: Console) -> None:
+    groups: dict[tuple[str, ...], list[KnobResult]] = {}
+    for r in ranked:
+        groups.setdefault((r.key.project, r.key.lang, r.key.scenario_text.split(" [")[0],
+                           r.key.profile), []).append(r)
+    for (project, lang, scenario, profile), rs in groups.items():
+        base = rs[0].baseline
+        table = Table(title=f"{project} ({lang}) {scenario} {profile}: baseline "
+                            f"{seconds(base.wall.median)} (n={base.wall.n}), best first",
+                      title_justify="left")
+        for col, just in (("#", "right"), ("knob", "left"), ("median", "right"),
+                          ("change", "right"), ("95% CI of the median", "right"),
+                          ("U test", "left"), ("peak memory", "right"), ("artifact", "right"),
+                          ("what you give up", "left")):
+            table.add_column(col, justify=just, overflow="fold")  # type: ignore[arg-type]
+        for i, r in enumerate(rs, 1):
+            if r.error:
+                table.add_row(str(i), r.knob, "-", "-", "-", "[red]failed[/red]", "-", "-",
+                              escape(r.error))
+                continue
+            change = _pct(r.change_pct)
+            if r.win:
+                change = f"[green]{change}[/green]"
+            elif r.significant:
+                change = f"[red]{change}[/red]"
+            table.add_row(str(i), escape(r.knob), seconds(r.cell.wall.median), change, _ci(r),
+                          r.verdict(), _pct(r.memory_change_pct), _pct(r.artifact_change_pct),
+                          escape(r.caveat))
+        console.print(table)
+    if skipped:
+        console.print("Not measured (the knob does not apply):")
+        for s in skipped:
+            console.print(f"  {s.knob} ({s.lang}, {s.profile}): {escape(s.reason)}",
+                          highlight=False)
+    rust = next((r for r in runs if r.get("lang") == "rust"), None)
+    if rust and platform.system() == "Linux":
+        from profiler.tune.knobs import default_linker_of
+
+        host = f"{platform.machine()}-unknown-linux-gnu"
+        console.print(f"Rust's default linker here ({rust.get('toolchain')} "
+                      f"{rust.get('toolchain_version')}): "
+                      f"{default_linker_of(str(rust.get('toolchain_version')), host)}.",
+                      highlight=False)
+    wins = [r for r in ranked if r.win]
+    if not wins:
+        console.print("No knob made a significant win here (U test, α = 0.05): keep the "
+                      "defaults.", highlight=False)
+        return
+    console.print("To keep the significant wins (buildprof never writes these):")
+    seen = set()
+    for r in wins:
+        if (r.knob, r.key.lang, r.key.profile) in seen:
+            continue
+        seen.add((r.knob, r.key.lang, r.key.profile))
+        console.print(f"\n# {r.knob}: {_pct(r.change_pct)} on {r.key.scenario_text} "
+                      f"{r.key.profile} ({r.caveat})", highlight=False)
+        console.print(escape(r.advice), highlight=False)

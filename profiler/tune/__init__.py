@@ -1,0 +1,1 @@
+"""`buildprof tune`: well-known build knobs, measured on the user's project."""

@@ -1,0 +1,130 @@
+"""`buildprof tune`: real builds of the tiny fixtures with real knobs, the ranking
+recomputed from the stored runs, the user's tree untouched."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from statistics import median
+
+import pytest
+from scipy.stats import mannwhitneyu
+
+from tests.conftest import buildprof, copy_fixture, error_line, tree_hash
+
+
+def _tune(project: Path, db: Path, *args: str) -> dict:
+    res = buildprof("tune", str(project), "--db", str(db), "--scenario", "clean",
+                    "--runs", "4", "--format", "json", *args)
+    assert res.returncode == 0, res.stderr[-3000:]
+    return json.loads(res.stdout)
+
+
+def _recompute(db: Path) -> dict[str, tuple[float, float, bool]]:
+    """From the stored runs alone: each knob's change of the median wall time against
+    the baseline, in %, and whether the exact U test is significant at 0.05."""
+    conn = sqlite3.connect(db)
+    walls: dict[str, list[float]] = {}
+    for variant, wall in conn.execute("SELECT variant, wall_s FROM runs "
+                                      "WHERE warmup = 0 AND status = 'ok'"):
+        walls.setdefault(variant, []).append(wall)
+    base = walls.pop("baseline")
+    out = {}
+    for variant, w in walls.items():
+        p = mannwhitneyu(base, w, alternative="two-sided", method="exact").pvalue
+        out[variant] = (100 * (median(w) / median(base) - 1), p, p < 0.05)
+    return out
+
+
+@pytest.fixture(scope="module")
+def rust_tune(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path, Path, str]:
+    tmp = tmp_path_factory.mktemp("tune-rust")
+    crate = copy_fixture("crate", tmp)
+    before = tree_hash(crate)
+    db = tmp / "results.db"
+    out = _tune(crate, db, "--knob", "debuginfo=0,debuginfo=line-tables-only,codegen-units=1,"
+                                     "incremental,threads,jobs=1")
+    return out, db, crate, before
+
+
+def test_rust_knobs_are_measured_and_ranked_as_the_stored_runs_say(rust_tune):
+    out, db, crate, before = rust_tune
+    measured = {r["knob"] for r in out["results"]}
+    assert {"debuginfo=0", "debuginfo=line-tables-only", "codegen-units=1",
+            "incremental=off", "jobs=1"} <= measured
+    again = _recompute(db)
+    assert set(again) == measured
+    for r in out["results"]:
+        change, p, significant = again[r["knob"]]
+        assert r["change_pct"] == pytest.approx(change, abs=1e-9), r["knob"]
+        assert r["significant"] == significant, (r["knob"], p)
+        assert r["u_test_p"] == pytest.approx(p, rel=1e-9), r["knob"]
+    # best first: the significant wins by change, then the rest by change
+    keys = [(0 if r["significant"] and r["change_pct"] < 0 else 1, r["change_pct"])
+            for r in out["results"]]
+    assert keys == sorted(keys)
+    # without debuginfo the debug binary holds no DWARF: it must be smaller
+    by_knob = {r["knob"]: r for r in out["results"]}
+    assert by_knob["debuginfo=0"]["artifact_change_pct"] < -20
+    assert 'debug = 0' in by_knob["debuginfo=0"]["advice"]
+    assert tree_hash(crate) == before  # the user's tree, byte for byte
+
+
+def test_a_knob_that_does_not_apply_is_skipped_with_its_reason(rust_tune):
+    out, db, _, _ = rust_tune
+    skipped = {s["knob"]: s["reason"] for s in out["skipped"]}
+    assert "nightly" in skipped["threads"]  # the default toolchain is stable
+    conn = sqlite3.connect(db)
+    variants = {v for (v,) in conn.execute("SELECT DISTINCT variant FROM runs")}
+    assert not any(v.startswith("threads") for v in variants)
+
+
+def test_go_knobs_are_measured_and_pgo_off_is_skipped_without_a_profile(tmp_path: Path):
+    module = copy_fixture("gomod", tmp_path)
+    before = tree_hash(module)
+    db = tmp_path / "results.db"
+    out = _tune(module, db, "--knob=-trimpath,-ldflags=-s -w,GOGC=400,-pgo=off")
+    by_knob = {r["knob"]: r for r in out["results"]}
+    assert set(by_knob) == {"-trimpath", "-ldflags=-s -w", "GOGC=400"}
+    assert by_knob["-ldflags=-s -w"]["artifact_change_pct"] < -10  # no symbols, no DWARF
+    assert "no default.pgo" in {s["knob"]: s["reason"] for s in out["skipped"]}["-pgo=off"]
+    again = _recompute(db)
+    for knob, r in by_knob.items():
+        assert r["change_pct"] == pytest.approx(again[knob][0], abs=1e-9)
+        assert r["significant"] == again[knob][2]
+    assert tree_hash(module) == before
+
+
+def test_a_knob_whose_build_fails_is_reported_with_the_first_error(tmp_path: Path):
+    crate = copy_fixture("crate", tmp_path)
+    # A crate that refuses to compile without debuginfo (its build script sees cargo's
+    # DEBUG): debuginfo=0 must fail with rustc's error, the baseline must not.
+    (crate / "build.rs").write_text(
+        'fn main() {\n    println!("cargo:rustc-check-cfg=cfg(nodebug)");\n'
+        '    if std::env::var("DEBUG").unwrap() == "false" {\n'
+        '        println!("cargo:rustc-cfg=nodebug");\n    }\n}\n')
+    main = crate / "src" / "main.rs"
+    main.write_text(main.read_text() + '\n#[cfg(nodebug)]\ncompile_error!("this crate needs '
+                                        'debuginfo");\n')
+    db = tmp_path / "results.db"
+    res = buildprof("tune", str(crate), "--db", str(db), "--scenario", "clean", "--runs", "1",
+                    "--knob", "debuginfo=0", "--format", "json")
+    assert res.returncode == 0, res.stderr[-2000:]  # a failed knob is a result, not an error
+    (row,) = json.loads(res.stdout)["results"]
+    assert row["knob"] == "debuginfo=0" and "this crate needs debuginfo" in row["error"]
+    res = buildprof("tune", str(crate), "--db", str(db), "--scenario", "clean", "--runs", "1",
+                    "--knob", "debuginfo=0")
+    assert "failed" in res.stdout and "this crate needs debuginfo" in res.stdout
+
+
+def test_tune_lists_its_knobs_and_refuses_bad_input_in_one_line(tmp_path: Path):
+    res = buildprof("tune", "--list")
+    assert res.returncode == 0
+    for name in ("debuginfo=0", "linker=mold", "deps-opt-level=1", "-trimpath", "GOGC=off"):
+        assert name in res.stdout
+    db = tmp_path / "r.db"
+    assert "unknown knob 'turbo'" in error_line(
+        buildprof("tune", str(tmp_path), "--knob", "turbo", "--db", str(db)))
+    assert "tune needs a project" in error_line(buildprof("tune", "--db", str(db)))
+    assert not db.exists()
