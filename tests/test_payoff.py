@@ -79,15 +79,15 @@ def test_the_sample_route_file_sends_its_weights_in_one_period():
     r = routes.load(SAMPLE_ROUTES)
     cycle = r.cycle()
     counts = Counter(req.name for req in cycle)
-    # weights 50/20/10/10/10 over their common divisor 10: a period of 10 requests
-    assert len(cycle) == 10
-    assert counts == {"get a user": 5, "list a page of users": 2, "health": 1,
-                      "stats (CPU work, n=1000)": 1, "create a user": 1}
-    # spread out, not in bursts: the five user reads never come three in a row
+    # weights 60/20/9/10/1: a period of 100 requests
+    assert len(cycle) == 100
+    assert counts == {"get a user": 60, "list a page of users": 20, "health": 9,
+                      "stats (CPU work, n=1000)": 10, "create a user": 1}
+    # spread out, not in bursts: the user reads never come three in a row
     names = [req.name for req in cycle] * 2
     assert not any(names[i] == names[i + 1] == names[i + 2] for i in range(len(cycle)))
     assert r.binary_for("go") == r.binary_for("rust") == "http-service"
-    assert r.mix_text().startswith("GET /users/{id} 50%, GET /users?limit=10&offset={id} 20%")
+    assert r.mix_text().startswith("GET /users/{id} 60%, GET /users?limit=10&offset={id} 20%")
 
 
 @pytest.mark.parametrize(("text", "message"), [
@@ -261,9 +261,9 @@ def test_payoff_reuses_the_recorded_build_of_the_same_content(short_payoff):
 def test_a_server_answering_wrongly_is_refused_before_any_load(short_payoff, tmp_path: Path):
     _, db, _ = short_payoff
     bad = tmp_path / "routes.toml"
-    bad.write_text(SAMPLE_ROUTES.read_text().replace('path = "/health"\nweight = 10',
+    bad.write_text(SAMPLE_ROUTES.read_text().replace('path = "/health"\nweight = 9',
                                                      'path = "/health"\nstatus = 204\n'
-                                                     'weight = 10'))
+                                                     'weight = 9'))
     conn = sqlite3.connect(db)
     before = conn.execute("SELECT count(*) FROM load_runs").fetchone()[0]
     res = buildprof("payoff", "--db", str(db), "--routes", str(bad), "--duration", "1",
