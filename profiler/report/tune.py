@@ -12,6 +12,8 @@ from rich.table import Table
 
 from profiler.analysis.tune import KnobResult
 from profiler.analysis.wording import seconds
+from profiler.cells import scenario_text
+from profiler.stats import min_runs_for_ci
 
 
 def _pct(x: float | None) -> str:
@@ -21,17 +23,20 @@ def _pct(x: float | None) -> str:
 def _ci(r: KnobResult) -> str:
     low, high = r.cell.wall.ci
     if low is None or high is None or low == float("-inf") or high == float("inf"):
-        return "n too small"
+        return f"needs {min_runs_for_ci()} runs"
     return f"{seconds(low)} – {seconds(high)}"
 
 
 def tune_report(ranked: Sequence[KnobResult], skipped: Sequence[Any],
                 runs: Sequence[dict[str, Any]], console: Console) -> None:
+    # One table per project, scenario (with its edit) and profile: a jobs knob's cell
+    # sets -j, but its baseline is the same as the other knobs'.
     groups: dict[tuple[str, ...], list[KnobResult]] = {}
     for r in ranked:
-        groups.setdefault((r.key.project, r.key.lang, r.key.scenario_text.split(" [")[0],
+        groups.setdefault((r.key.project, r.key.lang, scenario_text(r.key.scenario, r.key.edit),
                            r.key.profile), []).append(r)
     for (project, lang, scenario, profile), rs in groups.items():
+        rs.sort(key=KnobResult.rank_key)
         base = rs[0].baseline
         table = Table(title=f"{project} ({lang}) {scenario} {profile}: baseline "
                             f"{seconds(base.wall.median)} (n={base.wall.n}), best first",
@@ -80,6 +85,7 @@ def tune_report(ranked: Sequence[KnobResult], skipped: Sequence[Any],
         if (r.knob, r.key.lang, r.key.profile) in seen:
             continue
         seen.add((r.knob, r.key.lang, r.key.profile))
-        console.print(f"\n# {r.knob}: {_pct(r.change_pct)} on {r.key.scenario_text} "
-                      f"{r.key.profile} ({r.caveat})", highlight=False)
+        console.print(f"\n# {r.knob}: {_pct(r.change_pct)} on "
+                      f"{scenario_text(r.key.scenario, r.key.edit)} {r.key.profile} "
+                      f"({r.caveat})", highlight=False)
         console.print(escape(r.advice), highlight=False)
