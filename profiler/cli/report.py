@@ -1,4 +1,5 @@
-"""`buildprof report`: the gap between Go and Rust, in the terminal, Markdown, JSON or HTML.
+"""`buildprof report`: the gap between Go and Rust on the paired projects (the samples),
+and a section per project of the user's own, in the terminal, Markdown, JSON or HTML.
 
 The filters are history's (profiler.cli.options.filter_options), so a selection that
 `history` shows is the one the report covers.
@@ -9,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -24,6 +25,9 @@ from profiler.cli.options import (
 from profiler.errors import UsageError
 
 if TYPE_CHECKING:  # annotations only: the report's modules load when it runs
+    from profiler.analysis.gap import GapReport
+    from profiler.analysis.projects import ProjectsReport
+    from profiler.breakdown import Unit
     from profiler.report.payoff_section import PayoffSection
     from profiler.storage.db import ResultsDB
     from profiler.storage.queries import Filters
@@ -60,10 +64,10 @@ def report(
         show_default=False)] = None,
     db: DbOption = None,
 ) -> None:
-    """Go against Rust: medians, ratios, memory, scaling fits (time = a·LOCᵇ) and the
-    verdict on "Go compiles in seconds, Rust in minutes" for this machine."""
-    from profiler.analysis import gap
-
+    """Go against Rust on the samples: medians, ratios, memory, scaling fits
+    (time = a·LOCᵇ) and the verdict on "Go compiles in seconds, Rust in minutes" for
+    this machine. Your own projects each get their cells, trend across sessions,
+    slowest units and tune results instead."""
     if fmt is not None and fmt not in FORMATS:
         raise UsageError(f"unknown format '{fmt}'; use one of: {', '.join(FORMATS)}")
     for sid in session or ():
@@ -80,29 +84,102 @@ def report(
             rows = store.report_rows(filters, all_sessions=all_sessions)
         except UsageError as exc:
             raise _payoff_hint(exc, store, filters) from None
-        data = gap.build(**rows)
+        data, own = _split(rows)
+        projects = _own_projects(store, own, rows, filters, all_sessions)
         payoff = _payoff(store, filters, all_sessions, rows["machine"].get("id"))
     if html is not None:
         from profiler.report.html import write_html
 
-        write_html(data, html, payoff)
-        print(f"Wrote {html} ({html.stat().st_size // 1024} KiB): verdict "
-              f"{data.verdict.outcome}", file=sys.stderr if fmt else sys.stdout)
+        write_html(data, html, payoff, projects)
+        what = (f"verdict {data.verdict.outcome}" if data is not None else
+                f"{len(projects.projects)} project(s)" if projects is not None else "")
+        print(f"Wrote {html} ({html.stat().st_size // 1024} KiB): {what}",
+              file=sys.stderr if fmt else sys.stdout)
         if fmt is None:
             return
     if fmt == "markdown":
         from profiler.report.markdown import render as render_md
+        from profiler.report.markdown import render_projects as projects_md
 
-        render_md(data, sys.stdout, payoff)
+        if data is not None:
+            render_md(data, sys.stdout, payoff)
+        if projects is not None:
+            if data is not None:
+                sys.stdout.write("\n")
+            projects_md(projects, sys.stdout, payoff, standalone=data is None)
     elif fmt == "json":
-        from profiler.report.tabular import gap_dict, write_json
+        from profiler.report.tabular import report_dict, write_json
 
-        write_json(gap_dict(data), sys.stdout)
+        write_json(report_dict(data, projects), sys.stdout)
     else:
         from profiler.report.terminal import make_console
-        from profiler.report.terminal_gap import render
+        from profiler.report.terminal_gap import render, render_projects
 
-        render(data, make_console(), payoff)
+        console = make_console()
+        if data is not None:
+            render(data, console, payoff)
+        if projects is not None:
+            if data is not None:
+                console.print()
+            render_projects(projects, console, payoff, standalone=data is None)
+
+
+def _split(rows: dict[str, Any]) -> tuple[GapReport | None, list[dict[str, Any]]]:
+    """The Go-against-Rust report of the selection's paired projects (None when it has
+    none), and the runs of the user's own projects, which are compared with nothing:
+    a Go module and an unrelated crate are two projects, not a gap. With no own runs,
+    the report is exactly what report_rows gives to gap.build."""
+    from profiler.analysis import gap
+    from profiler.analysis.projects import split
+
+    paired, own = split(rows["runs"])
+    if not own:
+        return gap.build(**rows), []
+    if not paired:
+        return None, own
+    ids = {r["id"] for r in paired}
+    sessions = {r["session_id"] for r in paired}
+    return gap.build(runs=paired, sessions=[s for s in rows["sessions"] if s["id"] in sessions],
+                     machine=rows["machine"], toolchains=rows["toolchains"],
+                     units=[u for u in rows["units"] if u["run_id"] in ids]), own
+
+
+def _own_projects(store: ResultsDB, own: list[dict[str, Any]], rows: dict[str, Any],
+                  filters: Filters, all_sessions: bool) -> ProjectsReport | None:
+    """A section per own project of the selection: its selected runs, and, from every
+    session the filters allow on the report's machine (not only the selected one),
+    its trend, its newest --breakdown run and its newest tune session."""
+    if not own:
+        return None
+    from profiler.analysis import projects as proj
+
+    machine_id = rows["machine"].get("id")
+    sections = []
+    for name, lang in proj.project_keys(own):
+        selected = [r for r in own if (r["project"], r["lang"]) == (name, lang)]
+        history = store.own_project_runs(filters, name, lang, machine_id)
+        run, units, chain = _newest_breakdown(store, history)
+        sections.append(proj.section(name, lang, selected, history, all_sessions=all_sessions,
+                                     units_run=run, units=units, chain=chain))
+    return proj.build(sections, sessions=rows["sessions"], machine=rows["machine"],
+                      toolchains=rows["toolchains"])
+
+
+def _newest_breakdown(store: ResultsDB, history: list[dict[str, Any]]
+                      ) -> tuple[dict[str, Any] | None, list[Unit], tuple[str, ...]]:
+    """The project's --breakdown run that its section shows: of the newest session
+    that has one (analysis.projects.pick_units_run chooses within it), with its units
+    and the critical path `run` stored; (None, [], ()) when it has none."""
+    from profiler.analysis.projects import pick_units_run
+
+    ids = {r["id"] for r in history}
+    for sid in sorted({r["session_id"] for r in history}, reverse=True):
+        with_units = set(store.breakdown_run_ids(sid)) & ids
+        run = pick_units_run([r for r in history if r["id"] in with_units])
+        if run is not None:
+            stored = store.run_units(run["id"])
+            return run, stored.units, stored.chain
+    return None, [], ()
 
 
 def _payoff(store: ResultsDB, filters: Filters, all_sessions: bool, machine_id: str | None

@@ -22,6 +22,7 @@ from typing import Any
 
 from profiler.analysis import wording as w
 from profiler.analysis.gap import GapReport, Pair
+from profiler.analysis.projects import ProjectsReport
 from profiler.analysis.rule import LANG_ORDER, PROFILE_ORDER, THRESHOLDS
 from profiler.report.payoff import HEADERS as PAYOFF_HEADERS
 from profiler.report.payoff_section import TITLE as PAYOFF_TITLE
@@ -470,12 +471,11 @@ def _section(sid: str, title: str, body: str, chart: bool = False) -> str:
     return f'<section id="{sid}" class="{cls}">\n<h2>{_e(title)}</h2>\n{body}\n</section>'
 
 
-def render(report: GapReport, payoff: PayoffSection | None = None) -> str:
-    """The whole report as one HTML document (a string); `payoff` (when the selection
-    holds payoff rounds) after the build sections, before what the claim leaves out."""
-    chart = _Charts()
+def gap_sections(report: GapReport, payoff: PayoffSection | None, chart: _Charts
+                 ) -> list[str]:
+    """The Go-against-Rust sections, verdict to what the claim leaves out; `payoff`
+    (when the selection holds payoff rounds) before the last."""
     v = report.verdict
-    m = report.machine
     parts: list[str] = []
     color = OUTCOME_COLORS.get(v.outcome, "#57606a")
     reasons = "".join(f"<li>{_e(r)}</li>" for r in v.reasons)
@@ -529,34 +529,80 @@ def render(report: GapReport, payoff: PayoffSection | None = None) -> str:
     parts.append(_section("leaves-out", "What the claim leaves out",
                           "<ul>" + "".join(f"<li>{_e(c)}</li>" for c in w.caveats(report))
                           + "</ul>"))
-    notes = "".join(f'<p class="note">{_e(n)}</p>' for n in report.notes)
-    toolchains = "".join(f"<h3>{_e(t['spec'])}</h3><pre>{_e(t['version_full'])}</pre>"
-                         for t in report.toolchains)
-    sessions = _table(["session", "started (UTC)", "status", "label", "command"],
-                      [[_e(s["id"]), _e((s["started"] or "")[:19].replace("T", " ")),
-                        _e(s["status"]), _e(s.get("label") or ""),
-                        f"<code>{_e(s['command_line'])}</code>"] for s in report.sessions])
-    commands = "\n".join(s["command_line"] for s in report.sessions)
-    machine = _table(["hostname", "CPU", "cores / logical", "memory", "OS", "kernel"], [[
+    return parts
+
+
+def _machine_section(machine: dict[str, Any], notes: Sequence[str],
+                     toolchains: Sequence[dict[str, Any]],
+                     sessions: Sequence[dict[str, Any]]) -> str:
+    m = machine
+    notes_html = "".join(f'<p class="note">{_e(n)}</p>' for n in notes)
+    tcs = "".join(f"<h3>{_e(t['spec'])}</h3><pre>{_e(t['version_full'])}</pre>"
+                  for t in toolchains)
+    table = _table(["session", "started (UTC)", "status", "label", "command"],
+                   [[_e(s["id"]), _e((s["started"] or "")[:19].replace("T", " ")),
+                     _e(s["status"]), _e(s.get("label") or ""),
+                     f"<code>{_e(s['command_line'])}</code>"] for s in sessions])
+    commands = "\n".join(s["command_line"] for s in sessions)
+    facts = _table(["hostname", "CPU", "cores / logical", "memory", "OS", "kernel"], [[
         _e(m.get("hostname")), _e(m.get("cpu_model")),
         _e(f"{m.get('cores')} / {m.get('logical_cpus')}"), _e(w.size(m.get("memory_bytes"))),
         _e(m.get("os")), _e(m.get("kernel"))]])
-    parts.append(_section("machine", "Machine, toolchains and how to reproduce", (
-        notes + machine + toolchains + "<h3>Sessions</h3>" + sessions
-        + "<h3>Reproduce</h3><pre>" + _e(commands) + "</pre>")))
-    title = f"Go against Rust: {v.outcome}"
+    return _section("machine", "Machine, toolchains and how to reproduce", (
+        notes_html + facts + tcs + "<h3>Sessions</h3>" + table
+        + "<h3>Reproduce</h3><pre>" + _e(commands) + "</pre>"))
+
+
+def _union(first: Sequence[dict[str, Any]], second: Sequence[dict[str, Any]], key: str
+           ) -> list[dict[str, Any]]:
+    """The rows of both, each once (by `key`), the first's first."""
+    seen = {r[key] for r in first}
+    return [*first, *(r for r in second if r[key] not in seen)]
+
+
+def render(report: GapReport | None, payoff: PayoffSection | None = None,
+           projects: ProjectsReport | None = None) -> str:
+    """The whole report as one HTML document (a string): the Go-against-Rust sections
+    when the selection holds paired projects (`report`), then a section per own project
+    (`projects`), then the machine. `payoff` (when the selection holds payoff rounds)
+    goes after the build sections of the Go-against-Rust report, or after the projects
+    when there is none."""
+    if report is None and projects is None:
+        raise ValueError("a report needs paired projects, own projects or both")
+    chart = _Charts()
+    parts = gap_sections(report, payoff, chart) if report is not None else []
+    sessions: list[dict[str, Any]] = list(report.sessions) if report else []
+    toolchains: list[dict[str, Any]] = list(report.toolchains) if report else []
+    if projects is not None:
+        from profiler.report.projects import html_sections
+
+        parts += html_sections(projects, chart)
+        if report is None and payoff is not None:
+            parts.append(_section("payoff", PAYOFF_TITLE, payoff_body(payoff)))
+        sessions = sorted(_union(sessions, projects.sessions, "id"), key=lambda s: s["id"])
+        toolchains = _union(toolchains, projects.toolchains, "spec")
+    if report is not None:
+        m, notes = report.machine, report.notes
+        title, h1 = f"Go against Rust: {report.verdict.outcome}", "Go against Rust: build times"
+    else:
+        assert projects is not None  # checked above
+        m, notes = projects.machine, ()
+        names = ", ".join(p.name for p in projects.projects)
+        title, h1 = f"Build times: {names}", "Build times: your projects"
+    parts.append(_machine_section(m, notes, toolchains, sessions))
     sub = (f"{m.get('cpu_model', '?')}, {m.get('logical_cpus') or m.get('cores')} CPUs, "
-           + ", ".join(f"{t['spec']} ({t['version']})" for t in report.toolchains))
+           + ", ".join(f"{t['spec']} ({t['version']})" for t in toolchains))
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\" />\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\" />\n"
             f"<title>{_e(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
-            f"<h1>Go against Rust: build times</h1>\n<p class=\"muted\">{_e(sub)}</p>\n"
+            f"<h1>{_e(h1)}</h1>\n<p class=\"muted\">{_e(sub)}</p>\n"
             + "\n".join(parts) + "\n</body>\n</html>\n")
 
 
-def write_html(report: GapReport, path: Path, payoff: PayoffSection | None = None) -> None:
+def write_html(report: GapReport | None, path: Path, payoff: PayoffSection | None = None,
+               projects: ProjectsReport | None = None) -> None:
     """Write the report to `path` (one file, nothing else)."""
-    text = render(report, payoff)
+    text = render(report, payoff, projects)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)

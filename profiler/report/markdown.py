@@ -11,7 +11,9 @@ from typing import TextIO
 
 from profiler.analysis import wording as w
 from profiler.analysis.gap import GapReport, Pair
+from profiler.analysis.projects import ProjectSection, ProjectsReport
 from profiler.analysis.rule import THRESHOLDS
+from profiler.report import projects as pr
 from profiler.report.payoff import payoff_markdown
 from profiler.report.payoff_section import TITLE as PAYOFF_TITLE
 from profiler.report.payoff_section import PayoffSection
@@ -140,6 +142,53 @@ def render(report: GapReport, out: TextIO, payoff: PayoffSection | None = None) 
             out.write(f"> {note}\n>\n")
         out.write("\n")
     out.write("## Reproduce\n\n```sh\n")
+    for s in report.sessions:
+        out.write(f"{s['command_line']}\n")
+    out.write("```\n")
+
+
+# -- the user's own projects -------------------------------------------------------------
+
+
+def project_block(p: ProjectSection, out: TextIO, level: int = 2) -> None:
+    """One own project at heading `level`: its cells, trend, slowest units, tune results."""
+    h, sub = "#" * level, "#" * (level + 1)
+    out.write(f"{h} {p.title}\n\n{pr.about(p)}\n\n")
+    out.write(f"{sub} {pr.CELLS_TITLE}\n\n")
+    table(pr.CELL_HEADS, [pr.cell_row(c) for c in p.cells], out, right=pr.CELL_RIGHT)
+    out.write(f"{sub} {pr.TREND_TITLE}\n\n")
+    table(pr.TREND_HEADS, [pr.trend_row(t) for t in p.trends], out, right=pr.TREND_RIGHT)
+    if p.units is not None:
+        out.write(f"{sub} {pr.UNITS_TITLE}\n\n{pr.units_intro(p.units)}\n\n")
+        table(pr.UNIT_HEADS, pr.unit_rows(p.units), out, right=pr.UNIT_RIGHT)
+        out.write(f"{pr.chain_text(p.units)}\n\n")
+    if p.tune:
+        out.write(f"{sub} {pr.tune_title(p)}\n\n")
+        table(pr.TUNE_HEADS, [pr.tune_row(r) for r in p.tune], out, right=pr.TUNE_RIGHT)
+    for note in p.notes:
+        out.write(f"> {note}\n>\n")
+    if p.notes:
+        out.write("\n")
+
+
+def render_projects(report: ProjectsReport, out: TextIO, payoff: PayoffSection | None = None,
+                    standalone: bool = True) -> None:
+    """The own projects of the selection: a document of its own (`standalone`: the
+    machine first, the payoff section and the commands last), or a part after the
+    Go-against-Rust report, under a heading of its own."""
+    if standalone:
+        out.write(f"# Build times: {pr.TITLE.lower()}\n\n")
+        out.write(f"Machine: {pr.machine_text(report.machine)}.  \n")
+    else:
+        out.write(f"## {pr.TITLE}\n\nEach project on its own (not paired with another "
+                  f"language).  \n")
+    out.write(f"Toolchains: {pr.toolchains_text(report)}.\n\n")
+    level = 2 if standalone else 3
+    for p in report.projects:
+        project_block(p, out, level)
+    if standalone and payoff is not None:
+        payoff_block(payoff, out)
+    out.write(f"{'#' * level} Reproduce\n\n```sh\n")
     for s in report.sessions:
         out.write(f"{s['command_line']}\n")
     out.write("```\n")

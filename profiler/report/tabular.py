@@ -26,6 +26,7 @@ from profiler.stats import min_runs_for_ci
 # Annotations only: history and export import this module and need no gap analysis.
 if TYPE_CHECKING:
     from profiler.analysis.gap import GapReport, Pair
+    from profiler.analysis.projects import ProjectSection, ProjectsReport, Trend
 
 FORMATS = ("table", "json", "csv", "markdown")
 
@@ -469,3 +470,60 @@ def gap_dict(report: GapReport) -> dict[str, Any]:
                     for r in report.real_pairs])
     data["claim"], data["rule"], data["caveats"] = CLAIM, RULE, caveats(report)
     return clean(data)
+
+
+# -- the user's own projects in the report ---------------------------------------------------
+
+
+def _project_cell(c: CellSummary) -> dict[str, Any]:
+    """A cell of an own project: the gap report's cell fields, and its knob, revision
+    and CPU time."""
+    return {**(_gap_cell(c) or {}), "variant": c.key.variant, "rev": c.key.rev,
+            "session": c.session, "cpu_median": c.cpu.median}
+
+
+def _trend(t: Trend) -> dict[str, Any]:
+    k = t.key
+    return {"scenario": k.scenario, "edit": k.edit, "jobs": k.jobs, "profile": k.profile,
+            "toolchain": k.toolchain, "variant": k.variant, "rev": k.rev,
+            "change_pct": t.change_pct,
+            "points": [{"session": p.session, "date": p.date, "n": p.n, "wall_median": p.median,
+                        "toolchain": p.toolchain, "content_hash": p.content_hash}
+                       for p in t.points]}
+
+
+def _project(p: ProjectSection) -> dict[str, Any]:
+    units = None
+    if p.units is not None:
+        u = p.units
+        units = {"run_id": u.run_id, "session": u.session, "scenario": u.key.scenario,
+                 "edit": u.key.edit, "profile": u.key.profile, "toolchain": u.key.toolchain,
+                 "wall_s": u.wall_s, "units": u.count,
+                 "slowest": [{"name": x.name, "kind": x.kind, "start_s": x.start_s,
+                              "wall_s": x.wall_s, "cpu_s": x.cpu_s,
+                              "peak_rss_bytes": x.peak_rss_bytes} for x in u.slowest],
+                 "critical_path": {"chain": list(u.chain), "length_s": u.chain_s}}
+    tune = [{"knob": r.knob, "scenario": r.key.scenario, "edit": r.key.edit,
+             "jobs": r.key.jobs, "profile": r.key.profile,
+             "baseline_median": r.baseline.wall.median, "median": r.cell.wall.median,
+             "change_pct": r.change_pct, "verdict": r.verdict(), "significant": r.significant,
+             "p": r.test.p if r.test else None, "caveat": r.caveat, "error": r.error}
+            for r in p.tune]
+    return {"project": p.name, "lang": p.lang, "source": p.source, "path": p.path,
+            "loc": p.loc, "sessions": list(p.sessions),
+            "cells": [_project_cell(c) for c in p.cells],
+            "trend": [_trend(t) for t in p.trends], "breakdown": units,
+            "tune_session": p.tune_session, "tune": tune, "notes": list(p.notes)}
+
+
+def report_dict(gap: GapReport | None, projects: ProjectsReport | None) -> dict[str, Any]:
+    """`report --format json`: the gap report's fields (gap_dict) when the selection
+    holds paired projects, and always `projects`, the own projects' sections ([] when
+    none). Without paired projects there is no verdict: the top level then holds only
+    the sessions, machine and toolchains the projects' cells come from."""
+    own = [_project(p) for p in projects.projects] if projects is not None else []
+    if gap is not None:
+        return clean({**gap_dict(gap), "projects": own})
+    assert projects is not None  # a report holds paired projects, own ones or both
+    return clean({"sessions": projects.sessions, "machine": projects.machine,
+                  "toolchains": projects.toolchains, "projects": own})

@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from profiler.analysis import wording as w
 from profiler.analysis.gap import GapReport
+from profiler.analysis.projects import ProjectSection, ProjectsReport
 from profiler.analysis.rule import THRESHOLDS
 from profiler.cells import CellSummary
+from profiler.report import projects as pr
 from profiler.report.payoff import payoff_table
 from profiler.report.payoff_section import TITLE as PAYOFF_TITLE
 from profiler.report.payoff_section import PayoffSection
@@ -220,3 +223,64 @@ def render(report: GapReport, console: Console, payoff: PayoffSection | None = N
     console.print("[bold]Reproduce[/bold]")
     for s in report.sessions:
         console.print(f"  {s['command_line']}", highlight=False, soft_wrap=True)
+
+
+# -- the user's own projects -------------------------------------------------------------
+
+
+def _rows_table(title: str, heads: Sequence[str], right: Sequence[int],
+                rows: Sequence[Sequence[str]], console: Console) -> None:
+    """A titled table of plain-text rows. The title goes on a line of its own: as a
+    rich table title it would wrap to the table's width, which a narrow table has."""
+    if title:
+        console.print(f"[bold]{escape(title)}[/bold]", highlight=False, soft_wrap=True)
+    table = _table("", [(h, "right" if i in right else "left") for i, h in enumerate(heads)])
+    for row in rows:
+        table.add_row(*(escape(v) for v in row))
+    console.print(table)
+
+
+def project_block(p: ProjectSection, console: Console) -> None:
+    """One own project: its cells, trend, slowest units and tune results."""
+    console.print(f"[bold underline]{escape(p.title)}[/bold underline]", highlight=False)
+    console.print(escape(pr.about(p)), highlight=False, soft_wrap=True)
+    _rows_table(pr.CELLS_TITLE, pr.CELL_HEADS, pr.CELL_RIGHT,
+                [pr.cell_row(c) for c in p.cells], console)
+    _rows_table(pr.TREND_TITLE, pr.TREND_HEADS, pr.TREND_RIGHT,
+                [pr.trend_row(t) for t in p.trends], console)
+    if p.units is not None:
+        console.print(f"[bold]{pr.UNITS_TITLE}[/bold]", highlight=False)
+        console.print(escape(pr.units_intro(p.units)), highlight=False, soft_wrap=True)
+        _rows_table("", pr.UNIT_HEADS, pr.UNIT_RIGHT, pr.unit_rows(p.units), console)
+        console.print(escape(pr.chain_text(p.units)), highlight=False, soft_wrap=True)
+    if p.tune:
+        _rows_table(pr.tune_title(p), pr.TUNE_HEADS, pr.TUNE_RIGHT,
+                    [pr.tune_row(r) for r in p.tune], console)
+    for note in p.notes:
+        console.print(f"[yellow]Note:[/yellow] {escape(note)}", highlight=False)
+
+
+def render_projects(report: ProjectsReport, console: Console,
+                    payoff: PayoffSection | None = None, standalone: bool = True) -> None:
+    """The own projects of the selection. `standalone`: the report holds nothing else,
+    so it starts with the machine and ends with the payoff section (if any); after a
+    Go-against-Rust report it starts with a heading of its own."""
+    if standalone:
+        console.print(f"[bold]{pr.TITLE}[/bold] on {escape(pr.machine_text(report.machine))}",
+                      highlight=False)
+    else:
+        console.print(f"[bold]{pr.TITLE}[/bold] (not paired with another language: each "
+                      f"project on its own)", highlight=False)
+    ids = ", ".join(str(s["id"]) for s in report.sessions)
+    console.print(f"Session(s) {ids}; toolchains: {escape(pr.toolchains_text(report))}",
+                  highlight=False)
+    for p in report.projects:
+        console.print()
+        project_block(p, console)
+    if standalone and payoff is not None:
+        console.print()
+        payoff_block(payoff, console)
+    console.print()
+    console.print("[bold]Reproduce[/bold]")
+    for s in report.sessions:
+        console.print(f"  {escape(s['command_line'] or '')}", highlight=False, soft_wrap=True)
