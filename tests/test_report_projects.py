@@ -347,3 +347,37 @@ def test_a_trend_follows_a_toolchain_upgrade_and_a_source_change_and_names_them(
     # Without --all: the newest session that has the project.
     newest = proj.section("app", "go", history[:3], history[:3])
     assert newest.sessions == (2,) and newest.cells[0].wall.median == pytest.approx(2.5)
+
+
+def test_a_tune_knob_cell_of_a_sample_is_not_its_build_in_the_gap(go_rust_db: Path,
+                                                                  tmp_path: Path) -> None:
+    """A knob cell (runs.variant) of the tiny sample, 1000 s long, must not stand in
+    for the sample's baseline build in the Go-against-Rust tables."""
+    db = copy_db(go_rust_db, tmp_path / "knob.db")
+    with sqlite3.connect(db) as conn:
+        ids = {}
+        for name, lang in (("gomod", "go"), ("crate", "rust")):
+            ids[lang] = conn.execute("SELECT id FROM projects WHERE name = ?", [name]
+                                     ).fetchone()[0]
+            conn.execute("UPDATE projects SET name = 'tiny', source = 'sample:tiny', "
+                         "path = 'tiny' WHERE id = ?", [ids[lang]])
+        run_cols = [r[1] for r in conn.execute("PRAGMA table_info(runs)") if r[1] != "id"]
+        base = conn.execute(f"SELECT {', '.join(run_cols)} FROM runs WHERE project_id = ? "
+                            f"AND warmup = 0 AND status = 'ok' ORDER BY id DESC LIMIT 1",
+                            [ids["go"]]).fetchone()
+        knob = dict(zip(run_cols, base, strict=True))
+        knob.update(variant="debuginfo=0", wall_s=1000.0, uuid=str(uuid.uuid4()))
+        conn.execute(f"INSERT INTO runs ({', '.join(knob)}) VALUES "
+                     f"({', '.join('?' * len(knob))})", list(knob.values()))
+        conn.commit()
+        session = knob["session_id"]
+        walls = sorted(w for (w,) in conn.execute(
+            "SELECT wall_s FROM runs WHERE project_id = ? AND session_id = ? AND warmup = 0 "
+            "AND status = 'ok' AND variant = 'baseline' AND scenario = 'clean'",
+            [ids["go"], session]))
+    data = json.loads(report(db, "--format", "json", "--session", str(session)))
+    text = json.dumps(data["pairs"])
+    assert "1000.0" not in text and data["pairs"], data["pairs"]
+    go_medians = [p["go"]["wall_median"] for p in data["pairs"]
+                  if p.get("go") and p["scenario"] == "clean"]
+    assert go_medians and go_medians[0] == pytest.approx(median(walls))

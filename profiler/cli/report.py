@@ -133,8 +133,16 @@ def _split(rows: dict[str, Any]) -> tuple[GapReport | None, list[dict[str, Any]]
     from profiler.analysis.projects import split
 
     paired, own = split(rows["runs"])
-    if not own:
+    # A `tune` knob's cells are variants of a sample's build, not the build the gap
+    # report compares (a knob cell would stand in for its baseline): baselines only.
+    every = len(paired)
+    paired = [r for r in paired if (r.get("variant") or "baseline") == "baseline"]
+    if not own and len(paired) == every:
         return gap.build(**rows), []
+    if not paired and not own:
+        raise UsageError("the selected runs are all `tune` knob cells, and the report "
+                         "compares baseline builds: choose a session of `buildprof run` "
+                         "with --session N (see `buildprof history`)")
     if not paired:
         return None, own
     ids = {r["id"] for r in paired}
