@@ -128,3 +128,14 @@ def test_tune_lists_its_knobs_and_refuses_bad_input_in_one_line(tmp_path: Path):
         buildprof("tune", str(tmp_path), "--knob", "turbo", "--db", str(db)))
     assert "tune needs a project" in error_line(buildprof("tune", "--db", str(db)))
     assert not db.exists()
+
+
+def test_history_keeps_the_knob_cells_apart(rust_tune):
+    _, db, _, _ = rust_tune
+    res = buildprof("history", "--db", str(db), "--format", "json", "--limit", "0")
+    assert res.returncode == 0, res.stderr
+    cells = json.loads(res.stdout)["cells"]
+    variants = {c["variant"] for c in cells}
+    assert {"baseline", "debuginfo=0", "incremental=off"} <= variants
+    table = buildprof("history", "--db", str(db), "--format", "markdown").stdout
+    assert "clean [debuginfo=0]" in table  # the knob is part of the cell's name

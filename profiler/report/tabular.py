@@ -96,7 +96,8 @@ HISTORY_FIELDS = ("session", "date", "label", "project", "lang", "toolchain", "s
                   "wall_mad", "wall_ci_low", "wall_ci_high", "wall_ci_pct", "wall_min",
                   "wall_max", "wall_mean", "user_mean", "sys_mean", "cpu_util_median",
                   "peak_rss_median", "tree_peak_rss_median", "artifact_bytes",
-                  "content_hash")
+                  "content_hash", "variant")  # variant: a `tune` knob, else baseline (last:
+                                              # the columns before it keep their places)
 
 
 def history_row(c: CellSummary) -> dict[str, Any]:
@@ -104,7 +105,8 @@ def history_row(c: CellSummary) -> dict[str, Any]:
     k, wall = c.key, c.wall
     return {"session": c.session, "date": c.date, "label": c.label, "project": k.project,
             "lang": k.lang, "toolchain": k.toolchain, "scenario": k.scenario, "edit": k.edit,
-            "profile": k.profile, "jobs": k.jobs, "machine": c.machine, "n": c.n,
+            "profile": k.profile, "jobs": k.jobs, "variant": k.variant, "machine": c.machine,
+            "n": c.n,
             "failed": c.failed, "wall_median": wall.median, "wall_mad": wall.mad,
             "wall_ci_low": wall.ci_low, "wall_ci_high": wall.ci_high,
             "wall_ci_pct": wall.ci_pct, "wall_min": wall.min, "wall_max": wall.max,
@@ -218,7 +220,7 @@ RUN_FIELDS = ("id", "session_id", "started", "label", "project", "lang", "toolch
               "scenario", "edit", "profile", "jobs", "machine", "iteration", "warmup",
               "status", "wall_s", "user_s", "sys_s", "cpu_util", "peak_rss_bytes",
               "tree_peak_rss_bytes", "processes", "exit_code", "artifact_bytes",
-              "rebuilt_units", "content_hash", "disturbed", "command")
+              "rebuilt_units", "content_hash", "disturbed", "command", "variant")
 
 
 def runs_json(runs: Sequence[dict[str, Any]], out: TextIO) -> None:
