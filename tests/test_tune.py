@@ -18,6 +18,7 @@ def _tune(project: Path, db: Path, *args: str) -> dict:
     res = buildprof("tune", str(project), "--db", str(db), "--scenario", "clean",
                     "--runs", "4", "--format", "json", *args)
     assert res.returncode == 0, res.stderr[-3000:]
+    assert "Infinity" not in res.stdout  # an unbounded CI end is null: strict JSON
     return json.loads(res.stdout)
 
 
@@ -139,3 +140,21 @@ def test_history_keeps_the_knob_cells_apart(rust_tune):
     assert {"baseline", "debuginfo=0", "incremental=off"} <= variants
     table = buildprof("history", "--db", str(db), "--format", "markdown").stdout
     assert "clean [debuginfo=0]" in table  # the knob is part of the cell's name
+
+
+def test_the_ci_column_below_six_runs_gives_the_range_and_its_coverage():
+    from profiler.analysis.tune import results
+    from profiler.report.tune import _ci
+
+    def run(variant: str, wall: float, i: int) -> dict:
+        return {"project": "p", "lang": "rust", "toolchain": "rust@stable",
+                "scenario": "clean", "profile": "debug", "jobs": None, "edit": None,
+                "rev": None, "variant": variant, "wall_s": wall, "status": "ok", "warmup": 0,
+                "id": i, "session_id": 1}
+
+    rows = [run("baseline", 10.0 + i, i) for i in range(5)]
+    rows += [run("debuginfo=0", w, 10 + i) for i, w in enumerate((1.0, 2.0, 3.0, 4.0, 5.0))]
+    (knob,) = results(rows)
+    # [min, max] of 5 runs holds the median with probability 1 - 2 * 0.5**5 = 93.75 %
+    assert _ci(knob) == "1.00 s – 5.00 s (93.8%; 95% needs 6 runs)"
+    assert knob.win and knob.change_pct == pytest.approx(100 * (3.0 / 12.0 - 1))

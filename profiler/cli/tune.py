@@ -120,6 +120,12 @@ def tune(
         raise typer.Exit(1)  # a baseline failed: nothing was compared
 
 
+def _finite(x: float | None) -> float | None:
+    """None for an unbounded CI end (fewer runs than a 95% CI needs): JSON has no
+    infinity."""
+    return x if x is not None and abs(x) != float("inf") else None
+
+
 def _show(outcome: Any, fmt: str) -> None:
     from profiler.analysis.tune import results
 
@@ -130,8 +136,8 @@ def _show(outcome: Any, fmt: str) -> None:
             "knob": r.knob, "lang": r.key.lang, "project": r.key.project,
             "scenario": r.key.scenario, "edit": r.key.edit, "profile": r.key.profile,
             "baseline_wall_s": r.baseline.wall.median, "wall_s": r.cell.wall.median,
-            "change_pct": r.change_pct, "ci_low_s": r.cell.wall.ci_low,
-            "ci_high_s": r.cell.wall.ci_high,
+            "change_pct": r.change_pct, "ci_low_s": _finite(r.cell.wall.ci_low),
+            "ci_high_s": _finite(r.cell.wall.ci_high),
             "u_test_p": r.test.p if r.test else None, "significant": r.significant,
             "memory_change_pct": r.memory_change_pct,
             "artifact_change_pct": r.artifact_change_pct, "caveat": r.caveat,
