@@ -11,8 +11,9 @@ import os
 import re
 import shutil
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from profiler.backends.base import (
     Backend,
@@ -42,6 +43,19 @@ _SUMMARY = ("error: could not compile", "error: aborting due to")
 _NO_LINKER = re.compile(r"^error: linker `([^`]+)` not found", re.M)
 _NO_TOOL = re.compile(r"[Ff]ailed to find tool\. Is `([^`]+)` installed\?"
                       r"|is `([^`]+)` not installed\?")
+
+
+def _artifact_messages(ws: Workspace) -> Iterator[dict[str, Any]]:
+    """The `compiler-artifact` messages of the build just done (its JSON stdout)."""
+    for line in (ws.logs / "stdout.log").read_text(errors="replace").splitlines():
+        if not line.startswith("{"):
+            continue
+        try:
+            msg = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if msg.get("reason") == "compiler-artifact":
+            yield msg
 
 
 class CargoBackend(Backend):
@@ -140,15 +154,7 @@ class CargoBackend(Backend):
         if ws.cell.scenario == "check":
             return None
         total, seen = 0, set()
-        for line in (ws.logs / "stdout.log").read_text(errors="replace").splitlines():
-            if not line.startswith("{"):
-                continue
-            try:
-                msg = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if msg.get("reason") != "compiler-artifact":
-                continue
+        for msg in _artifact_messages(ws):
             exe = msg.get("executable")
             kinds = msg.get("target", {}).get("kind", [])
             files = [exe] if exe else []
@@ -166,16 +172,9 @@ class CargoBackend(Backend):
         if ws.cell.scenario in ("check", "test"):
             return []
         found = []
-        for line in (ws.logs / "stdout.log").read_text(errors="replace").splitlines():
-            if not line.startswith("{"):
-                continue
-            try:
-                msg = json.loads(line)
-            except json.JSONDecodeError:
-                continue
+        for msg in _artifact_messages(ws):
             exe = msg.get("executable")
-            if (msg.get("reason") == "compiler-artifact" and exe
-                    and "bin" in msg.get("target", {}).get("kind", []) and os.path.isfile(exe)):
+            if exe and "bin" in msg.get("target", {}).get("kind", []) and os.path.isfile(exe):
                 found.append(Path(exe))
         return sorted(set(found))
 
