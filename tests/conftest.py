@@ -7,7 +7,9 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,6 +28,21 @@ def buildprof_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     os.environ["BUILDPROF_CACHE"] = str(path)
     os.environ.pop("BUILDPROF_DB", None)
     return path
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[Any]:
+    """One throw-away PostgreSQL cluster for every test that needs one
+    (tests/pgserver.py); each test makes its own database on it."""
+    import pgserver
+
+    try:
+        srv = pgserver.start()
+    except (RuntimeError, subprocess.CalledProcessError) as exc:
+        detail = getattr(exc, "stderr", "") or str(exc)
+        pytest.fail(f"cannot start PostgreSQL for the tests: {detail}")
+    yield srv
+    srv.stop()
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,6 @@ import os
 import sqlite3
 import statistics
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pgserver
@@ -341,22 +340,11 @@ def test_a_source_from_before_load_runs_still_merges(db: Path, tmp_path: Path) -
 _numbers = itertools.count(1)
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[pgserver.Server]:
-    try:
-        srv = pgserver.start()
-    except (RuntimeError, subprocess.CalledProcessError) as exc:
-        detail = getattr(exc, "stderr", "") or str(exc)
-        pytest.fail(f"cannot start PostgreSQL for the tests: {detail}")
-    yield srv
-    srv.stop()
-
-
 @pytest.fixture
-def url(server: pgserver.Server) -> str:
+def url(pg_server: pgserver.Server) -> str:
     name = f"loads{next(_numbers)}"
-    server.psql(f"CREATE DATABASE {name} OWNER {pgserver.USER}")
-    return server.url_for(database=name)
+    pg_server.psql(f"CREATE DATABASE {name} OWNER {pgserver.USER}")
+    return pg_server.url_for(database=name)
 
 
 def test_push_and_pull_carry_load_runs(db: Path, url: str, tmp_path: Path) -> None:

@@ -11,7 +11,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pgserver
@@ -28,22 +27,11 @@ from conftest import REPO, buildprof
 _numbers = itertools.count(1)
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[pgserver.Server]:
-    try:
-        srv = pgserver.start()
-    except (RuntimeError, subprocess.CalledProcessError) as exc:
-        detail = getattr(exc, "stderr", "") or str(exc)
-        pytest.fail(f"cannot start PostgreSQL for the tests: {detail}")
-    yield srv
-    srv.stop()
-
-
 @pytest.fixture
-def url(server: pgserver.Server) -> str:
+def url(pg_server: pgserver.Server) -> str:
     name = f"team{next(_numbers)}"
-    server.psql(f"CREATE DATABASE {name} OWNER {pgserver.USER}")
-    return server.url_for(database=name)
+    pg_server.psql(f"CREATE DATABASE {name} OWNER {pgserver.USER}")
+    return pg_server.url_for(database=name)
 
 
 def many_runs(path: Path, n: int) -> Path:
@@ -156,7 +144,7 @@ def test_two_pushes_at_the_same_time_both_complete_without_duplicates(
 
 
 def test_a_connection_lost_mid_push_leaves_whole_batches_and_the_next_push_completes(
-        server: pgserver.Server, url: str, tmp_path: Path) -> None:
+        pg_server: pgserver.Server, url: str, tmp_path: Path) -> None:
     a = many_runs(tmp_path / "a.db", 4000)
     env = {**os.environ, "BUILDPROF_PG_BATCH": "20"}
     proc = subprocess.Popen([sys.executable, "-m", "profiler.cli.main", "push", "--to", url,
@@ -171,7 +159,7 @@ def test_a_connection_lost_mid_push_leaves_whole_batches_and_the_next_push_compl
             except psycopg.errors.UndefinedTable:  # the push has not made the schema yet
                 n = 0
             if n >= 200:
-                server.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+                pg_server.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
                             "application_name = 'buildprof push'")
                 killed = True
                 break
@@ -191,16 +179,16 @@ def test_a_connection_lost_mid_push_leaves_whole_batches_and_the_next_push_compl
 
 
 @pytest.mark.parametrize("fault", ["unreachable", "password", "no-database", "newer-schema"])
-def test_faults_get_one_line_and_leave_nothing_behind(server: pgserver.Server, url: str,
+def test_faults_get_one_line_and_leave_nothing_behind(pg_server: pgserver.Server, url: str,
                                                       tmp_path: Path, fault: str) -> None:
     a = results(tmp_path / "a.db", "laptop", {"tiny": A_TINY})
     if fault == "newer-schema":
         assert buildprof("push", "--to", url, "--db", str(a)).returncode == 0
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("UPDATE buildprof_meta SET value = '999' WHERE key = 'schema_version'")
-    target = {"unreachable": server.url_for(port=pgserver.free_port()),
-              "password": server.url_for(password="wrong-password"),
-              "no-database": server.url_for(database="nosuchdb"),
+    target = {"unreachable": pg_server.url_for(port=pgserver.free_port()),
+              "password": pg_server.url_for(password="wrong-password"),
+              "no-database": pg_server.url_for(database="nosuchdb"),
               "newer-schema": url}[fault]
     expected = {"unreachable": "Error: cannot reach the PostgreSQL server at 127.0.0.1:",
                 "password": "Error: authentication failed for user buildprof at 127.0.0.1:",
