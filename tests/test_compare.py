@@ -191,6 +191,31 @@ def test_library_returns_data(verdict_db: Path) -> None:
     assert tiny.a.median == pytest.approx(1.00 * 1.7)
 
 
+def test_the_gate_tests_b_against_a_moved_by_the_threshold(tmp_path: Path) -> None:
+    """B 5.4% slower than A by the medians, and the plain U test significant: noise of
+    that size failed a CI gate whose head changed only a README. "Significantly slower
+    by more than 5%" needs B significantly above A's runs times 1.05, which these
+    overlapping runs are not; above 0% (the plain test) they are a regression."""
+    a = [0.140, 0.141, 0.139, 0.142, 0.140, 0.139]
+    b = [0.148, 0.149, 0.147, 0.150, 0.146, 0.139]
+    path = tmp_path / "r.db"
+    f = Fill(path)
+    s = f.session()
+    f.runs(s, "app", "go@1.25.5", a)
+    f.runs(s, "app", "go@1.26.8", b)
+    f.db.close()
+    with ResultsDB.open(path, readonly=True) as db:
+        result = compare.compare(db, "go@1.25.5", "go@1.26.8")
+    (cell,) = result.cells
+    assert cell.change_pct == pytest.approx(5.357, abs=1e-3) and cell.test.significant
+    assert not compare.threshold_test(cell, 5).significant
+    assert compare.regressions(result, 5) == []
+    assert compare.regressions(result, 0) == [cell]
+    assert compare.threshold_test(cell, 0) is cell.test
+    assert buildprof("compare", "go@1.25.5", "go@1.26.8", "--db", str(path),
+                     "--fail-above", "5").returncode == 0
+
+
 def test_refuses_to_compare_across_machines(tmp_path: Path) -> None:
     path = tmp_path / "r.db"
     f = Fill(path)

@@ -8,7 +8,7 @@ Both are pure functions of a Comparison and the `--fail-above` threshold:
   so the text is fitted to the bytes the file has left: cells are dropped, the
   ones over the threshold last, and a line says how many were left out.
 - `junit`: one `<testcase>` per compared cell in one `<testsuite>`; a cell over the
-  threshold (significantly worse by more than PCT %, `compare.regressions`) is a
+  threshold (significantly worse than A moved by PCT %, `compare.regressions`) is a
   `<failure>`, the others pass, with the figures in `<system-out>`. Without
   `--fail-above` the threshold is 0: any significant slowdown fails its case.
 """
@@ -19,7 +19,7 @@ import io
 import math
 from xml.etree import ElementTree as ET
 
-from profiler.compare import Comparison, change_text, regressions
+from profiler.compare import Comparison, change_text, regressions, threshold_test
 from profiler.report.tabular import compare_markdown, value_text
 
 SUMMARY_CAP = 1024 * 1024  # bytes: GitHub's limit for one step's summary
@@ -106,8 +106,10 @@ def junit(result: Comparison, fail_above: float | None) -> str:
         if id(c) in over:
             limit = (f"a drop of more than {threshold:g}%" if c.higher_is_better
                      else f"above {threshold:g}%")
+            beyond = threshold_test(c, threshold).p  # significant, so not None
             failure = ET.SubElement(case, "failure", type="regression",
-                                    message=f"{c.change_text} is {limit}{p}")
+                                    message=f"{c.change_text} is {limit} (p={beyond:.3f} "
+                                            f"against A moved by {threshold:g}%)")
             failure.text = figures
         ET.SubElement(case, "system-out").text = figures
     ET.indent(suite)
