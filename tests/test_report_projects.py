@@ -273,30 +273,36 @@ def test_a_go_module_and_a_crate_are_two_projects(go_rust_db: Path) -> None:
     assert "\n## crate (Rust)\n" in md and "\n## gomod (Go)\n" in md
 
 
+def as_sample(db: Path, name: str, sample: str) -> None:
+    """A copy of the project `name`'s runs (same session) as the sample `sample`'s side
+    in the project's language."""
+    with sqlite3.connect(db) as conn:
+        cols = [r[1] for r in conn.execute("PRAGMA table_info(projects)") if r[1] != "id"]
+        old = conn.execute(f"SELECT id, {', '.join(cols)} FROM projects WHERE name = ?",
+                           [name]).fetchone()
+        row = dict(zip(cols, old[1:], strict=True))
+        row.update(name=sample, source=f"sample:{sample}", path=sample,
+                   content_hash=f"{sample}-{row['lang']}")
+        new = conn.execute(f"INSERT INTO projects ({', '.join(row)}) VALUES "
+                           f"({', '.join('?' * len(row))})", list(row.values())).lastrowid
+        run_cols = [r[1] for r in conn.execute("PRAGMA table_info(runs)") if r[1] != "id"]
+        for values in conn.execute(f"SELECT {', '.join(run_cols)} FROM runs "
+                                   f"WHERE project_id = ?", [old[0]]).fetchall():
+            r = dict(zip(run_cols, values, strict=True))
+            r.update(project_id=new, uuid=str(uuid.uuid4()))
+            conn.execute(f"INSERT INTO runs ({', '.join(r)}) VALUES "
+                         f"({', '.join('?' * len(r))})", list(r.values()))
+        conn.commit()
+
+
 def test_paired_samples_get_the_gap_and_own_projects_their_sections(go_rust_db: Path,
                                                                     tmp_path: Path) -> None:
     """The runs of both fixtures copied as the tiny sample's Go and Rust sides, in the
     same session: Go against Rust for tiny, and a section each for gomod and crate,
     which stay out of the gap's tables."""
     db = copy_db(go_rust_db, tmp_path / "mixed.db")
-    with sqlite3.connect(db) as conn:
-        for name, lang in (("gomod", "go"), ("crate", "rust")):
-            cols = [r[1] for r in conn.execute("PRAGMA table_info(projects)") if r[1] != "id"]
-            old = conn.execute(f"SELECT id, {', '.join(cols)} FROM projects WHERE name = ?",
-                               [name]).fetchone()
-            row = dict(zip(cols, old[1:], strict=True))
-            row.update(name="tiny", source="sample:tiny", path="tiny",
-                       content_hash=f"tiny-{lang}")
-            new = conn.execute(f"INSERT INTO projects ({', '.join(row)}) VALUES "
-                               f"({', '.join('?' * len(row))})", list(row.values())).lastrowid
-            run_cols = [r[1] for r in conn.execute("PRAGMA table_info(runs)") if r[1] != "id"]
-            for values in conn.execute(f"SELECT {', '.join(run_cols)} FROM runs "
-                                       f"WHERE project_id = ?", [old[0]]).fetchall():
-                r = dict(zip(run_cols, values, strict=True))
-                r.update(project_id=new, uuid=str(uuid.uuid4()))
-                conn.execute(f"INSERT INTO runs ({', '.join(r)}) VALUES "
-                             f"({', '.join('?' * len(r))})", list(r.values()))
-        conn.commit()
+    as_sample(db, "gomod", "tiny")
+    as_sample(db, "crate", "tiny")
     out = report(db)
     assert "Go against Rust" in out and "Rust/Go" in out
     gap = [line for line in between(out, "Go against Rust", "Your projects").splitlines()
@@ -381,3 +387,37 @@ def test_a_tune_knob_cell_of_a_sample_is_not_its_build_in_the_gap(go_rust_db: Pa
     go_medians = [p["go"]["wall_median"] for p in data["pairs"]
                   if p.get("go") and p["scenario"] == "clean"]
     assert go_medians and go_medians[0] == pytest.approx(median(walls))
+
+
+def test_a_sample_measured_in_one_language_stands_alone(go_rust_db: Path,
+                                                        tmp_path: Path) -> None:
+    """`run --size small --lang go` measures one side of a pair: Go against Rust never
+    shows it with an empty Rust column. It gets a section of its own, saying what
+    would measure its other side; beside a paired sample it stays out of the gap."""
+    db = copy_db(go_rust_db, tmp_path / "one-side.db")
+    as_sample(db, "gomod", "small")
+    out = report(db)
+    no_gap(out)
+    assert out.startswith("Projects on their own")
+    alone = between(out, "small (Go)")
+    assert "measured here in Go only" in alone
+    assert "`buildprof run --size small --lang rust`" in " ".join(alone.split())
+    data = json.loads(report(db, "--format", "json"))
+    assert "pairs" not in data
+    assert [(p["project"], p["lang"]) for p in data["projects"]] == [
+        ("crate", "rust"), ("gomod", "go"), ("small", "go")]
+    small = data["projects"][2]
+    go_walls = walls(db, "small")
+    assert [c["wall_median"] for c in small["cells"]] == [
+        pytest.approx(median(v)) for v in go_walls.values()]
+    # Beside a sample measured in both languages: that one is the gap, small is not.
+    as_sample(db, "gomod", "tiny")
+    as_sample(db, "crate", "tiny")
+    out = report(db)
+    gap = [line for line in between(out, "Go against Rust", "Projects on their own"
+                                     ).splitlines() if line.startswith("│")]
+    assert any(re.match(r"│ tiny\s+│", line) for line in gap)
+    assert not any("small" in line for line in gap)
+    assert "small (Go)" in between(out, "Projects on their own")
+    data = json.loads(report(db, "--format", "json"))
+    assert {p["project"] for p in data["pairs"]} == {"tiny"}

@@ -40,22 +40,41 @@ def is_own(run: Row) -> bool:
 
 
 def split(runs: Sequence[Row]) -> tuple[list[Row], list[Row]]:
-    """(paired, own): the runs Go against Rust is about, and the user's projects' runs."""
-    paired: list[Row] = []
-    own: list[Row] = []
+    """(paired, alone): the runs Go against Rust is about, and the runs of projects
+    that stand alone in the selection: the user's own, and a sample measured in one
+    language only (`run --size tiny --lang go`), whose other side is not there to
+    compare with (its baseline builds, that is: `tune` knob cells are variants of a
+    build, and Go against Rust compares builds). Go against Rust is never shown with
+    an empty column."""
+    langs: dict[str, set[str]] = {}
     for r in runs:
-        (own if is_own(r) else paired).append(r)
-    return paired, own
+        if not is_own(r):
+            seen = langs.setdefault(r["project"], set())
+            if (r.get("variant") or BASELINE) == BASELINE:
+                seen.add(r["lang"])
+    paired: list[Row] = []
+    alone: list[Row] = []
+    for r in runs:
+        (alone if is_own(r) or len(langs[r["project"]]) < 2 else paired).append(r)
+    return paired, alone
+
+
+def other_side_command(name: str, lang: str, source: str | None) -> str:
+    """The `buildprof run` that measures a sample's other language."""
+    other = next(lg for lg in LANG_ORDER if lg != lang)
+    what = "--size" if project_kind(source) == "graded" else "--sample"
+    return f"buildprof run {what} {name} --lang {other}"
 
 
 def _order(values: Sequence[str], value: str | None) -> tuple[int, str]:
     return (values.index(value) if value in values else len(values)), value or ""
 
 
-def project_keys(runs: Sequence[Row]) -> list[tuple[str, str]]:
-    """The (name, language) of each own project in `runs`, by name, Go before Rust."""
-    keys = {(r["project"], r["lang"]) for r in runs if is_own(r)}
-    return sorted(keys, key=lambda k: (k[0] or "", _order(LANG_ORDER, k[1])))
+def project_keys(runs: Sequence[Row]) -> list[tuple[str, str, bool]]:
+    """The (name, language, whether a sample) of each project in `runs` (split's
+    second part), by name, Go before Rust, the user's before a sample of the name."""
+    keys = {(r["project"], r["lang"], not is_own(r)) for r in runs}
+    return sorted(keys, key=lambda k: (k[0] or "", _order(LANG_ORDER, k[1]), k[2]))
 
 
 def _cell_order(c: CellSummary) -> tuple[Any, ...]:
@@ -144,6 +163,11 @@ class ProjectSection:
         return f"{self.name} ({wording.lang_name(self.lang)})"
 
     @property
+    def own(self) -> bool:
+        """The user's project, not a sample measured in one language."""
+        return project_kind(self.source) == OWN_KIND
+
+    @property
     def where(self) -> str:
         """Where it comes from: its directory, or the spec it was fetched by."""
         if self.source and self.source != "path":
@@ -153,12 +177,18 @@ class ProjectSection:
 
 @dataclass(frozen=True)
 class ProjectsReport:
-    """The own projects of a report's selection."""
+    """The projects of a report's selection that stand alone (`split`)."""
 
     sessions: tuple[dict[str, Any], ...]  # the selection's sessions that hold them
     machine: dict[str, Any]
     toolchains: tuple[dict[str, Any], ...]
     projects: tuple[ProjectSection, ...]
+
+    @property
+    def title(self) -> str:
+        """"Your projects", unless a sample measured in one language is among them."""
+        return "Your projects" if all(p.own for p in self.projects) \
+            else "Projects on their own"
 
 
 # -- computations ----------------------------------------------------------------------
@@ -285,6 +315,11 @@ def section(name: str, lang: str, selected: Sequence[Row], history: Sequence[Row
     trends = trends_of(cells, history)
     tune_session, knob_runs = tune_runs(history)
     newest = max(runs, key=lambda r: r["id"])
+    if not is_own(newest):
+        notes.append(f"{name} is a sample with a side in each language, measured here in "
+                     f"{wording.lang_name(lang)} only, so there is nothing to compare it "
+                     f"with: `{other_side_command(name, lang, newest.get('source'))}` "
+                     f"measures the other side.")
     notes += trend_notes(trends)
     notes += wording.notes([], {}, failed=sum(c.failed for c in cells),
                            disturbed=sum(1 for r in runs if r.get("disturbed")),

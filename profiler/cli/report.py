@@ -126,9 +126,10 @@ def report(
 
 def _split(rows: dict[str, Any]) -> tuple[GapReport | None, list[dict[str, Any]]]:
     """The Go-against-Rust report of the selection's paired projects (None when it has
-    none), and the runs of the user's own projects, which are compared with nothing:
-    a Go module and an unrelated crate are two projects, not a gap. With no own runs,
-    the report is exactly what report_rows gives to gap.build."""
+    none), and the runs of the projects that stand alone, which are compared with
+    nothing: the user's own (a Go module and an unrelated crate are two projects, not
+    a gap) and a sample measured in one language only (analysis.projects.split). With
+    none of those, the report is exactly what report_rows gives to gap.build."""
     from profiler.analysis import gap
     from profiler.analysis.projects import split
 
@@ -139,10 +140,6 @@ def _split(rows: dict[str, Any]) -> tuple[GapReport | None, list[dict[str, Any]]
     paired = [r for r in paired if (r.get("variant") or "baseline") == "baseline"]
     if not own and len(paired) == every:
         return gap.build(**rows), []
-    if not paired and not own:
-        raise UsageError("the selected runs are all `tune` knob cells, and the report "
-                         "compares baseline builds: choose a session of `buildprof run` "
-                         "with --session N (see `buildprof history`)")
     if not paired:
         return None, own
     ids = {r["id"] for r in paired}
@@ -163,9 +160,10 @@ def _own_projects(store: ResultsDB, own: list[dict[str, Any]], rows: dict[str, A
 
     machine_id = rows["machine"].get("id")
     sections = []
-    for name, lang in proj.project_keys(own):
-        selected = [r for r in own if (r["project"], r["lang"]) == (name, lang)]
-        history = store.own_project_runs(filters, name, lang, machine_id)
+    for name, lang, sample in proj.project_keys(own):
+        selected = [r for r in own if (r["project"], r["lang"], not proj.is_own(r))
+                    == (name, lang, sample)]
+        history = store.own_project_runs(filters, name, lang, machine_id, sample)
         run, units, chain = _newest_breakdown(store, history)
         sections.append(proj.section(name, lang, selected, history, all_sessions=all_sessions,
                                      units_run=run, units=units, chain=chain))

@@ -588,7 +588,7 @@ def render(report: GapReport | None, payoff: PayoffSection | None = None,
         assert projects is not None  # checked above
         m, notes = projects.machine, ()
         names = ", ".join(p.name for p in projects.projects)
-        title, h1 = f"Build times: {names}", "Build times: your projects"
+        title, h1 = f"Build times: {names}", f"Build times: {projects.title.lower()}"
     parts.append(_machine_section(m, notes, toolchains, sessions))
     sub = (f"{m.get('cpu_model', '?')}, {m.get('logical_cpus') or m.get('cores')} CPUs, "
            + ", ".join(f"{t['spec']} ({t['version']})" for t in toolchains))

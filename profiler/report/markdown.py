@@ -177,10 +177,10 @@ def render_projects(report: ProjectsReport, out: TextIO, payoff: PayoffSection |
     machine first, the payoff section and the commands last), or a part after the
     Go-against-Rust report, under a heading of its own."""
     if standalone:
-        out.write(f"# Build times: {pr.TITLE.lower()}\n\n")
+        out.write(f"# Build times: {report.title.lower()}\n\n")
         out.write(f"Machine: {pr.machine_text(report.machine)}.  \n")
     else:
-        out.write(f"## {pr.TITLE}\n\nEach project on its own (not paired with another "
+        out.write(f"## {report.title}\n\nEach project on its own (not paired with another "
                   f"language).  \n")
     out.write(f"Toolchains: {pr.toolchains_text(report)}.\n\n")
     level = 2 if standalone else 3

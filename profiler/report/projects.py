@@ -19,7 +19,6 @@ from profiler.analysis.tune import KnobResult
 from profiler.cells import BASELINE, CellKey, CellSummary, scenario_text
 from profiler.report.html import COLORS, _Charts, _e, _figure, _section, _table, _time_axis
 
-TITLE = "Your projects"
 CELLS_TITLE = "Build times per scenario and profile (median ± MAD)"
 TREND_TITLE = "Trend: median wall time per session, oldest first"
 UNITS_TITLE = "Slowest units and the critical path"

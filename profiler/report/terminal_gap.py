@@ -266,10 +266,10 @@ def render_projects(report: ProjectsReport, console: Console,
     so it starts with the machine and ends with the payoff section (if any); after a
     Go-against-Rust report it starts with a heading of its own."""
     if standalone:
-        console.print(f"[bold]{pr.TITLE}[/bold] on {escape(pr.machine_text(report.machine))}",
+        console.print(f"[bold]{report.title}[/bold] on {escape(pr.machine_text(report.machine))}",
                       highlight=False)
     else:
-        console.print(f"[bold]{pr.TITLE}[/bold] (not paired with another language: each "
+        console.print(f"[bold]{report.title}[/bold] (not paired with another language: each "
                       f"project on its own)", highlight=False)
     ids = ", ".join(str(s["id"]) for s in report.sessions)
     console.print(f"Session(s) {ids}; toolchains: {escape(pr.toolchains_text(report))}",

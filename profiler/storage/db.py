@@ -496,10 +496,12 @@ class ResultsDB:
         return queries.report_rows(self.conn, f, all_sessions=all_sessions)
 
     def own_project_runs(self, f: Filters, name: str, lang: str,
-                         machine_id: str | None = None) -> list[dict[str, Any]]:
-        """Every timed run of the user's own project (`name`, `lang`) matching `f`
-        across sessions, oldest first (see queries.own_project_runs)."""
-        return queries.own_project_runs(self.conn, f, name, lang, machine_id)
+                         machine_id: str | None = None, sample: bool = False
+                         ) -> list[dict[str, Any]]:
+        """Every timed run of the user's own project (`name`, `lang`; with `sample`,
+        of that sample) matching `f` across sessions, oldest first (see
+        queries.own_project_runs)."""
+        return queries.own_project_runs(self.conn, f, name, lang, machine_id, sample)
 
     def counts(self) -> tuple[int, int]:
         """(sessions, runs); DatabaseError when the file cannot be read (a damaged file)."""

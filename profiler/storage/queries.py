@@ -436,7 +436,8 @@ def report_rows(conn: sqlite3.Connection, f: Filters, *, all_sessions: bool = Fa
 
 
 def own_project_runs(conn: sqlite3.Connection, f: Filters, name: str, lang: str,
-                     machine_id: str | None = None) -> list[dict[str, Any]]:
+                     machine_id: str | None = None, sample: bool = False
+                     ) -> list[dict[str, Any]]:
     """Every timed run (any status) of the user's own project `name` in `lang` that
     matches `f` (its project and language filters aside), from every session and
     every content of the project, oldest first; each with the fields of fetch_runs
@@ -444,11 +445,14 @@ def own_project_runs(conn: sqlite3.Connection, f: Filters, name: str, lang: str,
 
     The report's trend, units and tune results of a project read these, not
     report_rows' selection, which is one session by default. A sample that happens
-    to share the name (source `sample:…`) is not the user's project and is left out."""
+    to share the name (source `sample:…`) is not the user's project and is left out.
+    `sample`: the runs of the sample `name` instead (one measured in one language
+    only stands alone in the report too), and no project of the user's."""
     cond, params = where(f.with_(projects=(), langs=()))
+    kind = ("substr(source, 1, 7) = 'sample:'" if sample
+            else "(source IS NULL OR substr(source, 1, 7) <> 'sample:')")
     conds = [cond, "r.warmup = 0",
-             "r.project_id IN (SELECT id FROM projects WHERE name = ? AND lang = ? AND "
-             "(source IS NULL OR substr(source, 1, 7) <> 'sample:'))"]
+             f"r.project_id IN (SELECT id FROM projects WHERE name = ? AND lang = ? AND {kind})"]
     params = [*params, name, lang]
     if machine_id is not None:
         conds.append("r.machine_id = ?")
