@@ -65,9 +65,11 @@ def tree_state(root: Path) -> dict[str, str]:
 
 
 def run_revs(repo: Path, db: Path, *revs: str) -> subprocess.CompletedProcess[str]:
+    # Six runs a side: at four only complete separation reaches p < 0.05, so one run
+    # stalled by a busy machine would flip the gate's verdict; at six it takes several.
     args = [a for r in revs for a in ("--rev", r)]
     return buildprof("run", str(repo), *args, "--scenario", "clean", "--profile", "debug",
-                     "--runs", "4", "--db", str(db), timeout=600)
+                     "--runs", "6", "--db", str(db), timeout=600)
 
 
 def test_a_slower_revision_is_interleaved_recorded_and_fails_the_gate(
@@ -80,7 +82,7 @@ def test_a_slower_revision_is_interleaved_recorded_and_fails_the_gate(
     assert tree_state(repo) == before
     rows = sqlite3.connect(db).execute(
         "SELECT rev, commit_hash FROM runs WHERE warmup = 0 ORDER BY id").fetchall()
-    assert [r for r, _ in rows] == ["base", "slower"] * 4  # A B A B …
+    assert [r for r, _ in rows] == ["base", "slower"] * 6  # A B A B …
     assert {r: c for r, c in rows} == {"base": git(repo, "rev-parse", "base"),
                                        "slower": git(repo, "rev-parse", "slower")}
     gate = buildprof("compare", "base", "slower", "--fail-above", "10", "--db", str(db))
