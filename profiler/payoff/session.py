@@ -310,7 +310,12 @@ def execute(req: PayoffRequest, reporter: PayoffReporter | None = None,
     db = ResultsDB.open(req.db_path or default_db())
     session_id = db.start_session(machine_id, req.command_line, req.label)
     status = "failed"
+    # buildprof's own threads (the servers' RSS samplers, this loop) move to the load
+    # generator's cores, so that the server's cores run the server only.
+    own_cores = os.sched_getaffinity(0)
     try:
+        if load_cores is not None:
+            os.sched_setaffinity(0, load_cores)
         parity(contenders, routes, work)
         total = len(req.connections) * req.runs * len(contenders)
         done = 0
@@ -338,6 +343,7 @@ def execute(req: PayoffRequest, reporter: PayoffReporter | None = None,
         status = "interrupted"
         raise
     finally:
+        os.sched_setaffinity(0, own_cores)
         server.kill_live()
         shutil.rmtree(work, ignore_errors=True)
         db.finish_session(session_id, status)
