@@ -52,6 +52,8 @@ class QuickHelpGroup(TyperGroup):
 DB_HELP = "Results database (default: $BUILDPROF_DB, else ./results.db)"
 DbOption = Annotated[Path | None, typer.Option("--db", help=DB_HELP, show_default=False)]
 FormatOption = Annotated[str, typer.Option("--format", help="Output format: table or json")]
+LabelOption = Annotated[str | None, typer.Option(help="A label stored with the session",
+                                                 show_default=False)]
 
 # The largest integer SQLite stores; a larger id or limit makes sqlite3 raise OverflowError.
 SQLITE_MAX_INT = 2**63 - 1

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from profiler.cli.options import DbOption, parse_whole
+from profiler.cli.options import DbOption, FormatOption, LabelOption, parse_whole
 from profiler.errors import UsageError
 from profiler.scenarios.definitions import split_values
 
@@ -86,10 +86,9 @@ def payoff(
     toolchain: Annotated[list[str] | None, typer.Option(
         help="Toolchain(s): go@1.26.8, rust@nightly (default: the ones on PATH)",
         show_default=False)] = None,
-    label: Annotated[str | None, typer.Option(help="Label for the session",
-                                              show_default=False)] = None,
+    label: LabelOption = None,
     db: DbOption = None,
-    fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    fmt: FormatOption = "table",
 ) -> None:
     """Load the same service built in Go and in Rust, beside what each build costs.
 

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from profiler.cli.options import DbOption
+from profiler.cli.options import DbOption, FormatOption, LabelOption
 from profiler.errors import UsageError
 from profiler.scenarios.definitions import PROFILES, SCENARIOS, check_names, split_values
 
@@ -54,10 +54,9 @@ def tune(
     toolchain: Annotated[list[str] | None, typer.Option(
         help="Toolchain: go@1.26.8, rust@nightly (default: the one on PATH)",
         show_default=False)] = None,
-    label: Annotated[str | None, typer.Option(help="Label for the session",
-                                              show_default=False)] = None,
+    label: LabelOption = None,
     db: DbOption = None,
-    fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    fmt: FormatOption = "table",
 ) -> None:
     """Measure well-known build knobs on a project, one at a time against the baseline.
 
