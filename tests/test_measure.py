@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import time
 from pathlib import Path
@@ -84,6 +85,10 @@ def test_sampler_cost_is_small(memhog: Path, tmp_path: Path) -> None:
     """The sampler's own CPU is buildprof's overhead, not the build's; it must stay
     a small fraction of one core at the default 20 ms interval."""
     m = _run([str(memhog), "mem", "10", "1000", "10", "10"], tmp_path)
-    assert m.samples >= 20
+    # The sampler ticks about once an interval; on a loaded machine its thread wakes
+    # late, so ask for a quarter of that many ticks over the run (and some ticks
+    # whatever the wall time says). A sampler that stopped ticking still fails.
+    interval_s = inspect.signature(measure).parameters["sample_ms"].default / 1000
+    assert m.samples >= max(5, 0.25 * m.wall_s / interval_s), (m.samples, m.wall_s)
     assert m.sampler_cpu_s < 0.1 * m.wall_s
     assert m.outer_wall_s >= m.wall_s
