@@ -339,6 +339,14 @@ def test_ctrl_c_kills_every_server_and_load_generator(short_payoff, tmp_path: Pa
             time.sleep(0.2)
         running = _left_behind(_cache())
         assert any("wrk" in p for p in running) and any("http-service" in p for p in running)
+        # During the load every thread of buildprof (the round loop, the servers' RSS
+        # samplers) is on the load generator's cores, off the server's.
+        srv, load, _ = server.core_split(sorted(os.sched_getaffinity(0)))
+        if load is not None:
+            threads = {int(t) for t in os.listdir(f"/proc/{proc.pid}/task")}
+            assert len(threads) > 1  # the main thread and a sampler at least
+            assert {t: os.sched_getaffinity(t) for t in threads} == \
+                {t: set(load) for t in threads}
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=60) == 130
     finally:

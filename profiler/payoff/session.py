@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import resource
 import shutil
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -310,12 +311,11 @@ def execute(req: PayoffRequest, reporter: PayoffReporter | None = None,
     db = ResultsDB.open(req.db_path or default_db())
     session_id = db.start_session(machine_id, req.command_line, req.label)
     status = "failed"
-    # buildprof's own threads (the servers' RSS samplers, this loop) move to the load
-    # generator's cores, so that the server's cores run the server only.
-    own_cores = os.sched_getaffinity(0)
+    # buildprof's own threads (this loop, the servers' RSS samplers, any thread that
+    # runs already) move to the load generator's cores, so that the server's cores run
+    # the server only. Threads started later inherit the main thread's affinity.
+    own_cores = _pin_threads(load_cores)
     try:
-        if load_cores is not None:
-            os.sched_setaffinity(0, load_cores)
         parity(contenders, routes, work)
         total = len(req.connections) * req.runs * len(contenders)
         done = 0
@@ -343,7 +343,7 @@ def execute(req: PayoffRequest, reporter: PayoffReporter | None = None,
         status = "interrupted"
         raise
     finally:
-        os.sched_setaffinity(0, own_cores)
+        _unpin_threads(own_cores)
         server.kill_live()
         shutil.rmtree(work, ignore_errors=True)
         db.finish_session(session_id, status)
@@ -351,6 +351,36 @@ def execute(req: PayoffRequest, reporter: PayoffReporter | None = None,
         return PayoffOutcome(db.session(session_id),
                              db.load_runs(_all(), session_ids=[session_id]), contenders,
                              loadgen_version, cores_text, routes.mix_text())
+
+
+def _pin_threads(cores: list[int] | None) -> dict[int, set[int]]:
+    """Every thread of this process onto `cores` (none moved when None); returns each
+    thread's affinity before, for `_unpin_threads`. sched_setaffinity sets one thread's:
+    the process's is the sum of its threads'."""
+    before: dict[int, set[int]] = {}
+    if cores is None:
+        return before
+    for tid in map(int, os.listdir("/proc/self/task")):
+        try:
+            before[tid] = os.sched_getaffinity(tid)
+            os.sched_setaffinity(tid, cores)
+        except ProcessLookupError:  # the thread ended meanwhile
+            continue
+    return before
+
+
+def _unpin_threads(before: dict[int, set[int]]) -> None:
+    """Back to the affinities `_pin_threads` found (threads that ended are gone), and
+    the main thread's for threads started since."""
+    main = before.get(threading.main_thread().native_id or 0)
+    for tid in map(int, os.listdir("/proc/self/task")):
+        cores = before.get(tid, main)
+        if cores is None:
+            continue
+        try:
+            os.sched_setaffinity(tid, cores)
+        except ProcessLookupError:
+            continue
 
 
 def _all() -> Any:
