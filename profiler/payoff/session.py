@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import resource
 import shutil
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -370,16 +369,12 @@ def _pin_threads(cores: list[int] | None) -> dict[int, set[int]]:
 
 
 def _unpin_threads(before: dict[int, set[int]]) -> None:
-    """Back to the affinities `_pin_threads` found (threads that ended are gone), and
-    the main thread's for threads started since."""
-    main = before.get(threading.main_thread().native_id or 0)
-    for tid in map(int, os.listdir("/proc/self/task")):
-        cores = before.get(tid, main)
-        if cores is None:
-            continue
+    """Back to the affinities `_pin_threads` found, for the threads still running
+    (threads started since, the servers' samplers, have ended with their servers)."""
+    for tid, cores in before.items():
         try:
             os.sched_setaffinity(tid, cores)
-        except ProcessLookupError:
+        except ProcessLookupError:  # the thread ended meanwhile
             continue
 
 
