@@ -1,4 +1,4 @@
-"""Run every golden case (tests/golden/cases.py) against tests/golden/results.db and
+"""Run every golden case (tests/golden/cases.py) against tests/golden/history.db and
 compare what it prints with tests/golden/out/, or write that with --update.
 
 Each case is one `buildprof` command line, run in-process through the real entry
@@ -31,7 +31,7 @@ sys.path.insert(0, str(HERE))
 
 from cases import CASES, Case  # noqa: E402
 
-DB = HERE / "results.db"
+DB = HERE / "history.db"
 OUT = HERE / "out"
 
 

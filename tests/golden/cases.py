@@ -1,5 +1,5 @@
 """The golden cases: every reader command in every format, every --help, and the
-error line of each kind of bad input, on tests/golden/results.db.
+error line of each kind of bad input, on tests/golden/history.db.
 
 Session and run ids are looked up in that file by what made them (a label, the
 command line), so the cases still name the right ones when it is made again.
@@ -11,7 +11,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-DB = Path(__file__).resolve().parent / "results.db"
+DB = Path(__file__).resolve().parent / "history.db"
 
 
 @dataclass(frozen=True)

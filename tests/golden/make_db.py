@@ -1,4 +1,4 @@
-"""Build tests/golden/results.db: a real history that exercises every reader.
+"""Build tests/golden/history.db: a real history that exercises every reader.
 
 Real `buildprof` sessions, real go and cargo builds: the graded samples in several
 scenarios and profiles (one with --breakdown), two Rust toolchains, a real pair,
@@ -9,7 +9,7 @@ from one build of this file to the next; the golden outputs (tests/golden/out/)
 are what the reader commands print for this one file, so they are made again with
 it (`tests/golden/capture.py --update`), never edited by hand.
 
-    .venv/bin/python tests/golden/make_db.py [--out tests/golden/results.db]
+    .venv/bin/python tests/golden/make_db.py [--out tests/golden/history.db]
 
 It takes about a quarter of an hour on a 2-core machine; the project trees it
 builds live in /tmp/buildprof-golden (their paths are in the file and so in the
@@ -77,7 +77,7 @@ def go_repo() -> Path:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--out", type=Path, default=REPO / "tests" / "golden" / "results.db")
+    ap.add_argument("--out", type=Path, default=REPO / "tests" / "golden" / "history.db")
     args = ap.parse_args()
     shutil.rmtree(SRC, ignore_errors=True)
     SRC.mkdir(parents=True)
