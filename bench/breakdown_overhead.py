@@ -17,11 +17,11 @@ import tempfile
 from pathlib import Path
 
 from profiler.backends import backend_for
-from profiler.cells import CellPlan
 from profiler.measure.process import measure
 from profiler.samples.resolve import graded
+from profiler.scenarios.plan import CellPlan
 from profiler.scenarios.workspace import Workspace
-from profiler.session import resolve_toolchains
+from profiler.session.resolve import resolve_toolchains
 
 
 def main() -> None:

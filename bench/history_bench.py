@@ -38,7 +38,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from profiler import compare
+from profiler.analysis import compare
 from profiler.storage import queries
 from profiler.storage.db import ResultsDB
 

@@ -91,7 +91,8 @@ def prep(tmp: Path) -> None:
     before = os.environ.get("BUILDPROF_CACHE")
     os.environ["BUILDPROF_CACHE"] = env["BUILDPROF_CACHE"]  # the cache the cold run filled
     from profiler.scenarios.runner import Plan
-    from profiler.session import RunRequest, execute
+    from profiler.session.resolve import RunRequest
+    from profiler.session.run import execute
 
     seen = []
     for i in range(3):

@@ -19,11 +19,11 @@ import tempfile
 from pathlib import Path
 
 from profiler.backends import backend_for
-from profiler.cells import CellPlan
 from profiler.measure.process import measure
-from profiler.projects import detect_project
+from profiler.scenarios.plan import CellPlan
 from profiler.scenarios.workspace import Workspace
-from profiler.session import resolve_toolchains
+from profiler.session.resolve import resolve_toolchains
+from profiler.sources.local import detect_project
 
 
 def gnu_time(argv: list[str], ws: Workspace) -> dict[str, float]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from profiler.breakdown import Unit, critical_path
+from profiler.model.units import Unit, critical_path
 
 from conftest import buildprof, copy_fixture, error_line
 
@@ -222,7 +222,8 @@ def test_run_breakdown_shows_the_units_the_session_recorded(tmp_path: Path) -> N
     path, as recorded; `run --breakdown` shows them (here: the last of two runs)."""
     from profiler.cli.breakdown import stored_path
     from profiler.scenarios.runner import Plan
-    from profiler.session import RunRequest, execute
+    from profiler.session.resolve import RunRequest
+    from profiler.session.run import execute
     from profiler.storage.db import ResultsDB
 
     project = copy_fixture("gomod", tmp_path)

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from profiler.cells import CellKey, CellSummary, Sample, project_kind, scenario_text, summarize
+from profiler.model.cells import CellKey, CellSummary, Sample, scenario_text, summarize
+from profiler.samples.resolve import project_kind
 
 BASE: dict[str, Any] = {
     "project": "small", "lang": "go", "toolchain": "go@1.26.8", "scenario": "incremental",
@@ -95,7 +96,11 @@ def test_summary_context_from_the_runs() -> None:
         3, "nightly", "host-a", "m1", "abc")
     assert c.date == "2026-11-20T10:02:00"  # the earliest start
     assert c.loc == 12_000  # the newest run's
-    assert c.kind == "graded" and c.toolchain_version == "1.26.8"
+    assert c.toolchain_version == "1.26.8"
+    # The kind is the analyses' (they read the sources: samples.resolve.project_kind),
+    # from the runs' `kind`; a summary of runs that carry none is of a path.
+    assert c.kind == "path"
+    assert CellSummary.of([run(1.0, kind="graded")]).kind == "graded"
     assert (c.sessions, c.machines, c.toolchains) == (
         (3, 4), ("host-a", "host-b"), ("go@1.25.5", "go@1.26.8"))
 

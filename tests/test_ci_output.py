@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from test_compare import verdict_db  # noqa: F401  (a fixture)
 
-from profiler import compare
+from profiler.analysis import compare
 from profiler.report.ci import SUMMARY_CAP, junit, step_summary
 from profiler.storage.db import ResultsDB
 

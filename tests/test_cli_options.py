@@ -19,8 +19,8 @@ from profiler.cli.options import (
     reading,
 )
 from profiler.errors import DatabaseError, UsageError
+from profiler.model.filters import Filters
 from profiler.storage.db import ResultsDB
-from profiler.storage.queries import Filters
 
 
 def _params(command: str) -> list[tuple[str, tuple[str, ...], str | None]]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from profiler import compare
+from profiler.analysis import compare
 from profiler.storage.db import ResultsDB
 
 from conftest import buildprof

@@ -18,15 +18,15 @@ import sqlite_utils
 
 from profiler.backends import backend_for
 from profiler.backends.base import CompiledLines
-from profiler.cells import CellPlan
 from profiler.errors import StepError
 from profiler.measure.process import measure
+from profiler.model.filters import Filters
 from profiler.paths import cache_dir
-from profiler.projects import Project, count_code_lines
+from profiler.scenarios.plan import CellPlan
 from profiler.scenarios.workspace import Workspace
+from profiler.sources.local import Project, count_code_lines
 from profiler.storage.db import ResultsDB
 from profiler.storage.migrations import MIGRATIONS, SCHEMA_VERSION
-from profiler.storage.queries import Filters
 
 from conftest import copy_fixture
 

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from profiler.breakdown import Unit
-from profiler.cells import CellKey, CellSummary, Sample
+from profiler.model.cells import CellKey, CellSummary, Sample
+from profiler.model.units import Unit
 from profiler.report import exports
 
 from conftest import buildprof, error_line
@@ -42,8 +42,8 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _cells(db: Path, label: str) -> list[CellSummary]:
+    from profiler.model.filters import Filters
     from profiler.storage.db import ResultsDB
-    from profiler.storage.queries import Filters
 
     with ResultsDB.open(db, readonly=True) as store:
         return store.history_cells(Filters(labels=(label,)), None)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from profiler import fetch
 from profiler.errors import UsageError
+from profiler.sources import fetch
 
 from conftest import buildprof, error_line
 

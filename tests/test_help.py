@@ -113,9 +113,9 @@ def test_the_defaults_shown_are_the_session_defaults() -> None:
     """One definition of the defaults: what `scenarios` prints is what the session
     builds from (profiler.scenarios.definitions), and the default matrix on the
     samples is clean in both profiles, incremental and noop in debug only."""
-    from profiler import session
     from profiler.samples.resolve import graded
     from profiler.scenarios import definitions
+    from profiler.session import resolve as session
     from profiler.toolchains.base import Toolchain
 
     assert session.DEFAULT_SCENARIOS is definitions.DEFAULT_SCENARIOS
@@ -148,7 +148,7 @@ def test_scenarios_loads_no_heavy_module(args: list[str]) -> None:
     modules = set(re.findall(r"^import time:\s+\d+ \|\s+\d+ \|\s*(\S+)\s*$", res.stderr,
                              re.MULTILINE))
     heavy = ("matplotlib", "scipy", "numpy", "sqlite_utils", "psutil", "profiler.storage",
-             "profiler.session", "profiler.report", "profiler.cells")
+             "profiler.session", "profiler.report", "profiler.model")
     if args[-1] == "--help":
         heavy += ("pydantic",)  # typer loads it to convert the values of a command it runs
     assert sorted(m for m in modules if m.split(".")[0] in heavy or m.startswith(heavy)) == []

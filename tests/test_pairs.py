@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from profiler import fetch
 from profiler.samples import pairs
+from profiler.sources import fetch
 
 from conftest import buildprof, error_line
 

@@ -22,8 +22,8 @@ import pytest
 
 from profiler.errors import UsageError
 from profiler.payoff import loadgen, routes, server
-from profiler.projects import tree_stats
 from profiler.samples.realworld import realworld_dir
+from profiler.sources.local import tree_stats
 from tests.conftest import REPO, buildprof, error_line
 
 FIXTURE_SERVER = Path(__file__).parent / "fixtures" / "payoff" / "server.py"

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from profiler.backends import backend_for
-from profiler.cells import CellPlan
-from profiler.projects import detect_project
 from profiler.scenarios.edits import append_edit
+from profiler.scenarios.plan import CellPlan
 from profiler.scenarios.runner import Plan, RunResult, run_cells
+from profiler.sources.local import detect_project
 from profiler.toolchains import go as go_tc
 
 from conftest import buildprof, copy_fixture, error_line, tree_hash

@@ -21,7 +21,7 @@ import pytest
 from profiler import cache as cache_lib
 from profiler import paths
 from profiler.errors import ProjectError
-from profiler.projects import copy_tree, tree_stats
+from profiler.sources.local import copy_tree, tree_stats
 
 from conftest import REPO, buildprof, copy_fixture, error_line, tree_hash
 

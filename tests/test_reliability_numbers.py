@@ -17,8 +17,8 @@ from typing import TypeVar
 import psutil
 import pytest
 
+from profiler.machine.noise import BUSY_CORES
 from profiler.measure.launcher import LAUNCHER_C, LAUNCHER_PY, compiled
-from profiler.measure.noise import BUSY_CORES
 
 from conftest import REPO
 
@@ -385,7 +385,7 @@ def test_change_from_a_zero_median_is_infinite_or_na_never_nan(tmp_path: Path) -
 
 
 def test_regression_line_names_an_infinite_change(tmp_path: Path) -> None:
-    from profiler import compare
+    from profiler.analysis import compare
     from profiler.storage.db import ResultsDB
 
     db = ResultsDB.open(_zero_db(tmp_path / "r.db"), readonly=True)
@@ -408,7 +408,7 @@ def _no_loadavg() -> tuple[float, float, float]:
 
 def test_noise_warning_fires_while_another_process_is_busy(monkeypatch: pytest.MonkeyPatch
                                                            ) -> None:
-    from profiler.measure import noise
+    from profiler.machine import noise
 
     monkeypatch.setattr(os, "getloadavg", _no_loadavg)
     busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
@@ -425,7 +425,7 @@ def test_noise_warning_is_quiet_once_a_burst_has_ended(monkeypatch: pytest.Monke
     """A burst of work like buildprof's own set-up (it raises the 1-minute load
     average for a minute) followed by a quiet machine: no warning. Other work on a
     shared machine can come and go, so a few tries are allowed."""
-    from profiler.measure import noise
+    from profiler.machine import noise
 
     burst = subprocess.Popen([sys.executable, "-c",
                               "import time\nt = time.time()\nwhile time.time() - t < 1.5: pass"])
@@ -446,7 +446,7 @@ def test_noise_warning_is_quiet_once_a_burst_has_ended(monkeypatch: pytest.Monke
 def test_the_session_window_does_not_count_our_own_waited_children() -> None:
     """The pre-session window spans the preparation, whose `cargo fetch` and
     `go mod download` are children buildprof waits for: their CPU is ours."""
-    from profiler.measure import noise
+    from profiler.machine import noise
 
     def child_in_a_window() -> tuple[float, float]:
         window = noise.Window()
@@ -471,7 +471,7 @@ def test_the_session_window_does_not_count_our_own_waited_children() -> None:
 
 
 def test_the_session_window_counts_a_busy_process_that_is_not_ours_to_wait() -> None:
-    from profiler.measure import noise
+    from profiler.machine import noise
 
     window = noise.Window()
     busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])

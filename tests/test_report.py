@@ -25,7 +25,7 @@ import pytest
 
 from profiler.analysis import gap
 from profiler.analysis.wording import seconds
-from profiler.storage.queries import Filters
+from profiler.model.filters import Filters
 
 from conftest import buildprof
 

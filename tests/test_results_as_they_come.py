@@ -13,7 +13,7 @@ import pytest
 
 from profiler.analysis.running import running_verdict
 from profiler.analysis.wording import seconds
-from profiler.cells import CellKey, summarize
+from profiler.model.cells import CellKey, summarize
 
 from conftest import buildprof
 

@@ -16,13 +16,13 @@ import pytest
 
 from profiler.backends import backend_for
 from profiler.backends.base import Backend
-from profiler.breakdown import Unit
-from profiler.cells import CellPlan
 from profiler.measure.process import Measurement
-from profiler.projects import Project
+from profiler.model.units import Unit
 from profiler.scenarios.edits import Edit
+from profiler.scenarios.plan import CellPlan
 from profiler.scenarios.runner import Executor, Plan, Progress, RunResult, blocks, run_cells
 from profiler.scenarios.workspace import Workspace
+from profiler.sources.local import Project
 from profiler.toolchains.base import Toolchain
 
 from conftest import FIXTURES

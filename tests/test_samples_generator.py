@@ -12,12 +12,12 @@ from typer.testing import CliRunner
 
 from profiler.errors import UsageError
 from profiler.paths import cache_dir
-from profiler.projects import LANGS, tree_stats
 from profiler.samples import materialise as gen
 from profiler.samples.edits import EDITS, edit_for
 from profiler.samples.graph import package_graph
 from profiler.samples.spec import SIZES, load_spec, samples_dir
 from profiler.scenarios.edits import Edit
+from profiler.sources.local import LANGS, tree_stats
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -120,7 +120,7 @@ def test_generation_is_byte_identical(trees, tmp_path, lang) -> None:
 def test_generation_does_not_depend_on_python_hash_seed(tmp_path) -> None:
     """Set and dict orders change with PYTHONHASHSEED; the tree must not."""
     code = ("import sys; from pathlib import Path; from profiler.samples.materialise import "
-            "generate; from profiler.projects import tree_stats; "
+            "generate; from profiler.sources.local import tree_stats; "
             "r = generate('small', sys.argv[1], Path(sys.argv[2])); "
             "print(tree_stats(r, sys.argv[1]).content_hash)")
     hashes = set()

@@ -28,8 +28,8 @@ from conftest import REPO, buildprof, copy_fixture
 HEAVY_LIBS = ("matplotlib", "scipy", "numpy", "sqlite_utils", "psutil", "pydantic")
 # buildprof's own modules that pull those in, or that only a running command needs.
 HEAVY_OURS = ("profiler.storage", "profiler.session", "profiler.report", "profiler.analysis",
-              "profiler.cells", "profiler.stats", "profiler.compare", "profiler.cache",
-              "profiler.doctor", "profiler.machine", "profiler.measure", "profiler.backends",
+              "profiler.model", "profiler.stats", "profiler.cache",
+              "profiler.machine", "profiler.measure", "profiler.backends",
               "profiler.toolchains", "profiler.scenarios.runner", "profiler.samples.materialise",
               "profiler.cli.progress")
 
@@ -99,7 +99,8 @@ def small_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 NOT_FOR_READING = ("matplotlib", "scipy", "sqlite_utils", "numpy", "profiler.session",
                    "profiler.scenarios.runner",
                    "profiler.samples.materialise", "profiler.analysis.gap",
-                   "profiler.analysis.realpairs", "profiler.machine", "profiler.cli.progress")
+                   "profiler.analysis.realpairs", "profiler.machine.facts",
+                   "profiler.cli.progress")
 
 
 @pytest.mark.parametrize("command", [["history"], ["history", "--runs"], ["export"]])
@@ -118,9 +119,9 @@ def test_doctor_loads_no_analysis_or_report(small_db: Path) -> None:
     """doctor needs psutil and the noise checks, not the report side."""
     res, modules = _imported_by("doctor", "--db", str(small_db))
     assert res.returncode in (0, 1), res.stderr[-2000:]  # 1: a toolchain needs fixing
-    assert "profiler.doctor" in modules
+    assert "profiler.machine.doctor" in modules
     assert sorted(m for m in modules if m.split(".")[0] in NOT_FOR_READING
-                  or m.startswith((*NOT_FOR_READING, "profiler.report", "profiler.compare"))
+                  or m.startswith((*NOT_FOR_READING, "profiler.report", "profiler.analysis"))
                   ) == []
 
 
@@ -172,7 +173,7 @@ def test_every_option_of_every_command_has_help() -> None:
 def test_size_help_names_the_sessions_defaults() -> None:
     """--size's help copies the session's default sizes (importing the session at
     start-up would load psutil and sqlite_utils)."""
-    from profiler.session import DEFAULT_SIZES
+    from profiler.session.resolve import DEFAULT_SIZES
 
     assert list(run_cmd.DEFAULT_SIZES) == DEFAULT_SIZES
 

@@ -97,7 +97,7 @@ def _recorded(path: Path) -> tuple[ResultsDB, dict[str, int]]:
 
 def test_read_methods_answer_what_the_commands_ask(tmp_path: Path) -> None:
     from profiler.errors import UsageError
-    from profiler.storage.queries import Filters
+    from profiler.model.filters import Filters
 
     db, ids = _recorded(tmp_path / "r.db")
     db.close()
@@ -177,7 +177,7 @@ def test_run_units_reads_the_stored_critical_path_in_order(tmp_path: Path) -> No
     """The chain comes from the `critical` column, first to last along the dependencies
     (z depends on x directly as well as through y), not recomputed: here the column
     marks a chain the longest-path search would not choose."""
-    from profiler.breakdown import Unit, critical_path
+    from profiler.model.units import Unit, critical_path
 
     db, ids = _recorded(tmp_path / "r.db")
     units = [Unit("z", "bin", 3.0, 3.5, 0.5, 10, ("x", "y", "w")),
@@ -201,7 +201,8 @@ def test_run_units_reads_the_stored_critical_path_in_order(tmp_path: Path) -> No
 def test_where_is_the_sql_the_runs_index_serves() -> None:
     """The filters' SQL, to the letter: every condition is on `runs` alone, the small
     tables reached through IN (subquery) (see the module docstring of queries)."""
-    from profiler.storage.queries import Filters, where
+    from profiler.model.filters import Filters
+    from profiler.storage.queries import where
 
     f = Filters(langs=("go", "rust"), projects=("tiny",), scenarios=("clean", "noop"),
                 profiles=("debug",), toolchains=("go@1.26.8", "1.25.5"), labels=("a",),

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from test_revisions import commit, git
 
-from profiler.unitdiff import diff
+from profiler.analysis.unitdiff import diff
 
 from conftest import buildprof
 

@@ -23,70 +23,19 @@ cells, pairs and fits and the runs' project columns.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from profiler.analysis.records import Fit, Pair, Prediction, RealPair, RealSide
 from profiler.analysis.rule import GO_DEFAULT_PROFILE, LANG_ORDER, PROFILE_ORDER, outcome
-
-if TYPE_CHECKING:
-    from profiler.analysis.gap import Fit, Pair
 
 SCENARIOS = ("clean", "incremental")  # what the pairs section shows
 
 
-@dataclass(frozen=True)
-class Side:
-    """One program of a pair, as recorded."""
-
-    lang: str
-    spec: str | None  # the exact published version: crate:jaq@3.1.2
-    loc: int | None  # its own code lines
-    compiled_loc: int | None  # its own and every non-std dependency's
-
-
-@dataclass(frozen=True)
-class Prediction:
-    """The graded fit read at one side's compiled lines, against the measurement."""
-
-    lang: str
-    scenario_text: str
-    profile: str
-    loc: int
-    predicted_s: float
-    measured_s: float
-    extrapolated: bool  # beyond the graded sizes measured
-
-    @property
-    def ratio(self) -> float:
-        """Measured over predicted: above 1, the real project builds slower than a
-        generated one of the same compiled size."""
-        return self.measured_s / self.predicted_s
-
-
-@dataclass(frozen=True)
-class RealPair:
-    name: str
-    sides: tuple[Side, ...]  # Go, then Rust
-    rows: tuple[Pair, ...]  # clean and incremental, debug and release
-    outcome: str  # holds | partly holds | does not hold | not measured
-    predicted: str | None  # the verdict the graded fits give at these sizes; None: no fit
-    predictions: tuple[Prediction, ...]
-
-    @property
-    def agrees(self) -> bool | None:
-        if self.predicted is None or self.outcome == "not measured":
-            return None
-        return self.predicted == self.outcome
-
-    def side(self, lang: str) -> Side | None:
-        return next((s for s in self.sides if s.lang == lang), None)
-
-
-def _sides(name: str, runs: Sequence[dict[str, Any]]) -> tuple[Side, ...]:
-    found: dict[str, Side] = {}
+def _sides(name: str, runs: Sequence[dict[str, Any]]) -> tuple[RealSide, ...]:
+    found: dict[str, RealSide] = {}
     for r in sorted(runs, key=lambda r: r.get("id") or 0):  # the newest run's project wins
         if r.get("project") == name:
-            found[r["lang"]] = Side(r["lang"], r.get("project_path"), r.get("loc"),
+            found[r["lang"]] = RealSide(r["lang"], r.get("project_path"), r.get("loc"),
                                     r.get("compiled_loc"))
     return tuple(found[lang] for lang in LANG_ORDER if lang in found)
 

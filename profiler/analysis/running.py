@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from profiler.analysis.gap import cell_order, pairs_of, primary_toolchains, verdict_of
 from profiler.analysis.wording import seconds
-from profiler.cells import CellKey, CellSummary
+from profiler.model.cells import CellKey, CellSummary
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from profiler.cells import BASELINE, CellKey, CellSummary, summarize
+from profiler.model.cells import BASELINE, CellKey, CellSummary, summarize
 from profiler.stats import UTest, mann_whitney, utest_min_n
 from profiler.tune.knobs import advice, knob_of
 

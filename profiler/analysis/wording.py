@@ -16,9 +16,8 @@ from typing import TYPE_CHECKING
 from profiler.analysis.rule import MIN_SIZES, MINUTE, PROFILE_ORDER, SCENARIO_ORDER
 
 if TYPE_CHECKING:
-    from profiler.analysis.gap import Evidence, Fit, GapReport, Pair
-    from profiler.analysis.realpairs import RealPair
-    from profiler.cells import CellSummary
+    from profiler.analysis.records import Evidence, Fit, GapReport, Pair, RealPair
+    from profiler.model.cells import CellSummary
 
 # -- numbers ---------------------------------------------------------------------------
 

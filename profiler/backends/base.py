@@ -16,18 +16,32 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from profiler.breakdown import Unit
 from profiler.errors import StepError
 from profiler.measure.process import run_step
-from profiler.projects import count_code_lines
+from profiler.model.units import Unit
+from profiler.sources.local import count_code_lines
 from profiler.toolchains.base import Toolchain
 
 if TYPE_CHECKING:
-    from profiler.scenarios.workspace import Workspace
+    from profiler.scenarios.plan import CellPlan
 
 STEP_TIMEOUT_S = 3600.0
+
+
+class BuildDirs(Protocol):
+    """What a backend sees of one cell's workspace (profiler.scenarios.workspace
+    makes them): the cell, the project's copy, the build state, the output and logs."""
+
+    cell: CellPlan
+    src: Path  # the copy of the project
+    build_dir: Path  # where the build runs: src, or a member's directory in it
+    state: Path  # the build state: GOCACHE, target/ (the backend's state_name)
+    out: Path  # binaries
+    logs: Path  # stdout.log, stderr.log, the units' logs
+    snapshot: Path | None  # the backend's seed of the state, set in setup()
+    makes_binaries: bool  # False: a library, whose build writes no binary to out/
 
 
 def version_key(version: str) -> tuple[int, ...]:
@@ -155,36 +169,36 @@ class Backend(ABC):
         """The toolchain a spec names (None: the default one)."""
 
     @abstractmethod
-    def setup(self, ws: Workspace) -> None:
+    def setup(self, ws: BuildDirs) -> None:
         """Untimed, once per cell: download dependencies, seed caches."""
 
     @abstractmethod
-    def reset_state(self, ws: Workspace) -> None:
+    def reset_state(self, ws: BuildDirs) -> None:
         """Make the build state what the cell's scenario starts from."""
 
     @abstractmethod
-    def argv(self, ws: Workspace) -> list[str]:
+    def argv(self, ws: BuildDirs) -> list[str]:
         """The timed command."""
 
     @abstractmethod
-    def env(self, ws: Workspace, offline: bool = True) -> dict[str, str]:
+    def env(self, ws: BuildDirs, offline: bool = True) -> dict[str, str]:
         """The timed command's environment: buildprof's caches, this toolchain only."""
 
     @abstractmethod
-    def units(self, ws: Workspace, build_start: float) -> list[Unit]:
+    def units(self, ws: BuildDirs, build_start: float) -> list[Unit]:
         """With --breakdown, the timed build's compiler and linker calls."""
 
     @abstractmethod
-    def artifact_bytes(self, ws: Workspace) -> int | None:
+    def artifact_bytes(self, ws: BuildDirs) -> int | None:
         """Size of what the build produced (None where it produces nothing)."""
 
-    def executables(self, ws: Workspace) -> list[Path]:
+    def executables(self, ws: BuildDirs) -> list[Path]:
         """The program binaries the build just done made (not test binaries or build
         scripts), for `payoff` to run. Not abstract: a backend that cannot tell has none."""
         return []
 
     @abstractmethod
-    def rebuilt_units(self, ws: Workspace) -> int | None:
+    def rebuilt_units(self, ws: BuildDirs) -> int | None:
         """How many packages/crates the timed build compiled (None: not known)."""
 
     @abstractmethod
@@ -209,7 +223,7 @@ class Backend(ABC):
         None; refuses a pin the default cannot meet (go.mod's go/toolchain line)."""
         return None
 
-    def compiled_lines(self, ws: Workspace) -> CompiledLines:
+    def compiled_lines(self, ws: BuildDirs) -> CompiledLines:
         """The code lines the build just done in `ws` compiled, the project's own
         and with its dependencies. Called right after a successful timed build,
         untimed, while its output is still in the workspace; it must leave the
@@ -240,7 +254,7 @@ class Backend(ABC):
         hint = self.toolchain_hint(text)
         return f"{line} ({hint})" if hint else line
 
-    def step(self, argv: list[str], ws: Workspace, what: str, env: dict[str, str]) -> str:
+    def step(self, argv: list[str], ws: BuildDirs, what: str, env: dict[str, str]) -> str:
         """An untimed step in its own process group, killed whole on timeout,
         error or interrupt; failure is a StepError naming the step (and the
         command that fixes a too-old toolchain). Returns the step's stdout."""

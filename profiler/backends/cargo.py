@@ -13,25 +13,23 @@ import shutil
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from profiler.backends.base import (
     Backend,
+    BuildDirs,
     CompiledLines,
     Layout,
     Pin,
     count_files,
     enclosing,
 )
-from profiler.breakdown import Unit, rust_units
 from profiler.errors import ProjectError, StepError
-from profiler.measure.launcher import unitwrap
+from profiler.measure.launcher import unit_calls, unitwrap
 from profiler.measure.process import run_step
+from profiler.model.units import Unit
 from profiler.toolchains import cargo as cargo_tc
 from profiler.toolchains.base import Toolchain, clean_env
-
-if TYPE_CHECKING:
-    from profiler.scenarios.workspace import Workspace
 
 _ERROR = re.compile(r"^error(?:\[E\d+\])?: ")
 # cargo's closing line names the crate, not the cause: use it only when alone.
@@ -45,7 +43,7 @@ _NO_TOOL = re.compile(r"[Ff]ailed to find tool\. Is `([^`]+)` installed\?"
                       r"|is `([^`]+)` not installed\?")
 
 
-def _artifact_messages(ws: Workspace) -> Iterator[dict[str, Any]]:
+def _artifact_messages(ws: BuildDirs) -> Iterator[dict[str, Any]]:
     """The `compiler-artifact` messages of the build just done (its JSON stdout)."""
     for line in (ws.logs / "stdout.log").read_text(errors="replace").splitlines():
         if not line.startswith("{"):
@@ -107,15 +105,15 @@ class CargoBackend(Backend):
             return Pin(f"rust@{channel}", name)
         return None
 
-    def setup(self, ws: Workspace) -> None:
+    def setup(self, ws: BuildDirs) -> None:
         self.step([ws.cell.toolchain.path, "fetch"], ws, "downloading crates (cargo fetch)",
                   self.env(ws, offline=False))
 
-    def reset_state(self, ws: Workspace) -> None:
+    def reset_state(self, ws: BuildDirs) -> None:
         shutil.rmtree(ws.state, ignore_errors=True)
         ws.state.mkdir(parents=True)
 
-    def argv(self, ws: Workspace) -> list[str]:
+    def argv(self, ws: BuildDirs) -> list[str]:
         verb = {"check": ["check"], "test": ["test", "--no-run"]}.get(ws.cell.scenario,
                                                                       ["build"])
         argv = [ws.cell.toolchain.path, *verb, "--offline",
@@ -132,7 +130,7 @@ class CargoBackend(Backend):
             argv += ["-p", ws.cell.project.package]
         return argv
 
-    def env(self, ws: Workspace, offline: bool = True) -> dict[str, str]:
+    def env(self, ws: BuildDirs, offline: bool = True) -> dict[str, str]:
         # `--offline` in argv keeps the timed build from the network; `offline`
         # has nothing more to add here.
         env = cargo_tc.build_env(ws.cell.toolchain, clean_env(), ws.state)
@@ -143,12 +141,12 @@ class CargoBackend(Backend):
             env["BUILDPROF_UNITS_LOG"] = str(ws.logs / "units.log")
         return env
 
-    def units(self, ws: Workspace, build_start: float) -> list[Unit]:
+    def units(self, ws: BuildDirs, build_start: float) -> list[Unit]:
         if not ws.cell.breakdown:
             return []
         return rust_units(ws.logs / "units.log", build_start)
 
-    def artifact_bytes(self, ws: Workspace) -> int | None:
+    def artifact_bytes(self, ws: BuildDirs) -> int | None:
         """Binaries (or test binaries) cargo reports as artifacts; for a
         library-only workspace, its own libraries."""
         if ws.cell.scenario == "check":
@@ -167,7 +165,7 @@ class CargoBackend(Backend):
                     total += os.path.getsize(f)
         return total
 
-    def executables(self, ws: Workspace) -> list[Path]:
+    def executables(self, ws: BuildDirs) -> list[Path]:
         """The `bin` targets' executables among the build's compiler-artifact messages."""
         if ws.cell.scenario in ("check", "test"):
             return []
@@ -178,7 +176,7 @@ class CargoBackend(Backend):
                 found.append(Path(exe))
         return sorted(set(found))
 
-    def rebuilt_units(self, ws: Workspace) -> int | None:
+    def rebuilt_units(self, ws: BuildDirs) -> int | None:
         """Cargo's `Compiling` and `Checking` status lines (a no-op build has none)."""
         try:
             text = (ws.logs / "stderr.log").read_text(errors="replace")
@@ -208,7 +206,7 @@ class CargoBackend(Backend):
                       for m in [_NO_TOOL.search(text)] if m]
         return min(found)[1:] if found else None
 
-    def compiled_lines(self, ws: Workspace) -> CompiledLines:
+    def compiled_lines(self, ws: BuildDirs) -> CompiledLines:
         """The `.rs` lines the build just done in `ws` compiled, read from the
         dep-info files rustc wrote for each crate it compiled: `deps/*.d` and,
         for build scripts, `build/*/*.d` in the profile's directory of the target
@@ -267,3 +265,49 @@ def _dep_info_inputs(path: Path) -> list[str]:
                         ) from None
     return [line[:-1].replace("\\ ", " ") for line in text.splitlines()
             if line.endswith(":") and not line.startswith("#") and ": " not in line]
+
+
+# -- the units of a --breakdown build ------------------------------------------------
+
+
+def rust_units(log: Path, build_start: float) -> list[Unit]:
+    """Units from the wrapper's log of rustc calls (cargo's probes are skipped)."""
+    raw = []
+    for c in unit_calls(log):
+        crate = c.arg("--crate-name")
+        if crate is None or crate == "___":
+            continue  # `rustc -vV`, `--print` probes
+        types = c.values("--crate-type")
+        if crate == "build_script_build":
+            out_dir = c.arg("--out-dir") or ""
+            pkg = Path(out_dir).name.rsplit("-", 1)[0] or crate
+            kind, name = "build-script", f"{pkg} (build script)"
+        elif "--test" in c.args[1:]:
+            kind, name = "test", f"{crate} (test)"
+        elif "proc-macro" in types:
+            kind, name = "proc-macro", crate
+        elif "bin" in types:
+            kind, name = "bin", f"{crate} (bin)"
+        else:
+            kind, name = "lib", crate
+        externs = [e.split("=", 1)[0] for e in c.values("--extern")]
+        raw.append((c, kind, name, externs))
+    names: dict[str, int] = {}
+    units = []
+    libs: dict[str, list[Unit]] = {}
+    for c, kind, name, externs in sorted(raw, key=lambda r: r[0].t0):
+        names[name] = names.get(name, 0) + 1
+        if names[name] > 1:
+            name = f"{name} #{names[name]}"
+        # A dependency is the latest compilation of that crate that ended before this began.
+        deps = []
+        for ext in externs:
+            done = [u for u in libs.get(ext, []) if u.end_s <= c.t0 - build_start + 1e-3]
+            if done:
+                deps.append(done[-1].name)
+        unit = Unit(name, kind, c.t0 - build_start, c.t1 - build_start, c.cpu_s, c.rss,
+                    tuple(deps))
+        units.append(unit)
+        if kind in ("lib", "proc-macro"):
+            libs.setdefault(name.split(" #")[0], []).append(unit)
+    return units

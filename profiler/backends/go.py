@@ -8,16 +8,18 @@ an empty GOCACHE.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import tempfile
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from profiler.backends import gostd
 from profiler.backends.base import (
     Backend,
+    BuildDirs,
     CompiledLines,
     Layout,
     Pin,
@@ -27,15 +29,12 @@ from profiler.backends.base import (
     missing_tool_hint,
     version_key,
 )
-from profiler.breakdown import Unit, go_units
 from profiler.errors import StepError, ToolchainError
-from profiler.measure.launcher import unitwrap
+from profiler.measure.launcher import unit_calls, unitwrap
+from profiler.model.units import Unit
 from profiler.scenarios.definitions import GO_DEBUG_FLAGS
 from profiler.toolchains import go as go_tc
 from profiler.toolchains.base import Toolchain, clean_env
-
-if TYPE_CHECKING:
-    from profiler.scenarios.workspace import Workspace
 
 # A compiler or vet message: "dir/file.go:12:5: undefined: x" (vet prefixes "vet: ").
 _POSITION = re.compile(r"(\S+\.go:\d+(?::\d+)?: .*)")
@@ -88,7 +87,7 @@ class GoBackend(Backend):
                     f"`--toolchain go@{version}`")
         return None
 
-    def setup(self, ws: Workspace) -> None:
+    def setup(self, ws: BuildDirs) -> None:
         env = self.env(ws, offline=False)
         tc = ws.cell.toolchain
         if not (ws.build_dir / "vendor" / "modules.txt").is_file():
@@ -121,7 +120,7 @@ class GoBackend(Backend):
             raise StepError(f"seeding the Go std cache (go build std packages) failed: "
                             f"{missing_tool_hint(*missing)}") from None
 
-    def _check_cgo(self, ws: Workspace, env: dict[str, str]) -> None:
+    def _check_cgo(self, ws: BuildDirs, env: dict[str, str]) -> None:
         """Refuse a project with packages that only build with cgo when go turned
         cgo off by itself: with CGO_ENABLED and CC unset, go disables cgo when its
         default C compiler is not on PATH, and `./...` then leaves those packages
@@ -146,10 +145,10 @@ class GoBackend(Backend):
             raise StepError(f"{missing_tool_hint(cc or 'gcc')} ({named} only {verb} with cgo, "
                             f"which go turns off without one)")
 
-    def reset_state(self, ws: Workspace) -> None:
+    def reset_state(self, ws: BuildDirs) -> None:
         gostd.restore(ws.snapshot, ws.state)
 
-    def flags(self, ws: Workspace) -> list[str]:
+    def flags(self, ws: BuildDirs) -> list[str]:
         """The flags that change what Go compiles (and so its cache keys); the std
         snapshot is seeded with exactly these. -p only schedules, so it is not here."""
         flags = []
@@ -163,7 +162,7 @@ class GoBackend(Backend):
             flags.append(f"-toolexec={unitwrap()}")
         return flags
 
-    def argv(self, ws: Workspace) -> list[str]:
+    def argv(self, ws: BuildDirs) -> list[str]:
         tc, scenario = ws.cell.toolchain, ws.cell.scenario
         flags = self.flags(ws)
         if ws.cell.jobs:
@@ -179,7 +178,7 @@ class GoBackend(Backend):
         out = ["-o", f"{ws.out}/"] if ws.makes_binaries else []
         return [tc.path, "build", "-v", *flags, *out, "./..."]
 
-    def env(self, ws: Workspace, offline: bool = True) -> dict[str, str]:
+    def env(self, ws: BuildDirs, offline: bool = True) -> dict[str, str]:
         # src: the project's own go.work counts, one in a parent directory does not.
         env = go_tc.build_env(ws.cell.toolchain, clean_env(), ws.state, ws.cell.jobs,
                               src=ws.src)
@@ -191,21 +190,21 @@ class GoBackend(Backend):
             env["BUILDPROF_UNITS_LOG"] = str(ws.logs / "units.log")
         return env
 
-    def units(self, ws: Workspace, build_start: float) -> list[Unit]:
+    def units(self, ws: BuildDirs, build_start: float) -> list[Unit]:
         if not ws.cell.breakdown:
             return []
         return go_units(ws.logs / "actiongraph.json", ws.logs / "units.log", build_start)
 
-    def artifact_bytes(self, ws: Workspace) -> int | None:
+    def artifact_bytes(self, ws: BuildDirs) -> int | None:
         return None if ws.cell.scenario == "check" else dir_bytes(ws.out)
 
-    def executables(self, ws: Workspace) -> list[Path]:
+    def executables(self, ws: BuildDirs) -> list[Path]:
         """`go build -o out/ ./...` writes each main package's binary to out/."""
         if ws.cell.scenario in ("check", "test") or not ws.out.is_dir():
             return []
         return sorted(p for p in ws.out.iterdir() if p.is_file() and os.access(p, os.X_OK))
 
-    def rebuilt_units(self, ws: Workspace) -> int | None:
+    def rebuilt_units(self, ws: BuildDirs) -> int | None:
         """The package lines `go build -v` prints (a no-op build prints none)."""
         if ws.cell.scenario in ("check", "test"):
             return None
@@ -230,7 +229,7 @@ class GoBackend(Backend):
         match = _NO_CC.search(text)
         return (match.group(1), False) if match else None
 
-    def compiled_lines(self, ws: Workspace) -> CompiledLines:
+    def compiled_lines(self, ws: BuildDirs) -> CompiledLines:
         """The Go files `go build ./...` in the workspace compiles (each package's
         GoFiles and CgoFiles for this machine's GOOS/GOARCH and build tags, test
         files not included), from `go list -deps`: exact for the build. It runs
@@ -305,3 +304,74 @@ def _read(path: Path) -> str | None:
         return path.read_text(errors="replace")
     except OSError:
         return None
+
+
+# -- the units of a --breakdown build ------------------------------------------------
+
+
+def _ts(text: str) -> float:
+    # RFC 3339 with nanoseconds; Python's fromisoformat keeps microseconds.
+    date, _, frac = text.rstrip("Z").partition(".")
+    base = datetime.fromisoformat(date + "+00:00").timestamp()
+    return base + (float("0." + frac) if frac else 0.0)
+
+
+def go_units(actiongraph: Path, toolexec_log: Path, build_start: float) -> list[Unit]:
+    """Units from `-debug-actiongraph` (times, CPU, deps) and the -toolexec log (RSS)."""
+    if not actiongraph.is_file():
+        return []
+    actions = json.loads(actiongraph.read_text() or "[]")
+    by_id = {a["ID"]: a for a in actions}
+    # Peak RSS per objdir (compile, asm, cgo of one package) and per link output.
+    rss: dict[str, int] = {}
+    for c in unit_calls(toolexec_log):
+        out = c.arg("-o")
+        if out is None:
+            continue
+        key = out if os.path.basename(c.args[0]) == "link" else os.path.dirname(out) + "/"
+        rss[key] = max(rss.get(key, 0), c.rss)
+
+    def ran(a: dict) -> bool:
+        return bool(a.get("Cmd")) and a.get("TimeStart") is not None
+
+    names: dict[int, str] = {}
+    for a in actions:
+        if not ran(a):
+            continue
+        pkg = a.get("Package") or "?"
+        cmd = " ".join(a["Cmd"])
+        if a["Mode"].startswith("link"):
+            kind, name = "link", f"{pkg} (link)"
+        elif " -p main " in f" {cmd} " or ".test" in pkg:
+            kind, name = ("test" if ".test" in pkg or "_test" in pkg else "bin"), pkg
+        elif "[" in pkg:
+            kind, name = "test", pkg
+        else:
+            kind, name = "lib", pkg
+        names[a["ID"]] = name
+        a["_kind"] = kind
+
+    def unit_deps(a: dict) -> set[str]:
+        found: set[str] = set()
+        stack, seen = list(a.get("Deps") or []), set()
+        while stack:
+            i = stack.pop()
+            if i in seen:
+                continue
+            seen.add(i)
+            if i in names:
+                found.add(names[i])
+            else:
+                stack.extend(by_id[i].get("Deps") or [])
+        return found
+
+    units = []
+    for a in actions:
+        if a["ID"] not in names:
+            continue
+        cpu = ((a.get("CmdUser") or 0) + (a.get("CmdSys") or 0)) / 1e9
+        key = a.get("Target") if a["_kind"] == "link" else a.get("Objdir")
+        units.append(Unit(names[a["ID"]], a["_kind"], _ts(a["TimeStart"]) - build_start,
+                          _ts(a["TimeDone"]) - build_start, cpu, rss.get(key or ""),
+                          tuple(sorted(unit_deps(a)))))
+    return sorted(units, key=lambda u: u.start_s)

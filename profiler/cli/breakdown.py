@@ -18,7 +18,7 @@ from profiler.paths import default_db
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from profiler.breakdown import CriticalPath, Unit
+    from profiler.model.units import CriticalPath, Unit
     from profiler.storage.db import ResultsDB, StoredUnits
 
 
@@ -128,7 +128,7 @@ def stored_path(stored: StoredUnits, top: int = 5) -> CriticalPath | None:
     """The critical path `run` recorded: its chain and length from the `critical`
     column; the savings, which are not stored, from the stored units, as
     profiler.breakdown.critical_path computes them. None when no unit is marked."""
-    from profiler.breakdown import CriticalPath, critical_path
+    from profiler.model.units import CriticalPath, critical_path
 
     if not stored.chain:
         return None

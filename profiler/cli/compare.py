@@ -23,10 +23,10 @@ from profiler.errors import UsageError
 # Annotations only: the storage modules load sqlite_utils (and numpy), which
 # `buildprof --help` must not pay for.
 if TYPE_CHECKING:
-    from profiler.compare import Comparison
+    from profiler.analysis.compare import Comparison
+    from profiler.analysis.unitdiff import UnitDiff, UnitStat
+    from profiler.model.filters import Filters
     from profiler.storage.db import ResultsDB
-    from profiler.storage.queries import Filters
-    from profiler.unitdiff import UnitDiff, UnitStat
 
 
 # Not --toolchain or --label: A and B say which toolchains, labels or sessions.
@@ -80,7 +80,7 @@ def compare(
     the table, the geomean) is appended to that file. Exit codes: 0 compared (no cell
     over --fail-above); 1 a cell is significantly worse by more than --fail-above;
     2 bad input or nothing to compare."""
-    from profiler import compare as cmp
+    from profiler.analysis import compare as cmp
     from profiler.report import tabular
 
     check_format(fmt, (*FORMATS, "junit"))
@@ -134,7 +134,7 @@ def compare(
 
 def unit_diffs(store: ResultsDB, result: Comparison) -> list[tuple[str, UnitDiff]]:
     """Each compared cell's unit comparison, from the units its runs recorded."""
-    from profiler.unitdiff import diff
+    from profiler.analysis.unitdiff import diff
 
     out = []
     for c in result.cells:
@@ -182,7 +182,7 @@ def _refuse_same_runs(store: ResultsDB, a: str, b: str, filters: Filters,
     when only that Go was measured, a session and its label): every cell would
     compare runs with themselves and print `~`, which looks like "no change". For a
     load metric, the same load rounds."""
-    from profiler import compare as cmp
+    from profiler.analysis import compare as cmp
 
     def ids(side: str) -> list[int]:
         f = cmp.resolve_side(store, side, filters).filters

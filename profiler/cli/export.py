@@ -22,7 +22,7 @@ from profiler.cli.options import (
 from profiler.errors import UsageError
 
 if TYPE_CHECKING:  # annotations only: profiler.cells loads the statistics
-    from profiler.cells import CellSummary
+    from profiler.model.cells import CellSummary
 
 
 @filter_options()

@@ -53,7 +53,7 @@ def doctor(db: DbOption = None) -> None:
     """Check toolchains, cache, database and machine noise; print what to fix."""
     from rich.console import Console
 
-    from profiler.doctor import diagnose
+    from profiler.machine.doctor import diagnose
 
     findings = diagnose(db)
     console = Console()

@@ -29,8 +29,8 @@ from profiler.scenarios.definitions import PROFILES, SCENARIOS, split_values
 # loads it: the storage modules (sqlite_utils, which loads numpy, and psutil) are
 # imported where a command reads the database, not here.
 if TYPE_CHECKING:
+    from profiler.model.filters import Filters
     from profiler.storage.db import ResultsDB
-    from profiler.storage.queries import Filters
 
 
 class QuickHelpGroup(TyperGroup):
@@ -98,7 +98,7 @@ class FilterOptions:
 
     def filters(self) -> Filters:
         """As queries.Filters; UsageError for a --since that is not an ISO date."""
-        from profiler.storage.queries import Filters, parse_since
+        from profiler.model.filters import Filters, parse_since
 
         return Filters(langs=tuple(split_values(self.lang)),
                        projects=tuple(split_values(self.project)),

@@ -15,7 +15,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from profiler.cells import CellKey, CellPlan, CellSummary
+from profiler.model.cells import CellKey, CellSummary
+from profiler.scenarios.plan import CellPlan
 from profiler.scenarios.runner import Progress as RunProgress
 
 

@@ -25,12 +25,12 @@ from profiler.cli.options import (
 from profiler.errors import UsageError
 
 if TYPE_CHECKING:  # annotations only: the report's modules load when it runs
-    from profiler.analysis.gap import GapReport
-    from profiler.analysis.projects import ProjectsReport
-    from profiler.breakdown import Unit
+    from profiler.analysis.own import ProjectsReport
+    from profiler.analysis.records import GapReport
+    from profiler.model.filters import Filters
+    from profiler.model.units import Unit
     from profiler.report.payoff_section import PayoffSection
     from profiler.storage.db import ResultsDB
-    from profiler.storage.queries import Filters
 
 FORMATS = ("table", "markdown", "json")
 
@@ -84,6 +84,9 @@ def report(
             rows = store.report_rows(filters, all_sessions=all_sessions)
         except UsageError as exc:
             raise _payoff_hint(exc, store, filters) from None
+        from profiler.samples.resolve import project_kind
+
+        rows["runs"] = [{**r, "kind": project_kind(r.get("source"))} for r in rows["runs"]]
         data, own = _split(rows)
         projects = _own_projects(store, own, rows, filters, all_sessions)
         payoff = _payoff(store, filters, all_sessions, rows["machine"].get("id"))
@@ -131,7 +134,7 @@ def _split(rows: dict[str, Any]) -> tuple[GapReport | None, list[dict[str, Any]]
     a gap) and a sample measured in one language only (analysis.projects.split). With
     none of those, the report is exactly what report_rows gives to gap.build."""
     from profiler.analysis import gap
-    from profiler.analysis.projects import split
+    from profiler.analysis.own import split
 
     paired, own = split(rows["runs"])
     # A `tune` knob's cells are variants of a sample's build, not the build the gap
@@ -176,7 +179,7 @@ def _newest_breakdown(store: ResultsDB, history: list[dict[str, Any]]
     """The project's --breakdown run that its section shows: of the newest session
     that has one (analysis.projects.pick_units_run chooses within it), with its units
     and the critical path `run` stored; (None, [], ()) when it has none."""
-    from profiler.analysis.projects import pick_units_run
+    from profiler.analysis.own import pick_units_run
 
     ids = {r["id"] for r in history}
     for sid in sorted({r["session_id"] for r in history}, reverse=True):

@@ -14,7 +14,6 @@ import typer
 
 from profiler.cli.options import DB_HELP
 from profiler.errors import UsageError
-from profiler.projects import LANGS
 from profiler.samples.spec import SIZES
 from profiler.scenarios.definitions import (
     DEFAULT_NOTE,
@@ -25,11 +24,12 @@ from profiler.scenarios.definitions import (
     check_names,
     split_values,
 )
+from profiler.sources.local import LANGS
 
 if TYPE_CHECKING:  # annotations only: `buildprof --help` imports this module
     from rich.console import Console
 
-    from profiler.session import RunRequest
+    from profiler.session.resolve import RunRequest
 
 # The session, runner, progress bar and report modules (psutil, sqlite_utils, rich's
 # live display) are imported inside run(): `buildprof --help` imports this module.
@@ -159,7 +159,8 @@ def run(
     from profiler.cli.progress import ProgressBar
     from profiler.report.terminal import make_console
     from profiler.scenarios.runner import Plan
-    from profiler.session import RunRequest, execute
+    from profiler.session.resolve import RunRequest
+    from profiler.session.run import execute
 
     request = RunRequest(
         paths=list(paths or []),
@@ -189,7 +190,7 @@ def run(
     else:
         from rich.markup import escape
 
-        from profiler.cells import summarize
+        from profiler.model.cells import summarize
         from profiler.report.terminal import headline, summary_table
 
         out = make_console()
@@ -224,12 +225,12 @@ def run(
 def _compare_revisions(request: RunRequest, session_id: int, out: Console) -> None:
     """Two revisions: the second against the first, as `compare A B` shows them, and
     with --breakdown which units got slower (`compare A B --units`)."""
-    from profiler import compare as cmp
+    from profiler.analysis import compare as cmp
     from profiler.cli.compare import unit_diffs
     from profiler.cli.options import reading
+    from profiler.model.filters import Filters
     from profiler.paths import default_db
     from profiler.report.tables import compare_table, unit_table
-    from profiler.storage.queries import Filters
 
     a, b = request.revs
     try:

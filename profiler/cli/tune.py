@@ -98,7 +98,8 @@ def tune(
     from profiler.cli.progress import ProgressBar
     from profiler.report.terminal import make_console
     from profiler.scenarios.runner import Plan
-    from profiler.session import RunRequest, execute
+    from profiler.session.resolve import RunRequest
+    from profiler.session.run import execute
 
     request = RunRequest(
         paths=paths, langs=split_values(lang), sizes=[], samples=samples, scenarios=scenarios,

@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -60,3 +61,49 @@ def unitwrap() -> Path:
         raise ToolchainError("--breakdown needs a C compiler (cc) to build its compiler "
                              "wrapper; install gcc (apt-get install gcc) or set CC")
     return binary
+
+
+# -- the wrapper's log --------------------------------------------------------------------
+
+SEP = "\x1f"  # unitwrap.c separates a log line's fields with it
+
+
+@dataclass(frozen=True)
+class UnitCall:
+    """One compiler or linker call the wrapper saw: when it ran (seconds since the
+    epoch), its CPU, peak RSS and command line (the tool first)."""
+
+    t0: float
+    t1: float
+    cpu_s: float
+    rss: int  # bytes
+    args: list[str]
+
+    def arg(self, flag: str) -> str | None:
+        """The value of `flag` (`--flag value` or `--flag=value`) after the tool."""
+        args = self.args[1:]
+        for i, a in enumerate(args):
+            if a == flag and i + 1 < len(args):
+                return args[i + 1]
+            if a.startswith(flag + "="):
+                return a[len(flag) + 1:]
+        return None
+
+    def values(self, flag: str) -> list[str]:
+        """Every value of a repeated `flag value` after the tool."""
+        args = self.args[1:]
+        return [args[i + 1] for i, a in enumerate(args[:-1]) if a == flag]
+
+
+def unit_calls(log: Path) -> list[UnitCall]:
+    """The calls logged by the unit wrapper (RUSTC_WRAPPER, -toolexec) in `log`."""
+    calls: list[UnitCall] = []
+    if not log.is_file():
+        return calls
+    for line in log.read_text(errors="replace").splitlines():
+        parts = line.split(SEP)
+        if len(parts) < 7:
+            continue
+        t0, t1, ut, st, rss, _status = (int(x) for x in parts[:6])
+        calls.append(UnitCall(t0 / 1e9, t1 / 1e9, (ut + st) / 1e6, rss * 1024, parts[6:]))
+    return calls

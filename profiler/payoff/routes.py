@@ -18,7 +18,6 @@ from typing import Any
 
 from profiler.errors import UsageError
 
-ROUTE_FILE = "payoff.toml"  # a server sample's route file, beside its go/ and rust/
 TEMPLATES = ("{id}", "{unique}")
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 

@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from profiler import binaries
 from profiler.errors import BuildprofError, UsageError
 from profiler.payoff import loadgen, server
-from profiler.payoff.routes import ROUTE_FILE, Routes, load
-from profiler.projects import Project, detect_project, tree_stats
+from profiler.payoff.routes import Routes, load
+from profiler.sources.local import Project, detect_project, tree_stats
+from profiler.storage import binaries
 from profiler.storage.db import ResultsDB
 from profiler.toolchains.base import Toolchain
 
@@ -87,7 +87,7 @@ def _route_file(req: PayoffRequest) -> Path:
     if req.routes is not None:
         return req.routes
     if req.sample:
-        from profiler.samples.realworld import realworld_dir
+        from profiler.samples.realworld import ROUTE_FILE, realworld_dir
 
         path = realworld_dir(req.sample, "go").parent / ROUTE_FILE
         if not path.is_file():
@@ -142,7 +142,8 @@ def _build(req: PayoffRequest, project: Project, tc: Toolchain, scenario: str,
            profiles: list[str], edits: list[str], reporter: Any) -> None:
     """A `run` session of the missing build cells; its failure stops the payoff."""
     from profiler.scenarios.runner import Plan
-    from profiler.session import RunRequest, execute
+    from profiler.session.resolve import RunRequest
+    from profiler.session.run import execute
 
     run_req = RunRequest(
         paths=[] if req.sample else [project.path], langs=[project.lang], sizes=[],
@@ -169,15 +170,12 @@ def _look(req: PayoffRequest, project: Project, tc: Toolchain, machine_id: str,
     project recorded as `run` records it, so that both find the same row."""
     from profiler.analysis.payoff import build_costs
     from profiler.paths import default_db
-    from profiler.session import _toolchain_row
 
     st = tree_stats(project.path, project.lang)
-    path = (project.fetched or project.source.removeprefix("sample:")
-            if project.source != "path" else os.path.normpath(project.path / project.workdir))
     with ResultsDB.open(req.db_path or default_db()) as db:
-        tc_id = db.ensure_toolchain(_toolchain_row(tc))
-        pid = db.ensure_project(project.name, project.lang, project.source, path,
-                                st.content_hash, st.loc, st.files)
+        tc_id = db.ensure_toolchain(tc.row())
+        pid = db.ensure_project(project.name, project.lang, project.source,
+                                project.recorded_path, st.content_hash, st.loc, st.files)
         costs = build_costs(db.build_costs(pid, tc_id, machine_id))
     return pid, tc_id, costs, binaries.find(project.lang, st.content_hash, tc_id, name)
 
@@ -274,9 +272,9 @@ def execute(req: PayoffRequest, reporter: PayoffReporter | None = None,
             build_reporter: Any = None) -> PayoffOutcome:
     """Build (when needed), check, load and record; see the module docstring.
     KeyboardInterrupt marks the session interrupted, after every server is killed."""
-    from profiler.machine import current_machine
+    from profiler.machine.facts import current_machine
     from profiler.paths import default_db, work_root
-    from profiler.session import _located, _toolchains_for, resolve_toolchains
+    from profiler.session.resolve import locate, resolve_toolchains, toolchains_for
 
     for n in req.connections:
         if n < 1:
@@ -289,10 +287,10 @@ def execute(req: PayoffRequest, reporter: PayoffReporter | None = None,
     if shutil.which("taskset") is None and reporter:
         reporter.note("taskset is not installed: server and load generator are not pinned")
     defaults = resolve_toolchains(req.toolchains, list(LANGS))
-    toolchains = {lang: _toolchains_for(projects[lang], defaults, bool(req.toolchains))[0][0]
+    toolchains = {lang: toolchains_for(projects[lang], defaults, bool(req.toolchains))[0][0]
                   for lang in LANGS}
     notes: list[str] = []
-    projects = {lang: _located(p, toolchains[lang], notes) for lang, p in projects.items()}
+    projects = {lang: locate(p, toolchains[lang], notes) for lang, p in projects.items()}
     for note in notes:
         if reporter:
             reporter.note(note)
@@ -379,6 +377,6 @@ def _unpin_threads(before: dict[int, set[int]]) -> None:
 
 
 def _all() -> Any:
-    from profiler.storage.queries import Filters
+    from profiler.model.filters import Filters
 
     return Filters()

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from profiler.analysis.wording import seconds, size
-from profiler.breakdown import CriticalPath, Unit, critical_path
+from profiler.model.units import CriticalPath, Unit, critical_path
 
 
 def units_from_rows(rows: list[dict]) -> list[Unit]:

@@ -19,7 +19,7 @@ import io
 import math
 from xml.etree import ElementTree as ET
 
-from profiler.compare import Comparison, change_text, regressions, threshold_test
+from profiler.analysis.compare import Comparison, change_text, regressions, threshold_test
 from profiler.report.tabular import compare_markdown, value_text
 
 SUMMARY_CAP = 1024 * 1024  # bytes: GitHub's limit for one step's summary

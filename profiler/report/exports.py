@@ -16,8 +16,8 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from profiler.breakdown import Unit
-from profiler.cells import CellKey, CellSummary, Row, Sample
+from profiler.model.cells import CellKey, CellSummary, Row, Sample
+from profiler.model.units import Unit
 
 # -- Bencher Metric Format ---------------------------------------------------------------
 

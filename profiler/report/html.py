@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from profiler.analysis import wording as w
-from profiler.analysis.gap import GapReport, Pair
-from profiler.analysis.projects import ProjectsReport
+from profiler.analysis.own import ProjectsReport
+from profiler.analysis.records import GapReport, Pair
 from profiler.analysis.rule import LANG_ORDER, PROFILE_ORDER, THRESHOLDS
 from profiler.report.payoff import HEADERS as PAYOFF_HEADERS
 from profiler.report.payoff_section import TITLE as PAYOFF_TITLE

@@ -10,8 +10,8 @@ from collections.abc import Collection, Sequence
 from typing import TextIO
 
 from profiler.analysis import wording as w
-from profiler.analysis.gap import GapReport, Pair
-from profiler.analysis.projects import ProjectSection, ProjectsReport
+from profiler.analysis.own import ProjectSection, ProjectsReport
+from profiler.analysis.records import GapReport, Pair
 from profiler.analysis.rule import THRESHOLDS
 from profiler.report import projects as pr
 from profiler.report.payoff import payoff_markdown

@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from profiler.analysis import wording as w
-from profiler.analysis.projects import ProjectSection, ProjectsReport, Trend, UnitsSummary
+from profiler.analysis.own import ProjectSection, ProjectsReport, Trend, UnitsSummary
 from profiler.analysis.tune import KnobResult
-from profiler.cells import BASELINE, CellKey, CellSummary, scenario_text
+from profiler.model.cells import BASELINE, CellKey, CellSummary, scenario_text
 from profiler.report.html import COLORS, _Charts, _e, _figure, _section, _table, _time_axis
 
 CELLS_TITLE = "Build times per scenario and profile (median ± MAD)"

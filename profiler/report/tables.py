@@ -8,9 +8,10 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from profiler.analysis.compare import METRIC_TEXT, CellComparison, Comparison, change_text
+from profiler.analysis.unitdiff import UnitDiff
 from profiler.analysis.wording import seconds, size
-from profiler.cells import CellKey, CellSummary
-from profiler.compare import METRIC_TEXT, CellComparison, Comparison, change_text
+from profiler.model.cells import CellKey, CellSummary
 from profiler.report.tabular import (
     LOAD_HEADS,
     LOAD_NOTE,
@@ -23,7 +24,6 @@ from profiler.report.tabular import (
     sample_text,
     value_text,
 )
-from profiler.unitdiff import UnitDiff
 
 
 def _table(title: str, columns: Sequence[tuple[str, str]]) -> Table:

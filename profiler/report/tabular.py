@@ -18,15 +18,15 @@ from collections.abc import Collection, Sequence
 from dataclasses import asdict, fields
 from typing import TYPE_CHECKING, Any, TextIO
 
+from profiler.analysis.compare import LOAD_METRICS, CellComparison, Comparison, change_text
 from profiler.analysis.wording import CLAIM, RULE, caveats, seconds, size
-from profiler.cells import CellKey, CellSummary
-from profiler.compare import LOAD_METRICS, CellComparison, Comparison, change_text
+from profiler.model.cells import CellKey, CellSummary
 from profiler.stats import min_runs_for_ci
 
 # Annotations only: history and export import this module and need no gap analysis.
 if TYPE_CHECKING:
-    from profiler.analysis.gap import GapReport, Pair
-    from profiler.analysis.projects import ProjectSection, ProjectsReport, Trend
+    from profiler.analysis.own import ProjectSection, ProjectsReport, Trend
+    from profiler.analysis.records import GapReport, Pair
 
 FORMATS = ("table", "json", "csv", "markdown")
 

@@ -9,7 +9,7 @@ from rich.table import Table
 
 from profiler.analysis.rule import verdict
 from profiler.analysis.wording import seconds, size
-from profiler.cells import CellSummary
+from profiler.model.cells import CellSummary
 from profiler.report.tables import median_mad, min_max, statuses
 
 

@@ -9,10 +9,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from profiler.analysis import wording as w
-from profiler.analysis.gap import GapReport
-from profiler.analysis.projects import ProjectSection, ProjectsReport
+from profiler.analysis.own import ProjectSection, ProjectsReport
+from profiler.analysis.records import GapReport
 from profiler.analysis.rule import THRESHOLDS
-from profiler.cells import CellSummary
+from profiler.model.cells import CellSummary
 from profiler.report import projects as pr
 from profiler.report.payoff import payoff_table
 from profiler.report.payoff_section import TITLE as PAYOFF_TITLE

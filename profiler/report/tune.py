@@ -12,7 +12,7 @@ from rich.table import Table
 
 from profiler.analysis.tune import KnobResult
 from profiler.analysis.wording import seconds
-from profiler.cells import scenario_text
+from profiler.model.cells import scenario_text
 from profiler.stats import min_runs_for_ci
 
 

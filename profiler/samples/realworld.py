@@ -24,6 +24,9 @@ from profiler.scenarios.edits import Edit
 REALWORLD: tuple[str, ...] = ("http-service", "cli-tool")
 LANGS: tuple[str, ...] = ("go", "rust")
 EDIT_NAMES: tuple[str, ...] = ("leaf-body", "leaf-api", "top-body")
+# A server sample's route file, beside its go/ and rust/: how to start the server and
+# what to send it (profiler.payoff.routes reads it).
+ROUTE_FILE = "payoff.toml"
 
 
 def samples_root() -> Path:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from profiler.errors import UsageError
-from profiler.projects import Project
 from profiler.scenarios.edits import Edit
+from profiler.sources.local import Project
 
 
 def graded(size: str, lang: str) -> Project:
@@ -20,10 +20,10 @@ def named(name: str, lang: str) -> Project:
     """A sample by name: a real-world sample in sample_projects/, or one side of a
     real pair, fetched (once) at the exact version pairs.toml gives."""
     from profiler.samples import pairs
-    from profiler.samples.realworld import REALWORLD, realworld_dir
+    from profiler.samples.realworld import REALWORLD, ROUTE_FILE, realworld_dir
 
     if pairs.is_pair(name):
-        from profiler import fetch
+        from profiler.sources import fetch
 
         spec = pairs.side(name, lang).spec
         remote = fetch.parse(spec)
@@ -36,7 +36,9 @@ def named(name: str, lang: str) -> Project:
     if name not in REALWORLD:
         known = [*REALWORLD, *pairs.names(), pairs.ALL]
         raise UsageError(f"unknown sample '{name}'; use one of: {', '.join(known)}")
-    return Project(name=name, lang=lang, path=realworld_dir(name, lang), source=f"sample:{name}")
+    path = realworld_dir(name, lang)
+    return Project(name=name, lang=lang, path=path, source=f"sample:{name}",
+                   serves=(path.parent / ROUTE_FILE).is_file())
 
 
 def default_edit(project: Project) -> str:
@@ -61,3 +63,15 @@ def sample_edit(project: Project, edit_name: str) -> Edit:
         raise UsageError(f"unknown edit '{edit_name}'; use one of: {', '.join(EDITS)}")
     return (rw.realworld_edit(name, project.lang, edit_name) if name in rw.REALWORLD
             else edit_for(name, project.lang, edit_name))
+
+
+def project_kind(source: str | None) -> str:
+    """graded (a graded sample, named by size), pair (one side of a real pair),
+    realworld (another sample) or path (the user's own project)."""
+    if source and source.startswith("sample:"):
+        from profiler.samples.pairs import is_pair
+        from profiler.samples.spec import SIZES
+
+        name = source.removeprefix("sample:")
+        return "graded" if name in SIZES else "pair" if is_pair(name) else "realworld"
+    return "path"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from profiler.errors import UsageError
-from profiler.projects import SKIP_DIRS, is_cache_dir, show
+from profiler.sources.local import SKIP_DIRS, is_cache_dir, show
 
 
 @dataclass(frozen=True)

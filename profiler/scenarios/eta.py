@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from statistics import median
 
-from profiler.cells import CellPlan
+from profiler.scenarios.plan import CellPlan
 
 # What a scenario's run costs against the same project's clean build, before it has
 # run: rough, and replaced by measurement as soon as a run of the scenario exists

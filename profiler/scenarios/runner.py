@@ -30,11 +30,11 @@ from pathlib import Path
 
 from profiler.backends import backend_for
 from profiler.backends.base import STEP_TIMEOUT_S, Backend
-from profiler.breakdown import Unit
-from profiler.cells import CellPlan
 from profiler.errors import BuildprofError
-from profiler.measure.noise import disturbance
+from profiler.machine.noise import disturbance
 from profiler.measure.process import Measurement, measure
+from profiler.model.units import Unit
+from profiler.scenarios.plan import CellPlan
 from profiler.scenarios.workspace import Workspace
 
 AUTO_MIN_RUNS = 3

@@ -15,10 +15,10 @@ import shutil
 from pathlib import Path
 
 from profiler.backends.base import Backend
-from profiler.breakdown import Unit
-from profiler.cells import CellPlan
-from profiler.projects import copy_tree
+from profiler.model.units import Unit
 from profiler.scenarios.definitions import FROM_BUILT
+from profiler.scenarios.plan import CellPlan
+from profiler.sources.local import copy_tree
 
 
 class Workspace:

@@ -12,19 +12,19 @@ import os
 import socket
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from profiler import __version__
-from profiler.breakdown import Unit
-from profiler.cells import CellSummary
 from profiler.errors import DatabaseError
+from profiler.model.cells import CellSummary
+from profiler.model.filters import Filters
+from profiler.model.units import Unit
 from profiler.storage import identity, queries
 from profiler.storage.migrations import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
-from profiler.storage.queries import Filters
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -601,22 +601,6 @@ def _migrate(conn: sqlite3.Connection, db: sqlite_utils.Database, version: int) 
     except BaseException:
         conn.execute("ROLLBACK")
         raise
-
-
-@dataclass(frozen=True)
-class Machine:
-    id: str
-    hostname: str
-    cpu_model: str
-    cores: int
-    logical_cpus: int
-    memory_bytes: int
-    os: str
-    kernel: str
-    python: str
-
-    def row(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def dumps(obj: Any) -> str:

@@ -26,6 +26,12 @@ class Toolchain:
         raw = f"{self.lang}\n{self.version_full}\n{self.path}"
         return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
+    def row(self) -> dict[str, str]:
+        """The toolchain as the table `toolchains` stores it (its id the fingerprint)."""
+        return {"id": self.fingerprint, "lang": self.lang, "spec": self.spec,
+                "version": self.version, "version_full": self.version_full,
+                "path": self.path}
+
 
 def run_probe(argv: list[str], env: dict[str, str] | None = None, timeout: float = 60) -> str:
     """Run a version probe; any failure is a ToolchainError naming the command."""

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from profiler.backends.base import version_key
-from profiler.cells import CellPlan, Variant
+from profiler.scenarios.plan import CellPlan, Variant
 from profiler.toolchains.base import Toolchain
 
 LLD_DEFAULT_SINCE = (1, 90)  # rustc links with rust-lld on x86_64-unknown-linux-gnu since 1.90

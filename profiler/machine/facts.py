@@ -7,11 +7,27 @@ import os
 import platform
 import socket
 import sys
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import psutil
 
-from profiler.storage.db import Machine
+
+@dataclass(frozen=True)
+class Machine:
+    id: str
+    hostname: str
+    cpu_model: str
+    cores: int
+    logical_cpus: int
+    memory_bytes: int
+    os: str
+    kernel: str
+    python: str
+
+    def row(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 def _cpu_model() -> str:

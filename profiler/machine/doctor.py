@@ -11,7 +11,7 @@ from pathlib import Path
 import psutil
 
 from profiler.errors import BuildprofError
-from profiler.measure.noise import BUSY_CORES, LOAD_LIMIT, Window
+from profiler.machine.noise import BUSY_CORES, LOAD_LIMIT, Window
 from profiler.paths import cache_root, default_db
 
 

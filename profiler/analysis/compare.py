@@ -40,8 +40,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from profiler.cells import MEASURES, CellKey, CellSummary, Sample, short_rev
 from profiler.errors import UsageError
+from profiler.model.cells import MEASURES, CellKey, CellSummary, Sample, short_rev
 from profiler.stats import ALPHA, UTest, geomean, mann_whitney, mann_whitney_many, utest_min_n
 from profiler.storage import queries
 

@@ -24,8 +24,9 @@ from profiler.analysis import wording
 from profiler.analysis.rule import LANG_ORDER, PROFILE_ORDER, SCENARIO_ORDER
 from profiler.analysis.tune import KnobResult
 from profiler.analysis.tune import results as tune_results
-from profiler.breakdown import Unit, critical_path
-from profiler.cells import BASELINE, CellKey, CellSummary, project_kind, summarize
+from profiler.model.cells import BASELINE, CellKey, CellSummary, summarize
+from profiler.model.units import Unit, critical_path
+from profiler.samples.resolve import project_kind
 
 Row = dict[str, Any]  # a stored run, as the storage queries return it
 

@@ -1,31 +1,29 @@
-"""The cell: one combination of project, toolchain, scenario, profile, jobs and edit.
+"""The cell, as stored: which cell a run belongs to, and its figures.
 
-Three ideas, three names:
-- `CellPlan`: what to run (the project and toolchain objects, the edit to apply,
-  whether to record units). The scenarios and the runner take these.
-- `CellKey`: which cell a stored run belongs to, by name. Every reader
+- `CellKey`: which cell a stored run belongs to, by name (project, language,
+  toolchain, scenario, profile, jobs, edit, revision, variant). Every reader
   (history, compare, report, export, the run summary) groups runs by it, and
   every label of a cell is built here, once.
-- `CellSummary`: a cell's figures over its runs (median, MAD, the median's 95%
-  CI, min/max/mean, CPU, parallelism, peaks, artifact size, n and failures).
-  Every reader summarises with it; `summarize(runs)` groups runs by CellKey.
+- `Sample`: one measure over a cell's runs: median, MAD, the median's 95% CI.
+- `Summary`, `CellSummary`: a cell's figures over its runs (median, MAD, CI,
+  min/max/mean, CPU, parallelism, peaks, artifact size, n and failures). Every
+  reader summarises builds with it; `summarize(runs)` groups runs by CellKey.
+  Load rounds of `payoff` have their own, profiler.model.loads.LoadSummary.
   The statistics themselves are profiler.stats' pure functions.
+
+What to run (the project and toolchain objects, the edit) is
+profiler.scenarios.plan.CellPlan; this module knows nothing of it.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from statistics import median
-from typing import Any
+from typing import Any, ClassVar
 
 from profiler import stats
-from profiler.projects import Project
-from profiler.samples.spec import SIZES
-from profiler.scenarios.edits import Edit
-from profiler.toolchains.base import Toolchain
 
 Row = Mapping[str, Any]  # a stored run, as the storage queries return it
 
@@ -104,67 +102,6 @@ def scenario_text(scenario: str, edit: str | None = None, jobs: int | None = Non
     `incremental (leaf-body) -j2`."""
     text = scenario + (f" ({edit})" if edit else "")
     return text + (f" -j{jobs}" if jobs else "")
-
-
-@dataclass(frozen=True)
-class Variant:
-    """A build knob set on top of the cell (`buildprof tune`): environment variables
-    and build-command flags only, so the project's files are never edited."""
-
-    name: str  # as stored in runs.variant: debuginfo=0, linker=mold, -trimpath
-    env: tuple[tuple[str, str], ...] = ()
-    args: tuple[str, ...] = ()  # cargo: after the verb; go: with the build flags
-
-    @property
-    def slug(self) -> str:
-        """The name, safe in a file name."""
-        return "".join(ch if ch.isalnum() or ch in "-_=." else "_" for ch in self.name)
-
-
-@dataclass(frozen=True)
-class CellPlan:
-    """What to run for one cell."""
-
-    project: Project
-    toolchain: Toolchain
-    scenario: str
-    profile: str
-    jobs: int | None = None
-    edit: Edit | None = None
-    breakdown: bool = False  # record per-unit times and memory (a wrapper per compiler call)
-    # Which rule chose the toolchain: --toolchain, the project's pin file, or default.
-    toolchain_rule: str = "default"
-    variant: Variant | None = None  # a `tune` knob; None: the baseline
-
-    @property
-    def lang(self) -> str:
-        return self.project.lang
-
-    @property
-    def variant_name(self) -> str:
-        return self.variant.name if self.variant else BASELINE
-
-    @property
-    def key(self) -> CellKey:
-        return CellKey(self.project.name, self.lang, self.toolchain.spec, self.scenario,
-                       self.profile, self.jobs, self.edit.name if self.edit else None,
-                       self.project.rev, self.variant_name)
-
-    @property
-    def label(self) -> str:
-        return self.key.label
-
-    @property
-    def dirname(self) -> str:
-        """A file-name-safe, unique-enough name for the cell's work directory."""
-        edit = f"-{self.edit.name}" if self.edit else ""
-        jobs = f"-j{self.jobs}" if self.jobs else ""
-        jobs += "-bd" if self.breakdown else ""
-        name = self.project.name.replace(os.sep, "_") + (f"@{self.project.rev}"
-                                                          if self.project.rev else "")
-        knob = f"-{self.variant.slug}" if self.variant else ""
-        return (f"{self.lang}-{name}-{self.toolchain.version}-{self.scenario}"
-                f"-{self.profile}{jobs}{edit}{knob}").replace(":", "_").replace("/", "_")
 
 
 # -- figures ---------------------------------------------------------------------------
@@ -246,7 +183,7 @@ class Sample:
 
 
 def _measured(name: str) -> cached_property[Sample]:
-    """A CellSummary attribute: the Sample of measure `name`, made when first read."""
+    """A summary's attribute: the Sample of measure `name`, made when first read."""
     return cached_property(lambda cell: cell.sample(name))
 
 
@@ -258,26 +195,86 @@ def counts(run: Row) -> bool:
 
 
 @dataclass(frozen=True, eq=False)
-class CellSummary:
-    """One cell's figures over its runs: `n` successful timed runs (whose measures
-    are the Samples `wall`, `cpu`, `user`, `sys`, `cpu_util` (parallelism),
-    `peak_rss`, `tree_peak_rss` and `artifact`) and `failed` others.
-
-    The fields after `runs` say where the runs come from, as the first run's row
-    has it (history summarises one session per cell); the ones a query did not
-    read are None."""
+class Summary:
+    """What every summary of stored rows has: its cell, the rows it counts, and where
+    they come from. The fields after `runs` are as the first row has them (history
+    summarises one session per cell); the ones a query did not read are None.
+    `measures` says what each measure reads from a row (`sample`)."""
 
     key: CellKey
-    runs: tuple[Row, ...] = field(repr=False)  # the counted runs (`counts`), in order
+    runs: tuple[Row, ...] = field(repr=False)  # the counted rows, in order
     session: int | None = None
     label: str | None = None
-    date: str | None = None  # when the first run started (UTC), else its session
+    date: str | None = None  # when the first row started (UTC), else its session
     machine: str | None = None  # hostname
     machine_id: str | None = None
     content_hash: str | None = None
+
+    measures: ClassVar[dict[str, Callable[[Row], float | None]]] = {}
+
+    @staticmethod
+    def origin(rows: tuple[Row, ...]) -> dict[str, Any]:
+        """The fields after `runs`, read from the rows: the first row's, and the
+        earliest start."""
+        first = rows[0]
+        started = [r["started"] for r in rows if r.get("started")]
+        return {"session": first.get("session_id"), "label": first.get("label"),
+                "date": min(started) if started else first.get("session_started"),
+                "machine": first.get("machine"), "machine_id": first.get("machine_id"),
+                "content_hash": first.get("content_hash")}
+
+    @cached_property
+    def ok(self) -> tuple[Row, ...]:
+        """The successful timed rows: the ones every figure comes from."""
+        return tuple(r for r in self.runs if r["status"] == "ok" and not r.get("warmup"))
+
+    @property
+    def n(self) -> int:
+        return len(self.ok)
+
+    @property
+    def failed(self) -> int:
+        """Failed or timed-out rows, a failed warm-up included."""
+        return len(self.runs) - len(self.ok)
+
+    @property
+    def statuses(self) -> tuple[str, ...]:
+        """Every counted row's status, in order."""
+        return tuple(r["status"] for r in self.runs)
+
+    @property
+    def sessions(self) -> tuple[int, ...]:
+        return tuple(sorted({r["session_id"] for r in self.runs if r.get("session_id")}))
+
+    @property
+    def machines(self) -> tuple[str, ...]:
+        return _distinct(r.get("machine") for r in self.runs)
+
+    @property
+    def toolchains(self) -> tuple[str, ...]:
+        return _distinct(r.get("toolchain") for r in self.runs)
+
+    def sample(self, measure: str) -> Sample:
+        """The named measure (a key of `measures`) over the successful timed rows,
+        leaving out the rows that did not measure it."""
+        read = self.measures[measure]
+        return Sample(tuple(v for r in self.ok if (v := read(r)) is not None))
+
+
+@dataclass(frozen=True, eq=False)
+class CellSummary(Summary):
+    """One cell's figures over its runs: `n` successful timed runs (whose measures
+    are the Samples `wall`, `cpu`, `user`, `sys`, `cpu_util` (parallelism),
+    `peak_rss`, `tree_peak_rss` and `artifact`) and `failed` others."""
+
     toolchain_version: str | None = None
-    source: str | None = None  # the project's: "path" or "sample:<name>"
+    source: str | None = None  # the project's: "path", "sample:<name>" or a crate:/go: spec
     loc: int | None = None  # the newest run's project
+    # graded, realworld, pair or path (profiler.samples.resolve.project_kind): from the
+    # runs' `kind`, which the analyses that read `source` add; path when none did.
+    kind: str = "path"
+
+    measures: ClassVar[dict[str, Callable[[Row], float | None]]] = MEASURES
 
     wall = _measured("wall")
     cpu = _measured("cpu")
@@ -297,33 +294,10 @@ class CellSummary:
         if not rows:
             raise ValueError("a cell summary needs a run that counts (see cells.counts)")
         first = rows[0]
-        started = [r["started"] for r in rows if r.get("started")]
-        return cls(CellKey.of(first), rows, session=first.get("session_id"),
-                   label=first.get("label"),
-                   date=min(started) if started else first.get("session_started"),
-                   machine=first.get("machine"), machine_id=first.get("machine_id"),
-                   content_hash=first.get("content_hash"),
+        return cls(CellKey.of(first), rows, **cls.origin(rows),
                    toolchain_version=first.get("toolchain_version"),
-                   source=first.get("source"), loc=rows[-1].get("loc"))
-
-    @cached_property
-    def ok(self) -> tuple[Row, ...]:
-        """The successful timed runs: the ones every figure comes from."""
-        return tuple(r for r in self.runs if r["status"] == "ok" and not r.get("warmup"))
-
-    @property
-    def n(self) -> int:
-        return len(self.ok)
-
-    @property
-    def failed(self) -> int:
-        """Failed or timed-out runs, a failed warm-up included."""
-        return len(self.runs) - len(self.ok)
-
-    @property
-    def statuses(self) -> tuple[str, ...]:
-        """Every counted run's status, in order."""
-        return tuple(r["status"] for r in self.runs)
+                   source=first.get("source"), loc=rows[-1].get("loc"),
+                   kind=first.get("kind") or "path")
 
     @property
     def exit_codes(self) -> tuple[int | None, ...]:
@@ -339,28 +313,6 @@ class CellSummary:
         """The command line of the first successful run (else of the first run)."""
         return (self.ok or self.runs)[0].get("command")
 
-    @property
-    def kind(self) -> str:
-        return project_kind(self.source)
-
-    @property
-    def sessions(self) -> tuple[int, ...]:
-        return tuple(sorted({r["session_id"] for r in self.runs if r.get("session_id")}))
-
-    @property
-    def machines(self) -> tuple[str, ...]:
-        return _distinct(r.get("machine") for r in self.runs)
-
-    @property
-    def toolchains(self) -> tuple[str, ...]:
-        return _distinct(r.get("toolchain") for r in self.runs)
-
-    def sample(self, measure: str) -> Sample:
-        """The named measure (a key of MEASURES) over the successful timed runs,
-        leaving out the runs that did not measure it."""
-        read = MEASURES[measure]
-        return Sample(tuple(v for r in self.ok if (v := read(r)) is not None))
-
     def per_run(self, column: str) -> tuple[Any, ...]:
         """A column of every successful timed run, None kept (exports list each run)."""
         return tuple(r.get(column) for r in self.ok)
@@ -374,17 +326,6 @@ def summarize(runs: Iterable[Row]) -> list[CellSummary]:
         if counts(run):
             groups.setdefault(CellKey.of(run), []).append(run)
     return [CellSummary.of(rows) for rows in groups.values()]
-
-
-def project_kind(source: str | None) -> str:
-    """graded (a graded sample, named by size), pair (one side of a real pair),
-    realworld (another sample) or path (the user's own project)."""
-    if source and source.startswith("sample:"):
-        from profiler.samples.pairs import is_pair
-
-        name = source.removeprefix("sample:")
-        return "graded" if name in SIZES else "pair" if is_pair(name) else "realworld"
-    return "path"
 
 
 def _distinct(values: Iterable[Any]) -> tuple[Any, ...]:

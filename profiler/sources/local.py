@@ -54,6 +54,17 @@ class Project:
     fetched: str | None = None  # a published sample's exact spec: crate:jaq@3.1.2
     rev: str | None = None  # with --rev: the revision as named, and its commit
     commit: str | None = None
+    # A sample that is a server (it has a route file): `run` keeps its clean release
+    # binaries, so that `payoff` can load the build whose cost is recorded.
+    serves: bool = False
+
+    @property
+    def recorded_path(self) -> str:
+        """What was built, as the table `projects` records it: a sample's name, a
+        published project's exact spec, the user's directory."""
+        if self.source != "path":
+            return self.fetched or self.source.removeprefix("sample:")
+        return os.path.normpath(self.path / self.workdir)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,237 @@
+"""One `buildprof run` session: from a request to recorded runs.
+
+CLI -> session (resolve projects, toolchains and cells) -> scenarios.runner
+(prepare, measure, through each toolchain's backend) -> storage (each run
+committed as it ends). What the user sees while it runs goes through a
+`Reporter`, which the CLI draws; this module prints nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from profiler.machine.facts import current_machine
+from profiler.machine.noise import Window, load_warning
+from profiler.model.cells import CellKey, CellSummary, summarize
+from profiler.model.units import CriticalPath, Unit, critical_path
+from profiler.paths import default_db, work_root
+from profiler.scenarios.definitions import (
+    DEFAULT_NOTE,
+    DEFAULT_PROFILES,
+    FROM_BUILT,
+    default_profiles,
+)
+from profiler.scenarios.plan import CellPlan
+from profiler.scenarios.runner import Progress as RunProgress
+from profiler.scenarios.runner import RunResult, run_cells
+from profiler.session.resolve import (
+    RunRequest,
+    build_cells,
+    locate,
+    resolve_projects,
+    resolve_toolchains,
+)
+from profiler.sources.local import Project, tree_stats
+from profiler.storage.db import ResultsDB
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A cell that failed: where, how, and the compiler's first error line."""
+
+    cell: str  # the cell's label
+    phase: str  # "the warm-up", "run 2", "the starting-state build"
+    status: str  # "failed" or "timeout"
+    exit_code: int
+    error: str
+
+
+@dataclass(frozen=True)
+class RunUnits:
+    """The units of one recorded run and the critical path computed when it was
+    recorded (what `run --breakdown` shows without reading them back)."""
+
+    run_id: int
+    units: list[Unit]
+    path: CriticalPath | None  # None when the build ran no compiler (a no-op)
+
+
+@dataclass
+class Outcome:
+    session: dict[str, Any]
+    runs: list[dict[str, Any]] = field(default_factory=list)
+    failed_runs: int = 0  # warm-ups and starting-state builds included
+    failures: list[Failure] = field(default_factory=list)
+    precision: dict[str, float] = field(default_factory=dict)  # auto runs: cell label -> %
+    warnings: list[str] = field(default_factory=list)
+    # With --breakdown: each cell's last successful timed run, in the cells' order.
+    units: list[RunUnits] = field(default_factory=list)
+    skipped: list[Any] = field(default_factory=list)  # tune knobs that did not apply
+
+
+class Reporter(Protocol):
+    """What a session tells its caller while it runs; the CLI draws it."""
+
+    def warning(self, text: str) -> None: ...
+
+    def note(self, text: str) -> None: ...
+
+    def setup(self, cell: CellPlan) -> None: ...
+
+    def progress(self, p: RunProgress) -> None: ...
+
+    def cell_done(self, cell: CellSummary, so_far: list[CellSummary],
+                  planned: list[CellKey]) -> None:
+        """A cell's runs are all recorded: its summary, every cell done so far in the
+        session (the one just done included) and every cell the session plans."""
+
+
+def execute(req: RunRequest, reporter: Reporter | None = None) -> Outcome:
+    """Run the request's matrix and record it; KeyboardInterrupt marks the session
+    interrupted and propagates after the completed runs are safely stored."""
+    # Other processes' CPU is watched through the preparation (no extra wait).
+    quiet = Window()
+    # Resolve everything before the database is opened, so bad input writes nothing.
+    notes: list[str] = []
+    projects = resolve_projects(req, notes)
+    langs = sorted({p.lang for p in projects})
+    toolchains = resolve_toolchains(req.toolchains, langs)
+    projects = [locate(p, toolchains[p.lang][0], notes) for p in projects]
+    skipped: list[Any] = []
+    cells = build_cells(req, projects, toolchains, skipped)
+    kind = "paths" if req.paths else "samples"
+    if (not req.profiles and any(c.scenario in FROM_BUILT for c in cells)
+            and any(default_profiles(s, kind) != DEFAULT_PROFILES[kind] for s in FROM_BUILT)):
+        notes.append(f"Note: {DEFAULT_NOTE}.")  # cells the default leaves out: say so
+    stats = {p.path: tree_stats(p.path, p.lang) for p in projects}
+    work = work_root()  # may refuse: a cargo config above every place it could be
+    db = ResultsDB.open(req.db_path or default_db())
+    db.mark_dangling_aborted()
+    reclaim_work_dirs()
+
+    machine = current_machine()
+    machine_id = db.ensure_machine(machine.row())
+    # The cells' toolchains: a project's pin may have chosen one beyond the defaults.
+    tc_ids = {c.toolchain.path: db.ensure_toolchain(c.toolchain.row())
+              for c in cells}
+    project_ids: dict[Project, int] = {}
+    for p in projects:
+        st = stats[p.path]
+        project_ids[p] = db.ensure_project(p.name, p.lang, p.source, p.recorded_path,
+                                           st.content_hash, st.loc, st.files)
+    session_id = db.start_session(machine_id, req.command_line, req.label)
+    work_dir = work / f"session-{os.getpid()}-{session_id}"
+    failures: list[Failure] = []
+    last_units: dict[CellPlan, RunUnits] = {}
+
+    def record(res: RunResult) -> None:
+        m = res.measurement
+        if res.status != "ok":
+            # A failed warm-up or starting-state build fails its cell like a timed run.
+            failures.append(Failure(res.cell.label, res.phase, res.status, m.exit_code,
+                                    res.error or m.stderr_tail))
+        run_id = db.add_run({
+            "session_id": session_id, "project_id": project_ids[res.cell.project],
+            "toolchain_id": tc_ids[res.cell.toolchain.path], "machine_id": machine_id,
+            "toolchain_rule": res.cell.toolchain_rule,
+            "scenario": res.cell.scenario, "profile": res.cell.profile, "jobs": res.cell.jobs,
+            "edit": res.cell.edit.name if res.cell.edit else None,
+            "iteration": res.iteration, "warmup": int(res.warmup),
+            "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(res.started)),
+            "status": res.status, "wall_s": m.wall_s, "user_s": m.user_s, "sys_s": m.sys_s,
+            "cpu_util": m.cpu_util, "peak_rss_bytes": m.peak_rss_bytes,
+            "tree_peak_rss_bytes": m.tree_peak_rss_bytes, "processes": m.processes,
+            "exit_code": m.exit_code, "artifact_bytes": res.artifact_bytes,
+            "rebuilt_units": res.rebuilt_units,
+            "command": res.command, "stderr_tail": None if res.status == "ok" else m.stderr_tail,
+            "outer_wall_s": m.outer_wall_s, "sampler_cpu_s": m.sampler_cpu_s,
+            "samples": m.samples, "sample_ms": req.plan.sample_ms, "launcher": m.launcher,
+            "disturbed": res.disturbed,
+            "rev": res.cell.project.rev, "commit_hash": res.cell.project.commit,
+            "variant": res.cell.variant_name,
+        })
+        if res.executables and res.cell.profile == "release" and (
+                req.keep_binaries or res.cell.project.serves):
+            from profiler.storage import binaries
+
+            binaries.keep(res.executables, binaries.store_dir(
+                res.cell.lang, stats[res.cell.project.path].content_hash,
+                tc_ids[res.cell.toolchain.path]))
+        pid = project_ids[res.cell.project]
+        if res.compiled_loc is not None and db.compiled_loc(pid) is None:
+            db.set_compiled_loc(pid, res.compiled_loc)  # once per project content
+        if m.series:
+            db.add_tree_samples(run_id, [(t - m.start_time, rss) for t, rss in m.series])
+        path = critical_path(res.units) if res.units else None
+        if path is not None:
+            chain = set(path.chain)
+            db.add_units(run_id, [{
+                "name": u.name, "kind": u.kind, "start_s": u.start_s, "end_s": u.end_s,
+                "wall_s": u.wall_s, "cpu_s": u.cpu_s, "peak_rss_bytes": u.peak_rss_bytes,
+                "deps": json.dumps(list(u.deps)), "critical": int(u.name in chain),
+            } for u in res.units])
+        if req.breakdown and res.status == "ok" and not res.warmup:
+            last_units[res.cell] = RunUnits(run_id, list(res.units), path)
+
+    warnings = ([w for w in [load_warning(since=quiet)] if w]
+                + [w for st in stats.values() for w in st.skipped])
+    for note in notes:
+        if reporter:
+            reporter.note(note)
+    for w in warnings:
+        if reporter:
+            reporter.warning(w)
+    finished: set[CellKey] = set()
+
+    def cell_done(cell: CellPlan) -> None:
+        """Tell the reporter, from what is recorded: the cell's figures are final."""
+        if reporter is None:
+            return
+        finished.add(cell.key)
+        so_far = [c for c in summarize(db.runs_of_session(session_id)) if c.key in finished]
+        mine = next((c for c in so_far if c.key == cell.key), None)
+        if mine is not None:
+            reporter.cell_done(mine, so_far, [c.key for c in cells])
+
+    precision: dict[CellPlan, float] = {}
+    status = "failed"
+    try:
+        precision = run_cells(cells, work_dir, req.plan, on_result=record,
+                              on_progress=reporter.progress if reporter else None,
+                              on_setup=reporter.setup if reporter else None,
+                              on_cell_done=cell_done)
+        status = "failed" if failures else "completed"
+    except KeyboardInterrupt:
+        status = "interrupted"
+        raise
+    finally:
+        shutil.rmtree(work_dir, ignore_errors=True)
+        db.finish_session(session_id, status)
+    with db:  # closed once the outcome is read (an exception above ends the process)
+        return Outcome(session=db.session(session_id), runs=db.runs_of_session(session_id),
+                       failed_runs=len(failures), failures=failures, warnings=warnings,
+                       precision={c.label: p for c, p in precision.items()
+                                  if req.plan.runs is None}, units=list(last_units.values()),
+                       skipped=skipped)
+
+
+def reclaim_work_dirs() -> list[Path]:
+    """Remove work directories of sessions whose buildprof process is gone."""
+    import psutil
+
+    removed = []
+    for d in work_root().glob("session-*"):
+        try:
+            pid = int(d.name.split("-")[1])
+        except (IndexError, ValueError):
+            continue
+        if pid != os.getpid() and not psutil.pid_exists(pid):
+            shutil.rmtree(d, ignore_errors=True)
+            removed.append(d)
+    return removed
