@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from profiler.report.tabular import HISTORY_FIELDS
+from profiler.report.history import HISTORY_FIELDS
 from profiler.storage import queries
 
 from conftest import buildprof, copy_fixture

@@ -19,7 +19,7 @@ import pgserver
 import psycopg
 import pytest
 
-from profiler.report.tabular import HISTORY_FIELDS
+from profiler.report.history import HISTORY_FIELDS
 from profiler.storage.db import ResultsDB
 from profiler.storage.migrations import SCHEMA_VERSION
 

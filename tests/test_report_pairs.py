@@ -12,8 +12,8 @@ import pytest
 
 from profiler.analysis import gap
 from profiler.analysis import wording as w
-from profiler.report.markdown import render as render_markdown
-from profiler.report.tabular import gap_dict
+from profiler.report.document.json import gap_dict
+from profiler.report.document.markdown import render as render_markdown
 
 LOCS = {"tiny": 1_000, "small": 10_000, "medium": 100_000}
 # time = a·LOC^b exactly: Go 0.001·LOC^0.8 release, Rust 0.01·LOC^0.9 debug/release.

@@ -22,7 +22,7 @@ import pytest
 
 from profiler.analysis import projects as proj
 from profiler.analysis.wording import CLAIM, seconds
-from profiler.report.projects import CELLS_TITLE, TREND_TITLE, TUNE_TITLE, UNITS_TITLE
+from profiler.report.document.own import CELLS_TITLE, TREND_TITLE, TUNE_TITLE, UNITS_TITLE
 
 from conftest import buildprof, copy_fixture
 

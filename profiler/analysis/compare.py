@@ -24,10 +24,11 @@ comparison itself is (CompareRefused, naming the option that would allow it).
 Cells measured on one side only are listed, not compared.
 
 Load metrics (`rps`, `p99`, `server-rss`) compare `buildprof payoff`'s rounds
-(table load_runs) instead of builds, by the same engine: each successful round
-becomes a run-shaped row (`load_as_run`) whose scenario is `load` and whose edit
-names the connection count, so a load cell is matched on project, language and
-connections, and paired by content hash, machine and toolchain as above. For
+(table load_runs) instead of builds, by the same engine: a round's cell
+(profiler.model.loads.load_key) has scenario `load` and an edit naming the
+connection count, so a load cell is matched on project, language and
+connections, paired by content hash, machine and toolchain as above, and
+summarised as a LoadSummary. For
 requests per second higher is better: a significant drop is the regression
 (`regressions`, `CellComparison.worse`); for p99 and server RSS, a rise is.
 A build metric never reads load rounds, nor a load metric builds.
@@ -40,15 +41,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from profiler.analysis.twosample import TwoSample
 from profiler.errors import UsageError
-from profiler.model.cells import MEASURES, CellKey, CellSummary, Sample, short_rev
-from profiler.stats import ALPHA, UTest, geomean, mann_whitney, mann_whitney_many, utest_min_n
-from profiler.storage import queries
+from profiler.model.cells import CellKey, CellSummary, Sample, Summary, short_rev
+from profiler.model.filters import Filters
+from profiler.model.loads import LoadSummary, load_key
+from profiler.stats import ALPHA, geomean
 
 if TYPE_CHECKING:
+    from profiler.analysis.unitdiff import UnitDiff
     from profiler.storage.db import ResultsDB
 
-# Each metric's unit and the CellSummary measure it compares (cells.MEASURES).
+# Each metric's unit and the measure it compares (model.cells.MEASURES for builds,
+# model.loads.LOAD_MEASURES for the load rounds of `payoff`).
 METRICS: dict[str, tuple[str, str]] = {
     "wall": ("s", "wall"),
     "cpu": ("s", "cpu"),
@@ -65,12 +70,6 @@ METRIC_TEXT = {"wall": "wall time", "cpu": "CPU time (user+sys)",
                "rps": "requests per second under load (buildprof payoff)",
                "p99": "p99 latency under load (buildprof payoff)",
                "server-rss": "server peak RSS under load (buildprof payoff)"}
-# What each load measure reads from a load round (a load_runs row).
-LOAD_MEASURES: dict[str, Callable[[Any], float | None]] = {
-    "rps": lambda r: r.get("requests_per_s"),
-    "p99": lambda r: r.get("p99_ms"),
-    "server_rss": lambda r: r.get("server_peak_rss_bytes"),
-}
 LOAD_METRICS = ("rps", "p99", "server-rss")
 HIGHER_IS_BETTER = frozenset({"rps"})  # the others: lower is better
 
@@ -85,7 +84,7 @@ class Side:
 
     text: str
     kind: str  # "toolchain" | "session" | "label" | "rev"
-    filters: queries.Filters
+    filters: Filters
 
     @property
     def title(self) -> str:
@@ -94,66 +93,21 @@ class Side:
         return f"session {self.text}" if self.kind == "session" else self.text
 
 
-@dataclass(frozen=True)
-class CellComparison:
-    """One cell measured on both sides: each side's runs summarised (`cell_a`,
-    `cell_b`), the compared metric's values on each side (`a`, `b`, as floats),
-    the change and the U test."""
+@dataclass(frozen=True, kw_only=True)
+class CellComparison(TwoSample):
+    """One cell measured on both sides: B's values against A's (TwoSample: the
+    samples, the change, the U test, the verdict), and each side's rows summarised
+    (`cell_a`, `cell_b`: a CellSummary, or a LoadSummary for a load metric)."""
 
     key: CellKey  # without a toolchain: each side may have its own (cell_*.toolchains)
     content_hash: str
-    cell_a: CellSummary
-    cell_b: CellSummary
-    a: Sample
-    b: Sample
-    change_pct: float  # (median B / median A - 1) · 100; +inf from 0, nan when both are 0
-    test: UTest
-    higher_is_better: bool = False  # requests per second; every other metric: lower is
+    cell_a: Summary
+    cell_b: Summary
 
     @property
     def project(self) -> str:
         """The project's name, which callers most often pick cells by."""
         return self.key.project
-
-    @property
-    def change_text(self) -> str:
-        """The change as shown: `+20.5%`, `+∞%` from a median of 0, `n/a` when both
-        medians are 0."""
-        return change_text(self.change_pct)
-
-    @property
-    def increase(self) -> bool:
-        """B is above A: by the medians, or by the means when the medians are equal
-        (both 0, say) yet the samples differ."""
-        a, b = self.a, self.b
-        if b.median != a.median:
-            return b.median > a.median  # type: ignore[operator]
-        return b.mean > a.mean  # type: ignore[operator]
-
-    @property
-    def worse(self) -> bool:
-        """B is worse than A: above it (slower, larger), or below it where higher is
-        better (fewer requests per second). False when the two do not differ."""
-        a, b = self.a, self.b
-        if b.median == a.median and b.mean == a.mean:
-            return False
-        return self.increase != self.higher_is_better
-
-    @property
-    def verdict(self) -> str:
-        """benchstat's delta column: the change when significant, else `~`;
-        "too few runs" when the test could never reach significance."""
-        if self.test.too_few:
-            return "too few runs"
-        if not self.test.significant:
-            return "~"
-        return self.change_text
-
-    @property
-    def too_few_text(self) -> str:
-        """The plain explanation for a "too few runs" verdict."""
-        return (f"too few runs: n={self.a.n} vs {self.b.n} can never reach "
-                f"p<{self.test.alpha:g}; need ≥{utest_min_n(self.test.alpha)} runs on each side")
 
     @property
     def label(self) -> str:
@@ -192,57 +146,16 @@ class Comparison:
         return (g - 1) * 100 if not math.isnan(g) else math.nan
 
 
-def change_pct(a: float, b: float) -> float:
-    """The change of b against a in %: (b/a - 1)·100. From a = 0 it is ±inf (any
-    increase from nothing is above every threshold), nan when both are 0."""
-    if a == 0:
-        return math.nan if b == 0 else math.copysign(math.inf, b)
-    return (b / a - 1) * 100
-
-
-def change_text(pct: float) -> str:
-    """A change in % for every renderer: `+20.5%`, `+∞%`, or `n/a` (never `nan%`)."""
-    if math.isnan(pct):
-        return "n/a"
-    if math.isinf(pct):
-        return "+∞%" if pct > 0 else "-∞%"
-    return f"{pct:+.1f}%"
-
-
-def threshold_test(cell: CellComparison, above_pct: float) -> UTest:
-    """The U test of B against A moved by the threshold: A's runs times
-    (1 + PCT/100), or (1 - PCT/100) where higher is better. "Significantly slower
-    by more than 5%" is this test's claim, which the plain test's p-value plus the
-    point change does not make: noise alone can put two builds of identical code (an
-    A/A pair, a change to a README) just over 5% apart with the plain test
-    significant. On this machine's 0.14 s Go build, 6 runs a side, the plain rule
-    fails 1.5% of such A/A sessions and the shifted test 0.03%
-    (`bench/gate_false_alarms.py`, 4,000 resampled sessions; it reproduces both
-    rates). At a threshold of 0 it is the plain test."""
-    factor = 1 - above_pct / 100 if cell.higher_is_better else 1 + above_pct / 100
-    if factor == 1:
-        return cell.test
-    return mann_whitney([v * factor for v in cell.a.values], cell.b.values,
-                        cell.test.alpha)
-
-
 def regressions(result: Comparison, above_pct: float) -> list[CellComparison]:
-    """Cells where B is significantly worse (slower, bigger; for requests per
-    second: fewer) than A by more than `above_pct` percent: what `--fail-above`
-    gates on. B must be worse than A's median moved by the threshold, and the U
-    test of B against A's runs so moved (`threshold_test`) significant. A
-    significant increase from a median of 0 (+∞%) always counts (a drop to 0
-    requests per second is -100%); a cell whose medians are both 0 has no change
-    in % and never does."""
-    return [c for c in result.cells if c.test.significant
-            and (-c.change_pct if c.higher_is_better else c.change_pct) > above_pct
-            and threshold_test(c, above_pct).significant]
+    """Cells where B is significantly worse than A by more than `above_pct` percent:
+    what `--fail-above` gates on (TwoSample.worse_by_more_than)."""
+    return [c for c in result.cells if c.worse_by_more_than(above_pct)]
 
 
 def regression_line(cell: CellComparison, above_pct: float) -> str:
     """The stderr line `--fail-above` prints for a cell `regressions` returned; the
     p-value is the one against A moved by the threshold."""
-    test = threshold_test(cell, above_pct)
+    test = cell.threshold_test(above_pct)
     p = "" if test.p is None else f" (p={test.p:.3f})"
     if cell.higher_is_better:
         return (f"regression: {cell.label}: {cell.change_text}{p} is a drop of more than "
@@ -277,6 +190,7 @@ class _Pairing:
     b: Side
     allow_cross_machine: bool
     by_toolchain: bool
+    summary: type[CellSummary] | type[LoadSummary]  # what a side's rows are summarised by
     pairs: list[tuple[CellKey, list[dict[str, Any]], list[dict[str, Any]]]] = field(
         default_factory=list)
     only_a: list[str] = field(default_factory=list)
@@ -285,8 +199,9 @@ class _Pairing:
     cross_machine: bool = False
 
     def run(self, rows_a: list[dict[str, Any]], rows_b: list[dict[str, Any]]) -> None:
-        ga = _group(rows_a, lambda r: CellKey.of(r).without_toolchain())
-        gb = _group(rows_b, lambda r: CellKey.of(r).without_toolchain())
+        key = load_key if self.summary is LoadSummary else CellKey.of
+        ga = _group(rows_a, lambda r: key(r).without_toolchain())
+        gb = _group(rows_b, lambda r: key(r).without_toolchain())
         for base in ga.keys() - gb.keys():
             self.only_a.append(base.title + self._tc(ga[base]))
         for base in gb.keys() - ga.keys():
@@ -299,7 +214,7 @@ class _Pairing:
     def _tc(self, rows: list[dict[str, Any]]) -> str:
         if self.by_toolchain:
             return ""
-        return f" [{', '.join(CellSummary.of(rows).toolchains)}]"
+        return f" [{', '.join(self.summary.of(rows).toolchains)}]"
 
     def _by_hash(self, base: CellKey, a: list[dict[str, Any]], b: list[dict[str, Any]]) -> None:
         if self.a.kind == "rev" and self.b.kind == "rev":
@@ -369,31 +284,28 @@ def compare_runs(rows_a: list[dict[str, Any]], rows_b: list[dict[str, Any]], a: 
                  allow_cross_machine: bool = False) -> Comparison:
     """Pair the successful timed runs of both sides into cells and compare each.
 
-    `rows_*` are run rows as `queries.fetch_runs` returns them (for a load metric:
-    load rounds made run-shaped by `load_as_run`). Cells whose sources or machines
-    differ are refused (`Comparison.refused`, see the module docstring).
+    `rows_*` are run rows as `queries.fetch_samples` returns them, or for a load
+    metric load rounds (`ResultsDB.load_runs`), summarised as LoadSummary. Cells
+    whose sources or machines differ are refused (`Comparison.refused`, see the
+    module docstring).
     """
     if metric not in METRICS:
         raise UsageError(f"unknown metric '{metric}'; use one of: {', '.join(METRICS)}")
     unit, measure = METRICS[metric]
-    read = MEASURES[measure] if measure in MEASURES else LOAD_MEASURES[measure]
+    summary = LoadSummary if metric in LOAD_METRICS else CellSummary
+    read = summary.measures[measure]
     by_toolchain = a.kind == "toolchain" and b.kind == "toolchain"
     # A run that did not measure the metric is in neither side's cell.
     rows_a = [r for r in rows_a if r["status"] == "ok" and read(r) is not None]
     rows_b = [r for r in rows_b if r["status"] == "ok" and read(r) is not None]
-    pairing = _Pairing(a, b, allow_cross_machine, by_toolchain)
+    pairing = _Pairing(a, b, allow_cross_machine, by_toolchain, summary)
     pairing.run(rows_a, rows_b)
-    sides = [(CellSummary.of(ra), CellSummary.of(rb)) for _, ra, rb in pairing.pairs]
-
-    def sample(cell: CellSummary) -> Sample:  # CellSummary.sample, with `read`
-        return _floats(Sample(tuple(v for r in cell.ok if (v := read(r)) is not None)))
-
-    samples = [(sample(ca), sample(cb)) for ca, cb in sides]
-    tests = mann_whitney_many([(sa.values, sb.values) for sa, sb in samples], alpha)
+    sides = [(summary.of(ra), summary.of(rb)) for _, ra, rb in pairing.pairs]
+    samples = [(_floats(ca.sample(measure)), _floats(cb.sample(measure))) for ca, cb in sides]
+    tests = TwoSample.tests(samples, alpha)
     higher = metric in HIGHER_IS_BETTER
-    cells = [CellComparison(base, ra[0]["content_hash"], ca, cb, sa, sb,
-                            change_pct(sa.median, sb.median), test,  # type: ignore[arg-type]
-                            higher)
+    cells = [CellComparison(sa, sb, test, higher, key=base,
+                            content_hash=ra[0]["content_hash"], cell_a=ca, cell_b=cb)
              for (base, ra, _), (ca, cb), (sa, sb), test
              in zip(pairing.pairs, sides, samples, tests, strict=True)]
     cells.sort(key=lambda c: (c.key.project, c.key.lang, c.key.scenario, c.key.edit or "",
@@ -403,17 +315,9 @@ def compare_runs(rows_a: list[dict[str, Any]], rows_b: list[dict[str, Any]], a: 
                       pairing.refused, pairing.cross_machine)
 
 
-def load_as_run(row: dict[str, Any]) -> dict[str, Any]:
-    """A load round (a `ResultsDB.load_runs` row) in the shape compare_runs takes: a
-    timed run of scenario `load` whose edit names the connection count
-    (`256 connections`), so cells match on project, language and connections."""
-    return {**row, "scenario": "load", "edit": f"{row['connections']} connections",
-            "jobs": None, "warmup": 0}
-
-
-def load_samples(store: ResultsDB, f: queries.Filters) -> list[dict[str, Any]]:
-    """The successful load rounds matching `f`, run-shaped (load_as_run)."""
-    return [load_as_run(r) for r in store.load_runs(f) if r["status"] == "ok"]
+def load_samples(store: ResultsDB, f: Filters) -> list[dict[str, Any]]:
+    """The successful load rounds matching `f`."""
+    return [r for r in store.load_runs(f) if r["status"] == "ok"]
 
 
 # -- reading the sides from the database -----------------------------------------------
@@ -422,7 +326,7 @@ def load_samples(store: ResultsDB, f: queries.Filters) -> list[dict[str, Any]]:
 SIDE_PREFIXES = ("session:", "label:", "toolchain:", "rev:")
 
 
-def resolve_side(store: ResultsDB, text: str, base: queries.Filters) -> Side:
+def resolve_side(store: ResultsDB, text: str, base: Filters) -> Side:
     """A session id (an integer), a toolchain (go@1.25.5, rust@nightly, 1.26.8), a
     session label or a git revision (as named to `run --rev`, or a commit prefix of 4
     hex digits or more); labels win over bare versions, `@` always means a
@@ -481,26 +385,30 @@ def resolve_side(store: ResultsDB, text: str, base: queries.Filters) -> Side:
                      f"those")
 
 
-def compare(store: ResultsDB, a: str, b: str, filters: queries.Filters | None = None,
+def compare(store: ResultsDB, a: str, b: str, filters: Filters | None = None,
             *, metric: str = "wall", alpha: float = ALPHA,
             allow_cross_machine: bool = False) -> Comparison:
     """Read both sides from the database (narrowed by `filters`) and compare them.
 
     Raises UsageError for a side that matches nothing, and CompareRefused when
     every matching cell was refused (different sources or machines)."""
-    filters = filters or queries.Filters()
+    filters = filters or Filters()
     store.check_filters(filters)
     side_a = resolve_side(store, a, filters)
     side_b = resolve_side(store, b, filters)
-    if side_a.filters == side_b.filters:
-        raise UsageError(f"A and B select the same runs ('{a}' and '{b}'); compare two "
-                         f"different toolchains, sessions or labels")
     if metric in LOAD_METRICS:
         rows_a = load_samples(store, side_a.filters)
         rows_b = load_samples(store, side_b.filters)
     else:
         rows_a = store.compare_samples(side_a.filters)
         rows_b = store.compare_samples(side_b.filters)
+    # Sides written differently may select the same runs (`go` and `go@1.26.8` when
+    # only that Go was measured, a session and its label): every cell would compare
+    # runs with themselves and print `~`, which looks like "no change".
+    if side_a.filters == side_b.filters or (
+            rows_a and [r["id"] for r in rows_a] == [r["id"] for r in rows_b]):
+        raise UsageError(f"A and B select the same runs ('{a}' and '{b}'); compare two "
+                         f"different toolchains, sessions or labels")
     if not rows_a or not rows_b:
         empty = side_a if not rows_a else side_b
         if metric in LOAD_METRICS:
@@ -523,3 +431,20 @@ def compare(store: ResultsDB, a: str, b: str, filters: queries.Filters | None = 
             f", {len(result.only_b)} only with {side_b.title}); {how}, or narrow with "
             f"--project/--scenario")
     return result
+
+
+def unit_diffs(store: ResultsDB, result: Comparison) -> list[tuple[str, UnitDiff]]:
+    """Each compared cell's units (`compare --units`), from the units its runs
+    recorded with --breakdown: which got slower, which are new or removed."""
+    from profiler.analysis.unitdiff import diff
+
+    out = []
+    for c in result.cells:
+        d = diff([store.units_of_run(r["id"]) for r in c.cell_a.ok],
+                 [store.units_of_run(r["id"]) for r in c.cell_b.ok])
+        if d.runs_a and d.runs_b:
+            out.append((c.label, d))
+    if not out:
+        raise UsageError("no compared cell has units on both sides: record both with "
+                         "`buildprof run --breakdown …`, then compare with --units")
+    return out

@@ -24,6 +24,7 @@ from profiler.analysis import wording
 from profiler.analysis.rule import LANG_ORDER, PROFILE_ORDER, SCENARIO_ORDER
 from profiler.analysis.tune import KnobResult
 from profiler.analysis.tune import results as tune_results
+from profiler.analysis.twosample import change_pct
 from profiler.model.cells import BASELINE, CellKey, CellSummary, summarize
 from profiler.model.units import Unit, critical_path
 from profiler.samples.resolve import project_kind
@@ -118,7 +119,7 @@ class Trend:
         got = self.measured
         if len(got) < 2 or not got[0].median:
             return None
-        return 100.0 * (float(got[-1].median or 0) / got[0].median - 1.0)
+        return change_pct(got[0].median, float(got[-1].median or 0))
 
     def changes(self, field: str) -> list[int]:
         """The sessions whose `field` (content_hash, toolchain) differs from the

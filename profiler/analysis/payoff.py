@@ -10,12 +10,19 @@ own rounding); docs/payoff.md gives the rule.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import median
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from profiler.analysis.rule import LANG_ORDER
+from profiler.analysis.twosample import TwoSample
 from profiler.analysis.wording import seconds
-from profiler.stats import UTest, mann_whitney, utest_min_n
+from profiler.model.loads import LoadSummary, summarize_load
+
+if TYPE_CHECKING:
+    from profiler.model.filters import Filters
+    from profiler.storage.db import ResultsDB
 
 SEED_GAP_PCT = 10.0
 SEED_TOLERANCE_PCT = 5.0
@@ -50,77 +57,29 @@ def build_costs(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True)
-class LoadSummary:
-    """One language at one connection count: medians over its successful rounds."""
-
-    lang: str
-    connections: int
-    rounds: int  # successful rounds
-    failed: int  # rounds that failed (the server died, nothing answered)
-    requests_per_s: float
-    rps_values: tuple[float, ...]
-    p50_ms: float
-    p90_ms: float
-    p99_ms: float
-    errors: int  # summed over every round
-    server_peak_rss_bytes: int
-    server_cpu_s: float
-    loadgen_cpu_s: float
-    duration_s: float
-
-    @property
-    def loadgen_busy(self) -> float:
-        """The load generator's CPU per second of load: near its core count, it (not
-        the server) may be what limits the figures."""
-        return self.loadgen_cpu_s / self.duration_s if self.duration_s else 0.0
-
-    def as_json(self) -> dict[str, Any]:
-        return {"lang": self.lang, "connections": self.connections, "rounds": self.rounds,
-                "requests_per_s": self.requests_per_s, "p50_ms": self.p50_ms,
-                "p90_ms": self.p90_ms, "p99_ms": self.p99_ms, "errors": self.errors,
-                "server_peak_rss_bytes": self.server_peak_rss_bytes,
-                "server_cpu_s": self.server_cpu_s}
-
-
 def summarize(rows: list[dict[str, Any]]) -> list[LoadSummary]:
     """One LoadSummary per (connections, language), Go first, fewest connections first."""
-    groups: dict[tuple[int, str], list[dict[str, Any]]] = {}
-    for r in rows:
-        groups.setdefault((r["connections"], r["lang"]), []).append(r)
-    out = []
-    for (connections, lang), rs in sorted(groups.items()):
-        ok = [r for r in rs if r["status"] == "ok"] or rs
-
-        def med(col: str, rows_: list[dict[str, Any]] = ok) -> float:
-            return float(median(r[col] for r in rows_))
-
-        out.append(LoadSummary(
-            lang, connections, sum(r["status"] == "ok" for r in rs),
-            sum(r["status"] != "ok" for r in rs), med("requests_per_s"),
-            tuple(r["requests_per_s"] for r in ok), med("p50_ms"), med("p90_ms"),
-            med("p99_ms"), sum(r["errors"] for r in rs), int(med("server_peak_rss_bytes")),
-            med("server_cpu_s"), med("loadgen_cpu_s"), med("duration_s")))
-    return out
+    return sorted(summarize_load(rows, by=lambda r: (r["connections"], r["lang"])),
+                  key=lambda s: (s.connections, s.lang))
 
 
-@dataclass(frozen=True)
-class Gap:
-    """Rust against Go at one connection count."""
+@dataclass(frozen=True, kw_only=True)
+class Gap(TwoSample):
+    """Rust against Go at one connection count: Rust's requests per second against
+    Go's (TwoSample, higher is better), and both languages' load summaries."""
 
     connections: int
     go: LoadSummary
     rust: LoadSummary
-    test: UTest  # requests per second, Rust's rounds against Go's
 
     @property
     def rps_pct(self) -> float:
         """How many % more requests per second Rust serves (negative: fewer)."""
-        return 100.0 * (self.rust.requests_per_s / self.go.requests_per_s - 1.0)
+        return float(self.change_pct)  # type: ignore[arg-type]  # both sides measured
 
     @property
     def rss_pct_of_go(self) -> float:
-        return 100.0 * self.rust.server_peak_rss_bytes / self.go.server_peak_rss_bytes
+        return 100.0 * server_rss(self.rust) / server_rss(self.go)
 
     @property
     def seed_holds(self) -> bool:
@@ -132,14 +91,10 @@ class Gap:
         return (f"does not hold: Rust serves {self.rps_pct:+.1f}%, "
                 f"{'more' if self.rps_pct > SEED_GAP_PCT else 'less'} than the claimed 10 ± 5%")
 
-    def verdict(self) -> str:
-        """benchstat's mark: the U test's p, `~` when not significant."""
-        if self.test.too_few:
-            return (f"too few rounds for a U test: {self.test.n1} a side, "
-                    f"{utest_min_n()} needed")
-        if self.test.significant:
-            return f"p={self.test.p:.3f}"
-        return f"~ (p={self.test.p:.2f})"
+
+def server_rss(s: LoadSummary) -> int:
+    """The server's peak RSS, the median over the rounds, in whole bytes."""
+    return int(s.server_rss.median or 0)
 
 
 def gaps(summaries: list[LoadSummary]) -> list[Gap]:
@@ -147,8 +102,10 @@ def gaps(summaries: list[LoadSummary]) -> list[Gap]:
     out = []
     for connections in sorted({s.connections for s in summaries}):
         go, rust = by.get((connections, "go")), by.get((connections, "rust"))
-        if go and rust and go.requests_per_s > 0 and go.server_peak_rss_bytes > 0:
-            out.append(Gap(connections, go, rust, mann_whitney(go.rps_values, rust.rps_values)))
+        if go and rust and go.n and rust.n and (go.rps.median or 0) > 0 and server_rss(go) > 0:
+            ab = TwoSample.of(go.rps, rust.rps, higher_is_better=True)
+            out.append(Gap(ab.a, ab.b, ab.test, ab.higher_is_better, connections=connections,
+                           go=go, rust=rust))
     return out
 
 
@@ -202,3 +159,93 @@ def sentences(go_costs: dict[str, Any], rust_costs: dict[str, Any], gs: list[Gap
                                    f"{s.connections} connections)" for s in busy)
                        + ": at those points it may limit the figures more than the server.")
     return out
+
+
+# -- the report's section ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PayoffSection:
+    """What the section shows; every field is ready to print."""
+
+    caption: str  # the table's title: which builds, which session(s)
+    go: dict[str, Any]  # each language's build costs (build_costs)
+    rust: dict[str, Any]
+    gaps: list[Gap]  # Rust against Go at each connection count
+    sentences: list[str]  # the same in words
+    facts: list[tuple[str, str]]  # (name, value): load generator, cores, mix, rounds
+    notes: list[str]  # rounds of the selection the table leaves out, and why
+
+
+def _distinct(rows: Sequence[dict[str, Any]], column: str) -> str:
+    """The column's values in order of first appearance, `; `-joined: the rounds of one
+    session share them, pooled sessions (--all) may not, and then each is shown."""
+    values = dict.fromkeys(str(r[column]) for r in rows if r.get(column))
+    return "; ".join(values) or "-"
+
+
+def _sessions_text(ids: Sequence[int]) -> str:
+    return f"session{'s' if len(ids) > 1 else ''} {', '.join(map(str, ids))}"
+
+
+def section(store: ResultsDB, filters: Filters, *, machine_id: str | None,
+            newest_session_only: bool) -> PayoffSection | None:
+    """The report's section for the payoff rounds matching `filters` (the report's
+    own), or None when there are none: no empty section.
+
+    Only this machine's rounds count (`machine_id`: the report's, whose verdict is
+    about one machine). `newest_session_only` is the report's default selection (no
+    --session, --label, --since or --all): the newest payoff session alone. Of what
+    remains, only the sessions that loaded each language's newest build (project
+    content and toolchain) count, as the report keeps a sample's newest content:
+    rounds of two builds would pool into a median of neither, and a session's Go
+    rounds were run beside its own Rust ones. Left-out rounds are named in `notes`.
+    """
+    notes: list[str] = []
+    rows = store.load_runs(filters)
+    if machine_id is not None:
+        here = [r for r in rows if r["machine_id"] == machine_id]
+        if len(here) < len(rows):
+            notes.append(f"{len(rows) - len(here)} payoff round(s) on other machines are left "
+                         f"out: the report is about this machine's builds.")
+        rows = here
+    if rows and newest_session_only:
+        newest = max(r["session_id"] for r in rows)
+        rows = [r for r in rows if r["session_id"] == newest]
+    if not rows:
+        return None
+    builds: dict[str, tuple[int, str]] = {}
+    for r in rows:  # oldest first, so the last one seen is the newest build
+        builds[r["lang"]] = (r["project_id"], r["toolchain_id"])
+    stale = {r["session_id"] for r in rows
+             if builds[r["lang"]] != (r["project_id"], r["toolchain_id"])}
+    kept = [r for r in rows if r["session_id"] not in stale]
+    if len(kept) < len(rows):
+        notes.append(f"{len(rows) - len(kept)} payoff round(s) of {_sessions_text(sorted(stale))} "
+                     f"are left out: they loaded older builds (sources or toolchain), and only "
+                     f"the newest build of each language counts (--session picks them).")
+    rows = kept
+    # A language without rounds (say --lang go) has no build to cost: "-" in the table.
+    costs: dict[str, dict[str, Any]] = {lang: {} for lang in LANG_ORDER}
+    for lang, (project_id, toolchain_id) in builds.items():
+        costs[lang] = build_costs(store.build_costs(project_id, toolchain_id,
+                                                  rows[-1]["machine_id"]))
+    gs = gaps(summarize(rows))
+    if not gs:  # payoff_rows draws the runtime per gap: it would show none of the rounds
+        notes.append("No connection count has rounds of both Go and Rust in this selection, "
+                     "and the runtime rows set one beside the other: without both, only the "
+                     "build costs are shown.")
+    named = {r["lang"]: f"{r['project']} ({r['toolchain']})" for r in rows}
+    sessions = sorted({r["session_id"] for r in rows})
+    failed = sum(r["status"] != "ok" for r in rows)
+    rounds = f"{len(rows)}" + (f" ({failed} failed)" if failed else "")
+    return PayoffSection(
+        caption=(f"Payoff of {' and '.join(named[lang] for lang in LANG_ORDER if lang in named)}, "
+                 f"{_sessions_text(sessions)}"),
+        go=costs["go"], rust=costs["rust"], gaps=gs,
+        sentences=sentences(costs["go"], costs["rust"], gs),
+        facts=[("Load generator", _distinct(rows, "loadgen")),
+               ("Cores", _distinct(rows, "cores")),
+               ("Request mix", _distinct(rows, "mix")),
+               ("Rounds", f"{rounds} in {_sessions_text(sessions)}")],
+        notes=notes)

@@ -5,7 +5,8 @@ each knob cell, the baseline cell is the one with the same project, toolchain,
 scenario, edit and profile, variant `baseline` (and no --jobs, for a jobs knob).
 The change is of the median wall time; the confidence interval is the knob
 median's (order statistics, as everywhere); the verdict is the Mann-Whitney U
-test of the two cells' runs at alpha = 0.05, `~` when not significant.
+test of the two cells' runs at alpha = 0.05, `~` when not significant: a knob
+against its baseline is a TwoSample, as a cell against a cell in `compare`.
 """
 
 from __future__ import annotations
@@ -13,23 +14,19 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from profiler.analysis.twosample import TwoSample, change_of
 from profiler.model.cells import BASELINE, CellKey, CellSummary, summarize
-from profiler.stats import UTest, mann_whitney, utest_min_n
 from profiler.tune.knobs import advice, knob_of
 
 
-def _pct(a: float | None, b: float | None) -> float | None:
-    if a is None or b is None or a == 0:
-        return None
-    return 100.0 * (b / a - 1.0)
+@dataclass(frozen=True, kw_only=True)
+class KnobResult(TwoSample):
+    """A knob's cell against its baseline: the wall times (TwoSample: the change, the
+    U test, the verdict), both cells' summaries, and the knob's build error if any."""
 
-
-@dataclass(frozen=True)
-class KnobResult:
     key: CellKey  # the knob's cell
     baseline: CellSummary
     cell: CellSummary
-    test: UTest | None  # None when a side has no successful run
     error: str | None = None  # the knob's build failed: the compiler's first error line
 
     @property
@@ -37,32 +34,24 @@ class KnobResult:
         return self.key.variant
 
     @property
-    def change_pct(self) -> float | None:
-        return _pct(self.baseline.wall.median, self.cell.wall.median)
-
-    @property
     def memory_change_pct(self) -> float | None:
-        return _pct(self.baseline.tree_peak_rss.median, self.cell.tree_peak_rss.median)
+        return change_of(self.baseline.tree_peak_rss.median, self.cell.tree_peak_rss.median)
 
     @property
     def artifact_change_pct(self) -> float | None:
-        return _pct(self.baseline.artifact.median, self.cell.artifact.median)
-
-    @property
-    def significant(self) -> bool:
-        return self.test is not None and self.test.significant
+        return change_of(self.baseline.artifact.median, self.cell.artifact.median)
 
     @property
     def win(self) -> bool:
         """Significantly faster than the baseline."""
-        return self.significant and (self.change_pct or 0.0) < 0
+        return self.better
 
-    def verdict(self) -> str:
-        if self.error or self.test is None:
-            return "failed" if self.error else "-"
-        if self.test.too_few:
-            return f"too few runs ({utest_min_n()} a side needed)"
-        return f"p={self.test.p:.3f}" if self.significant else f"~ (p={self.test.p:.2f})"
+    def verdict_text(self) -> str:
+        """The U test's verdict (TwoSample.p_verdict); `failed` for a knob whose build
+        failed, `-` when a side has no successful run."""
+        if self.error:
+            return "failed"
+        return "-" if self.empty else self.p_verdict()
 
     @property
     def caveat(self) -> str:
@@ -99,10 +88,10 @@ def results(runs: list[dict[str, Any]], errors: dict[str, str] | None = None
         base = cells.get(_baseline_key(key))
         if base is None:
             continue
-        test = (mann_whitney(base.wall.values, cell.wall.values)
-                if base.wall.n and cell.wall.n else None)
         error = errors.get(key.label) or (
             "every run failed" if cell.n == 0 and cell.failed else None)
-        out.append(KnobResult(key, base, cell, test, error))
+        ab = TwoSample.of(base.wall, cell.wall)
+        out.append(KnobResult(ab.a, ab.b, ab.test, key=key, baseline=base, cell=cell,
+                              error=error))
     return sorted(out, key=lambda r: (r.key.scenario, r.key.edit or "", r.key.profile,
                                       r.key.project, *r.rank_key()))

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from statistics import median
 from typing import Any
 
+from profiler.analysis.twosample import change_pct
+
 
 @dataclass(frozen=True)
 class UnitStat:
@@ -40,7 +42,7 @@ class UnitChange:
 
     @property
     def change_pct(self) -> float:
-        return (self.b.wall_s / self.a.wall_s - 1) * 100 if self.a.wall_s > 0 else float("inf")
+        return change_pct(self.a.wall_s, self.b.wall_s)
 
 
 @dataclass(frozen=True)

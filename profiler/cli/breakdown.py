@@ -47,7 +47,7 @@ def breakdown(
         if fmt == "trace":
             _write_trace(store, runs, output)
             return
-        from profiler.report.terminal import make_console
+        from profiler.report.console import make_console
 
         console = make_console()
         for run in runs:
@@ -63,7 +63,7 @@ def _write_trace(store: ResultsDB, runs: list[dict[str, Any]], output: Path | No
 
     from profiler import __version__
     from profiler.report import exports
-    from profiler.report.tabular import clean
+    from profiler.report.writers import clean
 
     parts = []
     for run in runs:

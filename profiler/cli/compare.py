@@ -24,9 +24,6 @@ from profiler.errors import UsageError
 # `buildprof --help` must not pay for.
 if TYPE_CHECKING:
     from profiler.analysis.compare import Comparison
-    from profiler.analysis.unitdiff import UnitDiff, UnitStat
-    from profiler.model.filters import Filters
-    from profiler.storage.db import ResultsDB
 
 
 # Not --toolchain or --label: A and B say which toolchains, labels or sessions.
@@ -81,7 +78,8 @@ def compare(
     over --fail-above); 1 a cell is significantly worse by more than --fail-above;
     2 bad input or nothing to compare."""
     from profiler.analysis import compare as cmp
-    from profiler.report import tabular
+    from profiler.report import compare as view
+    from profiler.report.writers import write_json
 
     check_format(fmt, (*FORMATS, "junit"))
     check_finite("--fail-above", fail_above)
@@ -94,31 +92,30 @@ def compare(
                          f"load rounds, which have none: leave out one of the two")
     filters = select.filters()
     with reading(db, filters) as store:  # a bad filter is named before the sides
-        _refuse_same_runs(store, a, b, filters, metric)
         result = cmp.compare(store, a, b, filters, metric=metric,
                              allow_cross_machine=allow_cross_machine)
-        diffs = unit_diffs(store, result) if units else []
+        diffs = cmp.unit_diffs(store, result) if units else []
     if fmt == "junit":
         from profiler.report.ci import junit
 
         sys.stdout.write(junit(result, fail_above))
     elif fmt == "json":
-        data = tabular.compare_dict(result)
+        data = view.compare_dict(result)
         if units:
-            data["units"] = [_unit_dict(title, d, top) for title, d in diffs]
-        tabular.write_json(data, sys.stdout)
+            data["units"] = [view.unit_dict(title, d, top) for title, d in diffs]
+        write_json(data, sys.stdout)
     elif fmt == "csv":
-        tabular.compare_csv(result, sys.stdout)
+        view.compare_csv(result, sys.stdout)
     elif fmt == "markdown":
-        tabular.compare_markdown(result, sys.stdout)
+        view.compare_markdown(result, sys.stdout)
     else:
-        from profiler.report.tables import compare_table
-        from profiler.report.terminal import make_console
+        from profiler.report.compare import compare_table
+        from profiler.report.console import make_console
 
         console = make_console()
         compare_table(result, console)
         if diffs:
-            from profiler.report.tables import unit_table
+            from profiler.report.compare import unit_table
 
             for title, d in diffs:
                 unit_table(title, d, top, console)
@@ -132,33 +129,8 @@ def compare(
             raise typer.Exit(1)
 
 
-def unit_diffs(store: ResultsDB, result: Comparison) -> list[tuple[str, UnitDiff]]:
-    """Each compared cell's unit comparison, from the units its runs recorded."""
-    from profiler.analysis.unitdiff import diff
-
-    out = []
-    for c in result.cells:
-        d = diff([store.units_of_run(r["id"]) for r in c.cell_a.ok],
-                 [store.units_of_run(r["id"]) for r in c.cell_b.ok])
-        if d.runs_a and d.runs_b:
-            out.append((c.label, d))
-    if not out:
-        raise UsageError("no compared cell has units on both sides: record both with "
-                         "`buildprof run --breakdown …`, then compare with --units")
-    return out
 
 
-def _unit_dict(title: str, d: UnitDiff, top: int) -> dict[str, object]:
-    def stat(u: UnitStat) -> dict[str, object]:
-        return {"name": u.name, "kind": u.kind, "wall_s": u.wall_s, "cpu_s": u.cpu_s,
-                "peak_rss_bytes": u.peak_rss_bytes, "runs": u.runs}
-
-    return {"cell": title, "runs_a": d.runs_a, "runs_b": d.runs_b,
-            "total_delta_s": d.total_delta_s,
-            "changed": [{"name": c.name, "kind": c.a.kind, "a_wall_s": c.a.wall_s,
-                         "b_wall_s": c.b.wall_s, "delta_s": c.delta_s,
-                         "change_pct": c.change_pct} for c in d.changed[:top]],
-            "new": [stat(u) for u in d.new], "removed": [stat(u) for u in d.removed]}
 
 
 def _append_summary(path: Path, result: Comparison, fail_above: float | None) -> None:
@@ -176,21 +148,3 @@ def _append_summary(path: Path, result: Comparison, fail_above: float | None) ->
                          f"{exc.strerror}; unset it or fix the path") from None
 
 
-def _refuse_same_runs(store: ResultsDB, a: str, b: str, filters: Filters,
-                      metric: str = "wall") -> None:
-    """Refuse sides written differently that select the same runs (`go` and `go@1.26.8`
-    when only that Go was measured, a session and its label): every cell would
-    compare runs with themselves and print `~`, which looks like "no change". For a
-    load metric, the same load rounds."""
-    from profiler.analysis import compare as cmp
-
-    def ids(side: str) -> list[int]:
-        f = cmp.resolve_side(store, side, filters).filters
-        if metric in cmp.LOAD_METRICS:
-            return [r["id"] for r in cmp.load_samples(store, f)]
-        return store.sample_ids(f)
-
-    ids_a = ids(a)
-    if ids_a and ids_a == ids(b):
-        raise UsageError(f"A and B select the same runs ('{a}' and '{b}'); compare two "
-                         f"different toolchains, sessions or labels")

@@ -65,7 +65,8 @@ def export(
 def _writer(cells: list[CellSummary], fmt: str) -> Callable[[TextIO], None]:
     """What writes the export in `fmt`; the notes on cells a format leaves out go to
     stderr now, before anything is written."""
-    from profiler.report import exports, tabular
+    from profiler.report import exports
+    from profiler.report.writers import write_json
 
     if fmt == "bmf":
         data, notes = exports.bmf(cells)
@@ -73,9 +74,9 @@ def _writer(cells: list[CellSummary], fmt: str) -> Callable[[TextIO], None]:
     elif fmt == "benchfmt":
         text, notes = exports.benchfmt(cells)
     else:
-        return lambda out: tabular.export(cells, fmt, out)
+        return lambda out: exports.export(cells, fmt, out)
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     if text is not None:
         return lambda out: out.write(text)
-    return lambda out: tabular.write_json(data, out)
+    return lambda out: write_json(data, out)

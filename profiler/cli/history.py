@@ -37,7 +37,7 @@ def history(
     session and load cell (project, toolchain, connections): median requests/s, p50
     and p99, errors, server peak RSS and rounds (JSON: the key `load_cells`; CSV:
     rows of scenario `load` with their own columns)."""
-    from profiler.report import tabular
+    from profiler.report import history as view
 
     check_format(fmt)
     rows_wanted = check_limit(limit)
@@ -46,8 +46,8 @@ def history(
     with reading(db, filters) as store:
         if runs:
             rows = store.runs(filters, timed_only=False, newest_first=True, limit=rows_wanted)
-            writers = {"json": tabular.runs_json, "csv": tabular.runs_csv,
-                       "markdown": tabular.runs_markdown}
+            writers = {"json": view.runs_json, "csv": view.runs_csv,
+                       "markdown": view.runs_markdown}
         else:
             rows = store.history_cells(filters, rows_wanted)
             load = store.load_cells(filters, rows_wanted)
@@ -55,11 +55,11 @@ def history(
         if runs:
             writers[fmt](rows, sys.stdout)
         else:
-            {"json": tabular.history_json, "csv": tabular.history_csv,
-             "markdown": tabular.history_markdown}[fmt](rows, sys.stdout, load)
+            {"json": view.history_json, "csv": view.history_csv,
+             "markdown": view.history_markdown}[fmt](rows, sys.stdout, load)
         return
-    from profiler.report.tables import history_table, load_table, runs_table
-    from profiler.report.terminal import make_console
+    from profiler.report.console import make_console
+    from profiler.report.history import history_table, load_table, runs_table
 
     console = make_console()
     if not rows and not load:

@@ -132,7 +132,7 @@ def payoff(
 def _execute(req: Any) -> Any:
     from profiler.cli.progress import ProgressBar
     from profiler.payoff.session import execute
-    from profiler.report.terminal import make_console
+    from profiler.report.console import make_console
 
     err = make_console(stderr=True)
     with ProgressBar(err) as bar:
@@ -141,6 +141,7 @@ def _execute(req: Any) -> Any:
 
 def _show(outcome: Any, fmt: str) -> None:
     from profiler.analysis.payoff import gaps, sentences, summarize
+    from profiler.report.payoff import summary_json
 
     summaries = summarize(outcome.rounds)
     gs = gaps(summaries)
@@ -150,7 +151,7 @@ def _show(outcome: Any, fmt: str) -> None:
         results = []
         for s in summaries:
             c = costs[s.lang]
-            results.append({**s.as_json(), "build_wall_s": c["clean_release_s"],
+            results.append({**summary_json(s), "build_wall_s": c["clean_release_s"],
                             "clean_debug_s": c["clean_debug_s"],
                             "incremental_debug_s": c["incremental_debug_s"],
                             "binary_bytes": c["binary_bytes"]})
@@ -163,8 +164,8 @@ def _show(outcome: Any, fmt: str) -> None:
                   sys.stdout, indent=2, default=str)
         sys.stdout.write("\n")
         return
+    from profiler.report.console import make_console
     from profiler.report.payoff import payoff_rows, payoff_table
-    from profiler.report.terminal import make_console
 
     out = make_console()
     project = outcome.contenders[0].project.name

@@ -157,7 +157,7 @@ def run(
     if quick:
         n_runs, warmup = 1, 0
     from profiler.cli.progress import ProgressBar
-    from profiler.report.terminal import make_console
+    from profiler.report.console import make_console
     from profiler.scenarios.runner import Plan
     from profiler.session.resolve import RunRequest
     from profiler.session.run import execute
@@ -191,7 +191,7 @@ def run(
         from rich.markup import escape
 
         from profiler.model.cells import summarize
-        from profiler.report.terminal import headline, summary_table
+        from profiler.report.run import headline, summary_table
 
         out = make_console()
         cells = summarize(outcome.runs)
@@ -226,11 +226,11 @@ def _compare_revisions(request: RunRequest, session_id: int, out: Console) -> No
     """Two revisions: the second against the first, as `compare A B` shows them, and
     with --breakdown which units got slower (`compare A B --units`)."""
     from profiler.analysis import compare as cmp
-    from profiler.cli.compare import unit_diffs
+    from profiler.analysis.compare import unit_diffs
     from profiler.cli.options import reading
     from profiler.model.filters import Filters
     from profiler.paths import default_db
-    from profiler.report.tables import compare_table, unit_table
+    from profiler.report.compare import compare_table, unit_table
 
     a, b = request.revs
     try:

@@ -22,7 +22,7 @@ def list_() -> None:
     installed, rustup toolchains, cargo on PATH."""
     from rich.table import Table
 
-    from profiler.report.terminal import make_console
+    from profiler.report.console import make_console
     from profiler.toolchains import cargo as cargo_tc
     from profiler.toolchains import go as go_tc
 

@@ -20,7 +20,7 @@ DEFAULT_SCENARIOS = ("clean", "incremental")
 def _list_knobs() -> None:
     from rich.table import Table
 
-    from profiler.report.terminal import make_console
+    from profiler.report.console import make_console
     from profiler.tune.knobs import KNOBS
 
     table = Table(title="Knobs (buildprof tune --knob NAME)", title_justify="left")
@@ -96,7 +96,7 @@ def tune(
         notes.append("Note: incremental needs --edit FILE on your own project (the file to "
                      "append a change to); measuring clean only.")
     from profiler.cli.progress import ProgressBar
-    from profiler.report.terminal import make_console
+    from profiler.report.console import make_console
     from profiler.scenarios.runner import Plan
     from profiler.session.resolve import RunRequest
     from profiler.session.run import execute
@@ -138,14 +138,14 @@ def _show(outcome: Any, fmt: str) -> None:
             "baseline_wall_s": r.baseline.wall.median, "wall_s": r.cell.wall.median,
             "change_pct": r.change_pct, "ci_low_s": _finite(r.cell.wall.ci_low),
             "ci_high_s": _finite(r.cell.wall.ci_high),
-            "u_test_p": r.test.p if r.test else None, "significant": r.significant,
+            "u_test_p": r.test.p, "significant": r.significant,
             "memory_change_pct": r.memory_change_pct,
             "artifact_change_pct": r.artifact_change_pct, "caveat": r.caveat,
             "advice": r.advice, "error": r.error} for r in ranked],
             "skipped": [vars(s) for s in outcome.skipped]}, sys.stdout, indent=2, default=str)
         sys.stdout.write("\n")
         return
-    from profiler.report.terminal import make_console
+    from profiler.report.console import make_console
     from profiler.report.tune import tune_report
 
     tune_report(ranked, outcome.skipped, outcome.runs, make_console())

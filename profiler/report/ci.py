@@ -19,8 +19,9 @@ import io
 import math
 from xml.etree import ElementTree as ET
 
-from profiler.analysis.compare import Comparison, change_text, regressions, threshold_test
-from profiler.report.tabular import compare_markdown, value_text
+from profiler.analysis.compare import Comparison, regressions
+from profiler.analysis.twosample import change_text
+from profiler.report.compare import compare_markdown, value_text
 
 SUMMARY_CAP = 1024 * 1024  # bytes: GitHub's limit for one step's summary
 
@@ -106,7 +107,7 @@ def junit(result: Comparison, fail_above: float | None) -> str:
         if id(c) in over:
             limit = (f"a drop of more than {threshold:g}%" if c.higher_is_better
                      else f"above {threshold:g}%")
-            beyond = threshold_test(c, threshold).p  # significant, so not None
+            beyond = c.threshold_test(threshold).p  # significant, so not None
             failure = ET.SubElement(case, "failure", type="regression",
                                     message=f"{c.change_text} is {limit} (p={beyond:.3f} "
                                             f"against A moved by {threshold:g}%)")

@@ -14,10 +14,79 @@ import math
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TextIO
 
+from profiler.analysis.wording import size
 from profiler.model.cells import CellKey, CellSummary, Row, Sample
 from profiler.model.units import Unit
+from profiler.report.writers import markdown_table, seconds_text, write_csv, write_json
+
+# -- hyperfine's JSON, CSV and Markdown -------------------------------------------------
+
+
+def hyperfine_result(c: CellSummary) -> dict[str, Any]:
+    """One session × cell as one hyperfine result: hyperfine's fields first
+    (times in seconds; `memory_usage_byte` the peak RSS of each run, which is
+    what hyperfine records), then buildprof's."""
+    k, wall = c.key, c.wall
+    return {
+        "command": c.command or "",
+        "mean": wall.mean,
+        "stddev": wall.stddev,
+        "median": wall.median,
+        "user": c.user.mean,
+        "system": c.sys.mean,
+        "min": wall.min, "max": wall.max,
+        "times": wall.values,
+        "memory_usage_byte": c.per_run("peak_rss_bytes"),
+        "exit_codes": c.exit_codes,
+        # buildprof's own fields
+        "name": f"{k.project} {k.toolchain} {k.scenario_text} {k.profile}",
+        "project": k.project, "lang": k.lang, "content_hash": c.content_hash, "loc": c.loc,
+        "scenario": k.scenario, "edit": k.edit, "profile": k.profile, "jobs": k.jobs,
+        "toolchain": k.toolchain, "toolchain_version": c.toolchain_version,
+        "machine": c.machine, "machine_id": c.machine_id,
+        "session": c.session, "label": c.label, "date": c.date,
+        "n": c.n, "failed": c.failed, "statuses": c.statuses,
+        "median_ci_low": wall.ci_low, "median_ci_high": wall.ci_high,
+        "median_ci_pct": wall.ci_pct,
+        "mad": wall.mad, "cpu_util_median": c.cpu_util.median,
+        "peak_rss_bytes": c.peak_rss.median,
+        "tree_peak_rss_bytes": c.tree_peak_rss.median,
+        "tree_peak_rss_byte_runs": c.per_run("tree_peak_rss_bytes"),
+        "artifact_bytes": c.artifact_bytes,
+    }
+
+
+def hyperfine_results(cells: Sequence[CellSummary]) -> dict[str, Any]:
+    return {"results": [hyperfine_result(c) for c in cells]}
+
+
+EXPORT_CSV_FIELDS = ("command", "mean", "stddev", "median", "user", "system", "min", "max",
+                     "name", "project", "lang", "scenario", "edit", "profile", "jobs",
+                     "toolchain", "machine", "session", "label", "date", "n", "failed",
+                     "median_ci_low", "median_ci_high", "peak_rss_bytes",
+                     "tree_peak_rss_bytes", "artifact_bytes", "content_hash")
+
+
+def export(cells: Sequence[CellSummary], fmt: str, out: TextIO) -> None:
+    """`buildprof export`: hyperfine JSON; CSV with hyperfine's leading columns
+    (command, mean, stddev, median, user, system, min, max); Markdown as hyperfine's
+    table (mean ± σ, min, max) with the cell named."""
+    data = hyperfine_results(cells)
+    if fmt == "json":
+        write_json(data, out)
+    elif fmt == "csv":
+        write_csv(data["results"], EXPORT_CSV_FIELDS, out)
+    else:
+        rows = [[r["name"], r["session"], r["n"],
+                 (f"{seconds_text(r['mean'])} ± {seconds_text(r['stddev'])}"
+                  if r["stddev"] is not None else seconds_text(r["mean"])),
+                 seconds_text(r["median"]), seconds_text(r["min"]), seconds_text(r["max"]),
+                 size(r["peak_rss_bytes"])] for r in data["results"]]
+        markdown_table(("cell", "session", "n", "mean ± σ", "median", "min", "max",
+                        "peak RSS"), rows, out, right=range(1, 8))
+
 
 # -- Bencher Metric Format ---------------------------------------------------------------
 

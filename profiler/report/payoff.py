@@ -12,9 +12,11 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from profiler.analysis.payoff import Gap
+from profiler.analysis.payoff import Gap, PayoffSection, server_rss
 from profiler.analysis.wording import seconds, size
+from profiler.model.loads import LoadSummary
 
+TITLE = "What the build time buys"  # the report's section
 HEADERS = ("", "Go", "Rust", "Rust against Go")
 
 
@@ -49,15 +51,16 @@ def payoff_rows(go: dict[str, Any], rust: dict[str, Any], gaps: Sequence[Gap]
     for g in gaps:
         c = g.connections
         rows += [
-            [f"requests/s at {c} connections", f"{g.go.requests_per_s:,.0f}",
-             f"{g.rust.requests_per_s:,.0f}", f"{g.rps_pct:+.1f}% ({g.verdict()})"],
-            [f"latency p50 / p99 at {c}", f"{g.go.p50_ms:.2f} / {g.go.p99_ms:.2f} ms",
-             f"{g.rust.p50_ms:.2f} / {g.rust.p99_ms:.2f} ms",
-             f"p99 {_ratio(g.go.p99_ms, g.rust.p99_ms)}"],
-            [f"server peak RSS at {c}", size(g.go.server_peak_rss_bytes),
-             size(g.rust.server_peak_rss_bytes), f"{g.rss_pct_of_go:.0f}% of Go's"],
-            [f"server CPU per round at {c}", seconds(g.go.server_cpu_s),
-             seconds(g.rust.server_cpu_s), _ratio(g.go.server_cpu_s, g.rust.server_cpu_s)],
+            [f"requests/s at {c} connections", f"{g.go.rps.median:,.0f}",
+             f"{g.rust.rps.median:,.0f}", f"{g.rps_pct:+.1f}% ({g.p_verdict(rounds=True)})"],
+            [f"latency p50 / p99 at {c}", f"{g.go.p50.median:.2f} / {g.go.p99.median:.2f} ms",
+             f"{g.rust.p50.median:.2f} / {g.rust.p99.median:.2f} ms",
+             f"p99 {_ratio(g.go.p99.median, g.rust.p99.median)}"],
+            [f"server peak RSS at {c}", size(server_rss(g.go)), size(server_rss(g.rust)),
+             f"{g.rss_pct_of_go:.0f}% of Go's"],
+            [f"server CPU per round at {c}", seconds(g.go.server_cpu.median),
+             seconds(g.rust.server_cpu.median),
+             _ratio(g.go.server_cpu.median, g.rust.server_cpu.median)],
             [f"errors at {c} (all rounds)", str(g.go.errors), str(g.rust.errors), ""],
         ]
     return rows
@@ -76,3 +79,16 @@ def payoff_markdown(rows: list[list[str]]) -> str:
     lines = ["| " + " | ".join(HEADERS) + " |", "|---|---:|---:|---:|"]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
     return "\n".join(lines)
+
+
+def summary_json(s: LoadSummary) -> dict[str, Any]:
+    """One language at one connection count, as `payoff --format json` lists it."""
+    return {"lang": s.lang, "connections": s.connections, "rounds": s.n,
+            "requests_per_s": s.rps.median, "p50_ms": s.p50.median, "p90_ms": s.p90.median,
+            "p99_ms": s.p99.median, "errors": s.errors,
+            "server_peak_rss_bytes": server_rss(s), "server_cpu_s": s.server_cpu.median}
+
+
+def section_rows(section: PayoffSection) -> list[list[str]]:
+    """The report section's payoff table (payoff_rows of its costs and gaps)."""
+    return payoff_rows(section.go, section.rust, section.gaps)

@@ -11,13 +11,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from profiler.analysis.tune import KnobResult
+from profiler.analysis.twosample import change_text
 from profiler.analysis.wording import seconds
 from profiler.model.cells import scenario_text
 from profiler.stats import min_runs_for_ci
-
-
-def _pct(x: float | None) -> str:
-    return "-" if x is None else f"{x:+.1f}%"
 
 
 def _ci(r: KnobResult) -> str:
@@ -60,13 +57,14 @@ def tune_report(ranked: Sequence[KnobResult], skipped: Sequence[Any],
                 table.add_row(str(i), r.knob, "-", "-", "-", "[red]failed[/red]", "-", "-",
                               escape(r.error))
                 continue
-            change = _pct(r.change_pct)
+            change = change_text(r.change_pct)
             if r.win:
                 change = f"[green]{change}[/green]"
             elif r.significant:
                 change = f"[red]{change}[/red]"
             table.add_row(str(i), escape(r.knob), seconds(r.cell.wall.median), change, _ci(r),
-                          r.verdict(), _pct(r.memory_change_pct), _pct(r.artifact_change_pct),
+                          r.verdict_text(), change_text(r.memory_change_pct),
+                          change_text(r.artifact_change_pct),
                           escape(r.caveat))
         console.print(table)
     if skipped:
@@ -94,7 +92,7 @@ def tune_report(ranked: Sequence[KnobResult], skipped: Sequence[Any],
         if (r.knob, r.key.lang, r.key.profile) in seen:
             continue
         seen.add((r.knob, r.key.lang, r.key.profile))
-        console.print(f"\n# {r.knob}: {_pct(r.change_pct)} on "
+        console.print(f"\n# {r.knob}: {change_text(r.change_pct)} on "
                       f"{scenario_text(r.key.scenario, r.key.edit)} {r.key.profile} "
                       f"({r.caveat})", highlight=False)
         console.print(escape(r.advice), highlight=False)

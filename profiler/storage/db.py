@@ -22,6 +22,7 @@ from profiler import __version__
 from profiler.errors import DatabaseError
 from profiler.model.cells import CellSummary
 from profiler.model.filters import Filters
+from profiler.model.loads import LoadSummary
 from profiler.model.units import Unit
 from profiler.storage import identity, queries
 from profiler.storage.migrations import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
@@ -331,7 +332,7 @@ class ResultsDB:
         """Payoff rounds matching `f` (oldest first), with project, toolchain and session."""
         return queries.fetch_load_runs(self.conn, f, session_ids)
 
-    def load_cells(self, f: Filters, limit: int | None = 50) -> list[dict[str, Any]]:
+    def load_cells(self, f: Filters, limit: int | None = 50) -> list[LoadSummary]:
         """The newest `limit` session × load cell summaries matching `f`, newest first
         (see queries.load_cells)."""
         return queries.load_cells(self.conn, f, limit)

@@ -19,6 +19,7 @@ from typing import Any
 from profiler.errors import UsageError
 from profiler.model.cells import CellSummary
 from profiler.model.filters import Filters
+from profiler.model.loads import LoadSummary, summarize_load
 from profiler.scenarios.definitions import PROFILES, SCENARIOS, check_names
 from profiler.sources.local import LANGS
 
@@ -269,9 +270,6 @@ def sample_ids(conn: sqlite3.Connection, f: Filters) -> list[int]:
     return [row[0] for row in conn.execute(sql, params)]
 
 
-def summarize_cell(runs: list[dict[str, Any]]) -> CellSummary:
-    """One session × cell: its runs (fetch_runs rows) summarised."""
-    return CellSummary.of(runs)
 
 
 def history_cells(conn: sqlite3.Connection, f: Filters, limit: int | None = 50
@@ -288,7 +286,7 @@ def history_cells(conn: sqlite3.Connection, f: Filters, limit: int | None = 50
         key = tuple(r[c] for c in GROUP_COLUMNS)
         if key in wanted:
             groups.setdefault(key, []).append(r)
-    cells = [summarize_cell(rows) for rows in groups.values()]
+    cells = [CellSummary.of(rows) for rows in groups.values()]
     cells.sort(key=lambda c: (-(c.session or 0), c.key.project or "", c.key.lang or "",
                               c.key.toolchain or "", c.key.scenario, c.key.edit or "",
                               c.key.profile, c.key.jobs or 0, c.key.variant))
@@ -457,41 +455,13 @@ def fetch_load_runs(conn: sqlite3.Connection, f: Filters,
 LOAD_GROUP_COLUMNS = ("session_id", "project_id", "toolchain_id", "connections")
 
 
-def _median(values: Sequence[float | int | None]) -> float | None:
-    from statistics import median
-
-    got = [v for v in values if v is not None]
-    return float(median(got)) if got else None
 
 
-def summarize_load_cell(rounds: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """One session × load cell (fetch_load_runs rows of one project, toolchain and
-    connection count): medians over its successful rounds (`n`), the failed ones
-    counted (`failed`), errors summed over every round."""
-    first = rounds[0]
-    ok = [r for r in rounds if r["status"] == "ok"]
-    started = [r["started"] for r in rounds if r.get("started")]
-    return {
-        "session": first["session_id"],
-        "date": min(started) if started else first.get("session_started"),
-        "label": first.get("label"), "project": first.get("project"),
-        "lang": first.get("lang"), "toolchain": first.get("toolchain"),
-        "connections": first["connections"], "profile": first.get("profile"),
-        "machine": first.get("machine"), "machine_id": first.get("machine_id"),
-        "content_hash": first.get("content_hash"),
-        "n": len(ok), "failed": len(rounds) - len(ok),
-        "requests_per_s_median": _median([r["requests_per_s"] for r in ok]),
-        "p50_ms_median": _median([r["p50_ms"] for r in ok]),
-        "p99_ms_median": _median([r["p99_ms"] for r in ok]),
-        "errors": sum(r.get("errors") or 0 for r in rounds),
-        "server_peak_rss_median": _median([r["server_peak_rss_bytes"] for r in ok]),
-        "requests_per_s": [r["requests_per_s"] for r in ok],
-    }
 
 
 def load_cells(conn: sqlite3.Connection, f: Filters, limit: int | None = 50
-               ) -> list[dict[str, Any]]:
-    """The newest `limit` session × load cell summaries (summarize_load_cell) matching
+               ) -> list[LoadSummary]:
+    """The newest `limit` session × load cell summaries (model.loads.LoadSummary) matching
     `f`, newest session first, then project, language, toolchain and connections.
     A load cell is project (content) × toolchain × connections; none in a database
     from before schema 7."""
@@ -506,12 +476,10 @@ def load_cells(conn: sqlite3.Connection, f: Filters, limit: int | None = 50
     sessions = sorted({k[0] for k in (keys[:limit] if limit else keys)})
     if not sessions:
         return []
-    groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
-    for r in fetch_load_runs(conn, f, sessions):
-        groups.setdefault(tuple(r[c] for c in LOAD_GROUP_COLUMNS), []).append(r)
-    cells = [summarize_load_cell(rows) for rows in groups.values()]
-    cells.sort(key=lambda c: (-c["session"], c["project"] or "", c["lang"] or "",
-                              c["toolchain"] or "", c["connections"] or 0))
+    cells = summarize_load(fetch_load_runs(conn, f, sessions),
+                           by=lambda r: tuple(r[c] for c in LOAD_GROUP_COLUMNS))
+    cells.sort(key=lambda c: (-(c.session or 0), c.key.project or "", c.lang or "",
+                              c.key.toolchain or "", c.connections or 0))
     return cells[:limit] if limit else cells
 
 

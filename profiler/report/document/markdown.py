@@ -10,14 +10,15 @@ from collections.abc import Collection, Sequence
 from typing import TextIO
 
 from profiler.analysis import wording as w
+from profiler.analysis.document import Document
 from profiler.analysis.own import ProjectSection, ProjectsReport
+from profiler.analysis.payoff import PayoffSection
 from profiler.analysis.records import GapReport, Pair
 from profiler.analysis.rule import THRESHOLDS
-from profiler.report import projects as pr
-from profiler.report.payoff import payoff_markdown
-from profiler.report.payoff_section import TITLE as PAYOFF_TITLE
-from profiler.report.payoff_section import PayoffSection
-from profiler.report.tabular import markdown_table
+from profiler.report.document import own as pr
+from profiler.report.payoff import TITLE as PAYOFF_TITLE
+from profiler.report.payoff import payoff_markdown, section_rows
+from profiler.report.writers import markdown_table
 
 BAR = 20
 
@@ -40,7 +41,7 @@ def bar_text(p: Pair) -> str:
 def payoff_block(section: PayoffSection, out: TextIO) -> None:
     """What the build time buys: the payoff table, its sentences, how it was loaded."""
     out.write(f"## {PAYOFF_TITLE}\n\n{section.caption}.\n\n")
-    out.write(payoff_markdown(section.rows) + "\n\n")
+    out.write(payoff_markdown(section_rows(section)) + "\n\n")
     for line in section.sentences:
         out.write(f"{line}\n\n")
     for name, value in section.facts:
@@ -192,3 +193,13 @@ def render_projects(report: ProjectsReport, out: TextIO, payoff: PayoffSection |
     for s in report.sessions:
         out.write(f"{s['command_line']}\n")
     out.write("```\n")
+
+
+def render_document(doc: Document, out: TextIO) -> None:
+    """The whole report: Go against Rust, then the projects that stand alone."""
+    if doc.gap is not None:
+        render(doc.gap, out, doc.payoff)
+    if doc.projects is not None:
+        if doc.gap is not None:
+            out.write("\n")
+        render_projects(doc.projects, out, doc.payoff, standalone=doc.gap is None)

@@ -1,4 +1,4 @@
-"""Rich tables for the terminal. Reporters take data and a Console, return nothing."""
+"""What `run` prints when it ends: the session's cells and the headline."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from rich.table import Table
 from profiler.analysis.rule import verdict
 from profiler.analysis.wording import seconds, size
 from profiler.model.cells import CellSummary
-from profiler.report.tables import median_mad, min_max, statuses
+from profiler.report.console import median_mad, min_max, statuses
 
 
 def summary_table(cells: Sequence[CellSummary], console: Console, title: str = "Summary"
@@ -72,13 +72,3 @@ def headline(cells: Sequence[CellSummary], console: Console) -> None:
         console.print("[bold]Headline[/bold]")
         for line in lines:
             console.print("  " + line)
-
-
-def make_console(stderr: bool = False) -> Console:
-    """A console that keeps wide tables readable when output is not a terminal."""
-    import os
-    import sys
-
-    stream = sys.stderr if stderr else sys.stdout
-    width = None if stream.isatty() or os.environ.get("COLUMNS") else 160
-    return Console(stderr=stderr, width=width)

@@ -9,14 +9,15 @@ from rich.markup import escape
 from rich.table import Table
 
 from profiler.analysis import wording as w
+from profiler.analysis.document import Document
 from profiler.analysis.own import ProjectSection, ProjectsReport
+from profiler.analysis.payoff import PayoffSection
 from profiler.analysis.records import GapReport
 from profiler.analysis.rule import THRESHOLDS
 from profiler.model.cells import CellSummary
-from profiler.report import projects as pr
-from profiler.report.payoff import payoff_table
-from profiler.report.payoff_section import TITLE as PAYOFF_TITLE
-from profiler.report.payoff_section import PayoffSection
+from profiler.report.document import own as pr
+from profiler.report.payoff import TITLE as PAYOFF_TITLE
+from profiler.report.payoff import payoff_table, section_rows
 
 BAR = 24
 GO_STYLE = "cyan"
@@ -146,7 +147,7 @@ def real_pairs_block(report: GapReport, console: Console) -> None:
 def payoff_block(section: PayoffSection, console: Console) -> None:
     """What the build time buys: the payoff table, its sentences, how it was loaded."""
     console.print(f"[bold]{PAYOFF_TITLE}[/bold]")
-    payoff_table(section.rows, console, section.caption)
+    payoff_table(section_rows(section), console, section.caption)
     for line in section.sentences:
         console.print(line, highlight=False, soft_wrap=True)
     for name, value in section.facts:
@@ -284,3 +285,13 @@ def render_projects(report: ProjectsReport, console: Console,
     console.print("[bold]Reproduce[/bold]")
     for s in report.sessions:
         console.print(f"  {escape(s['command_line'] or '')}", highlight=False, soft_wrap=True)
+
+
+def render_document(doc: Document, console: Console) -> None:
+    """The whole report: Go against Rust, then the projects that stand alone."""
+    if doc.gap is not None:
+        render(doc.gap, console, doc.payoff)
+    if doc.projects is not None:
+        if doc.gap is not None:
+            console.print()
+        render_projects(doc.projects, console, doc.payoff, standalone=doc.gap is None)

@@ -1,0 +1,90 @@
+"""What every text output is written with: JSON, CSV and Markdown tables, and the
+short texts of numbers that several views share.
+
+JSON never holds NaN or Infinity (not JSON): `clean`, the one scrubber every JSON
+and CSV writer goes through, makes them null, and `write_json`, the one JSON
+writer, refuses any that remain. `markdown_table` is the one Markdown table writer.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from collections.abc import Collection, Sequence
+from typing import Any, TextIO
+
+from profiler.analysis.wording import seconds
+
+
+def clean(obj: Any) -> Any:
+    """`obj` with non-finite floats replaced by None and tuples by lists."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: clean(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [clean(v) for v in obj]
+    return obj
+
+
+def write_json(obj: Any, out: TextIO) -> None:
+    json.dump(clean(obj), out, indent=2, default=str, allow_nan=False)
+    out.write("\n")
+
+
+def write_csv(rows: Sequence[dict[str, Any]], fields: Sequence[str], out: TextIO) -> None:
+    writer = csv.DictWriter(out, fieldnames=list(fields), extrasaction="ignore",
+                            lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: ("" if v is None else v) for k, v in clean(row).items()})
+
+
+def _md_cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_table(heads: Sequence[str], rows: Sequence[Sequence[Any]], out: TextIO,
+                   right: Collection[int] = ()) -> None:
+    """A GitHub-flavoured Markdown table; the columns whose index is in `right` are
+    right-aligned. None shows as an empty cell."""
+    out.write("| " + " | ".join(_md_cell(h) for h in heads) + " |\n")
+    out.write("|" + "|".join("---:" if i in right else "---" for i in range(len(heads)))
+              + "|\n")
+    for row in rows:
+        out.write("| " + " | ".join(_md_cell(v) for v in row) + " |\n")
+
+
+def seconds_text(x: float | None) -> str:
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "-"
+    return seconds(x)
+
+
+def ci_text(pct: float) -> str:
+    """± of a median's 95% CI, as benchstat prints it."""
+    if not math.isfinite(pct):
+        return "± ∞"
+    return f"± {pct:.1f}%" if pct < 10 else f"± {pct:.0f}%"
+
+
+def date_text(iso: str | None) -> str:
+    """An ISO date-time to the minute: `2026-11-20 10:01`."""
+    return (iso or "")[:16].replace("T", " ")
+
+
+def rps_text(x: float | None) -> str:
+    if x is None or not math.isfinite(x):
+        return "-"
+    return f"{x:,.0f}" if x >= 100 else f"{x:.2f}"
+
+
+def ms_text(x: float | None) -> str:
+    """Milliseconds with about four significant figures: `0.412 ms`, `12.35 ms`."""
+    if x is None or not math.isfinite(x):
+        return "-"
+    if x < 10:
+        return f"{x:.3f} ms"
+    return f"{x:.2f} ms" if x < 100 else f"{x:.1f} ms"
