@@ -7,20 +7,16 @@ Everything else about a toolchain (commands, environment, log parsing, flags,
 knobs, the words for what each scenario runs) is its backend's. Adding a
 toolchain is a backend module, its toolchain finder, and one `register` line.
 
-Nothing here imports a backend until one is asked for (`backend_for`), so the
-command line can list the languages in its help without loading them.
+Nothing here imports a backend: profiler.backends.backend_for loads one when it is
+asked for, so the command line can list the languages in its help without them.
 """
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from profiler.errors import UsageError
-
-if TYPE_CHECKING:
-    from profiler.backends.base import Backend
 
 
 @dataclass(frozen=True)
@@ -29,7 +25,8 @@ class Language:
     title: str  # as sentences write it: Go
     manifest: str  # the file at a project's root: go.mod, Cargo.toml
     suffix: str  # its source files: .go, .rs
-    backend: str | type[Backend]  # "module:Class", or the class itself
+    project: str  # what a project of it is called: a Go module
+    backend: str | type[Any]  # its backends.base.Backend: "module:Class", or the class
 
 
 _REGISTRY: dict[str, Language] = {}
@@ -44,8 +41,9 @@ def unregister(name: str) -> None:
     _REGISTRY.pop(name, None)
 
 
-register(Language("go", "Go", "go.mod", ".go", "profiler.backends.go:GoBackend"))
-register(Language("rust", "Rust", "Cargo.toml", ".rs", "profiler.backends.cargo:CargoBackend"))
+register(Language("go", "Go", "go.mod", ".go", "a Go module", "profiler.backends.go:GoBackend"))
+register(Language("rust", "Rust", "Cargo.toml", ".rs", "a Cargo package/workspace",
+                  "profiler.backends.cargo:CargoBackend"))
 
 
 def langs() -> tuple[str, ...]:
@@ -71,17 +69,3 @@ def title(name: str) -> str:
     """How a sentence names the language: Go, Rust (an unknown name as it is)."""
     found = _REGISTRY.get(name)
     return found.title if found else name
-
-
-def backend_for(name: str) -> Backend:
-    """The backend of a language, loaded on first use."""
-    spec: Any = language(name).backend
-    if isinstance(spec, str):
-        module, _, cls = spec.partition(":")
-        spec = getattr(importlib.import_module(module), cls)
-    return spec()
-
-
-def backends() -> list[Backend]:
-    """Every registered language's backend, in registration order."""
-    return [backend_for(name) for name in _REGISTRY]

@@ -14,8 +14,8 @@ import pytest
 import typer
 
 from profiler.cli import run as run_cmd
-from profiler.cli import scenarios as scenarios_cmd
 from profiler.cli.main import app
+from profiler.report import scenarios as scenarios_view
 from profiler.scenarios.definitions import PROFILES, SCENARIOS
 
 from conftest import REPO
@@ -88,7 +88,7 @@ def test_scenarios_lists_every_scenario_and_profile() -> None:
     rows = {ln.split("│")[1].strip() for ln in res.stdout.splitlines() if ln.startswith("│")}
     assert set(SCENARIOS) | set(PROFILES) <= rows
     flat = " ".join(res.stdout.replace("│", " ").split())
-    assert "copied in before each run" in flat  # a sentence that left run --help
+    assert "GOCACHE" in flat and "cargo check" in flat  # the backends' own words
 
 
 def test_scenarios_json_has_every_scenario_with_its_start_and_timed_command() -> None:
@@ -101,12 +101,21 @@ def test_scenarios_json_has_every_scenario_with_its_start_and_timed_command() ->
     for s in data["scenarios"]:
         assert s["description"] == SCENARIOS[s["name"]]
         assert s["starts_from"] and s["timed"]["go"] and s["timed"]["rust"]
+    clean = data["scenarios"][0]
+    assert "Go: GOCACHE restored from a per-toolchain snapshot" in clean["starts_from"]
+    assert "Rust: an empty target directory" in clean["starts_from"]
 
 
 def test_every_scenario_has_a_starting_state_and_timed_commands() -> None:
-    # A scenario added to definitions.py must be described here too.
-    assert set(scenarios_cmd.STARTS_FROM) == set(SCENARIOS)
-    assert set(scenarios_cmd.TIMED) == set(SCENARIOS)
+    # A scenario added to definitions.py must be described there, and every backend
+    # must say what it times for it and what it builds in each profile.
+    from profiler.backends import backends
+    from profiler.scenarios.definitions import STARTS_FROM
+
+    assert set(STARTS_FROM) == set(SCENARIOS)
+    for b in backends():
+        assert set(b.timed) == set(SCENARIOS), b.lang
+        assert set(b.profiles) == set(PROFILES), b.lang
 
 
 def test_the_defaults_shown_are_the_session_defaults() -> None:
@@ -120,7 +129,6 @@ def test_the_defaults_shown_are_the_session_defaults() -> None:
 
     assert session.DEFAULT_SCENARIOS is definitions.DEFAULT_SCENARIOS
     assert session.default_profiles is definitions.default_profiles
-    assert scenarios_cmd.DEFAULT_SCENARIOS is definitions.DEFAULT_SCENARIOS
     tc = Toolchain("go", "go@99.0", "99.0", "go99.0", "/bin/go", "/")
     small = graded("small", "go")
     req = session.RunRequest([], [], [], [], [], [], [], [], [])
@@ -131,7 +139,7 @@ def test_the_defaults_shown_are_the_session_defaults() -> None:
     req.profiles = ["debug", "release"]
     assert len(session.build_cells(req, [small], {"go": [tc]})) == 6
     # Both the texts say so.
-    assert definitions.DEFAULT_NOTE in scenarios_cmd.describe()["defaults"]["note"]
+    assert definitions.DEFAULT_NOTE in scenarios_view.describe()["defaults"]["note"]
 
 def test_scenarios_rejects_an_unknown_format() -> None:
     res = subprocess.run([sys.executable, "-m", "profiler.cli.main", "scenarios", "--format",
@@ -148,7 +156,7 @@ def test_scenarios_loads_no_heavy_module(args: list[str]) -> None:
     modules = set(re.findall(r"^import time:\s+\d+ \|\s+\d+ \|\s*(\S+)\s*$", res.stderr,
                              re.MULTILINE))
     heavy = ("matplotlib", "scipy", "numpy", "sqlite_utils", "psutil", "profiler.storage",
-             "profiler.session", "profiler.report", "profiler.model")
+             "profiler.session", "profiler.scenarios.runner")
     if args[-1] == "--help":
         heavy += ("pydantic",)  # typer loads it to convert the values of a command it runs
     assert sorted(m for m in modules if m.split(".")[0] in heavy or m.startswith(heavy)) == []

@@ -167,7 +167,7 @@ def test_a_failed_edited_build_leaves_the_copy_reverted(tmp_path: Path) -> None:
         f.write("\nfunc buildprofEdit() int { return 0 }\n")
     original = (project / "main.go").read_bytes()
     cell = CellPlan(detect_project(project), go_tc.resolve(None), "incremental", "debug",
-                edit=append_edit(project, "main.go", "go"))
+                edit=append_edit(project, "main.go", backend_for("go").appended_edit))
     seen: list[tuple[RunResult, bytes]] = []
     work = tmp_path / "work"
 

@@ -22,8 +22,8 @@ from profiler.analysis.payoff import PayoffSection
 from profiler.analysis.payoff import section as payoff_section
 from profiler.analysis.records import GapReport
 from profiler.errors import UsageError
-from profiler.model.units import Unit
 from profiler.samples.resolve import project_kind
+from profiler.storage.units import StoredUnits
 
 if TYPE_CHECKING:
     from profiler.model.filters import Filters
@@ -98,26 +98,26 @@ def _own_projects(store: ResultsDB, alone: list[dict[str, Any]], rows: dict[str,
         selected = [r for r in alone if (r["project"], r["lang"], not own.is_own(r))
                     == (name, lang, sample)]
         history = store.own_project_runs(filters, name, lang, machine_id, sample)
-        run, units, chain = _newest_breakdown(store, history)
+        run, stored = _newest_breakdown(store, history)
         sections.append(own.section(name, lang, selected, history, all_sessions=all_sessions,
-                                    units_run=run, units=units, chain=chain))
+                                    units_run=run, units=stored.units,
+                                    path=stored.path))
     return own.build(sections, sessions=rows["sessions"], machine=rows["machine"],
                      toolchains=rows["toolchains"])
 
 
 def _newest_breakdown(store: ResultsDB, history: list[dict[str, Any]]
-                      ) -> tuple[dict[str, Any] | None, list[Unit], tuple[str, ...]]:
+                      ) -> tuple[dict[str, Any] | None, StoredUnits]:
     """The project's --breakdown run that its section shows: of the newest session
     that has one (own.pick_units_run chooses within it), with its units
-    and the critical path `run` stored; (None, [], ()) when it has none."""
+    and the critical path `run` stored; (None, no units) when it has none."""
     ids = {r["id"] for r in history}
     for sid in sorted({r["session_id"] for r in history}, reverse=True):
         with_units = set(store.breakdown_run_ids(sid)) & ids
         run = pick_units_run([r for r in history if r["id"] in with_units])
         if run is not None:
-            stored = store.run_units(run["id"])
-            return run, stored.units, stored.chain
-    return None, [], ()
+            return run, store.run_units(run["id"])
+    return None, StoredUnits([], None)
 
 
 def _payoff(store: ResultsDB, filters: Filters, all_sessions: bool, machine_id: str | None

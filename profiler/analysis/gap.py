@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from profiler.analysis import wording
@@ -35,6 +35,7 @@ from profiler.analysis.rule import (
     SCENARIO_ORDER,
     THRESHOLDS,
 )
+from profiler.analysis.rule import verdict as minutes_vs_seconds
 from profiler.model.cells import CellSummary, summarize
 from profiler.samples.spec import SIZES
 
@@ -127,6 +128,56 @@ def pairs_of(cells: Sequence[CellSummary], primary: dict[str, str]) -> list[Pair
     return [Pair(project, kind, scenario, edit, jobs, profile, langs.get("go"),
                  langs.get("rust"))
             for (project, kind, scenario, edit, jobs, profile), langs in by_key.items()]
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One line of `run`'s headline: Go's default build against one Rust profile, for
+    a project and scenario measured in both languages."""
+
+    project: str
+    scenario: str
+    edit: str | None
+    go: CellSummary
+    rust: CellSummary
+
+    @property
+    def go_s(self) -> float:
+        return float(self.go.wall.median or 0)
+
+    @property
+    def rust_s(self) -> float:
+        return float(self.rust.wall.median or 0)
+
+    @property
+    def ratio(self) -> float:
+        """Rust's median over Go's (inf when Go took no time)."""
+        return self.rust_s / self.go_s if self.go_s > 0 else math.inf
+
+    @property
+    def verdict(self) -> str:
+        return minutes_vs_seconds(self.rust_s, self.go_s)
+
+
+def headlines(cells: Sequence[CellSummary]) -> list[Headline]:
+    """`run`'s headline: for each project and scenario measured in both languages, Go's
+    default build (release) against each Rust profile, by the report's pairing rule
+    (pairs_of, on the primary toolchains), so that `run` and `report` agree."""
+    measured = [c for c in cells if c.n]
+    groups: dict[tuple[Any, ...], dict[str, dict[str, CellSummary]]] = {}
+    for p in pairs_of(measured, primary_toolchains(measured)):
+        sides = groups.setdefault((p.project, p.scenario, p.edit, p.jobs), {"go": {}, "rust": {}})
+        for lang in ("go", "rust"):
+            if (cell := getattr(p, lang)) is not None:
+                sides[lang].setdefault(p.profile, cell)
+    out = []
+    for (project, scenario, edit, _jobs), sides in groups.items():
+        if not sides["go"]:
+            continue
+        go = sides["go"].get(GO_DEFAULT_PROFILE) or next(iter(sides["go"].values()))
+        out += [Headline(project, scenario, edit, go, sides["rust"][prof])
+                for prof in PROFILE_ORDER if prof in sides["rust"]]
+    return out
 
 
 def fits_of(cells: Sequence[CellSummary], primary: dict[str, str]) -> list[Fit]:

@@ -25,8 +25,9 @@ from profiler.analysis.rule import LANG_ORDER, PROFILE_ORDER, SCENARIO_ORDER
 from profiler.analysis.tune import KnobResult
 from profiler.analysis.tune import results as tune_results
 from profiler.analysis.twosample import change_pct
+from profiler.languages import title
 from profiler.model.cells import BASELINE, CellKey, CellSummary, summarize
-from profiler.model.units import Unit, critical_path
+from profiler.model.units import CriticalPath, Unit
 from profiler.samples.resolve import project_kind
 
 Row = dict[str, Any]  # a stored run, as the storage queries return it
@@ -162,7 +163,7 @@ class ProjectSection:
 
     @property
     def title(self) -> str:
-        return f"{self.name} ({wording.lang_name(self.lang)})"
+        return f"{self.name} ({title(self.lang)})"
 
     @property
     def own(self) -> bool:
@@ -280,18 +281,13 @@ def pick_units_run(candidates: Sequence[Row]) -> Row | None:
                                   r["scenario"] == "clean", not r.get("edit"), r["id"]))
 
 
-def units_summary(run: Row, units: Sequence[Unit], chain: Sequence[str]) -> UnitsSummary:
-    """The run's slowest units and its critical path: the one `run` stored (`chain`,
-    in order), else computed from the units' dependencies."""
-    if chain:
-        by_name = {u.name: u for u in units}
-        length = sum(by_name[n].wall_s for n in chain if n in by_name)
-    else:
-        cp = critical_path(list(units), top=0)
-        chain, length = cp.chain, cp.length_s
+def units_summary(run: Row, units: Sequence[Unit], path: CriticalPath | None
+                  ) -> UnitsSummary:
+    """The run's slowest units and the critical path `run` stored for it."""
     slowest = tuple(sorted(units, key=lambda u: (-u.wall_s, u.name))[:TOP_UNITS])
     return UnitsSummary(run["id"], run["session_id"], CellKey.of(run), run.get("wall_s"),
-                        len(units), slowest, tuple(chain), float(length))
+                        len(units), slowest, path.chain if path else (),
+                        float(path.length_s) if path else 0.0)
 
 
 def tune_runs(history: Sequence[Row]) -> tuple[int | None, list[Row]]:
@@ -306,11 +302,11 @@ def tune_runs(history: Sequence[Row]) -> tuple[int | None, list[Row]]:
 
 def section(name: str, lang: str, selected: Sequence[Row], history: Sequence[Row], *,
             all_sessions: bool = False, units_run: Row | None = None,
-            units: Sequence[Unit] = (), chain: Sequence[str] = ()) -> ProjectSection:
+            units: Sequence[Unit] = (), path: CriticalPath | None = None) -> ProjectSection:
     """One own project's section. `selected`: its runs in the report's selection;
     `history`: its runs of every session the filters allow (own_project_runs, which
     holds the selected ones too), for the trend and the tune results; `units_run`,
-    `units`, `chain`: its newest --breakdown run with the units and critical path
+    `units`, `path`: its newest --breakdown run with the units and critical path
     stored for it."""
     runs, notes = cell_runs(selected, all_sessions)
     cells = sorted(summarize(runs), key=_cell_order)
@@ -319,7 +315,7 @@ def section(name: str, lang: str, selected: Sequence[Row], history: Sequence[Row
     newest = max(runs, key=lambda r: r["id"])
     if not is_own(newest):
         notes.append(f"{name} is a sample with a side in each language, measured here in "
-                     f"{wording.lang_name(lang)} only, so there is nothing to compare it "
+                     f"{title(lang)} only, so there is nothing to compare it "
                      f"with: `{other_side_command(name, lang, newest.get('source'))}` "
                      f"measures the other side.")
     notes += trend_notes(trends)
@@ -330,7 +326,7 @@ def section(name: str, lang: str, selected: Sequence[Row], history: Sequence[Row
         name=name, lang=lang, source=newest.get("source"), path=newest.get("project_path"),
         loc=newest.get("loc"), sessions=tuple(sorted({r["session_id"] for r in runs})),
         cells=tuple(cells), trends=tuple(trends),
-        units=units_summary(units_run, units, chain) if units_run is not None and units
+        units=units_summary(units_run, units, path) if units_run is not None and units
         else None,
         tune=tuple(tune_results(knob_runs)) if knob_runs else (), tune_session=tune_session,
         notes=tuple(notes))

@@ -11,12 +11,14 @@ against its baseline is a TwoSample, as a cell against a cell in `compare`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from profiler.analysis.twosample import TwoSample, change_of
+from profiler.backends import backend_for
 from profiler.model.cells import BASELINE, CellKey, CellSummary, summarize
-from profiler.tune.knobs import advice, knob_of
+from profiler.scenarios.knobs import advice, knob_of
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,6 +70,18 @@ class KnobResult(TwoSample):
         if self.error or self.change_pct is None:
             return (2, 0.0)
         return (0 if self.win else 1, self.change_pct)
+
+
+def notes(runs: Sequence[dict[str, Any]]) -> list[str]:
+    """What each toolchain says beside its tables (Backend.tune_note: Rust's default
+    linker here), from the first run of each language."""
+    out = []
+    for lang in dict.fromkeys(r["lang"] for r in runs):
+        first = next(r for r in runs if r["lang"] == lang)
+        note = backend_for(lang).tune_note(first.get("toolchain"), first.get("toolchain_version"))
+        if note:
+            out.append(note)
+    return out
 
 
 def _baseline_key(key: CellKey) -> CellKey:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from profiler.analysis.rule import MIN_SIZES, MINUTE, PROFILE_ORDER, SCENARIO_ORDER
+from profiler.languages import title
 
 if TYPE_CHECKING:
     from profiler.analysis.records import Evidence, Fit, GapReport, Pair, RealPair
@@ -66,10 +67,6 @@ def loc_text(loc: float | None) -> str:
 def number_text(x: float | None, fmt: str) -> str:
     """A fit's figure (a, b, R²) in `fmt`; "-" when there is none."""
     return "-" if x is None or not math.isfinite(x) else format(x, fmt)
-
-
-def lang_name(lang: str) -> str:
-    return {"go": "Go", "rust": "Rust"}.get(lang, lang)
 
 
 # -- the claim ---------------------------------------------------------------------------
@@ -171,7 +168,7 @@ def scaling_sentences(fits: Sequence[Fit]) -> list[str]:
                 continue
             lo, hi = fit.crossing(first), fit.crossing(second)
             if lo is None:
-                parts.append(f"{lang_name(lang)} {profile} {scenario} builds do not grow with "
+                parts.append(f"{title(lang)} {profile} {scenario} builds do not grow with "
                              f"size (b = {fit.b:.2f})")
             else:
                 parts.append(said.format(_at(fit, lo), _at(fit, hi), profile=profile,
@@ -250,7 +247,7 @@ def notes(changed: Sequence[tuple[str, str]], several: dict[str, str], *, failed
         out.append("Changed sources: " + ", ".join(f"{p} ({lang})" for p, lang in changed)
                    + " were measured with different contents; only the newest is used.")
     for lang, primary in several.items():
-        out.append(f"Several {lang_name(lang)} toolchains: the Go-against-Rust tables use "
+        out.append(f"Several {title(lang)} toolchains: the Go-against-Rust tables use "
                    f"{primary} (choose another with --toolchain); all are compared "
                    f"under Toolchains.")
     if failed:
@@ -315,7 +312,7 @@ def real_pair_rows(reals: Sequence[RealPair]) -> list[list[str]]:
 
 
 def prediction_rows(reals: Sequence[RealPair]) -> list[list[str]]:
-    return [[r.name, lang_name(x.lang), x.scenario_text, x.profile,
+    return [[r.name, title(x.lang), x.scenario_text, x.profile,
              loc_text(x.loc) + ("*" if x.extrapolated else ""), seconds(x.predicted_s),
              seconds(x.measured_s), f"{x.ratio:.2f}×"]
             for r in reals for x in r.predictions]
@@ -336,7 +333,7 @@ def pairs_agreement(reals: Sequence[RealPair]) -> str:
         ratios = [x.ratio for r in comparable for x in r.predictions
                   if x.lang == lang and x.scenario_text == "clean"]
         if ratios:
-            spread.append(f"{lang_name(lang)} {min(ratios):.2f}–{max(ratios):.2f}×")
+            spread.append(f"{title(lang)} {min(ratios):.2f}–{max(ratios):.2f}×")
     how = (f" Their clean builds took {' and '.join(spread)} the time the fit predicts "
            f"at their compiled lines." if spread else "")
     if not disagree:

@@ -13,19 +13,18 @@ from __future__ import annotations
 import os
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from profiler.errors import StepError
-from profiler.measure.process import run_step
+from profiler.errors import StepError, UsageError
 from profiler.model.units import Unit
 from profiler.sources.local import count_code_lines
 from profiler.toolchains.base import Toolchain
 
 if TYPE_CHECKING:
-    from profiler.scenarios.plan import CellPlan
+    from profiler.scenarios.plan import CellPlan, Variant
 
 STEP_TIMEOUT_S = 3600.0
 
@@ -156,6 +155,52 @@ def enclosing(path: Path, others: list[Path]) -> Layout:
                                        f"buildprof copies {root} and builds in {workdir}")
 
 
+# -- build knobs (`buildprof tune`) ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Context:
+    """What decides whether a knob applies, and how it is set."""
+
+    lang: str
+    profile: str  # debug | release
+    toolchain: Toolchain
+    project: Path  # the project's tree (read only: to look for cgo, default.pgo)
+    cores: int
+
+    @property
+    def cargo_profile(self) -> str:
+        return "dev" if self.profile == "debug" else "release"
+
+    @property
+    def env_profile(self) -> str:
+        return "DEV" if self.profile == "debug" else "RELEASE"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A knob as it applies to one context: the variant to build, or why it is skipped."""
+
+    variant: Variant | None
+    jobs: int | None = None  # a jobs knob sets the cell's jobs
+    skip: str | None = None
+
+
+@dataclass(frozen=True)
+class Knob:
+    name: str
+    lang: str
+    what: str  # what it does
+    caveat: str  # what you give up
+    setting: Callable[[Context], Setting]
+
+
+def jobs_one(ctx: Context) -> Setting:
+    if ctx.cores < 2:
+        return Setting(None, skip="this machine has one core: one job is already the default")
+    return Setting(Variant("jobs=1"), jobs=1)
+
+
 class Backend(ABC):
     """One toolchain's way of building a workspace's copy of a project."""
 
@@ -164,9 +209,28 @@ class Backend(ABC):
     # A log line that says the toolchain is too old; group 1 is the version needed.
     too_old: re.Pattern[str]
 
+    # What `buildprof scenarios` says of this toolchain: per scenario, where its timed
+    # build starts from (beyond what the scenario itself says) and the command timed;
+    # per profile, what it builds.
+    starts_from: dict[str, str] = {}
+    timed: dict[str, str] = {}
+    profiles: dict[str, str] = {}
+    # `--edit FILE` on a project of the user's: what is appended to FILE (a harmless
+    # function in the language, so that the build has something to compile).
+    appended_edit: str = ""
+
     @abstractmethod
     def resolve(self, spec: str | None) -> Toolchain:
         """The toolchain a spec names (None: the default one)."""
+
+    def discover(self) -> list[Toolchain]:
+        """Every usable toolchain of this language (`buildprof toolchain list`)."""
+        return []
+
+    def install(self, version: str) -> Toolchain:
+        """Install a release into buildprof's toolchain directory (`toolchain install`)."""
+        raise UsageError(f"buildprof installs no {self.lang} toolchains; install "
+                         f"{self.lang}@{version} with the toolchain's own installer")
 
     @abstractmethod
     def setup(self, ws: BuildDirs) -> None:
@@ -208,6 +272,18 @@ class Backend(ABC):
     @abstractmethod
     def install_hint(self, version: str) -> str:
         """The commands that get a toolchain of at least `version`."""
+
+    # -- what `tune` measures ---------------------------------------------------------
+
+    knobs: tuple[Knob, ...] = ()  # the toolchain's build knobs (tune.knobs.Knob)
+
+    def advice(self, variant: str, profile: str) -> str:
+        """The lines a user adds to keep the knob `variant` for good."""
+        return variant
+
+    def tune_note(self, toolchain: str | None, version: str | None) -> str | None:
+        """A line `tune` prints beside this toolchain's table (its defaults), if any."""
+        return None
 
     def missing_tool(self, text: str) -> tuple[str, bool] | None:
         """When a failed build's log says that a tool the build runs is missing
@@ -258,6 +334,8 @@ class Backend(ABC):
         """An untimed step in its own process group, killed whole on timeout,
         error or interrupt; failure is a StepError naming the step (and the
         command that fixes a too-old toolchain). Returns the step's stdout."""
+        from profiler.measure.process import run_step  # psutil: not for `scenarios`
+
         res = run_step(argv, ws.build_dir, env, timeout=STEP_TIMEOUT_S)
         if res.timed_out:
             raise StepError(f"{what} timed out after {STEP_TIMEOUT_S:g} s")

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from profiler.backends import cargo_knobs
 from profiler.backends.base import (
     Backend,
     BuildDirs,
@@ -24,9 +25,8 @@ from profiler.backends.base import (
     count_files,
     enclosing,
 )
-from profiler.errors import ProjectError, StepError
+from profiler.errors import ProjectError, StepError, UsageError
 from profiler.measure.launcher import unit_calls, unitwrap
-from profiler.measure.process import run_step
 from profiler.model.units import Unit
 from profiler.toolchains import cargo as cargo_tc
 from profiler.toolchains.base import Toolchain, clean_env
@@ -59,6 +59,14 @@ def _artifact_messages(ws: BuildDirs) -> Iterator[dict[str, Any]]:
 class CargoBackend(Backend):
     lang = "rust"
     state_name = "target"
+    knobs = cargo_knobs.KNOBS
+    starts_from = {"clean": "an empty target directory (Rust's std ships prebuilt)",
+                   "cold": "an empty target directory, as for clean (std stays prebuilt)"}
+    timed = {"clean": "cargo build", "cold": "cargo build", "incremental": "cargo build",
+             "noop": "cargo build", "check": "cargo check", "test": "cargo test --no-run"}
+    profiles = {"debug": "dev profile (cargo build)",
+                "release": "release profile (cargo build --release)"}
+    appended_edit = "\n// buildprof edit\n#[allow(dead_code)]\nfn buildprof_edit() -> u32 { 1 }\n"
     # cargo 1.7x+: "error: rustc 1.95.0 is not supported by the following packages:\n
     #   foo@1.2.3 requires rustc 1.99"; older cargo: "package `foo v1.2.3` cannot be
     # built because it requires rustc 1.99 or newer, while the currently active ..."
@@ -67,11 +75,20 @@ class CargoBackend(Backend):
     def resolve(self, spec: str | None) -> Toolchain:
         return cargo_tc.resolve(spec)
 
+    def discover(self) -> list[Toolchain]:
+        return cargo_tc.discover()
+
+    def install(self, version: str) -> Toolchain:
+        raise UsageError(f"install Rust toolchains with rustup: "
+                         f"`rustup toolchain install {version}`")
+
     def locate(self, path: Path, default: Toolchain) -> Layout:
         """A workspace member is built as a member: the workspace root is copied
         and the member built with -p; path dependencies outside the directory
         widen the copy to the smallest tree that holds them all."""
         env = cargo_tc.build_env(default, clean_env(), path / "target")
+        from profiler.measure.process import run_step  # psutil: not for `scenarios`
+
         res = run_step([default.path, "metadata", "--no-deps", "--format-version", "1",
                         "--offline"], path, env, timeout=120)
         if not res.ok:
@@ -246,6 +263,12 @@ class CargoBackend(Backend):
         own_lines = count_files(own)
         return CompiledLines(own=own_lines, total=own_lines + count_files(files - own),
                              packages=len(infos))
+
+    def advice(self, variant: str, profile: str) -> str:
+        return cargo_knobs.advice(variant, profile)
+
+    def tune_note(self, toolchain: str | None, version: str | None) -> str | None:
+        return cargo_knobs.tune_note(toolchain, version)
 
     def install_hint(self, version: str) -> str:
         return (f"the project needs rustc {version} or newer: `rustup toolchain install "

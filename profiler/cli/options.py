@@ -22,8 +22,9 @@ import typer
 from typer.core import TyperGroup, TyperOption
 
 from profiler.errors import UsageError
+from profiler.languages import langs
 from profiler.paths import default_db
-from profiler.scenarios.definitions import PROFILES, SCENARIOS, split_values
+from profiler.scenarios.definitions import PROFILES, SCENARIOS, check_names, split_values
 
 # Every command module imports this one to declare its options, so `buildprof --help`
 # loads it: the storage modules (sqlite_utils, which loads numpy, and psutil) are
@@ -68,7 +69,7 @@ def _values(*decls: str, help: str) -> Any:
 
 # In the order --help lists them.
 FILTER_OPTIONS: dict[str, Any] = {
-    "lang": _values("--lang", help="Language(s): go, rust"),
+    "lang": _values("--lang", help=f"Language(s): {', '.join(langs())}"),
     "project": _values("--project", "--size", help="Project name(s); graded samples are "
                                                    "named by size (tiny, small, …)"),
     "scenario": _values("--scenario", help=f"Scenario(s): {', '.join(SCENARIOS)}"),
@@ -97,16 +98,22 @@ class FilterOptions:
     since: str | None = None
 
     def filters(self) -> Filters:
-        """As queries.Filters; UsageError for a --since that is not an ISO date."""
+        """As model.filters.Filters; UsageError for a --since that is not an ISO date,
+        and for a language, scenario or profile buildprof does not know (the storage
+        layer refuses names that match nothing recorded)."""
         from profiler.model.filters import Filters, parse_since
 
+        since = parse_since(self.since)
+        check_names("language", split_values(self.lang), langs())
+        check_names("scenario", split_values(self.scenario), list(SCENARIOS))
+        check_names("profile", split_values(self.profile), list(PROFILES))
         return Filters(langs=tuple(split_values(self.lang)),
                        projects=tuple(split_values(self.project)),
                        scenarios=tuple(split_values(self.scenario)),
                        profiles=tuple(split_values(self.profile)),
                        toolchains=tuple(split_values(self.toolchain)),
                        labels=tuple(split_values(self.label)),
-                       machines=tuple(split_values(self.machine)), since=parse_since(self.since))
+                       machines=tuple(split_values(self.machine)), since=since)
 
 
 # The default of a command's FilterOptions parameter: no filter (the decorator puts the

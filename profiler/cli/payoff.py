@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import shlex
-import signal
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -122,7 +120,10 @@ def payoff(
         duration_s=duration, warmup_s=warmup, runs=runs, build_runs=build_runs,
         timeout_s=timeout, toolchains=split_values(toolchain), label=label, db_path=db,
         command_line=shlex.join(["buildprof", *sys.argv[1:]]))
-    _install_signal_handlers()
+    from profiler.cli.signals import install_signal_handlers
+    from profiler.payoff.server import kill_live
+
+    install_signal_handlers(kill_live)
     outcome = _execute(req)
     _show(outcome, fmt)
     if outcome.session["status"] != "completed":
@@ -176,19 +177,3 @@ def _show(outcome: Any, fmt: str) -> None:
         out.print(line, highlight=False, soft_wrap=True)
 
 
-def _install_signal_handlers() -> None:
-    """SIGTERM acts like Ctrl-C (the servers are killed as the stack unwinds); a
-    second one kills every server group still running and exits at once."""
-    from profiler.payoff.server import kill_live
-
-    def first(signum: int, _frame: object) -> None:
-        signal.signal(signal.SIGINT, second)
-        signal.signal(signal.SIGTERM, second)
-        raise KeyboardInterrupt
-
-    def second(signum: int, _frame: object) -> None:
-        kill_live()
-        os._exit(130)
-
-    signal.signal(signal.SIGINT, first)
-    signal.signal(signal.SIGTERM, first)

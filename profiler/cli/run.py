@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import shlex
-import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -14,6 +12,7 @@ import typer
 
 from profiler.cli.options import DB_HELP
 from profiler.errors import UsageError
+from profiler.languages import langs
 from profiler.samples.spec import SIZES
 from profiler.scenarios.definitions import (
     DEFAULT_NOTE,
@@ -24,7 +23,6 @@ from profiler.scenarios.definitions import (
     check_names,
     split_values,
 )
-from profiler.sources.local import LANGS
 
 if TYPE_CHECKING:  # annotations only: `buildprof --help` imports this module
     from rich.console import Console
@@ -58,7 +56,7 @@ def run(
         help="Go modules or Cargo projects to measure; none: the graded samples",
         show_default=False)] = None,
     lang: Annotated[list[str] | None, typer.Option(
-        help=f"Languages: {', '.join(LANGS)} (default: both); with project paths, one "
+        help=f"Languages: {', '.join(langs())} (default: both); with project paths, one "
              f"language, for a project that has both go.mod and Cargo.toml",
         show_default=False, rich_help_panel=WHAT)] = None,
     size: Annotated[list[str] | None, typer.Option(
@@ -179,7 +177,9 @@ def run(
         label=label,
         db_path=db, command_line=shlex.join(["buildprof", *sys.argv[1:]]),
     )
-    _install_signal_handlers()
+    from profiler.cli.signals import install_signal_handlers
+
+    install_signal_handlers()
     with ProgressBar(make_console(stderr=True)) as bar:
         outcome = execute(request, bar)
     if fmt == "json":
@@ -190,6 +190,7 @@ def run(
     else:
         from rich.markup import escape
 
+        from profiler.analysis.gap import headlines
         from profiler.model.cells import summarize
         from profiler.report.run import headline, summary_table
 
@@ -197,7 +198,7 @@ def run(
         cells = summarize(outcome.runs)
         summary_table(cells, out, title=f"Session {outcome.session['id']}: "
                                         f"{outcome.session['status']}")
-        headline(cells, out)
+        headline(headlines(cells), out)
         for f in outcome.failures:
             what = "timed out" if f.status == "timeout" else f"exited {f.exit_code}"
             # Compiler text can hold [brackets] that rich would read as markup.
@@ -247,16 +248,3 @@ def _compare_revisions(request: RunRequest, session_id: int, out: Console) -> No
               highlight=False)
 
 
-def _install_signal_handlers() -> None:
-    """SIGTERM acts like Ctrl-C; a second Ctrl-C or SIGTERM exits at once."""
-
-    def first(signum: int, _frame: object) -> None:
-        signal.signal(signal.SIGINT, second)
-        signal.signal(signal.SIGTERM, second)
-        raise KeyboardInterrupt
-
-    def second(signum: int, _frame: object) -> None:
-        os._exit(130)
-
-    signal.signal(signal.SIGINT, first)
-    signal.signal(signal.SIGTERM, first)

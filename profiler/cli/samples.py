@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from profiler.cli.options import QuickHelpGroup
-from profiler.samples.spec import SIZES, check_size, load_spec
-from profiler.sources.local import LANGS, check_lang
+from profiler.samples.spec import LANGS, SIZES, check_lang, check_size, load_spec
 
 if TYPE_CHECKING:
     from rich.table import Table

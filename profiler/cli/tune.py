@@ -21,12 +21,12 @@ def _list_knobs() -> None:
     from rich.table import Table
 
     from profiler.report.console import make_console
-    from profiler.tune.knobs import KNOBS
+    from profiler.scenarios.knobs import all_knobs
 
     table = Table(title="Knobs (buildprof tune --knob NAME)", title_justify="left")
     for col in ("knob", "lang", "what it does", "what you give up"):
         table.add_column(col, overflow="fold")
-    for k in KNOBS:
+    for k in all_knobs():
         table.add_row(k.name, k.lang, k.what, k.caveat)
     make_console().print(table)
 
@@ -82,9 +82,9 @@ def tune(
                          "--lang rust)")
     knobs = split_values(knob)
     if knobs:
-        from profiler.tune.knobs import KNOBS
+        from profiler.scenarios.knobs import all_knobs
 
-        names = {k.name for k in KNOBS}
+        names = {k.name for k in all_knobs()}
         for name in knobs:
             if name not in names:
                 raise UsageError(f"unknown knob '{name}'; `buildprof tune --list` lists them")
@@ -107,9 +107,9 @@ def tune(
         toolchains=split_values(toolchain), jobs=[], edits=split_values(edit), knobs=knobs,
         plan=Plan(runs=runs, warmup=None), label=label, db_path=db,
         command_line=shlex.join(["buildprof", *sys.argv[1:]]))
-    from profiler.cli.run import _install_signal_handlers
+    from profiler.cli.signals import install_signal_handlers
 
-    _install_signal_handlers()
+    install_signal_handlers()
     err = make_console(stderr=True)
     for note in notes:
         err.print(note, highlight=False)
@@ -127,7 +127,7 @@ def _finite(x: float | None) -> float | None:
 
 
 def _show(outcome: Any, fmt: str) -> None:
-    from profiler.analysis.tune import results
+    from profiler.analysis.tune import notes, results
 
     errors = {f.cell: f.error for f in outcome.failures}
     ranked = results(outcome.runs, errors)
@@ -148,4 +148,4 @@ def _show(outcome: Any, fmt: str) -> None:
     from profiler.report.console import make_console
     from profiler.report.tune import tune_report
 
-    tune_report(ranked, outcome.skipped, outcome.runs, make_console())
+    tune_report(ranked, outcome.skipped, notes(outcome.runs), make_console())

@@ -24,12 +24,13 @@ class Finding:
 
 
 def _toolchains() -> list[Finding]:
-    from profiler.toolchains import cargo, go
+    from profiler.backends import backends
 
     out = []
-    for name, mod in (("go", go), ("rust", cargo)):
+    for backend in backends():
+        name = backend.lang
         try:
-            tc = mod.resolve(None)
+            tc = backend.resolve(None)
             out.append(Finding("toolchain", True, f"{tc.spec}: {tc.path}"))
         except BuildprofError as exc:
             out.append(Finding("toolchain", False, f"{name}: {exc}",

@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-import json
-
 from rich.console import Console
 from rich.table import Table
 
 from profiler.analysis.wording import seconds, size
-from profiler.model.units import CriticalPath, Unit, critical_path
-
-
-def units_from_rows(rows: list[dict]) -> list[Unit]:
-    return [Unit(r["name"], r["kind"], r["start_s"], r["end_s"], r["cpu_s"],
-                 r["peak_rss_bytes"], tuple(json.loads(r["deps"] or "[]"))) for r in rows]
+from profiler.model.units import CriticalPath, Unit
 
 
 def render(title: str, units: list[Unit], wall_s: float, console: Console, top: int = 10,
            path: CriticalPath | None = None) -> None:
-    """`path`: the critical path as `run` computed it (see ResultsDB.run_units);
-    computed from `units` only when not given."""
+    """`path`: the critical path as `run` computed and stored it (storage.units)."""
     if not units:
         console.print(f"{title}: no units recorded (was it run with --breakdown?)")
         return
-    cp: CriticalPath = path if path is not None else critical_path(units)
     console.print(f"[bold]{title}[/bold]: {len(units)} units, build wall {seconds(wall_s)}, "
                   f"unit CPU {seconds(sum(u.cpu_s for u in units))}")
     by_time = Table(title=f"Top {top} units by time", title_justify="left")
@@ -41,8 +32,12 @@ def render(title: str, units: list[Unit], wall_s: float, console: Console, top: 
         for u in sorted(with_mem, key=lambda u: -(u.peak_rss_bytes or 0))[:top]:
             by_mem.add_row(u.name, u.kind, size(u.peak_rss_bytes), seconds(u.wall_s))
         console.print(by_mem)
-    console.print(f"[bold]Critical path[/bold] ({len(cp.chain)} units, {seconds(cp.length_s)} "
-                  f"of the {seconds(wall_s)} wall): " + " → ".join(cp.chain))
-    for name, saved in cp.savings_s.items():
+    if path is None:
+        console.print("[bold]Critical path[/bold]: none recorded")
+        return
+    console.print(f"[bold]Critical path[/bold] ({len(path.chain)} units, "
+                  f"{seconds(path.length_s)} of the {seconds(wall_s)} wall): "
+                  + " → ".join(path.chain))
+    for name, saved in path.savings_s.items():
         console.print(f"  if {name} took no time, the critical path would be "
                       f"{seconds(saved)} shorter")

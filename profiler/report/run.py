@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.table import Table
 
-from profiler.analysis.rule import verdict
+from profiler.analysis.gap import Headline
 from profiler.analysis.wording import seconds, size
 from profiler.model.cells import CellSummary
 from profiler.report.console import median_mad, min_max, statuses
@@ -40,35 +40,16 @@ def summary_table(cells: Sequence[CellSummary], console: Console, title: str = "
     console.print(table)
 
 
-def headline(cells: Sequence[CellSummary], console: Console) -> None:
+def headline(lines: Sequence[Headline], console: Console) -> None:
     """For each project present in both languages and each scenario: Go (its default,
-    optimising build) against Rust debug and Rust release, in one sentence each."""
-    by_key: dict[tuple, CellSummary] = {}
-    for c in cells:
-        k = c.key
-        if c.n:
-            by_key[(k.project, k.scenario, k.edit, k.lang, k.profile, k.jobs, k.toolchain)] = c
-    lines = []
-    seen = set()
-    for (project, scenario, edit, lang, _profile, jobs, _tc), _c in by_key.items():
-        if lang != "go" or (project, scenario, edit, jobs) in seen:
-            continue
-        seen.add((project, scenario, edit, jobs))
-        go = [c for k, c in by_key.items() if k[:4] == (project, scenario, edit, "go")
-              and k[5] == jobs]
-        go_cell = next((c for c in go if c.key.profile == "release"), go[0])
-        for rprof in ("debug", "release"):
-            rust = [c for k, c in by_key.items() if k[:5] == (project, scenario, edit, "rust",
-                                                              rprof) and k[5] == jobs]
-            if not rust:
-                continue
-            r, g = rust[0].wall.median, go_cell.wall.median
-            ratio = r / g if g > 0 else float("inf")
-            what = f"{scenario}{' ' + edit if edit else ''} build, {project}"
-            cmp = f"{ratio:.1f}× longer" if ratio >= 1 else f"{1 / ratio:.1f}× shorter"
-            lines.append(f"{what}: Rust {rprof} {seconds(r)} vs Go {go_cell.key.profile} "
-                         f"{seconds(g)} — {cmp}; minutes vs seconds: {verdict(r, g)}")
-    if lines:
-        console.print("[bold]Headline[/bold]")
-        for line in lines:
-            console.print("  " + line)
+    optimising build) against Rust debug and Rust release, in one sentence each
+    (analysis.gap.headlines)."""
+    if not lines:
+        return
+    console.print("[bold]Headline[/bold]")
+    for h in lines:
+        what = f"{h.scenario}{' ' + h.edit if h.edit else ''} build, {h.project}"
+        cmp = f"{h.ratio:.1f}× longer" if h.ratio >= 1 else f"{1 / h.ratio:.1f}× shorter"
+        console.print(f"  {what}: Rust {h.rust.key.profile} {seconds(h.rust_s)} vs Go "
+                      f"{h.go.key.profile} {seconds(h.go_s)} — {cmp}; minutes vs seconds: "
+                      f"{h.verdict}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import platform
 from collections.abc import Sequence
 from typing import Any
 
@@ -33,8 +32,8 @@ def _ci(r: KnobResult) -> str:
     return f"{seconds(low)} – {seconds(high)}"
 
 
-def tune_report(ranked: Sequence[KnobResult], skipped: Sequence[Any],
-                runs: Sequence[dict[str, Any]], console: Console) -> None:
+def tune_report(ranked: Sequence[KnobResult], skipped: Sequence[Any], notes: Sequence[str],
+                console: Console) -> None:
     # One table per project, scenario (with its edit) and profile: a jobs knob's cell
     # sets -j, but its baseline is the same as the other knobs'.
     groups: dict[tuple[str, ...], list[KnobResult]] = {}
@@ -72,15 +71,8 @@ def tune_report(ranked: Sequence[KnobResult], skipped: Sequence[Any],
         for s in skipped:
             console.print(f"  {s.knob} ({s.lang}, {s.profile}): {escape(s.reason)}",
                           highlight=False)
-    rust = next((r for r in runs if r.get("lang") == "rust"), None)
-    if rust and platform.system() == "Linux":
-        from profiler.tune.knobs import default_linker_of
-
-        host = f"{platform.machine()}-unknown-linux-gnu"
-        console.print(f"Rust's default linker here ({rust.get('toolchain')} "
-                      f"{rust.get('toolchain_version')}): "
-                      f"{default_linker_of(str(rust.get('toolchain_version')), host)}.",
-                      highlight=False)
+    for note in notes:
+        console.print(note, highlight=False)
     wins = [r for r in ranked if r.win]
     if not wins:
         console.print("No knob made a significant win here (U test, α = 0.05): keep the "

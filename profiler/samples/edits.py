@@ -13,9 +13,8 @@ The generator writes every `old` text below verbatim, exactly once, so each
 from __future__ import annotations
 
 from profiler.errors import UsageError
-from profiler.samples.spec import check_size
+from profiler.samples.spec import check_lang, check_size
 from profiler.scenarios.edits import Edit
-from profiler.sources.local import check_lang
 
 EDITS = ("leaf-body", "leaf-api", "top-body")
 

@@ -26,8 +26,8 @@ from profiler.paths import cache_dir
 from profiler.samples.emit_go import GoEmitter
 from profiler.samples.emit_rust import RustEmitter
 from profiler.samples.graph import package_graph
-from profiler.samples.spec import Spec, load_spec
-from profiler.sources.local import check_lang, tree_stats
+from profiler.samples.spec import Spec, check_lang, load_spec
+from profiler.sources.local import tree_stats
 
 GENERATOR_VERSION = 1
 

@@ -16,11 +16,11 @@ from functools import cache
 from pathlib import Path
 
 from profiler.errors import ProjectError, UsageError
+from profiler.samples.spec import LANGS
 from profiler.scenarios.edits import Edit
 
 ALL = "pairs"  # `--sample pairs`: every pair
 EDIT_NAME = "top-body"
-LANGS: tuple[str, ...] = ("go", "rust")
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,10 @@ import tomllib
 from pathlib import Path
 
 from profiler.errors import ProjectError, UsageError
+from profiler.samples.spec import check_lang
 from profiler.scenarios.edits import Edit
 
 REALWORLD: tuple[str, ...] = ("http-service", "cli-tool")
-LANGS: tuple[str, ...] = ("go", "rust")
 EDIT_NAMES: tuple[str, ...] = ("leaf-body", "leaf-api", "top-body")
 # A server sample's route file, beside its go/ and rust/: how to start the server and
 # what to send it (profiler.payoff.routes reads it).
@@ -41,15 +41,10 @@ def _check_name(name: str) -> None:
         raise UsageError(f"unknown sample '{name}'; use one of: {', '.join(REALWORLD)}")
 
 
-def _check_lang(lang: str) -> None:
-    if lang not in LANGS:
-        raise UsageError(f"unknown language '{lang}'; use one of: {', '.join(LANGS)}")
-
-
 def realworld_dir(name: str, lang: str) -> Path:
     """The source directory of one variant (never build in it: copy it first)."""
     _check_name(name)
-    _check_lang(lang)
+    check_lang(lang)
     path = samples_root() / name / lang
     if not path.is_dir():
         raise ProjectError(f"sample '{name}' ({lang}) is missing: no directory {path}; "

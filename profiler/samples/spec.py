@@ -18,6 +18,15 @@ from pathlib import Path
 from profiler.errors import UsageError
 
 SIZES = ("tiny", "small", "medium", "large", "huge")
+# Every sample is written twice, once in each of these languages.
+LANGS = ("go", "rust")
+
+
+def check_lang(lang: str) -> str:
+    """A language the samples are written in; a wrong name lists them."""
+    if lang not in LANGS:
+        raise UsageError(f"unknown language '{lang}'; use one of: {', '.join(LANGS)}")
+    return lang
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
-"""The scenarios and profiles, each defined once for both languages.
+"""The scenarios and profiles, each defined once, whatever the toolchain.
 
-These texts are the definitions: the CLI help and the README show them.
+These texts are the definitions, which `buildprof scenarios` prints beside what each
+toolchain's backend does for them (Backend.starts_from, timed, profiles).
 """
 
 from __future__ import annotations
@@ -8,27 +9,32 @@ from __future__ import annotations
 from profiler.errors import UsageError
 
 SCENARIOS: dict[str, str] = {
-    "clean": "project and dependencies rebuilt; the standard library cached "
-             "(Rust's ships prebuilt; Go gets a GOCACHE snapshot holding only the std "
-             "packages the project imports, copied in before each run)",
-    "cold": "nothing cached: Go starts from an empty GOCACHE and compiles its std from "
-            "source; Cargo from an empty target directory (Rust's std stays prebuilt)",
+    "clean": "project and dependencies rebuilt; the standard library cached, as a "
+             "toolchain that ships it prebuilt has it",
+    "cold": "nothing cached: a standard library that ships as source is compiled too",
     "incremental": "from a fully built state, one named source edit, then rebuild; the "
                    "edit is reverted and the built state restored after each run",
     "noop": "rebuild of a fully built state with nothing changed",
-    "check": "`cargo check` against `go vet ./...`, from the clean state",
-    "test": "compile every test binary without running a test: `cargo test --no-run` "
-            "against `go test -c -vet=off -o DIR/ ./...`, from the clean state",
+    "check": "type-check and lint without generating code, from the clean state",
+    "test": "compile every test binary without running a test, from the clean state",
+}
+
+# What the timed build starts from (Workspace.prepare); each backend adds its own
+# detail (Backend.starts_from).
+STARTS_FROM: dict[str, str] = {
+    "clean": "reset before each run",
+    "cold": "reset before each run",
+    "incremental": "the fully built state (built once, untimed, and saved), restored before "
+                   "each run; then the edit (--edit) is applied",
+    "noop": "the fully built state (built once, untimed)",
+    "check": "the clean state",
+    "test": "the clean state",
 }
 
 PROFILES: dict[str, str] = {
-    "debug": "Rust: dev profile (cargo build). Go: -gcflags=all=-N -l (no optimisation, "
-             "no inlining)",
-    "release": "Rust: release profile (cargo build --release). Go: the default build, "
-               "Go's one optimising mode",
+    "debug": "unoptimised: the build of the edit-build loop",
+    "release": "optimised: the build that ships",
 }
-
-GO_DEBUG_FLAGS = ["-gcflags=all=-N -l"]
 
 # Scenarios that start from a fully built state.
 FROM_BUILT = frozenset({"incremental", "noop"})

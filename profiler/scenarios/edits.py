@@ -56,12 +56,6 @@ class Edit:
         self._target(root).write_bytes(original.encode("utf-8"))
 
 
-APPENDED = {
-    "go": "\n// buildprof edit\nfunc buildprofEdit() int { return 1 }\n",
-    "rust": "\n// buildprof edit\n#[allow(dead_code)]\nfn buildprof_edit() -> u32 { 1 }\n",
-}
-
-
 def project_file(root: Path, rel: str) -> str:
     """`rel` (relative, or absolute) as a path relative to the project `root`,
     with symlinks resolved; UsageError unless it is a file buildprof copies.
@@ -86,9 +80,10 @@ def project_file(root: Path, rel: str) -> str:
     return inner.as_posix()
 
 
-def append_edit(root: Path, rel: str, lang: str) -> Edit:
-    """`--edit FILE` on a user's project: append a harmless function to FILE,
-    which must lie inside the project (see `project_file`)."""
+def append_edit(root: Path, rel: str, appended: str) -> Edit:
+    """`--edit FILE` on a user's project: append `appended`, a harmless function in the
+    project's language (its backend's `appended_edit`), to FILE, which must lie inside
+    the project (see `project_file`)."""
     inner = project_file(root, rel)
     try:
         # Bytes, as `apply` reads them: read_text() would translate \r\n.
@@ -99,4 +94,4 @@ def append_edit(root: Path, rel: str, lang: str) -> Edit:
         raise UsageError(f"--edit {rel}: cannot read it ({exc.strerror}); give a readable "
                          f"source file") from None
     # Replacing the whole text once is an append that `apply` can check and revert.
-    return Edit(name=f"append:{inner}", path=inner, old=text, new=text + APPENDED[lang])
+    return Edit(name=f"append:{inner}", path=inner, old=text, new=text + appended)

@@ -15,13 +15,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from profiler import languages
 from profiler.backends import backend_for
 from profiler.errors import UsageError
+from profiler.samples.spec import LANGS as SAMPLE_LANGS
 from profiler.scenarios.definitions import DEFAULT_SCENARIOS, default_profiles
 from profiler.scenarios.edits import append_edit
 from profiler.scenarios.plan import CellPlan
 from profiler.scenarios.runner import Plan
-from profiler.sources.local import LANGS, Project, check_lang, detect_project
+from profiler.sources.local import Project, detect_project
 from profiler.toolchains.base import Toolchain
 
 DEFAULT_SIZES = ["small", "medium"]
@@ -55,7 +57,7 @@ def resolve_toolchains(specs: list[str], langs: list[str]) -> dict[str, list[Too
     by_lang: dict[str, list[Toolchain]] = {lang: [] for lang in langs}
     for spec in specs:
         lang = spec.split("@")[0]
-        if lang not in LANGS:
+        if lang not in languages.langs():
             raise UsageError(f"unknown toolchain '{spec}'; use go, go@VERSION, rust or "
                              f"rust@CHANNEL (see `buildprof toolchain list`)")
         if lang in by_lang:
@@ -71,7 +73,7 @@ def resolve_projects(req: RunRequest, notes: list[str]) -> list[Project]:
     from profiler.samples import pairs
     from profiler.samples import resolve as samples
 
-    langs = [check_lang(lg) for lg in req.langs]
+    langs = [languages.check_lang(lg) for lg in req.langs]
     if req.revs and not req.paths:
         raise UsageError("--rev needs the directory of a git checkout: "
                          "buildprof run PATH --rev A --rev B")
@@ -84,7 +86,7 @@ def resolve_projects(req: RunRequest, notes: list[str]) -> list[Project]:
             return [p for path in req.paths
                     for p in revisions(path, req.revs, langs[0] if langs else None, notes)]
         return [project_at(p, langs[0] if langs else None) for p in req.paths]
-    langs = langs or list(LANGS)
+    langs = langs or list(SAMPLE_LANGS)
     sizes = req.sizes or ([] if req.samples else DEFAULT_SIZES)
     projects = [samples.graded(size, lang) for size in sizes for lang in langs]
     projects += [samples.named(name, lang) for name in pairs.expand(req.samples)
@@ -161,7 +163,7 @@ def build_cells(req: RunRequest, projects: list[Project],
                 toolchains: dict[str, list[Toolchain]],
                 skipped: list[Any] | None = None) -> list[CellPlan]:
     """Every cell the request runs; with `req.knobs`, each cell's knob variants too,
-    and `skipped` gets the knobs that do not apply (tune.knobs.Skipped)."""
+    and `skipped` gets the knobs that do not apply (scenarios.knobs.Skipped)."""
     from profiler.samples.resolve import default_edit, sample_edit
 
     if skipped is None:
@@ -182,9 +184,10 @@ def build_cells(req: RunRequest, projects: list[Project],
                                              "--edit FILE (a source file to append a change to)")
                         # FILE is relative to the directory given, which may lie below
                         # the copied tree (a workspace member).
+                        appended = backend_for(project.lang).appended_edit
                         edits = [append_edit(project.path,
                                              os.path.normpath(Path(project.workdir) / e),
-                                             project.lang) for e in req.edits]
+                                             appended) for e in req.edits]
                     else:
                         edits = [sample_edit(project, e)
                                  for e in (req.edits or [default_edit(project)])]
@@ -199,7 +202,7 @@ def build_cells(req: RunRequest, projects: list[Project],
                             if req.knobs is None:
                                 cells.append(cell)
                                 continue
-                            from profiler.tune.knobs import expand
+                            from profiler.scenarios.knobs import expand
 
                             tuned, skips = expand(cell, req.knobs, os.cpu_count() or 1)
                             cells += tuned

@@ -8,7 +8,6 @@ committed as it ends). What the user sees while it runs goes through a
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import time
@@ -39,6 +38,7 @@ from profiler.session.resolve import (
 )
 from profiler.sources.local import Project, tree_stats
 from profiler.storage.db import ResultsDB
+from profiler.storage.units import unit_rows
 
 
 @dataclass(frozen=True)
@@ -168,14 +168,10 @@ def execute(req: RunRequest, reporter: Reporter | None = None) -> Outcome:
             db.set_compiled_loc(pid, res.compiled_loc)  # once per project content
         if m.series:
             db.add_tree_samples(run_id, [(t - m.start_time, rss) for t, rss in m.series])
+        # The critical path is computed here, once, and stored with the units.
         path = critical_path(res.units) if res.units else None
         if path is not None:
-            chain = set(path.chain)
-            db.add_units(run_id, [{
-                "name": u.name, "kind": u.kind, "start_s": u.start_s, "end_s": u.end_s,
-                "wall_s": u.wall_s, "cpu_s": u.cpu_s, "peak_rss_bytes": u.peak_rss_bytes,
-                "deps": json.dumps(list(u.deps)), "critical": int(u.name in chain),
-            } for u in res.units])
+            db.add_units(run_id, unit_rows(res.units, path))
         if req.breakdown and res.status == "ok" and not res.warmup:
             last_units[res.cell] = RunUnits(run_id, list(res.units), path)
 

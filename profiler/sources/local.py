@@ -30,11 +30,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from profiler.errors import ProjectError, UsageError
+from profiler.errors import ProjectError
+from profiler.languages import langs, language
 
-LANGS = ("go", "rust")
-SOURCE_SUFFIX = {"go": ".go", "rust": ".rs"}
-MANIFEST = {"go": "go.mod", "rust": "Cargo.toml"}
 # Build output and VCS metadata at the project's root: never part of what was
 # built, never copied. Only these directories at the root (see `_scan`).
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", "target", ".buildprof"})
@@ -77,12 +75,6 @@ class TreeStats:
     skipped: tuple[str, ...] = ()
 
 
-def check_lang(lang: str) -> str:
-    if lang not in LANGS:
-        raise UsageError(f"unknown language '{lang}'; use one of: {', '.join(LANGS)}")
-    return lang
-
-
 def detect_project(path: Path, lang: str | None = None) -> Project:
     """Return the project at `path`, or raise ProjectError naming the fix."""
     if not path.exists():
@@ -97,17 +89,20 @@ def detect_project(path: Path, lang: str | None = None) -> Project:
         raise ProjectError(f"the path {show(path)} is not valid UTF-8, and buildprof records "
                            f"it as text; rename the directory") from None
     if lang is not None:
-        check_lang(lang)
-        if not (path / MANIFEST[lang]).is_file():
-            raise ProjectError(f"{path} has no {MANIFEST[lang]}, so it is not a {lang} project; "
+        manifest = language(lang).manifest
+        if not (path / manifest).is_file():
+            raise ProjectError(f"{path} has no {manifest}, so it is not a {lang} project; "
                                f"check the path or --lang")
         return Project(path.name, lang, path, "path")
-    found = [lg for lg in LANGS if (path / MANIFEST[lg]).is_file()]
+    found = [lg for lg in langs() if (path / language(lg).manifest).is_file()]
     if not found:
-        raise ProjectError(f"{path} has neither go.mod nor Cargo.toml; give the root of a "
-                           f"Go module or a Cargo package/workspace")
+        every = [language(lg) for lg in langs()]
+        raise ProjectError(f"{path} has neither {' nor '.join(x.manifest for x in every)}; "
+                           f"give the root of {' or '.join(x.project for x in every)}")
     if len(found) > 1:
-        raise ProjectError(f"{path} has both go.mod and Cargo.toml; choose one with --lang go|rust")
+        raise ProjectError(f"{path} has both "
+                           f"{' and '.join(language(lg).manifest for lg in found)}; choose one "
+                           f"with --lang {'|'.join(found)}")
     return Project(path.name, found[0], path, "path")
 
 
@@ -234,7 +229,7 @@ def tree_stats(root: Path, lang: str) -> TreeStats:
     digest = hashlib.sha256()
     files = loc = 0
     skipped = []
-    suffix = SOURCE_SUFFIX[lang]
+    suffix = language(lang).suffix
     for path, rel, kind in _scan(root):
         name = os.fsencode(rel)  # bytes: a name that is not UTF-8 cannot be .encode()d
         if kind == "dir":

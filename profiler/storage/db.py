@@ -12,7 +12,6 @@ import os
 import socket
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
@@ -23,9 +22,10 @@ from profiler.errors import DatabaseError
 from profiler.model.cells import CellSummary
 from profiler.model.filters import Filters
 from profiler.model.loads import LoadSummary
-from profiler.model.units import Unit
 from profiler.storage import identity, queries
 from profiler.storage.migrations import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
+from profiler.storage.units import StoredUnits
+from profiler.storage.units import stored as stored_units
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -150,14 +150,6 @@ def _connect_readonly(path: Path) -> sqlite3.Connection:
     except sqlite3.DatabaseError:
         pass  # not a database at all: _inspect says so
     return conn
-
-
-@dataclass(frozen=True)
-class StoredUnits:
-    """The units of one recorded run, and its critical path as `run` stored it."""
-
-    units: list[Unit]  # by start time
-    chain: tuple[str, ...]  # the units marked critical, first to last
 
 
 # A run with its project and toolchain: the rows of runs_of_session and run.
@@ -531,28 +523,8 @@ class ResultsDB:
 
     def run_units(self, run_id: int) -> StoredUnits:
         """The run's units, and the critical path `run` computed when it recorded
-        them (the `critical` column), in order: a unit follows the one it depends on."""
-        rows = self.units_of_run(run_id)
-        units = [Unit(r["name"], r["kind"], r["start_s"], r["end_s"], r["cpu_s"],
-                      r["peak_rss_bytes"], tuple(json.loads(r["deps"] or "[]"))) for r in rows]
-        critical = {r["name"] for r in rows if r["critical"]}
-        deps = {u.name: set(u.deps) & critical for u in units if u.name in critical}
-
-        def before(name: str) -> set[str]:
-            """The critical units `name` depends on, directly or not."""
-            seen: set[str] = set()
-            stack = list(deps.get(name, ()))
-            while stack:
-                d = stack.pop()
-                if d not in seen:
-                    seen.add(d)
-                    stack.extend(deps.get(d, ()))
-            return seen
-
-        # The chain is a path in the dependency graph: its k-th unit has exactly k-1
-        # critical units before it (the stored column keeps the set, not the order).
-        chain = tuple(sorted(deps, key=lambda n: len(before(n))))
-        return StoredUnits(units, chain)
+        them (storage.units)."""
+        return stored_units(self.units_of_run(run_id))
 
     def close(self) -> None:
         self.conn.close()

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from profiler.storage import identity
+from profiler.storage.units import fill
 
 # Referenced tables first (the shared store creates them in this order).
 TABLES = ("machines", "toolchains", "projects", "sessions", "runs", "units", "tree_samples",
@@ -154,6 +155,7 @@ def write(conn: sqlite3.Connection, snap: Snapshot) -> Counts:
                 cols["load_runs"])
         known.add(r["uuid"])
         counts.added["load_runs"] += 1
+    fill(conn)  # units of a file or store written before schema 9: their path's order
     return counts
 
 

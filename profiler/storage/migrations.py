@@ -188,6 +188,18 @@ def _v8(db: sqlite_utils.Database) -> None:
                              "profile", "jobs", "variant"], index_name="idx_runs_session_cell")
 
 
+def _v9(db: sqlite_utils.Database) -> None:
+    """units.critical_rank and units.saving_s: the critical path as `run` computed it
+    when it recorded the run, in order, with how much shorter the path would be
+    without each of its longest units; readers only read it (storage.units). The
+    units recorded before get theirs from the stored units, once, here."""
+    from profiler.storage.units import fill
+
+    db["units"].add_column("critical_rank", int)
+    db["units"].add_column("saving_s", float)
+    fill(db.conn)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6,
-                                                              _v7, _v8]
+                                                              _v7, _v8, _v9]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -20,8 +20,6 @@ from profiler.errors import UsageError
 from profiler.model.cells import CellSummary
 from profiler.model.filters import Filters
 from profiler.model.loads import LoadSummary, summarize_load
-from profiler.scenarios.definitions import PROFILES, SCENARIOS, check_names
-from profiler.sources.local import LANGS
 
 GROUP_COLUMNS = ("session_id", "project_id", "toolchain_id", "scenario", "edit", "profile",
                  "jobs", "variant")
@@ -99,10 +97,9 @@ def where(f: Filters, alias: str = "r") -> tuple[str, list[Any]]:
 
 def check_filters(conn: sqlite3.Connection, f: Filters) -> None:
     """Refuse names that match nothing recorded, listing what is there: a typo
-    should not look like an empty history."""
-    check_names("language", list(f.langs), LANGS)
-    check_names("scenario", list(f.scenarios), list(SCENARIOS))
-    check_names("profile", list(f.profiles), list(PROFILES))
+    should not look like an empty history. (Languages, scenarios and profiles are
+    checked against what buildprof knows when the filters are read from the command
+    line: profiler.cli.options.FilterOptions.filters.)"""
 
     def known(sql: str) -> list[str]:
         return [str(r[0]) for r in conn.execute(sql) if r[0] is not None]

@@ -14,6 +14,7 @@ from profiler.analysis import wording as w
 from profiler.analysis.own import ProjectSection
 from profiler.analysis.records import GapReport, Pair
 from profiler.analysis.rule import LANG_ORDER, PROFILE_ORDER, THRESHOLDS
+from profiler.languages import title
 from profiler.model.cells import BASELINE
 from profiler.report.document.htmlkit import (
     COLORS,
@@ -59,7 +60,7 @@ def scaling_chart(report: GapReport) -> Any:
                        and c.key.scenario_text == label]
                 graded = [c for c in pts if c.kind == "graded"]
                 other = [c for c in pts if c.kind != "graded"]
-                name = f"{w.lang_name(lang)} {prof}"
+                name = f"{title(lang)} {prof}"
                 if graded:
                     ax.plot([c.loc for c in graded], [c.wall.median for c in graded],
                             MARKER[prof], color=COLORS[lang], label=name, zorder=3,

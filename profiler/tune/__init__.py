@@ -1,1 +1,0 @@
-"""`buildprof tune`: well-known build knobs, measured on the user's project."""
