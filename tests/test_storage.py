@@ -117,7 +117,7 @@ def test_read_methods_answer_what_the_commands_ask(tmp_path: Path) -> None:
                 ] == [ids["a1"], ids["a2"]]
         old = Filters(toolchains=("go@1.25.5",))
         assert [r["wall_s"] for r in store.compare_samples(old)] == [1.0, 1.1]
-        assert store.sample_ids(old) == [ids["a1"], ids["a2"]]
+        assert [r["id"] for r in store.compare_samples(old)] == [ids["a1"], ids["a2"]]
         assert store.session_exists(ids["s2"]) and not store.session_exists(99)
         assert store.label_exists("after") and not store.label_exists("later")
         assert [store.toolchain_exists(v) for v in ("go", "go@1.26.8", "1.25.5", "rust")] == [

@@ -161,18 +161,36 @@ def sentences(go_costs: dict[str, Any], rust_costs: dict[str, Any], gs: list[Gap
     return out
 
 
+@dataclass(frozen=True)
+class Payoff:
+    """What load rounds say against the builds' costs: each language's summary at each
+    connection count, Rust against Go at each, both languages' build costs, and all of
+    it in words. `payoff` prints it for its own session; `report` for its selection."""
+
+    summaries: list[LoadSummary]
+    gaps: list[Gap]
+    go: dict[str, Any]  # build_costs
+    rust: dict[str, Any]
+    sentences: list[str]
+
+
+def payoff_of(rounds: list[dict[str, Any]], costs: dict[str, dict[str, Any]]) -> Payoff:
+    """The payoff of `rounds` (load_runs rows) against each language's build `costs`."""
+    summaries = summarize(rounds)
+    gs = gaps(summaries)
+    go, rust = costs.get("go", {}), costs.get("rust", {})
+    return Payoff(summaries, gs, go, rust, sentences(go, rust, gs))
+
+
 # -- the report's section ---------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class PayoffSection:
-    """What the section shows; every field is ready to print."""
+    """The report's section: the payoff of the selection's rounds, and how they ran."""
 
     caption: str  # the table's title: which builds, which session(s)
-    go: dict[str, Any]  # each language's build costs (build_costs)
-    rust: dict[str, Any]
-    gaps: list[Gap]  # Rust against Go at each connection count
-    sentences: list[str]  # the same in words
+    payoff: Payoff
     facts: list[tuple[str, str]]  # (name, value): load generator, cores, mix, rounds
     notes: list[str]  # rounds of the selection the table leaves out, and why
 
@@ -230,8 +248,8 @@ def section(store: ResultsDB, filters: Filters, *, machine_id: str | None,
     for lang, (project_id, toolchain_id) in builds.items():
         costs[lang] = build_costs(store.build_costs(project_id, toolchain_id,
                                                   rows[-1]["machine_id"]))
-    gs = gaps(summarize(rows))
-    if not gs:  # payoff_rows draws the runtime per gap: it would show none of the rounds
+    found = payoff_of(rows, costs)
+    if not found.gaps:  # payoff_rows draws the runtime per gap: it would show none of the rounds
         notes.append("No connection count has rounds of both Go and Rust in this selection, "
                      "and the runtime rows set one beside the other: without both, only the "
                      "build costs are shown.")
@@ -242,8 +260,7 @@ def section(store: ResultsDB, filters: Filters, *, machine_id: str | None,
     return PayoffSection(
         caption=(f"Payoff of {' and '.join(named[lang] for lang in LANG_ORDER if lang in named)}, "
                  f"{_sessions_text(sessions)}"),
-        go=costs["go"], rust=costs["rust"], gaps=gs,
-        sentences=sentences(costs["go"], costs["rust"], gs),
+        payoff=found,
         facts=[("Load generator", _distinct(rows, "loadgen")),
                ("Cores", _distinct(rows, "cores")),
                ("Request mix", _distinct(rows, "mix")),

@@ -60,7 +60,7 @@ class UnitDiff:
                 - sum(u.wall_s for u in self.removed))
 
 
-def summarise(runs: Sequence[Sequence[dict[str, Any]]]) -> dict[str, UnitStat]:
+def by_unit(runs: Sequence[Sequence[dict[str, Any]]]) -> dict[str, UnitStat]:
     """Each unit by name over runs (each a list of unit rows, as stored)."""
     by_name: dict[str, list[dict[str, Any]]] = {}
     for units in runs:
@@ -77,7 +77,7 @@ def diff(runs_a: Sequence[Sequence[dict[str, Any]]], runs_b: Sequence[Sequence[d
     """Compare the units of A's runs with B's (runs without units are left out)."""
     runs_a = [r for r in runs_a if r]
     runs_b = [r for r in runs_b if r]
-    a, b = summarise(runs_a), summarise(runs_b)
+    a, b = by_unit(runs_a), by_unit(runs_b)
     changed = sorted((UnitChange(a[n], b[n]) for n in a.keys() & b.keys()),
                      key=lambda c: (-abs(c.delta_s), c.name))
     by_time = lambda u: (-u.wall_s, u.name)  # noqa: E731

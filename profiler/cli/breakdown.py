@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from profiler.cli.options import DbOption, check_format, parse_whole
+from profiler.cli.options import DbOption, format_option, parse_whole
 from profiler.errors import UsageError
 from profiler.paths import default_db
 
@@ -25,10 +25,10 @@ def breakdown(
     target: Annotated[str, typer.Argument(
         help="A run id (12), or a session (s3 or session:3): each of its cells' last timed run")],
     top: Annotated[int, typer.Option(help="How many units to list")] = 10,
-    fmt: Annotated[str, typer.Option("--format", help=(
+    fmt: format_option("table", "trace", help=(
         "table, or trace: Chrome trace-event JSON for ui.perfetto.dev or chrome://tracing "
         "(one process per run, each unit on a track, the tree's RSS and the units running "
-        "as counters; see docs/exports.md)"))] = "table",
+        "as counters; see docs/exports.md)")) = "table",
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="With --format trace: write to FILE instead of stdout",
         show_default=False, dir_okay=False)] = None,
@@ -37,7 +37,6 @@ def breakdown(
     """Per-unit times, CPU and memory of a recorded --breakdown run, and its critical path."""
     from profiler.storage.db import ResultsDB
 
-    check_format(fmt, ("table", "trace"))
     if output is not None and fmt != "trace":
         raise UsageError("--output writes a trace: add --format trace")
     # Closing also removes the WAL side files the read-only open made.
@@ -58,11 +57,9 @@ def _write_trace(store: ResultsDB, runs: list[dict[str, Any]], output: Path | No
     """One Chrome trace of the runs, one process each (its pid the run id), to
     `output` or stdout. A run without units is refused; a run without a stored RSS
     series gets no RSS counter, and stderr says so."""
-    import json
-
     from profiler import __version__
     from profiler.report import exports
-    from profiler.report.writers import clean
+    from profiler.report.writers import json_text
 
     parts = []
     for run in runs:
@@ -81,7 +78,7 @@ def _write_trace(store: ResultsDB, runs: list[dict[str, Any]], output: Path | No
                       exports.run_info(run, stored.units, stored.chain, samples,
                                        session.get("buildprof_version"),
                                        session.get("hostname"))))
-    text = json.dumps(clean(exports.trace(parts, __version__)), allow_nan=False) + "\n"
+    text = json_text(exports.trace(parts, __version__), indent=None)
     if output is None:
         sys.stdout.write(text)
         return

@@ -10,12 +10,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from profiler.cli.options import (
-    FORMATS,
     DbOption,
     FilterOptions,
     check_finite,
-    check_format,
     filter_options,
+    format_option,
     reading,
 )
 from profiler.errors import UsageError
@@ -57,9 +56,9 @@ def compare(
     ] = False,
     top: Annotated[int, typer.Option(help="--units: how many units to list per cell")] = 10,
     db: DbOption = None,
-    fmt: Annotated[str, typer.Option(
-        "--format", help="table, json, csv, markdown, or junit (JUnit XML: a test case per "
-                         "cell, failed when over --fail-above, 0 without it)")] = "table",
+    fmt: format_option("table", "json", "csv", "markdown", "junit", help=(
+        "table, json, csv, markdown, or junit (JUnit XML: a test case per cell, failed when "
+        "over --fail-above, 0 without it)")) = "table",
 ) -> None:
     """Compare B against A per matching cell: medians with 95% confidence intervals,
     the change in %, and a Mann–Whitney U verdict at α = 0.05 (`~`: not significant),
@@ -81,7 +80,6 @@ def compare(
     from profiler.report import compare as view
     from profiler.report.writers import write_json
 
-    check_format(fmt, (*FORMATS, "junit"))
     check_finite("--fail-above", fail_above)
     if fail_above is not None and fail_above < 0:
         raise UsageError(f"--fail-above takes a percentage of 0 or more (got {fail_above:g})")

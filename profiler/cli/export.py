@@ -14,9 +14,9 @@ from profiler.cli.options import (
     UNFILTERED,
     DbOption,
     FilterOptions,
-    check_format,
     check_limit,
     filter_options,
+    format_option,
     reading,
 )
 from profiler.errors import UsageError
@@ -27,11 +27,11 @@ if TYPE_CHECKING:  # annotations only: profiler.cells loads the statistics
 
 @filter_options()
 def export(
-    fmt: Annotated[str, typer.Option("--format", help=(
+    fmt: format_option("json", "csv", "markdown", "bmf", "benchfmt", help=(
         "json (hyperfine's), csv, markdown, bmf (Bencher Metric Format: build-time and "
         "cpu-time in seconds; peak-rss, tree-peak-rss and file-size in bytes) or benchfmt "
         "(Go benchmark format for benchstat: sec/op, cpu-sec/op, *-bytes); see "
-        "docs/exports.md"))] = "json",
+        "docs/exports.md")) = "json",
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Write to FILE instead of stdout", show_default=False,
         dir_okay=False)] = None,
@@ -44,7 +44,6 @@ def export(
     hyperfine's. bmf: one benchmark per cell, named by its label, each measure's median
     with the median's 95% CI as lower/upper value (min and max below 6 runs). benchfmt:
     one line per successful timed run, for `benchstat -table machine A B`."""
-    check_format(fmt, ("json", "csv", "markdown", "bmf", "benchfmt"))
     rows_wanted = check_limit(limit)
     filters = select.filters()
     with reading(db, filters) as store:

@@ -11,10 +11,9 @@ from profiler.cli.options import (
     UNFILTERED,
     DbOption,
     FilterOptions,
-    FormatOpt,
-    check_format,
     check_limit,
     filter_options,
+    format_option,
     reading,
 )
 
@@ -28,7 +27,8 @@ def history(
         "--runs", help="List individual runs (warm-ups and failures included) instead of "
                        "one row per session and cell")] = False,
     db: DbOption = None,
-    fmt: FormatOpt = "table",
+    fmt: format_option("table", "json", "csv", "markdown",
+                       help="table, json, csv or markdown") = "table",
 ) -> None:
     """Recorded results, newest first: one row per session and cell (project, toolchain,
     scenario, profile) with median, MAD, the median's 95% CI, n and date.
@@ -39,7 +39,6 @@ def history(
     rows of scenario `load` with their own columns)."""
     from profiler.report import history as view
 
-    check_format(fmt)
     rows_wanted = check_limit(limit)
     filters = select.filters()
     load: list[dict[str, object]] = []

@@ -52,7 +52,6 @@ class QuickHelpGroup(TyperGroup):
 
 DB_HELP = "Results database (default: $BUILDPROF_DB, else ./results.db)"
 DbOption = Annotated[Path | None, typer.Option("--db", help=DB_HELP, show_default=False)]
-FormatOption = Annotated[str, typer.Option("--format", help="Output format: table or json")]
 LabelOption = Annotated[str | None, typer.Option(help="A label stored with the session",
                                                  show_default=False)]
 
@@ -153,15 +152,38 @@ def filter_options(*, without: tuple[str, ...] = ()) -> Callable[[Command], Comm
 
 # -- checks and the read-only database -------------------------------------------------
 
-FormatOpt = Annotated[str, typer.Option("--format", help="table, json, csv or markdown")]
-
-FORMATS = ("table", "json", "csv", "markdown")
-
-
-def check_format(fmt: str, allowed: tuple[str, ...] = FORMATS) -> str:
+def check_format(fmt: str, allowed: tuple[str, ...]) -> str:
     if fmt not in allowed:
         raise UsageError(f"unknown format '{fmt}'; use one of: {', '.join(allowed)}")
     return fmt
+
+
+def format_option(*formats: str, help: str | None = None, **option: Any) -> Any:
+    """The --format option of a command that writes `formats`: one declaration for every
+    command, its help (by default, the formats named), and one check, made as the
+    option is read (a wrong one is one `Error:` line listing the command's formats)."""
+    def check(value: str | None) -> str | None:
+        return None if value is None else check_format(value, formats)
+
+    text = help or f"Output format: {', '.join(formats[:-1])} or {formats[-1]}"
+    return Annotated[str | None, typer.Option("--format", help=text, callback=check, **option)]
+
+
+# --runs of `run` and `tune`: timed runs per cell, or `auto`.
+RUNS_HELP = ("Timed runs per cell, or 'auto': run until the 95% CI of the median is within "
+             "--precision, bounded by --max-runs and --max-time")
+
+
+def parse_runs(text: str, option: str = "--runs") -> int | None:
+    """A number of timed runs per cell (at least 1), or None for `auto`."""
+    if text == "auto":
+        return None
+    n = parse_whole(text.removeprefix("-"))
+    if n is None:
+        raise UsageError(f"{option} takes a whole number or 'auto' (got '{text}')")
+    if text.startswith("-") or n < 1:
+        raise UsageError(f"{option} must be at least 1 (got {text})")
+    return n
 
 
 def check_limit(limit: int) -> int | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shlex
 import sys
 from pathlib import Path
@@ -10,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from profiler.cli.options import DbOption, FormatOption, LabelOption, parse_whole
+from profiler.cli.options import DbOption, LabelOption, format_option, parse_runs, parse_whole
 from profiler.errors import UsageError
 from profiler.scenarios.definitions import split_values
 
@@ -72,21 +71,24 @@ def payoff(
     connections: Annotated[list[str] | None, typer.Option(
         help="Concurrent connections, one or more (comma-separated): 64,256,10000 "
              "[default: 256]", show_default=False)] = None,
-    duration: Annotated[float, typer.Option(help="Seconds of measured load per round")] = 20.0,
+    duration: Annotated[float, typer.Option(
+        "--duration-s", help="Seconds of measured load per round")] = 20.0,
     warmup: Annotated[float, typer.Option(
-        help="Seconds of load before each measured round (not recorded)")] = 5.0,
-    runs: Annotated[int, typer.Option(
+        "--warmup-s", help="Seconds of load before each measured round (not recorded)")] = 5.0,
+    rounds: Annotated[int, typer.Option(
         help="Rounds per language and connection count, interleaved Go, Rust, Go, Rust…")] = 3,
-    build_runs: Annotated[int, typer.Option(
-        "--build-runs", help="Runs of each build cell when the history lacks them")] = 3,
-    timeout: Annotated[float, typer.Option(
-        help="Seconds before wrk counts a request as timed out")] = 10.0,
+    build_runs: Annotated[str, typer.Option(
+        "--build-runs", help="Timed runs of each build cell when the history lacks them, or "
+                             "'auto' (as run --runs)")] = "3",
+    request_timeout: Annotated[float, typer.Option(
+        "--request-timeout-s", help="Seconds before wrk counts a request as timed out")
+    ] = 10.0,
     toolchain: Annotated[list[str] | None, typer.Option(
         help="Toolchain(s): go@1.26.8, rust@nightly (default: the ones on PATH)",
         show_default=False)] = None,
     label: LabelOption = None,
     db: DbOption = None,
-    fmt: FormatOption = "table",
+    fmt: format_option("table", "json") = "table",
 ) -> None:
     """Load the same service built in Go and in Rust, beside what each build costs.
 
@@ -101,13 +103,12 @@ def payoff(
     read them."""
     from profiler.payoff.session import PayoffRequest
 
-    if fmt not in ("table", "json"):
-        raise UsageError(f"unknown format '{fmt}'; use table or json")
-    if runs < 1 or build_runs < 1:
-        raise UsageError("--runs and --build-runs take whole numbers of at least 1")
-    _positive("--duration", duration)
-    _positive("--warmup", warmup, zero_ok=True)
-    _positive("--timeout", timeout)
+    if rounds < 1:
+        raise UsageError(f"--rounds takes a whole number of at least 1 (got {rounds})")
+    n_build_runs = parse_runs(build_runs, "--build-runs")
+    _positive("--duration-s", duration)
+    _positive("--warmup-s", warmup, zero_ok=True)
+    _positive("--request-timeout-s", request_timeout)
     paths = list(paths or [])
     if not paths and sample is None:
         sample = DEFAULT_SAMPLE
@@ -117,8 +118,9 @@ def payoff(
     req = PayoffRequest(
         sample=sample, paths=paths, routes=routes,
         connections=_connections(split_values(connections)) or [256],
-        duration_s=duration, warmup_s=warmup, runs=runs, build_runs=build_runs,
-        timeout_s=timeout, toolchains=split_values(toolchain), label=label, db_path=db,
+        duration_s=duration, warmup_s=warmup, rounds=rounds, build_runs=n_build_runs,
+        request_timeout_s=request_timeout, toolchains=split_values(toolchain), label=label,
+        db_path=db,
         command_line=shlex.join(["buildprof", *sys.argv[1:]]))
     from profiler.cli.signals import install_signal_handlers
     from profiler.payoff.server import kill_live
@@ -141,39 +143,23 @@ def _execute(req: Any) -> Any:
 
 
 def _show(outcome: Any, fmt: str) -> None:
-    from profiler.analysis.payoff import gaps, sentences, summarize
-    from profiler.report.payoff import summary_json
+    from profiler.analysis.payoff import payoff_of
+    from profiler.report import payoff as view
 
-    summaries = summarize(outcome.rounds)
-    gs = gaps(summaries)
-    costs = {c.lang: c.costs for c in outcome.contenders}
-    words = sentences(costs["go"], costs["rust"], gs)
+    found = payoff_of(outcome.rounds, {c.lang: c.costs for c in outcome.contenders})
     if fmt == "json":
-        results = []
-        for s in summaries:
-            c = costs[s.lang]
-            results.append({**summary_json(s), "build_wall_s": c["clean_release_s"],
-                            "clean_debug_s": c["clean_debug_s"],
-                            "incremental_debug_s": c["incremental_debug_s"],
-                            "binary_bytes": c["binary_bytes"]})
-        json.dump({"session": outcome.session, "loadgen": outcome.loadgen,
-                   "cores": outcome.cores, "mix": outcome.mix, "results": results,
-                   "gaps": [{"connections": g.connections, "rps_pct": g.rps_pct,
-                             "rss_pct_of_go": g.rss_pct_of_go, "seed_holds": g.seed_holds,
-                             "u_test_p": g.test.p} for g in gs],
-                   "summary": words, "rounds": outcome.rounds},
-                  sys.stdout, indent=2, default=str)
-        sys.stdout.write("\n")
+        from profiler.report.writers import write_json
+
+        write_json(view.payoff_dict(outcome.session, found, outcome.rounds,
+                                    loadgen=outcome.loadgen, cores=outcome.cores,
+                                    mix=outcome.mix), sys.stdout)
         return
     from profiler.report.console import make_console
-    from profiler.report.payoff import payoff_rows, payoff_table
 
     out = make_console()
     project = outcome.contenders[0].project.name
     title = (f"Payoff of {project}, session {outcome.session['id']} "
              f"({outcome.session['status']}): {outcome.loadgen}; {outcome.cores}")
-    payoff_table(payoff_rows(costs["go"], costs["rust"], gs), out, title)
-    for line in words:
+    view.payoff_table(view.rows_of(found), out, title)
+    for line in found.sentences:
         out.print(line, highlight=False, soft_wrap=True)
-
-

@@ -20,11 +20,10 @@ from profiler.cli.options import (
     DbOption,
     FilterOptions,
     filter_options,
+    format_option,
     reading,
 )
 from profiler.errors import UsageError
-
-FORMATS = ("table", "markdown", "json")
 
 
 def _check_html_path(path: Path) -> Path:
@@ -51,17 +50,14 @@ def report(
     html: Annotated[Path | None, typer.Option(
         "--html", help="Also write a self-contained HTML report (inline SVG charts) to FILE",
         metavar="FILE", show_default=False)] = None,
-    fmt: Annotated[str | None, typer.Option(
-        "--format", help="table, markdown or json (default: table, or nothing with --html)",
-        show_default=False)] = None,
+    fmt: format_option("table", "markdown", "json", help="table, markdown or json (default: "
+                       "table, or nothing with --html)", show_default=False) = None,
     db: DbOption = None,
 ) -> None:
     """Go against Rust on the samples: medians, ratios, memory, scaling fits
     (time = a·LOCᵇ) and the verdict on "Go compiles in seconds, Rust in minutes" for
     this machine. Your own projects each get their cells, trend across sessions,
     slowest units and tune results instead."""
-    if fmt is not None and fmt not in FORMATS:
-        raise UsageError(f"unknown format '{fmt}'; use one of: {', '.join(FORMATS)}")
     for sid in session or ():
         if not 0 < sid <= SQLITE_MAX_INT:  # sqlite3 cannot even look up larger ids
             raise UsageError(f"--session takes a session number (got {sid}); see "

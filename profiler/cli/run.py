@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shlex
 import sys
 from pathlib import Path
@@ -10,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from profiler.cli.options import DB_HELP
+from profiler.cli.options import DB_HELP, RUNS_HELP, format_option
 from profiler.errors import UsageError
 from profiler.languages import langs
 from profiler.samples.spec import SIZES
@@ -86,9 +85,7 @@ def run(
              "(top-body only for a real pair), "
              "or FILE (relative to the project) for your own project",
         rich_help_panel=HOW)] = None,
-    runs: Annotated[str, typer.Option(
-        help="Timed runs per cell, or 'auto': run until the 95% CI of the median is within "
-             "--precision, bounded by --max-runs and --max-time", rich_help_panel=RUNS)] = "3",
+    runs: Annotated[str, typer.Option(help=RUNS_HELP, rich_help_panel=RUNS)] = "3",
     precision: Annotated[float, typer.Option(
         help="--runs auto: target 95% CI half-width of the median, in %",
         rich_help_panel=RUNS)] = 3.0,
@@ -116,30 +113,20 @@ def run(
     db: Annotated[Path | None, typer.Option("--db", help=DB_HELP, show_default=False,
                                             rich_help_panel=RESULTS)] = None,
     # In the default "Options" panel, beside --help (typer prints that panel first).
-    fmt: Annotated[str, typer.Option("--format", help="Summary on stdout: table or json")
-                   ] = "table",
+    fmt: format_option("table", "json", help="Summary on stdout: table or json") = "table",
 ) -> None:
     """Build projects in defined scenarios and profiles and record every run.
 
     What each scenario and profile builds and times: `buildprof scenarios`."""
-    if fmt not in ("table", "json"):
-        raise UsageError(f"unknown format '{fmt}'; use one of: table, json")
     # Imported here to keep these checks in one block: nan passes every `<= 0` test.
-    from profiler.cli.options import check_finite, parse_whole
+    from profiler.cli.options import check_finite, parse_runs, parse_whole
 
     for option, value in (("--precision", precision), ("--max-time", max_time),
                           ("--timeout", timeout), ("--sample-ms", sample_ms)):
         check_finite(option, value)
-    if runs == "auto":
-        n_runs: int | None = None
-        if precision <= 0 or max_runs < 1 or max_time <= 0:
-            raise UsageError("--precision, --max-runs and --max-time must be positive")
-    else:
-        n_runs = parse_whole(runs.removeprefix("-"))
-        if n_runs is None:
-            raise UsageError(f"--runs takes a whole number or 'auto' (got '{runs}')")
-        if runs.startswith("-") or n_runs < 1:
-            raise UsageError(f"--runs must be at least 1 (got {runs})")
+    n_runs = parse_runs(runs)
+    if n_runs is None and (precision <= 0 or max_runs < 1 or max_time <= 0):
+        raise UsageError("--precision, --max-runs and --max-time must be positive")
     if warmup is not None and warmup < 0:
         raise UsageError(f"--warmup must be 0 or more (got {warmup})")
     if timeout is not None and timeout <= 0:
@@ -183,10 +170,10 @@ def run(
     with ProgressBar(make_console(stderr=True)) as bar:
         outcome = execute(request, bar)
     if fmt == "json":
-        json.dump({"session": outcome.session, "runs": outcome.runs,
-                   "failures": [vars(f) for f in outcome.failures]}, sys.stdout, indent=2,
-                  default=str)
-        sys.stdout.write("\n")
+        from profiler.report.writers import write_json
+
+        write_json({"session": outcome.session, "runs": outcome.runs,
+                    "failures": [vars(f) for f in outcome.failures]}, sys.stdout)
     else:
         from rich.markup import escape
 

@@ -7,23 +7,18 @@ for them (its starting state, the command timed) is its backend's
 
 from __future__ import annotations
 
-from typing import Annotated
-
-import typer
+from profiler.cli.options import format_option
 
 # The backends' texts and rich are imported in the command: `buildprof --help`
 # imports this module.
 
 
 def scenarios(
-    fmt: Annotated[str, typer.Option("--format", help="Output format: table or json")
-                   ] = "table",
+    fmt: format_option("table", "json") = "table",
 ) -> None:
     """What each scenario and profile of `run` builds, from what state, and what is timed."""
-    from profiler.cli.options import check_format
     from profiler.report import scenarios as view
 
-    check_format(fmt, ("table", "json"))
     if fmt == "json":
         import sys
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shlex
 import sys
 from pathlib import Path
@@ -10,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from profiler.cli.options import DbOption, FormatOption, LabelOption
+from profiler.cli.options import RUNS_HELP, DbOption, LabelOption, format_option, parse_runs
 from profiler.errors import UsageError
 from profiler.scenarios.definitions import PROFILES, SCENARIOS, check_names, split_values
 
@@ -47,7 +46,8 @@ def tune(
         help="Scenario(s) [default: clean,incremental]", show_default=False)] = None,
     profile: Annotated[list[str] | None, typer.Option(
         help="Profile(s) [default: debug]", show_default=False)] = None,
-    runs: Annotated[int, typer.Option(help="Timed runs of each knob and the baseline")] = 5,
+    runs: Annotated[str, typer.Option(help=RUNS_HELP.replace("per cell", "of each knob and "
+                                                              "the baseline"))] = "5",
     edit: Annotated[list[str] | None, typer.Option(
         help="For incremental on your own project: the file to append a change to",
         show_default=False)] = None,
@@ -56,7 +56,7 @@ def tune(
         show_default=False)] = None,
     label: LabelOption = None,
     db: DbOption = None,
-    fmt: FormatOption = "table",
+    fmt: format_option("table", "json") = "table",
 ) -> None:
     """Measure well-known build knobs on a project, one at a time against the baseline.
 
@@ -71,10 +71,7 @@ def tune(
     if list_:
         _list_knobs()
         return
-    if fmt not in ("table", "json"):
-        raise UsageError(f"unknown format '{fmt}'; use table or json")
-    if runs < 1:
-        raise UsageError(f"--runs takes a whole number of at least 1 (got {runs})")
+    n_runs = parse_runs(runs)
     paths = list(paths or [])
     samples = split_values(sample)
     if not paths and not samples:
@@ -105,7 +102,7 @@ def tune(
         paths=paths, langs=split_values(lang), sizes=[], samples=samples, scenarios=scenarios,
         profiles=check_names("profile", split_values(profile), list(PROFILES)) or ["debug"],
         toolchains=split_values(toolchain), jobs=[], edits=split_values(edit), knobs=knobs,
-        plan=Plan(runs=runs, warmup=None), label=label, db_path=db,
+        plan=Plan(runs=n_runs, warmup=None), label=label, db_path=db,
         command_line=shlex.join(["buildprof", *sys.argv[1:]]))
     from profiler.cli.signals import install_signal_handlers
 
@@ -120,10 +117,6 @@ def tune(
         raise typer.Exit(1)  # a baseline failed: nothing was compared
 
 
-def _finite(x: float | None) -> float | None:
-    """None for an unbounded CI end (fewer runs than a 95% CI needs): JSON has no
-    infinity."""
-    return x if x is not None and abs(x) != float("inf") else None
 
 
 def _show(outcome: Any, fmt: str) -> None:
@@ -132,18 +125,10 @@ def _show(outcome: Any, fmt: str) -> None:
     errors = {f.cell: f.error for f in outcome.failures}
     ranked = results(outcome.runs, errors)
     if fmt == "json":
-        json.dump({"session": outcome.session, "results": [{
-            "knob": r.knob, "lang": r.key.lang, "project": r.key.project,
-            "scenario": r.key.scenario, "edit": r.key.edit, "profile": r.key.profile,
-            "baseline_wall_s": r.baseline.wall.median, "wall_s": r.cell.wall.median,
-            "change_pct": r.change_pct, "ci_low_s": _finite(r.cell.wall.ci_low),
-            "ci_high_s": _finite(r.cell.wall.ci_high),
-            "u_test_p": r.test.p, "significant": r.significant,
-            "memory_change_pct": r.memory_change_pct,
-            "artifact_change_pct": r.artifact_change_pct, "caveat": r.caveat,
-            "advice": r.advice, "error": r.error} for r in ranked],
-            "skipped": [vars(s) for s in outcome.skipped]}, sys.stdout, indent=2, default=str)
-        sys.stdout.write("\n")
+        from profiler.report.tune import tune_dict
+        from profiler.report.writers import write_json
+
+        write_json(tune_dict(outcome.session, ranked, outcome.skipped), sys.stdout)
         return
     from profiler.report.console import make_console
     from profiler.report.tune import tune_report

@@ -13,13 +13,14 @@ from __future__ import annotations
 import os
 import resource
 import shutil
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from profiler.errors import BuildprofError, UsageError
+from profiler.model.filters import Filters
 from profiler.payoff import loadgen, server
+from profiler.payoff.rounds import RoundExecutor, RoundPlan, RoundProgress, run_rounds
 from profiler.payoff.routes import Routes, load
 from profiler.sources.local import Project, detect_project, tree_stats
 from profiler.storage import binaries
@@ -40,11 +41,11 @@ class PayoffRequest:
     paths: list[Path] = field(default_factory=list)  # a Go and a Rust server directory
     routes: Path | None = None
     connections: list[int] = field(default_factory=lambda: [256])
-    duration_s: float = 20.0
-    warmup_s: float = 5.0
-    runs: int = 3
-    build_runs: int = 3
-    timeout_s: float = 10.0  # wrk's per-request timeout
+    duration_s: float = 20.0  # measured load per round
+    warmup_s: float = 5.0  # load before each measured round
+    rounds: int = 3  # per language and connection count
+    build_runs: int | None = 3  # timed runs of a missing build cell; None: auto
+    request_timeout_s: float = 10.0  # wrk's
     toolchains: list[str] = field(default_factory=list)
     label: str | None = None
     db_path: Path | None = None
@@ -199,7 +200,8 @@ def prepare(req: PayoffRequest, routes: Routes, projects: dict[str, Project],
                 what = [f"clean {p}" for p in clean] + (["incremental debug"] if incremental
                                                         else [])
                 reporter.note(f"Building {project.name} ({lang}, {tc.spec}): "
-                              f"{', '.join(what)}, {req.build_runs} run(s) each; the history "
+                              f"{', '.join(what)}, "
+                              f"{req.build_runs or 'auto'} run(s) each; the history "
                               f"has no such build of this content on this machine")
             if clean:
                 _build(req, project, tc, "clean", clean, [], build_reporter)
@@ -248,10 +250,11 @@ def _load_round(c: Contender, routes: Routes, req: PayoffRequest, connections: i
     srv_cores, load_cores = cores
     with server.serve(c.binary, routes, srv_cores, log_dir) as srv:
         if req.warmup_s > 0:
-            loadgen.run(wrk, srv.url, routes, connections, req.warmup_s, req.timeout_s,
+            loadgen.run(wrk, srv.url, routes, connections, req.warmup_s, req.request_timeout_s,
                         load_cores, log_dir / "warmup", salt=1)
         cpu0 = srv.cpu_s()
-        res = loadgen.run(wrk, srv.url, routes, connections, req.duration_s, req.timeout_s,
+        res = loadgen.run(wrk, srv.url, routes, connections, req.duration_s,
+                          req.request_timeout_s,
                           load_cores, log_dir, salt=2)
         cpu = srv.cpu_s() - cpu0
         peak = srv.peak_rss()
@@ -269,9 +272,11 @@ def _load_round(c: Contender, routes: Routes, req: PayoffRequest, connections: i
 
 
 def execute(req: PayoffRequest, reporter: PayoffReporter | None = None,
-            build_reporter: Any = None) -> PayoffOutcome:
+            build_reporter: Any = None, executor: RoundExecutor | None = None
+            ) -> PayoffOutcome:
     """Build (when needed), check, load and record; see the module docstring.
-    KeyboardInterrupt marks the session interrupted, after every server is killed."""
+    KeyboardInterrupt marks the session interrupted, after every server is killed.
+    `executor` runs the rounds (payoff.rounds; by default, the servers under wrk)."""
     from profiler.machine.facts import current_machine
     from profiler.paths import default_db, work_root
     from profiler.session.resolve import locate, resolve_toolchains, toolchains_for
@@ -312,29 +317,31 @@ def execute(req: PayoffRequest, reporter: PayoffReporter | None = None,
     # runs already) move to the load generator's cores, so that the server's cores run
     # the server only. Threads started later inherit the main thread's affinity.
     own_cores = _pin_threads(load_cores)
+
+    def load_round(c: Contender, connections: int, round_: int, log_dir: Path
+                   ) -> dict[str, Any]:
+        return _load_round(c, routes, req, connections, (srv_cores, load_cores), wrk, log_dir)
+
+    def record(c: Contender, connections: int, round_: int, started: str,
+               row: dict[str, Any]) -> None:
+        row = {**row, "session_id": session_id, "project_id": c.project_id,
+               "toolchain_id": c.toolchain_id, "machine_id": machine_id,
+               "profile": "release", "connections": connections, "round": round_,
+               "started": started, "binary_bytes": c.binary.stat().st_size,
+               "loadgen": loadgen_version, "cores": cores_text, "mix": routes.mix_text()}
+        db.add_load_run(row)
+        if reporter:
+            reporter.round_done({**row, "lang": c.lang})
+
+    def progress(p: RoundProgress) -> None:
+        if reporter:
+            reporter.round_started(p.lang, p.connections, p.round, p.done, p.total)
+
     try:
         parity(contenders, routes, work)
-        total = len(req.connections) * req.runs * len(contenders)
-        done = 0
-        for connections in req.connections:
-            for round_ in range(1, req.runs + 1):
-                for c in contenders:  # interleaved: go, rust, go, rust...
-                    if reporter:
-                        reporter.round_started(c.lang, connections, round_, done, total)
-                    started = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())
-                    row = _load_round(c, routes, req, connections, (srv_cores, load_cores),
-                                      wrk, work / f"{c.lang}-{connections}-{round_}")
-                    row.update(session_id=session_id, project_id=c.project_id,
-                               toolchain_id=c.toolchain_id, machine_id=machine_id,
-                               profile="release", connections=connections, round=round_,
-                               started=started, binary_bytes=c.binary.stat().st_size,
-                               loadgen=loadgen_version, cores=cores_text,
-                               mix=routes.mix_text())
-                    db.add_load_run(row)
-                    done += 1
-                    if reporter:
-                        reporter.round_done({**row, "lang": c.lang})
-        rows = db.load_runs(_all(), session_ids=[session_id])
+        run_rounds(contenders, RoundPlan(tuple(req.connections), req.rounds), work,
+                   executor or RoundExecutor(load_round), record, progress)
+        rows = db.load_runs(Filters(), session_ids=[session_id])
         status = "failed" if any(r["status"] != "ok" for r in rows) else "completed"
     except KeyboardInterrupt:
         status = "interrupted"
@@ -346,7 +353,7 @@ def execute(req: PayoffRequest, reporter: PayoffReporter | None = None,
         db.finish_session(session_id, status)
     with db:
         return PayoffOutcome(db.session(session_id),
-                             db.load_runs(_all(), session_ids=[session_id]), contenders,
+                             db.load_runs(Filters(), session_ids=[session_id]), contenders,
                              loadgen_version, cores_text, routes.mix_text())
 
 
@@ -376,7 +383,3 @@ def _unpin_threads(before: dict[int, set[int]]) -> None:
             continue
 
 
-def _all() -> Any:
-    from profiler.model.filters import Filters
-
-    return Filters()

@@ -12,7 +12,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from profiler.analysis.payoff import Gap, PayoffSection, server_rss
+from profiler.analysis.payoff import Gap, Payoff, server_rss
 from profiler.analysis.wording import seconds, size
 from profiler.model.loads import LoadSummary
 
@@ -89,6 +89,23 @@ def summary_json(s: LoadSummary) -> dict[str, Any]:
             "server_peak_rss_bytes": server_rss(s), "server_cpu_s": s.server_cpu.median}
 
 
-def section_rows(section: PayoffSection) -> list[list[str]]:
-    """The report section's payoff table (payoff_rows of its costs and gaps)."""
-    return payoff_rows(section.go, section.rust, section.gaps)
+def rows_of(p: Payoff) -> list[list[str]]:
+    """The payoff table (payoff_rows) of a Payoff: its build costs and gaps."""
+    return payoff_rows(p.go, p.rust, p.gaps)
+
+
+def payoff_dict(session: dict[str, Any], p: Payoff, rounds: list[dict[str, Any]], *,
+                loadgen: str, cores: str, mix: str) -> dict[str, Any]:
+    """`payoff --format json`: the session, each language's summary at each connection
+    count with its build costs, Rust against Go at each, the sentences, every round."""
+    costs = {"go": p.go, "rust": p.rust}
+    results = [{**summary_json(s), "build_wall_s": costs[s.lang]["clean_release_s"],
+                "clean_debug_s": costs[s.lang]["clean_debug_s"],
+                "incremental_debug_s": costs[s.lang]["incremental_debug_s"],
+                "binary_bytes": costs[s.lang]["binary_bytes"]} for s in p.summaries]
+    return {"session": session, "loadgen": loadgen, "cores": cores, "mix": mix,
+            "results": results,
+            "gaps": [{"connections": g.connections, "rps_pct": g.rps_pct,
+                      "rss_pct_of_go": g.rss_pct_of_go, "seed_holds": g.seed_holds,
+                      "u_test_p": g.test.p} for g in p.gaps],
+            "summary": p.sentences, "rounds": rounds}

@@ -88,3 +88,19 @@ def tune_report(ranked: Sequence[KnobResult], skipped: Sequence[Any], notes: Seq
                       f"{scenario_text(r.key.scenario, r.key.edit)} {r.key.profile} "
                       f"({r.caveat})", highlight=False)
         console.print(escape(r.advice), highlight=False)
+
+
+def tune_dict(session: dict[str, Any], ranked: Sequence[KnobResult], skipped: Sequence[Any]
+              ) -> dict[str, Any]:
+    """`tune --format json`: the session, each knob against its baseline, and the knobs
+    that did not apply. An unbounded CI end (fewer runs than a 95% CI needs) is null."""
+    return {"session": session, "results": [{
+        "knob": r.knob, "lang": r.key.lang, "project": r.key.project,
+        "scenario": r.key.scenario, "edit": r.key.edit, "profile": r.key.profile,
+        "baseline_wall_s": r.baseline.wall.median, "wall_s": r.cell.wall.median,
+        "change_pct": r.change_pct, "ci_low_s": r.cell.wall.ci_low,
+        "ci_high_s": r.cell.wall.ci_high, "u_test_p": r.test.p, "significant": r.significant,
+        "memory_change_pct": r.memory_change_pct,
+        "artifact_change_pct": r.artifact_change_pct, "caveat": r.caveat,
+        "advice": r.advice, "error": r.error} for r in ranked],
+        "skipped": [vars(s) for s in skipped]}

@@ -28,9 +28,14 @@ def clean(obj: Any) -> Any:
     return obj
 
 
+def json_text(obj: Any, indent: int | None = 2) -> str:
+    """`obj` as JSON text and a newline: non-finite floats null (`clean`), anything else
+    that is not JSON (a path, a date) as its text; `indent` None for one line."""
+    return json.dumps(clean(obj), indent=indent, default=str, allow_nan=False) + "\n"
+
+
 def write_json(obj: Any, out: TextIO) -> None:
-    json.dump(clean(obj), out, indent=2, default=str, allow_nan=False)
-    out.write("\n")
+    out.write(json_text(obj))
 
 
 def write_csv(rows: Sequence[dict[str, Any]], fields: Sequence[str], out: TextIO) -> None:

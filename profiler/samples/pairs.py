@@ -24,7 +24,7 @@ EDIT_NAME = "top-body"
 
 
 @dataclass(frozen=True)
-class Side:
+class PairSide:
     """One side of a pair: what to fetch and how to edit it."""
 
     spec: str  # go:MODULE@VERSION or crate:NAME@VERSION
@@ -35,11 +35,7 @@ class Side:
 class PairSpec:
     name: str
     about: str
-    sides: dict[str, Side]  # by language
-
-    def upstream(self, lang: str) -> str:
-        """The published name of one side: `jaq`, `github.com/itchyny/gojq`."""
-        return self.sides[lang].spec.split(":", 1)[1].rsplit("@", 1)[0]
+    sides: dict[str, PairSide]  # by language
 
 
 def _file() -> Path:
@@ -59,7 +55,7 @@ def pairs() -> dict[str, PairSpec]:
                            f"BUILDPROF_SAMPLES to the sample_projects directory") from err
     found: dict[str, PairSpec] = {}
     for name, table in data.items():
-        sides: dict[str, Side] = {}
+        sides: dict[str, PairSide] = {}
         for lang in LANGS:
             side = table.get(lang) if isinstance(table, dict) else None
             edit = side.get("edit") if isinstance(side, dict) else None
@@ -68,7 +64,7 @@ def pairs() -> dict[str, PairSpec]:
                     and all(isinstance(edit.get(k), str) for k in ("path", "old", "new"))):
                 raise ProjectError(f"{path}: [{name}.{lang}] needs a string `spec` and an "
                                    f"[{name}.{lang}.edit] with strings path, old and new")
-            sides[lang] = Side(side["spec"], Edit(EDIT_NAME, edit["path"], edit["old"],
+            sides[lang] = PairSide(side["spec"], Edit(EDIT_NAME, edit["path"], edit["old"],
                                                   edit["new"]))
         found[name] = PairSpec(name, str(table.get("about", "")), sides)
     return found
@@ -96,7 +92,7 @@ def expand(samples: list[str]) -> list[str]:
     return out
 
 
-def side(name: str, lang: str) -> Side:
+def side(name: str, lang: str) -> PairSide:
     if name not in pairs():
         raise UsageError(f"unknown pair '{name}'; use one of: {', '.join(names())} or {ALL}")
     return pairs()[name].sides[lang]

@@ -7,7 +7,6 @@ being measured. A busy timeout lets two buildprof processes share one file.
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import sqlite3
@@ -459,10 +458,6 @@ class ResultsDB:
         """The successful timed runs matching `f`, with what `compare` pairs them by."""
         return queries.fetch_samples(self.conn, f)
 
-    def sample_ids(self, f: Filters) -> list[int]:
-        """Ids of the runs compare_samples reads for `f`, in order."""
-        return queries.sample_ids(self.conn, f)
-
     def session_exists(self, session_id: int) -> bool:
         return queries.session_exists(self.conn, session_id)
 
@@ -576,5 +571,3 @@ def _migrate(conn: sqlite3.Connection, db: sqlite_utils.Database, version: int) 
         raise
 
 
-def dumps(obj: Any) -> str:
-    return json.dumps(obj, indent=2, default=str)

@@ -259,12 +259,6 @@ def fetch_samples(conn: sqlite3.Connection, f: Filters) -> list[dict[str, Any]]:
     return _rows(conn.execute(sql, params))
 
 
-def sample_ids(conn: sqlite3.Connection, f: Filters) -> list[int]:
-    """Ids of the runs fetch_samples reads for `f` (successful, timed), in order:
-    how `compare` tells that two differently written sides are the same runs."""
-    cond, params = where(f)
-    sql = f"SELECT r.id FROM runs r WHERE r.warmup = 0 AND r.status = 'ok' AND {cond} ORDER BY r.id"
-    return [row[0] for row in conn.execute(sql, params)]
 
 
 

@@ -30,7 +30,7 @@ from profiler.report.document.charts import (
 from profiler.report.document.htmlkit import CSS, OUTCOME_COLORS, Charts, esc, section, table
 from profiler.report.payoff import HEADERS as PAYOFF_HEADERS
 from profiler.report.payoff import TITLE as PAYOFF_TITLE
-from profiler.report.payoff import section_rows
+from profiler.report.payoff import rows_of
 
 
 def _bars(p: Pair) -> str:
@@ -90,9 +90,9 @@ def payoff_body(section: PayoffSection) -> str:
     """What the build time buys: the payoff table, its sentences, how it was loaded."""
     facts = "".join(f"<li>{esc(name)}: {esc(value)}</li>" for name, value in section.facts)
     return (f"<p>{esc(section.caption)}</p>"
-            + table(PAYOFF_HEADERS, [[esc(v) for v in row] for row in section_rows(section)],
+            + table(PAYOFF_HEADERS, [[esc(v) for v in row] for row in rows_of(section.payoff)],
                      num=(1, 2, 3))
-            + "".join(f"<p>{esc(s)}</p>" for s in section.sentences)
+            + "".join(f"<p>{esc(s)}</p>" for s in section.payoff.sentences)
             + f"<ul>{facts}</ul>"
             + "".join(f'<p class="note">{esc(n)}</p>' for n in section.notes))
 

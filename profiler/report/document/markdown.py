@@ -17,7 +17,7 @@ from profiler.analysis.records import GapReport, Pair
 from profiler.analysis.rule import THRESHOLDS
 from profiler.report.document import own as pr
 from profiler.report.payoff import TITLE as PAYOFF_TITLE
-from profiler.report.payoff import payoff_markdown, section_rows
+from profiler.report.payoff import payoff_markdown, rows_of
 from profiler.report.writers import markdown_table
 
 BAR = 20
@@ -41,8 +41,8 @@ def bar_text(p: Pair) -> str:
 def payoff_block(section: PayoffSection, out: TextIO) -> None:
     """What the build time buys: the payoff table, its sentences, how it was loaded."""
     out.write(f"## {PAYOFF_TITLE}\n\n{section.caption}.\n\n")
-    out.write(payoff_markdown(section_rows(section)) + "\n\n")
-    for line in section.sentences:
+    out.write(payoff_markdown(rows_of(section.payoff)) + "\n\n")
+    for line in section.payoff.sentences:
         out.write(f"{line}\n\n")
     for name, value in section.facts:
         out.write(f"- {name}: {value}\n")

@@ -17,7 +17,7 @@ from profiler.analysis.rule import THRESHOLDS
 from profiler.model.cells import CellSummary
 from profiler.report.document import own as pr
 from profiler.report.payoff import TITLE as PAYOFF_TITLE
-from profiler.report.payoff import payoff_table, section_rows
+from profiler.report.payoff import payoff_table, rows_of
 
 BAR = 24
 GO_STYLE = "cyan"
@@ -147,8 +147,8 @@ def real_pairs_block(report: GapReport, console: Console) -> None:
 def payoff_block(section: PayoffSection, console: Console) -> None:
     """What the build time buys: the payoff table, its sentences, how it was loaded."""
     console.print(f"[bold]{PAYOFF_TITLE}[/bold]")
-    payoff_table(section_rows(section), console, section.caption)
-    for line in section.sentences:
+    payoff_table(rows_of(section.payoff), console, section.caption)
+    for line in section.payoff.sentences:
         console.print(line, highlight=False, soft_wrap=True)
     for name, value in section.facts:
         console.print(f"  {name}: {value}", highlight=False, soft_wrap=True)
