@@ -184,10 +184,10 @@ def test_fail_above_exit_codes(verdict_db: Path) -> None:
 def test_library_returns_data(verdict_db: Path) -> None:
     db = ResultsDB.open(verdict_db, readonly=True)
     result = compare.compare(db, "go@1.25.5", "go@1.26.8")
-    assert [c.project for c in compare.regressions(result, 10)] == ["tiny"]
+    assert [c.key.project for c in compare.regressions(result, 10)] == ["tiny"]
     assert compare.regressions(result, 25) == []
     cpu = compare.compare(db, "go@1.25.5", "go@1.26.8", metric="cpu")
-    tiny = next(c for c in cpu.cells if c.project == "tiny")
+    tiny = next(c for c in cpu.cells if c.key.project == "tiny")
     assert tiny.a.median == pytest.approx(1.00 * 1.7)
 
 

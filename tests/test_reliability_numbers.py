@@ -394,7 +394,7 @@ def test_regression_line_names_an_infinite_change(tmp_path: Path) -> None:
     finally:
         db.close()
     worse = compare.regressions(result, 50)
-    assert [c.project for c in worse] == ["zero"]
+    assert [c.key.project for c in worse] == ["zero"]
     assert compare.regression_line(worse[0], 50) == (
         "regression: zero (go) noop release: +∞% (p=0.002) is above --fail-above 50%")
 

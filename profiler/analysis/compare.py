@@ -105,12 +105,8 @@ class CellComparison(TwoSample):
     cell_b: Summary
 
     @property
-    def project(self) -> str:
-        """The project's name, which callers most often pick cells by."""
-        return self.key.project
-
-    @property
     def label(self) -> str:
+        """The cell as `compare` names it (each side may have its own toolchain)."""
         return self.key.title
 
 

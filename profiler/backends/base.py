@@ -16,7 +16,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from profiler.errors import StepError, UsageError
 from profiler.model.units import Unit
@@ -219,13 +219,17 @@ class Backend(ABC):
     # function in the language, so that the build has something to compile).
     appended_edit: str = ""
 
-    @abstractmethod
+    # The toolchain finder (profiler.toolchains.go, .cargo): a module with
+    # `resolve(spec)` and `discover()`.
+    finder: Any
+
     def resolve(self, spec: str | None) -> Toolchain:
         """The toolchain a spec names (None: the default one)."""
+        return self.finder.resolve(spec)  # type: ignore[no-any-return]
 
     def discover(self) -> list[Toolchain]:
         """Every usable toolchain of this language (`buildprof toolchain list`)."""
-        return []
+        return self.finder.discover()  # type: ignore[no-any-return]
 
     def install(self, version: str) -> Toolchain:
         """Install a release into buildprof's toolchain directory (`toolchain install`)."""

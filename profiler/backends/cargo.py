@@ -15,16 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from profiler.backends import cargo_knobs
-from profiler.backends.base import (
-    Backend,
-    BuildDirs,
-    CompiledLines,
-    Layout,
-    Pin,
-    count_files,
-    enclosing,
-)
+from profiler.backends import base, cargo_knobs
+from profiler.backends.base import Backend, BuildDirs
 from profiler.errors import ProjectError, StepError, UsageError
 from profiler.measure.launcher import unit_calls, unitwrap
 from profiler.model.units import Unit
@@ -59,6 +51,7 @@ def _artifact_messages(ws: BuildDirs) -> Iterator[dict[str, Any]]:
 class CargoBackend(Backend):
     lang = "rust"
     state_name = "target"
+    finder = cargo_tc
     knobs = cargo_knobs.KNOBS
     starts_from = {"clean": "an empty target directory (Rust's std ships prebuilt)",
                    "cold": "an empty target directory, as for clean (std stays prebuilt)"}
@@ -72,17 +65,11 @@ class CargoBackend(Backend):
     # built because it requires rustc 1.99 or newer, while the currently active ..."
     too_old = re.compile(r"requires rustc (\d+(?:\.\d+){1,2})")
 
-    def resolve(self, spec: str | None) -> Toolchain:
-        return cargo_tc.resolve(spec)
-
-    def discover(self) -> list[Toolchain]:
-        return cargo_tc.discover()
-
     def install(self, version: str) -> Toolchain:
         raise UsageError(f"install Rust toolchains with rustup: "
                          f"`rustup toolchain install {version}`")
 
-    def locate(self, path: Path, default: Toolchain) -> Layout:
+    def locate(self, path: Path, default: Toolchain) -> base.Layout:
         """A workspace member is built as a member: the workspace root is copied
         and the member built with -p; path dependencies outside the directory
         widen the copy to the smallest tree that holds them all."""
@@ -92,19 +79,19 @@ class CargoBackend(Backend):
         res = run_step([default.path, "metadata", "--no-deps", "--format-version", "1",
                         "--offline"], path, env, timeout=120)
         if not res.ok:
-            return Layout(path)  # the build itself will say what is wrong, in its words
+            return base.Layout(path)  # the build itself will say what is wrong, in its words
         meta = json.loads(res.stdout)
         workspace = Path(meta["workspace_root"])
         deps = [Path(d["path"]) for pkg in meta["packages"] for d in pkg["dependencies"]
                 if d.get("path")]
-        layout = enclosing(path, [workspace, *deps])
+        layout = base.enclosing(path, [workspace, *deps])
         member = next((pkg["name"] for pkg in meta["packages"]
                        if Path(pkg["manifest_path"]).parent == path), None)
         if workspace != path and member:
-            return Layout(layout.root, layout.workdir, member, layout.note)
+            return base.Layout(layout.root, layout.workdir, member, layout.note)
         return layout
 
-    def pinned(self, project: Path, default: Toolchain) -> Pin | None:
+    def pinned(self, project: Path, default: Toolchain) -> base.Pin | None:
         """rustup's rule: `rust-toolchain.toml` (`[toolchain] channel = …`), else a
         `rust-toolchain` file holding the channel name (or the same TOML)."""
         for name in ("rust-toolchain.toml", "rust-toolchain"):
@@ -119,7 +106,7 @@ class CargoBackend(Backend):
             if not channel:
                 raise ProjectError(f"{path} names no channel; write [toolchain] channel = "
                                    f"\"1.80.0\" (or stable, nightly), or pass --toolchain")
-            return Pin(f"rust@{channel}", name)
+            return base.Pin(f"rust@{channel}", name)
         return None
 
     def setup(self, ws: BuildDirs) -> None:
@@ -223,7 +210,7 @@ class CargoBackend(Backend):
                       for m in [_NO_TOOL.search(text)] if m]
         return min(found)[1:] if found else None
 
-    def compiled_lines(self, ws: BuildDirs) -> CompiledLines:
+    def compiled_lines(self, ws: BuildDirs) -> base.CompiledLines:
         """The `.rs` lines the build just done in `ws` compiled, read from the
         dep-info files rustc wrote for each crate it compiled: `deps/*.d` and,
         for build scripts, `build/*/*.d` in the profile's directory of the target
@@ -260,8 +247,8 @@ class CargoBackend(Backend):
                  if f.endswith(".rs")}
         src = ws.src.resolve()
         own = {f for f in files if f.is_relative_to(src)}
-        own_lines = count_files(own)
-        return CompiledLines(own=own_lines, total=own_lines + count_files(files - own),
+        own_lines = base.count_files(own)
+        return base.CompiledLines(own=own_lines, total=own_lines + base.count_files(files - own),
                              packages=len(infos))
 
     def advice(self, variant: str, profile: str) -> str:

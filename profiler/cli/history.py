@@ -3,32 +3,27 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from profiler.cli.options import (
-    UNFILTERED,
-    DbOption,
-    FilterOptions,
-    check_limit,
-    filter_options,
-    format_option,
-    reading,
-)
+from profiler.cli import options
+
+if TYPE_CHECKING:  # annotations only: the storage layer loads when the command runs
+    from profiler.model.loads import LoadSummary
 
 
-@filter_options()
+@options.filter_options()
 def history(
-    select: FilterOptions = UNFILTERED,
+    select: options.FilterOptions = options.UNFILTERED,
     limit: Annotated[int, typer.Option(
         help="Show the newest N cells, and N load cells (with --runs: runs); 0: all")] = 50,
     runs: Annotated[bool, typer.Option(
         "--runs", help="List individual runs (warm-ups and failures included) instead of "
                        "one row per session and cell")] = False,
-    db: DbOption = None,
-    fmt: format_option("table", "json", "csv", "markdown",
-                       help="table, json, csv or markdown") = "table",
+    db: options.DbOption = None,
+    fmt: options.format_option("table", "json", "csv", "markdown",
+                               help="table, json, csv or markdown") = "table",
 ) -> None:
     """Recorded results, newest first: one row per session and cell (project, toolchain,
     scenario, profile) with median, MAD, the median's 95% CI, n and date.
@@ -39,10 +34,10 @@ def history(
     rows of scenario `load` with their own columns)."""
     from profiler.report import history as view
 
-    rows_wanted = check_limit(limit)
+    rows_wanted = options.check_limit(limit)
     filters = select.filters()
-    load: list[dict[str, object]] = []
-    with reading(db, filters) as store:
+    load: list[LoadSummary] = []
+    with options.reading(db, filters) as store:
         if runs:
             rows = store.runs(filters, timed_only=False, newest_first=True, limit=rows_wanted)
             writers = {"json": view.runs_json, "csv": view.runs_csv,

@@ -52,22 +52,19 @@ def _register() -> None:
     from profiler.cli import toolchain as toolchain_cmd
     from profiler.cli import tune as tune_cmd
 
-    app.command("run")(run_cmd.run)
-    app.command("scenarios")(scenarios_cmd.scenarios)
-    app.command("history")(history_cmd.history)
-    app.command("compare")(compare_cmd.compare)
-    app.command("export")(export_cmd.export)
-    app.add_typer(toolchain_cmd.app, name="toolchain")
-    app.add_typer(maintenance.cache_app, name="cache")
-    app.command("doctor")(maintenance.doctor)
-    app.command("breakdown")(breakdown_cmd.breakdown)
-    app.command("report")(report_cmd.report)
-    app.command("payoff")(payoff_cmd.payoff)
-    app.command("tune")(tune_cmd.tune)
-    app.add_typer(samples_cmd.app, name="samples")
-    app.command("merge")(team_cmd.merge)
-    app.command("push")(team_cmd.push)
-    app.command("pull")(team_cmd.pull)
+    # In the order `buildprof --help` lists them: a command, or a group of commands.
+    for name, entry in (("run", run_cmd.run), ("scenarios", scenarios_cmd.scenarios),
+                        ("history", history_cmd.history), ("compare", compare_cmd.compare),
+                        ("export", export_cmd.export), ("toolchain", toolchain_cmd.app),
+                        ("cache", maintenance.cache_app), ("doctor", maintenance.doctor),
+                        ("breakdown", breakdown_cmd.breakdown), ("report", report_cmd.report),
+                        ("payoff", payoff_cmd.payoff), ("tune", tune_cmd.tune),
+                        ("samples", samples_cmd.app), ("merge", team_cmd.merge),
+                        ("push", team_cmd.push), ("pull", team_cmd.pull)):
+        if isinstance(entry, typer.Typer):
+            app.add_typer(entry, name=name)
+        else:
+            app.command(name)(entry)
 
 
 _register()

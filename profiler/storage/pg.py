@@ -246,36 +246,23 @@ def push(conn: psycopg.Connection[Any], snap: Snapshot, url: str) -> Counts:
                                     keep_id=True)
                     counts.added[table] += added is not None
                     counts.had[table] += added is None
-        for start in range(0, max(len(runs), 1), BATCH_RUNS):
-            batch = runs[start:start + BATCH_RUNS]
-            with conn.transaction():
-                refs(batch)
-                for r in batch:
-                    row = {**r, "session_id": sids[r["session_id"]],
-                           "project_id": pids[r["project_id"]]}
-                    run_id = _insert(conn, "runs", row, cols["runs"], "(uuid) DO NOTHING")
-                    if run_id is None:
-                        counts.had["runs"] += 1
-                        continue
-                    counts.added["runs"] += 1
-                    _children(conn, "units", units.get(r["id"], []), run_id, cols["units"])
-                    _children(conn, "tree_samples", samples.get(r["id"], []), run_id,
-                              cols["tree_samples"])
-                    counts.added["units"] += len(units.get(r["id"], []))
-                    counts.added["tree_samples"] += len(samples.get(r["id"], []))
-            done += len(batch)
-        for start in range(0, len(load), BATCH_RUNS):
-            batch = load[start:start + BATCH_RUNS]
-            with conn.transaction():
-                refs(batch)
-                for r in batch:
-                    row = {**r, "session_id": sids[r["session_id"]],
-                           "project_id": pids[r["project_id"]]}
-                    added = _insert(conn, "load_runs", row, cols["load_runs"],
-                                    "(uuid) DO NOTHING")
-                    counts.added["load_runs"] += added is not None
-                    counts.had["load_runs"] += added is None
-            done += len(batch)
+        for table, rows in (("runs", runs), ("load_runs", load)):
+            for start in range(0, len(rows), BATCH_RUNS):
+                batch = rows[start:start + BATCH_RUNS]
+                with conn.transaction():
+                    refs(batch)
+                    for r in batch:
+                        row = {**r, "session_id": sids[r["session_id"]],
+                               "project_id": pids[r["project_id"]]}
+                        new_id = _insert(conn, table, row, cols[table], "(uuid) DO NOTHING")
+                        counts.added[table] += new_id is not None
+                        counts.had[table] += new_id is None
+                        if new_id is not None and table == "runs":
+                            for child, by_run in (("units", units), ("tree_samples", samples)):
+                                _children(conn, child, by_run.get(r["id"], []), new_id,
+                                          cols[child])
+                                counts.added[child] += len(by_run.get(r["id"], []))
+                done += len(batch)
         # Sessions whose runs (and load runs) were all left out by the filters are not
         # pushed.
     except Exception as exc:
