@@ -14,7 +14,7 @@ counts how often each rule would fail the gate:
 - point + plain U test: the median change above 5% and the U test of B against A
   significant (buildprof's gate before 2026-12-05);
 - shifted U test: B's median above A's times 1.05 and the U test of B against A's
-  runs times 1.05 significant (`compare.threshold_test`, the gate now).
+  runs times 1.05 significant (`TwoSample.threshold_test`, the gate now).
 
     .venv/bin/python bench/gate_false_alarms.py [--runs 24] [--draws 4000]
         [--per-side 6] [--above 5] [--db PATH]

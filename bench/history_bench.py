@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from profiler.analysis import compare
+from profiler.model.filters import Filters
 from profiler.storage import queries
 from profiler.storage.db import ResultsDB
 
@@ -220,7 +221,7 @@ def main() -> None:
 
     db = ResultsDB.open(path, readonly=True)
     conn = db.conn
-    F = queries.Filters
+    F = Filters
     rows: list[tuple[str, str, float, float, float, str]] = []
 
     def case(kind: str, name: str, fn: Callable[[], Any], describe: Callable[[Any], str]

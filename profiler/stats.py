@@ -4,7 +4,7 @@ Summaries (median, MAD), the confidence interval of the median from order
 statistics and its half-width in %, the Mann-Whitney U test with its
 "too few runs" bound, the geometric mean and modified z-score outliers: what
 `run`, `history` and `compare` report (docs/history.md explains each choice).
-profiler.cells.CellSummary applies them to a cell's runs.
+profiler.model.cells.CellSummary applies them to a cell's runs.
 Kept free of I/O and of third-party imports at module level; numpy is imported
 where the exact U distribution is counted. scipy is the tests' reference, not a
 run-time import (it would cost compare about 1 s).

@@ -1,4 +1,4 @@
-"""profiler.cells: a cell's labels (CellKey) and its figures (CellSummary), on run rows
+"""profiler.model.cells: a cell's labels (CellKey) and its figures (CellSummary), on run rows
 made by hand, with values worked out by hand."""
 
 from __future__ import annotations

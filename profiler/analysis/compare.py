@@ -36,12 +36,11 @@ A build metric never reads load rounds, nor a load metric builds.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from profiler.analysis.twosample import TwoSample
+from profiler.analysis.twosample import TwoSample, change_pct
 from profiler.errors import UsageError
 from profiler.model.cells import CellKey, CellSummary, Sample, Summary, short_rev
 from profiler.model.filters import Filters
@@ -139,7 +138,7 @@ class Comparison:
     def geomean_change_pct(self) -> float:
         """Geometric mean of the per-cell ratios B/A, as a change in %."""
         g = geomean([c.b.median / c.a.median for c in self.cells if c.a.median > 0])
-        return (g - 1) * 100 if not math.isnan(g) else math.nan
+        return change_pct(1.0, g)
 
 
 def regressions(result: Comparison, above_pct: float) -> list[CellComparison]:

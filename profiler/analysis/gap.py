@@ -5,7 +5,7 @@ reads (the timed runs of a selection, their sessions, machine, toolchains and
 units) and is a pure function of them, so the terminal, Markdown, JSON and HTML
 renderers show the same numbers. The verdict rule is profiler.analysis.rule; the
 sentences are profiler.analysis.wording's; a cell's figures are a
-profiler.cells.CellSummary.
+profiler.model.cells.CellSummary.
 """
 
 from __future__ import annotations

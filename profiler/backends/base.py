@@ -279,7 +279,7 @@ class Backend(ABC):
 
     # -- what `tune` measures ---------------------------------------------------------
 
-    knobs: tuple[Knob, ...] = ()  # the toolchain's build knobs (tune.knobs.Knob)
+    knobs: tuple[Knob, ...] = ()  # the toolchain's build knobs (Knob, above)
 
     def advice(self, variant: str, profile: str) -> str:
         """The lines a user adds to keep the knob `variant` for good."""

@@ -1,7 +1,7 @@
 """Cargo's knobs for `buildprof tune`: debuginfo, the linker, codegen units,
 incremental compilation, optimised dependencies, rustc's parallel front end and
 jobs, each set through environment variables and cargo's flags only (a
-tune.knobs.Knob); and the lines of Cargo.toml or .cargo/config.toml that keep one."""
+backends.base.Knob); and the lines of Cargo.toml or .cargo/config.toml that keep one."""
 
 from __future__ import annotations
 

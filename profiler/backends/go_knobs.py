@@ -1,6 +1,6 @@
 """Go's knobs for `buildprof tune`: -p, -trimpath, -ldflags=-s -w, CGO_ENABLED=0, the
 compiler's GOGC and PGO, each set through environment variables and go's flags
-only (a tune.knobs.Knob); and the build command that keeps one."""
+only (a backends.base.Knob); and the build command that keeps one."""
 
 from __future__ import annotations
 

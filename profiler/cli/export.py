@@ -13,7 +13,7 @@ import typer
 from profiler.cli import options
 from profiler.errors import UsageError
 
-if TYPE_CHECKING:  # annotations only: profiler.cells loads the statistics
+if TYPE_CHECKING:  # annotations only: profiler.model loads the statistics
     from profiler.model.cells import CellSummary
 
 

@@ -32,7 +32,7 @@ if TYPE_CHECKING:  # annotations only: `buildprof --help` imports this module
 # live display) are imported inside run(): `buildprof --help` imports this module.
 
 # The names only: what each scenario and profile builds is `buildprof scenarios`' table
-# (the defaults are that module's copy of profiler.session's).
+# (the defaults are scenarios.definitions').
 _SCEN_HELP = (f"Scenario(s): {', '.join(SCENARIOS)} (default: "
               f"{', '.join(DEFAULT_SCENARIOS['samples'])} on samples, "
               f"{', '.join(DEFAULT_SCENARIOS['paths'])} on your projects)")

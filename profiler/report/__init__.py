@@ -1,5 +1,5 @@
 """Renderers only: they take data (CellSummary, Comparison, GapReport, run rows) and
 show it in the terminal (rich), as JSON, CSV and Markdown (`tabular`), or as one
-HTML file. What the data says is computed elsewhere (profiler.cells,
-profiler.compare, profiler.analysis); nothing but the CLI imports from here.
+HTML file. What the data says is computed elsewhere (profiler.model,
+profiler.analysis); nothing but the CLI imports from here.
 """

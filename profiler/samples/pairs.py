@@ -4,7 +4,7 @@
 and rage, `task`: go-task and just), the exact published version of each side
 (`go:MODULE@V`, `crate:NAME@V`) and its incremental edit, `top-body`: a body
 change in the program's main package. `--sample jq` builds one pair,
-`--sample pairs` all of them. The sources come through profiler.fetch, once,
+`--sample pairs` all of them. The sources come through profiler.sources.fetch, once,
 into buildprof's cache; every later run builds the same bytes offline.
 """
 

@@ -56,7 +56,7 @@ def check_names(kind: str, values: list[str], allowed: list[str] | tuple[str, ..
 
 
 # What `buildprof run` picks without --scenario/--profile: on the samples, and on
-# the user's own projects (profiler.session.build_cells; `buildprof scenarios` and
+# the user's own projects (profiler.session.resolve.build_cells; `buildprof scenarios` and
 # `run --help` print them).
 DEFAULT_SCENARIOS: dict[str, tuple[str, ...]] = {
     "samples": ("clean", "incremental", "noop"), "paths": ("clean",)}

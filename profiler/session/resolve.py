@@ -42,7 +42,7 @@ class RunRequest:
     edits: list[str]
     breakdown: bool = False
     revs: list[str] = field(default_factory=list)  # git revisions of the paths (--rev)
-    keep_binaries: bool = False  # keep clean release binaries for `payoff` (profiler.binaries)
+    keep_binaries: bool = False  # keep clean release binaries for `payoff` (storage.binaries)
     # `tune`: each cell also runs with these knobs (all of its language's when the list
     # is empty); None: no knobs, the baseline only.
     knobs: list[str] | None = None
@@ -96,7 +96,7 @@ def resolve_projects(req: RunRequest, notes: list[str]) -> list[Project]:
 
 def revisions(path: Path, revs: list[str], lang: str | None, notes: list[str]
                ) -> list[Project]:
-    """The project at `path` in each revision, exported from git (profiler.revisions):
+    """The project at `path` in each revision, exported from git (sources.revisions):
     named as the project is, so that `compare` pairs the revisions' cells."""
     from profiler.sources import revisions
 

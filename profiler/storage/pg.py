@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from profiler.errors import DatabaseError, UsageError
+from profiler.model.filters import Filters
 from profiler.storage import queries
 from profiler.storage.merge import NATURAL_KEYS, TABLES, Counts, Snapshot
 
@@ -319,7 +320,7 @@ def _by_run(rows: list[dict[str, Any]]) -> dict[int, list[dict[str, Any]]]:
 # -- pull -------------------------------------------------------------------------------
 
 
-def pull(conn: psycopg.Connection[Any], f: queries.Filters) -> Snapshot:
+def pull(conn: psycopg.Connection[Any], f: Filters) -> Snapshot:
     """The runs and load runs matching `f` (the filters `history` takes, in the same
     SQL) and what they refer to, as a Snapshot for profiler.storage.merge.write. A
     store made before schema 7 has no load_runs table: no load runs."""

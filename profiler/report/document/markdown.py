@@ -1,6 +1,6 @@
 """The gap report as GitHub-flavoured Markdown, for an issue or a blog post.
 
-The same numbers as the terminal report (profiler.report.terminal_gap), from the
+The same numbers as the terminal report (report.document.terminal), from the
 same GapReport; writes to a text stream and returns nothing.
 """
 
@@ -25,7 +25,7 @@ BAR = 20
 
 def table(heads: Sequence[str], rows: Sequence[Sequence[object]], out: TextIO,
           right: Collection[int] = ()) -> None:
-    """A Markdown table (tabular.markdown_table) and the blank line after it."""
+    """A Markdown table (writers.markdown_table) and the blank line after it."""
     markdown_table(heads, rows, out, right)
     out.write("\n")
 
