@@ -43,7 +43,7 @@ class GoBackend(Backend):
     starts_from = {
         "clean": "GOCACHE restored from a per-toolchain snapshot of the std packages the "
                  "project imports (Go's std ships as source)",
-        "cold": "an empty GOCACHE: Go compiles its std from source",
+        "cold": "an empty GOCACHE, so Go compiles its std from source",
         "check": "the snapshot also holds std's vet facts",
         "test": "the snapshot holds the std packages the tests import",
     }

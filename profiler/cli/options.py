@@ -169,11 +169,6 @@ def format_option(*formats: str, help: str | None = None, **option: Any) -> Any:
     return Annotated[str | None, typer.Option("--format", help=text, callback=check, **option)]
 
 
-# --runs of `run` and `tune`: timed runs per cell, or `auto`.
-RUNS_HELP = ("Timed runs per cell, or 'auto': run until the 95% CI of the median is within "
-             "--precision, bounded by --max-runs and --max-time")
-
-
 def parse_runs(text: str, option: str = "--runs") -> int | None:
     """A number of timed runs per cell (at least 1), or None for `auto`."""
     if text == "auto":

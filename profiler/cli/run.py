@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from profiler.cli.options import DB_HELP, RUNS_HELP, format_option
+from profiler.cli.options import DB_HELP, format_option
 from profiler.errors import UsageError
 from profiler.languages import langs
 from profiler.samples.spec import SIZES
@@ -85,7 +85,9 @@ def run(
              "(top-body only for a real pair), "
              "or FILE (relative to the project) for your own project",
         rich_help_panel=HOW)] = None,
-    runs: Annotated[str, typer.Option(help=RUNS_HELP, rich_help_panel=RUNS)] = "3",
+    runs: Annotated[str, typer.Option(
+        help="Timed runs per cell, or 'auto': run until the 95% CI of the median is within "
+             "--precision, bounded by --max-runs and --max-time", rich_help_panel=RUNS)] = "3",
     precision: Annotated[float, typer.Option(
         help="--runs auto: target 95% CI half-width of the median, in %",
         rich_help_panel=RUNS)] = 3.0,

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from profiler.cli.options import RUNS_HELP, DbOption, LabelOption, format_option, parse_runs
+from profiler.cli.options import DbOption, LabelOption, format_option, parse_runs
 from profiler.errors import UsageError
 from profiler.scenarios.definitions import PROFILES, SCENARIOS, check_names, split_values
 
@@ -46,8 +46,9 @@ def tune(
         help="Scenario(s) [default: clean,incremental]", show_default=False)] = None,
     profile: Annotated[list[str] | None, typer.Option(
         help="Profile(s) [default: debug]", show_default=False)] = None,
-    runs: Annotated[str, typer.Option(help=RUNS_HELP.replace("per cell", "of each knob and "
-                                                              "the baseline"))] = "5",
+    runs: Annotated[str, typer.Option(
+        help="Timed runs of each knob and the baseline, or 'auto': until the 95% CI of each "
+             "median is within 3% (at most 30 runs or 600 s a cell)")] = "5",
     edit: Annotated[list[str] | None, typer.Option(
         help="For incremental on your own project: the file to append a change to",
         show_default=False)] = None,
