@@ -168,12 +168,12 @@ def _known_units() -> list[Unit]:
 
 
 def test_stored_path_is_the_path_computed_when_recorded() -> None:
-    """Chain and length from the stored chain, savings from the stored units: the same
-    CriticalPath, to the float, as critical_path on the units, on graphs of every shape."""
+    """What the units table stores (rank and savings, storage.units.unit_rows) reads back
+    as the CriticalPath `run` computed, to the float; and units stored before schema 9
+    (the `critical` mark alone) derive the same path: on graphs of every shape."""
     import random
 
-    from profiler.cli.breakdown import stored_path
-    from profiler.storage.db import StoredUnits
+    from profiler.storage.units import derived_path, stored, unit_rows
 
     rng = random.Random(7)
     for _ in range(200):
@@ -183,8 +183,14 @@ def test_stored_path_is_the_path_computed_when_recorded() -> None:
             start = max((u.end_s for u in units if u.name in deps), default=0.0) + rng.random()
             units.append(Unit(f"u{i}", "lib", start, start + rng.random() * 3, 1.0, None, deps))
         cp = critical_path(units)
-        assert stored_path(StoredUnits(units, cp.chain)) == cp
-    assert stored_path(StoredUnits(_known_units(), ())) is None  # nothing marked
+        rows = sorted(unit_rows(units, cp), key=lambda r: r["start_s"])
+        assert stored(rows).path == cp
+        assert list(stored(rows).path.savings_s) == list(cp.savings_s)  # in the same order
+        assert derived_path(units, set(cp.chain)) == cp
+        legacy = [{**r, "critical_rank": None, "saving_s": None} for r in rows]
+        assert stored(legacy).path == cp
+    nothing = unit_rows(_known_units(), None)
+    assert stored(nothing).path is None and not any(r["critical"] for r in nothing)
 
 
 def test_breakdown_command_shows_the_stored_critical_path(tmp_path: Path) -> None:
@@ -220,7 +226,6 @@ def test_breakdown_command_shows_the_stored_critical_path(tmp_path: Path) -> Non
 def test_run_breakdown_shows_the_units_the_session_recorded(tmp_path: Path) -> None:
     """The session's outcome carries each cell's last timed run's units and critical
     path, as recorded; `run --breakdown` shows them (here: the last of two runs)."""
-    from profiler.cli.breakdown import stored_path
     from profiler.scenarios.runner import Plan
     from profiler.session.resolve import RunRequest
     from profiler.session.run import execute
@@ -238,7 +243,7 @@ def test_run_breakdown_shows_the_units_the_session_recorded(tmp_path: Path) -> N
     with ResultsDB.open(db_path, readonly=True) as store:
         stored = store.run_units(recorded.run_id)
     assert {u.name for u in stored.units} == {u.name for u in recorded.units} != set()
-    assert stored_path(stored) == recorded.path
+    assert stored.path == recorded.path  # stored when recorded, read back as it was
 
     res = buildprof("run", str(project), "--breakdown", "--runs", "2", "--warmup", "0",
                     "--profile", "debug", "--db", str(db_path))

@@ -208,10 +208,10 @@ def test_the_gate_tests_b_against_a_moved_by_the_threshold(tmp_path: Path) -> No
         result = compare.compare(db, "go@1.25.5", "go@1.26.8")
     (cell,) = result.cells
     assert cell.change_pct == pytest.approx(5.357, abs=1e-3) and cell.test.significant
-    assert not compare.threshold_test(cell, 5).significant
+    assert not cell.threshold_test(5).significant
     assert compare.regressions(result, 5) == []
     assert compare.regressions(result, 0) == [cell]
-    assert compare.threshold_test(cell, 0) is cell.test
+    assert cell.threshold_test(0) is cell.test
     assert buildprof("compare", "go@1.25.5", "go@1.26.8", "--db", str(path),
                      "--fail-above", "5").returncode == 0
 

@@ -390,14 +390,15 @@ def test_the_sentences_and_the_ten_percent_rule_from_known_rounds():
             + [_round("rust", 10000, 0, 1 << 20, status="failed")])
     summaries = summarize(rows)
     rust_10k = next(s for s in summaries if s.lang == "rust" and s.connections == 10000)
-    assert rust_10k.rounds == 3 and rust_10k.failed == 1  # the failed round is not a median
-    assert rust_10k.requests_per_s == 200
+    assert rust_10k.n == 3 and rust_10k.failed == 1  # the failed round is not a median
+    assert rust_10k.rps.median == 200
     gs = gaps(summaries)
     assert [g.connections for g in gs] == [256, 10000]
     assert round(gs[0].rps_pct, 6) == 10.0 and gs[0].seed_holds
     assert gs[1].rps_pct == 100.0 and not gs[1].seed_holds
     assert gs[0].rss_pct_of_go == 50.0
-    assert gs[0].verdict().startswith("too few rounds")  # 3 a side cannot reach p < 0.05
+    # 3 a side cannot reach p < 0.05
+    assert gs[0].p_verdict(rounds=True).startswith("too few rounds")
     go = {"clean_release_s": 1.0, "incremental_debug_s": 0.5}
     rust = {"clean_release_s": 91.0, "incremental_debug_s": 0.7}
     words = sentences(go, rust, gs)

@@ -192,7 +192,7 @@ def test_run_units_reads_the_stored_critical_path_in_order(tmp_path: Path) -> No
     assert [u.name for u in stored.units] == ["x", "w", "y", "z"]  # by start time
     assert stored.units[-1] == units[0]
     assert db.run_units(ids["b2"]).chain == ("w", "z")
-    assert db.run_units(ids["a1"]) == StoredUnits([], ())
+    assert db.run_units(ids["a1"]) == StoredUnits([], None)
     # Per cell of a session, the last timed run with units.
     assert db.breakdown_run_ids(ids["s2"]) == [ids["b2"]]
     assert db.breakdown_run_ids(ids["s1"]) == []
