@@ -22,7 +22,6 @@ import pytest
 from profiler.errors import UsageError
 from profiler.samples.realworld import (
     EDIT_NAMES,
-    LANGS,
     REALWORLD,
     Edit,
     realworld_dir,
@@ -30,6 +29,7 @@ from profiler.samples.realworld import (
     realworld_edits,
     samples_root,
 )
+from profiler.samples.spec import LANGS
 
 GO = shutil.which("go")
 CARGO = shutil.which("cargo")

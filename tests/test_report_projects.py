@@ -20,7 +20,7 @@ from statistics import median
 
 import pytest
 
-from profiler.analysis import projects as proj
+from profiler.analysis import own as proj
 from profiler.analysis.wording import CLAIM, seconds
 from profiler.report.document.own import CELLS_TITLE, TREND_TITLE, TUNE_TITLE, UNITS_TITLE
 

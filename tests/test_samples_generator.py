@@ -15,9 +15,9 @@ from profiler.paths import cache_dir
 from profiler.samples import materialise as gen
 from profiler.samples.edits import EDITS, edit_for
 from profiler.samples.graph import package_graph
-from profiler.samples.spec import SIZES, load_spec, samples_dir
+from profiler.samples.spec import LANGS, SIZES, load_spec, samples_dir
 from profiler.scenarios.edits import Edit
-from profiler.sources.local import LANGS, tree_stats
+from profiler.sources.local import tree_stats
 
 REPO = Path(__file__).resolve().parents[1]
 

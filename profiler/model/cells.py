@@ -182,7 +182,7 @@ class Sample:
         return stats.ci_halfwidth_pct(self.values)
 
 
-def _measured(name: str) -> cached_property[Sample]:
+def measured(name: str) -> cached_property[Sample]:
     """A summary's attribute: the Sample of measure `name`, made when first read."""
     return cached_property(lambda cell: cell.sample(name))
 
@@ -276,14 +276,14 @@ class CellSummary(Summary):
 
     measures: ClassVar[dict[str, Callable[[Row], float | None]]] = MEASURES
 
-    wall = _measured("wall")
-    cpu = _measured("cpu")
-    user = _measured("user")
-    sys = _measured("sys")
-    cpu_util = _measured("cpu_util")
-    peak_rss = _measured("peak_rss")
-    tree_peak_rss = _measured("tree_peak_rss")
-    artifact = _measured("artifact")
+    wall = measured("wall")
+    cpu = measured("cpu")
+    user = measured("user")
+    sys = measured("sys")
+    cpu_util = measured("cpu_util")
+    peak_rss = measured("peak_rss")
+    tree_peak_rss = measured("tree_peak_rss")
+    artifact = measured("artifact")
 
     @classmethod
     def of(cls, runs: Iterable[Row]) -> CellSummary:

@@ -16,10 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any, ClassVar
 
-from profiler.model.cells import CellKey, Row, Sample, Summary
+from profiler.model.cells import CellKey, Row, Summary, measured
 
 LOAD_SCENARIO = "load"
 
@@ -44,10 +43,6 @@ def load_key(row: Row) -> CellKey:
                    f"{row['connections']} connections")
 
 
-def _measured(name: str) -> cached_property[Sample]:
-    return cached_property(lambda cell: cell.sample(name))
-
-
 @dataclass(frozen=True, eq=False)
 class LoadSummary(Summary):
     """One load cell's rounds: requests per second, latency percentiles, the
@@ -58,14 +53,14 @@ class LoadSummary(Summary):
 
     measures: ClassVar[dict[str, Callable[[Row], float | None]]] = LOAD_MEASURES
 
-    rps = _measured("rps")
-    p50 = _measured("p50")
-    p90 = _measured("p90")
-    p99 = _measured("p99")
-    server_rss = _measured("server_rss")
-    server_cpu = _measured("server_cpu")
-    loadgen_cpu = _measured("loadgen_cpu")
-    duration = _measured("duration")
+    rps = measured("rps")
+    p50 = measured("p50")
+    p90 = measured("p90")
+    p99 = measured("p99")
+    server_rss = measured("server_rss")
+    server_cpu = measured("server_cpu")
+    loadgen_cpu = measured("loadgen_cpu")
+    duration = measured("duration")
 
     @classmethod
     def of(cls, rounds: Iterable[Row]) -> LoadSummary:
