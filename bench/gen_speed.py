@@ -21,8 +21,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from profiler.samples.materialise import generate  # noqa: E402
-from profiler.samples.spec import SIZES  # noqa: E402
-from profiler.sources.local import LANGS, tree_stats  # noqa: E402
+from profiler.samples.spec import (
+    LANGS,  # noqa: E402
+    SIZES,  # noqa: E402
+)
+from profiler.sources.local import tree_stats  # noqa: E402
 
 LIMITS = {"large": 5.0, "huge": 30.0}
 

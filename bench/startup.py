@@ -10,7 +10,7 @@ included), each of:
   0.5 s). The database is made by one tiny real run (`buildprof run --size tiny --lang
   go --scenario noop --runs 1 --warmup 0`; Rust when Go is missing), unless --db names
   one. `doctor` watches the other processes' CPU use for at least 0.25 s, overlapping
-  its other checks (profiler/doctor.py NOISE_WINDOW_S), which its figure includes.
+  its other checks (profiler/machine/doctor.py NOISE_WINDOW_S), which its figure includes.
 
 The commands are run in turns (one of each, N times over), so a change in machine
 load spreads over all of them; the table gives each one's median and fastest time.

@@ -26,7 +26,10 @@ class Language:
     manifest: str  # the file at a project's root: go.mod, Cargo.toml
     suffix: str  # its source files: .go, .rs
     project: str  # what a project of it is called: a Go module
+    spec: str  # how a toolchain of it is named: go@VERSION, rust@CHANNEL
     backend: str | type[Any]  # its backends.base.Backend: "module:Class", or the class
+    comment: str = "//"  # a comment to the end of the line (code lines are counted)
+    block_comment: tuple[str, str] | None = ("/*", "*/")
 
 
 _REGISTRY: dict[str, Language] = {}
@@ -41,9 +44,10 @@ def unregister(name: str) -> None:
     _REGISTRY.pop(name, None)
 
 
-register(Language("go", "Go", "go.mod", ".go", "a Go module", "profiler.backends.go:GoBackend"))
+register(Language("go", "Go", "go.mod", ".go", "a Go module", "go@VERSION",
+                  "profiler.backends.go:GoBackend"))
 register(Language("rust", "Rust", "Cargo.toml", ".rs", "a Cargo package/workspace",
-                  "profiler.backends.cargo:CargoBackend"))
+                  "rust@CHANNEL", "profiler.backends.cargo:CargoBackend"))
 
 
 def langs() -> tuple[str, ...]:

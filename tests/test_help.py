@@ -15,7 +15,6 @@ import typer
 
 from profiler.cli import run as run_cmd
 from profiler.cli.main import app
-from profiler.report import scenarios as scenarios_view
 from profiler.scenarios.definitions import PROFILES, SCENARIOS
 
 from conftest import REPO
@@ -139,7 +138,7 @@ def test_the_defaults_shown_are_the_session_defaults() -> None:
     req.profiles = ["debug", "release"]
     assert len(session.build_cells(req, [small], {"go": [tc]})) == 6
     # Both the texts say so.
-    assert definitions.DEFAULT_NOTE in scenarios_view.describe()["defaults"]["note"]
+    assert definitions.DEFAULT_NOTE in definitions.describe()["defaults"]["note"]
 
 def test_scenarios_rejects_an_unknown_format() -> None:
     res = subprocess.run([sys.executable, "-m", "profiler.cli.main", "scenarios", "--format",

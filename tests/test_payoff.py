@@ -218,8 +218,8 @@ def test_the_core_split_pins_server_and_load_apart():
 def short_payoff(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path, str]:
     """One real short payoff (2 s, 32 connections, 1 round): it builds both servers."""
     db = tmp_path_factory.mktemp("payoff") / "results.db"
-    res = buildprof("payoff", "--db", str(db), "--duration", "2", "--warmup", "1",
-                    "--runs", "1", "--build-runs", "1", "--connections", "32",
+    res = buildprof("payoff", "--db", str(db), "--duration-s", "2", "--warmup-s", "1",
+                    "--rounds", "1", "--build-runs", "1", "--connections", "32",
                     "--format", "json", timeout=1200)
     assert res.returncode == 0, res.stderr[-3000:]
     return json.loads(res.stdout), db, res.stderr
@@ -276,8 +276,8 @@ def test_payoff_reuses_the_recorded_build_of_the_same_content(short_payoff):
     _, db, _ = short_payoff
     conn = sqlite3.connect(db)
     runs_before = conn.execute("SELECT count(*) FROM runs").fetchone()[0]
-    res = buildprof("payoff", "--db", str(db), "--duration", "1", "--warmup", "0",
-                    "--runs", "1", "--connections", "8")
+    res = buildprof("payoff", "--db", str(db), "--duration-s", "1", "--warmup-s", "0",
+                    "--rounds", "1", "--connections", "8")
     assert res.returncode == 0, res.stderr[-2000:]
     assert res.stderr.count("build costs and binary from the history") == 2
     assert conn.execute("SELECT count(*) FROM runs").fetchone()[0] == runs_before
@@ -296,8 +296,8 @@ def test_a_server_answering_wrongly_is_refused_before_any_load(short_payoff, tmp
                                                      'weight = 9'))
     conn = sqlite3.connect(db)
     before = conn.execute("SELECT count(*) FROM load_runs").fetchone()[0]
-    res = buildprof("payoff", "--db", str(db), "--routes", str(bad), "--duration", "1",
-                    "--runs", "1")
+    res = buildprof("payoff", "--db", str(db), "--routes", str(bad), "--duration-s", "1",
+                    "--rounds", "1")
     line = _error_after_notes(res)
     assert "answered GET /health with 200, not 204" in line and "before any load" in line
     assert conn.execute("SELECT count(*) FROM load_runs").fetchone()[0] == before
@@ -312,7 +312,7 @@ def test_a_server_that_cannot_start_is_one_error_line(short_payoff, tmp_path: Pa
     bad = tmp_path / "routes.toml"
     bad.write_text(SAMPLE_ROUTES.read_text().replace('args = ["--addr", "{addr}"]',
                                                      'args = ["--addr", "{addr}", "--bogus"]'))
-    res = buildprof("payoff", "--db", str(db), "--routes", str(bad), "--duration", "1")
+    res = buildprof("payoff", "--db", str(db), "--routes", str(bad), "--duration-s", "1")
     line = _error_after_notes(res)
     assert line.startswith("Error: http-service exited (code 2) before answering on /health")
     assert "-bogus" in line  # the server's own lines say why (Go: "flag provided but not defined")
@@ -325,8 +325,9 @@ def test_ctrl_c_kills_every_server_and_load_generator(short_payoff, tmp_path: Pa
     err = tmp_path / "stderr.txt"
     with err.open("wb") as f:
         proc = subprocess.Popen([sys.executable, "-m", "profiler.cli.main", "payoff", "--db",
-                                 str(db), "--duration", "60", "--warmup", "0", "--runs", "1",
-                                 "--connections", "16"], cwd=REPO, stdout=subprocess.DEVNULL,
+                                 str(db), "--duration-s", "60", "--warmup-s", "0",
+                                 "--rounds", "1", "--connections", "16"], cwd=REPO,
+                                stdout=subprocess.DEVNULL,
                                 stderr=f)
     try:
         deadline = time.monotonic() + 120
@@ -362,12 +363,17 @@ def test_payoff_refuses_bad_options_with_one_line(tmp_path: Path):
     db = tmp_path / "r.db"
     assert "--connections takes whole numbers" in error_line(
         buildprof("payoff", "--db", str(db), "--connections", "0"))
-    assert "--duration must be a positive" in error_line(
-        buildprof("payoff", "--db", str(db), "--duration", "-1"))
+    assert "--duration-s must be a positive" in error_line(
+        buildprof("payoff", "--db", str(db), "--duration-s", "-1"))
     assert "need --routes FILE" in error_line(
         buildprof("payoff", str(tmp_path), str(tmp_path), "--db", str(db)))
     assert "is not a server" in error_line(
         buildprof("payoff", "--sample", "cli-tool", "--db", str(db)))
+    # The options of seconds say so; --rounds are rounds, --runs are build runs elsewhere.
+    assert "No such option: --duration (Possible options: --duration-s)" in error_line(
+        buildprof("payoff", "--db", str(db), "--duration", "1"))
+    assert "--rounds takes a whole number of at least 1" in error_line(
+        buildprof("payoff", "--db", str(db), "--rounds", "0"))
     assert not db.exists()  # bad input writes nothing
 
 

@@ -23,7 +23,7 @@ from statistics import median
 import numpy as np
 import pytest
 
-from profiler.analysis import gap
+from profiler.analysis import gap, rule
 from profiler.analysis.wording import seconds
 from profiler.model.filters import Filters
 
@@ -280,7 +280,7 @@ def test_a_fit_on_two_sizes_is_too_few_to_trust() -> None:
     (5.0, {"release": 60.0}, "holds"),
 ])
 def test_verdict_rule(go: float, rust: dict[str, float], want: str) -> None:
-    assert gap.outcome(go, rust) == want
+    assert rule.outcome(go, rust) == want
 
 
 def test_scenario_gap_says_how_it_differs_from_clean() -> None:

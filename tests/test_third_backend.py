@@ -73,7 +73,8 @@ class ShellBackend(Backend):
 def shell_lang() -> Iterator[None]:
     """The one registration line (and its removal, for the other tests)."""
     languages.register(languages.Language("shell", "Shell", "build.sh", ".sh",
-                                          "a shell project", ShellBackend))
+                                          "a shell project", "shell@1", ShellBackend,
+                                          comment="#", block_comment=None))
     try:
         yield
     finally:
@@ -110,6 +111,10 @@ def test_a_third_backend_runs_records_and_compares(shell_lang: None, tmp_path: P
     (project / "build.sh").write_text('mkdir -p "$1" && printf "built\\n" > "$1/hello"\n'
                                       'i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done\n')
     (project / "lib.sh").write_text("# a source file\necho hi\n")
+    # Its code lines are counted by its own comment syntax: 2 in build.sh, 1 in lib.sh.
+    from profiler.sources.local import tree_stats
+
+    assert (tree_stats(project, "shell").files, tree_stats(project, "shell").loc) == (2, 3)
     db = tmp_path / "results.db"
     for label in ("one", "two"):
         code, out, err = buildprof("run", str(project), "--lang", "shell", "--runs", "3",

@@ -44,7 +44,7 @@ from profiler.analysis.twosample import TwoSample, change_pct
 from profiler.errors import UsageError
 from profiler.model.cells import CellKey, CellSummary, Sample, Summary, short_rev
 from profiler.model.filters import Filters
-from profiler.model.loads import LoadSummary, load_key
+from profiler.model.loads import LoadSummary
 from profiler.stats import ALPHA, geomean
 
 if TYPE_CHECKING:
@@ -194,7 +194,7 @@ class _Pairing:
     cross_machine: bool = False
 
     def run(self, rows_a: list[dict[str, Any]], rows_b: list[dict[str, Any]]) -> None:
-        key = load_key if self.summary is LoadSummary else CellKey.of
+        key = self.summary.key_of
         ga = _group(rows_a, lambda r: key(r).without_toolchain())
         gb = _group(rows_b, lambda r: key(r).without_toolchain())
         for base in ga.keys() - gb.keys():

@@ -22,12 +22,11 @@ from profiler.analysis.payoff import PayoffSection
 from profiler.analysis.payoff import section as payoff_section
 from profiler.analysis.records import GapReport
 from profiler.errors import UsageError
-from profiler.samples.resolve import project_kind
-from profiler.storage.units import StoredUnits
 
 if TYPE_CHECKING:
     from profiler.model.filters import Filters
     from profiler.storage.db import ResultsDB
+    from profiler.storage.units import StoredUnits
 
 
 @dataclass(frozen=True)
@@ -56,7 +55,6 @@ def assemble(store: ResultsDB, filters: Filters, *, all_sessions: bool = False) 
         rows = store.report_rows(filters, all_sessions=all_sessions)
     except UsageError as exc:
         raise _payoff_hint(exc, store, filters) from None
-    rows["runs"] = [{**r, "kind": project_kind(r.get("source"))} for r in rows["runs"]]
     gap, alone = _split(rows)
     return Document(gap, _own_projects(store, alone, rows, filters, all_sessions),
                     _payoff(store, filters, all_sessions, rows["machine"].get("id")))
@@ -100,24 +98,24 @@ def _own_projects(store: ResultsDB, alone: list[dict[str, Any]], rows: dict[str,
         history = store.own_project_runs(filters, name, lang, machine_id, sample)
         run, stored = _newest_breakdown(store, history)
         sections.append(own.section(name, lang, selected, history, all_sessions=all_sessions,
-                                    units_run=run, units=stored.units,
-                                    path=stored.path))
+                                    units_run=run, units=stored.units if stored else (),
+                                    path=stored.path if stored else None))
     return own.build(sections, sessions=rows["sessions"], machine=rows["machine"],
                      toolchains=rows["toolchains"])
 
 
 def _newest_breakdown(store: ResultsDB, history: list[dict[str, Any]]
-                      ) -> tuple[dict[str, Any] | None, StoredUnits]:
+                      ) -> tuple[dict[str, Any] | None, StoredUnits | None]:
     """The project's --breakdown run that its section shows: of the newest session
     that has one (own.pick_units_run chooses within it), with its units
-    and the critical path `run` stored; (None, no units) when it has none."""
+    and the critical path `run` stored; (None, None) when it has none."""
     ids = {r["id"] for r in history}
     for sid in sorted({r["session_id"] for r in history}, reverse=True):
         with_units = set(store.breakdown_run_ids(sid)) & ids
         run = pick_units_run([r for r in history if r["id"] in with_units])
         if run is not None:
             return run, store.run_units(run["id"])
-    return None, StoredUnits([], None)
+    return None, None
 
 
 def _payoff(store: ResultsDB, filters: Filters, all_sessions: bool, machine_id: str | None

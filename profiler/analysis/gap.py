@@ -37,6 +37,7 @@ from profiler.analysis.rule import (
 )
 from profiler.analysis.rule import verdict as minutes_vs_seconds
 from profiler.model.cells import CellSummary, summarize
+from profiler.samples.resolve import with_kinds
 from profiler.samples.spec import SIZES
 
 # The scenarios the verdict's caveats name even when they were not measured.
@@ -140,6 +141,9 @@ class Headline:
     edit: str | None
     go: CellSummary
     rust: CellSummary
+    # A language was measured with several toolchains: the line names the ones it uses
+    # (primary_toolchains: the one with the most runs).
+    several: bool = False
 
     @property
     def go_s(self) -> float:
@@ -164,6 +168,8 @@ def headlines(cells: Sequence[CellSummary]) -> list[Headline]:
     default build (release) against each Rust profile, by the report's pairing rule
     (pairs_of, on the primary toolchains), so that `run` and `report` agree."""
     measured = [c for c in cells if c.n]
+    several = any(len({c.key.toolchain for c in measured if c.key.lang == lang}) > 1
+                  for lang in LANG_ORDER)
     groups: dict[tuple[Any, ...], dict[str, dict[str, CellSummary]]] = {}
     for p in pairs_of(measured, primary_toolchains(measured)):
         sides = groups.setdefault((p.project, p.scenario, p.edit, p.jobs), {"go": {}, "rust": {}})
@@ -175,7 +181,7 @@ def headlines(cells: Sequence[CellSummary]) -> list[Headline]:
         if not sides["go"]:
             continue
         go = sides["go"].get(GO_DEFAULT_PROFILE) or next(iter(sides["go"].values()))
-        out += [Headline(project, scenario, edit, go, sides["rust"][prof])
+        out += [Headline(project, scenario, edit, go, sides["rust"][prof], several)
                 for prof in PROFILE_ORDER if prof in sides["rust"]]
     return out
 
@@ -310,6 +316,7 @@ def build(runs: Sequence[dict[str, Any]], *, sessions: Sequence[dict[str, Any]] 
           units: Sequence[dict[str, Any]] = ()) -> GapReport:
     """The whole report from timed run rows (with project, lang, loc, source and
     toolchain), the sessions, the machine, the toolchains and any units rows."""
+    runs = with_kinds(runs)
     hashes: dict[tuple[str, str], set[str]] = {}
     for r in runs:
         hashes.setdefault((r["project"], r["lang"]), set()).add(r.get("content_hash") or "")

@@ -9,9 +9,10 @@ one database are two projects, and the report answers what their owner asks: wha
 each cell costs now, how that moved across sessions, where the time goes in the
 build, and what a `tune` knob changed.
 
-Pure functions of stored rows: the CLI reads them through ResultsDB (the report's
-selection, queries.report_rows; every session of a project, own_project_runs; the
-units of one --breakdown run, run_units) and the renderers only show the result.
+Pure functions of stored rows: analysis.document reads them through ResultsDB (the
+report's selection, queries.report_rows; every session of a project,
+own_project_runs; the units of one --breakdown run, run_units) and the renderers only
+show the result.
 """
 
 from __future__ import annotations
@@ -28,11 +29,11 @@ from profiler.analysis.twosample import change_pct
 from profiler.languages import title
 from profiler.model.cells import BASELINE, CellKey, CellSummary, summarize
 from profiler.model.units import CriticalPath, Unit
-from profiler.samples.resolve import project_kind
+from profiler.samples.resolve import project_kind, with_kinds
 
 Row = dict[str, Any]  # a stored run, as the storage queries return it
 
-OWN_KIND = "path"  # cells.project_kind of a project that is neither a sample nor a pair side
+OWN_KIND = "path"  # project_kind of a project that is neither a sample nor a pair side
 TOP_UNITS = 5  # the slowest units a section lists
 
 
@@ -309,7 +310,7 @@ def section(name: str, lang: str, selected: Sequence[Row], history: Sequence[Row
     `units`, `path`: its newest --breakdown run with the units and critical path
     stored for it."""
     runs, notes = cell_runs(selected, all_sessions)
-    cells = sorted(summarize(runs), key=_cell_order)
+    cells = sorted(summarize(with_kinds(runs)), key=_cell_order)
     trends = trends_of(cells, history)
     tune_session, knob_runs = tune_runs(history)
     newest = max(runs, key=lambda r: r["id"])

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from statistics import median
 from typing import TYPE_CHECKING, Any
 
 from profiler.analysis.rule import LANG_ORDER
 from profiler.analysis.twosample import TwoSample
 from profiler.analysis.wording import seconds
+from profiler.model.cells import Sample
 from profiler.model.loads import LoadSummary, summarize_load
 
 if TYPE_CHECKING:
@@ -42,17 +42,17 @@ def build_costs(rows: list[dict[str, Any]]) -> dict[str, Any]:
         return found
 
     def wall(scenario: str, profile: str) -> float | None:
-        found = cell(scenario, profile)
-        return median(r["wall_s"] for r in found) if found else None
+        return Sample(tuple(r["wall_s"] for r in cell(scenario, profile))).median
 
-    release = [r["artifact_bytes"] for r in cell("clean", "release") if r["artifact_bytes"]]
+    release = Sample(tuple(r["artifact_bytes"] for r in cell("clean", "release")
+                           if r["artifact_bytes"]))
     incremental = cell("incremental", "debug")
     return {
         "clean_release_s": wall("clean", "release"),
         "clean_debug_s": wall("clean", "debug"),
         "incremental_debug_s": wall("incremental", "debug"),
         "incremental_edit": incremental[0]["edit"] if incremental else None,
-        "binary_bytes": int(median(release)) if release else None,
+        "binary_bytes": int(release.median) if release.n else None,
         "build_runs": len(cell("clean", "release")),
     }
 

@@ -9,11 +9,12 @@ to come, so a line printed after the small sizes is not read as the final word.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from profiler.analysis.gap import cell_order, pairs_of, primary_toolchains, verdict_of
 from profiler.analysis.wording import seconds
 from profiler.model.cells import CellKey, CellSummary
+from profiler.samples.resolve import project_kind
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,8 @@ def running_verdict(done: Sequence[CellSummary],
     """The outcome on the cells `done`, its evidence, and the clean cells still
     `pending` that could change it; None while there is no evidence."""
     # In the report's order: verdict_of takes the last graded size as the largest.
-    measured = sorted((c for c in done if c.n), key=cell_order)
+    measured = sorted((replace(c, kind=project_kind(c.source)) for c in done if c.n),
+                      key=cell_order)
     verdict = verdict_of(pairs_of(measured, primary_toolchains(measured)), ())
     ev = verdict.evidence
     if ev is None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from profiler.analysis.twosample import TwoSample, change_of
 from profiler.backends import backend_for
+from profiler.languages import langs
 from profiler.model.cells import BASELINE, CellKey, CellSummary, summarize
 from profiler.scenarios.knobs import advice, knob_of
 
@@ -76,7 +77,7 @@ def notes(runs: Sequence[dict[str, Any]]) -> list[str]:
     """What each toolchain says beside its tables (Backend.tune_note: Rust's default
     linker here), from the first run of each language."""
     out = []
-    for lang in dict.fromkeys(r["lang"] for r in runs):
+    for lang in dict.fromkeys(r["lang"] for r in runs if r["lang"] in langs()):
         first = next(r for r in runs if r["lang"] == lang)
         note = backend_for(lang).tune_note(first.get("toolchain"), first.get("toolchain_version"))
         if note:

@@ -16,15 +16,13 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from profiler.errors import StepError, UsageError
 from profiler.model.units import Unit
+from profiler.scenarios.plan import CellPlan, Variant
 from profiler.sources.local import count_code_lines
 from profiler.toolchains.base import Toolchain
-
-if TYPE_CHECKING:
-    from profiler.scenarios.plan import CellPlan, Variant
 
 STEP_TIMEOUT_S = 3600.0
 

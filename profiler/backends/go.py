@@ -323,8 +323,8 @@ def _read(path: Path) -> str | None:
 def _ts(text: str) -> float:
     # RFC 3339 with nanoseconds; Python's fromisoformat keeps microseconds.
     date, _, frac = text.rstrip("Z").partition(".")
-    base = datetime.fromisoformat(date + "+00:00").timestamp()
-    return base + (float("0." + frac) if frac else 0.0)
+    whole = datetime.fromisoformat(date + "+00:00").timestamp()
+    return whole + (float("0." + frac) if frac else 0.0)
 
 
 def go_units(actiongraph: Path, toolexec_log: Path, build_start: float) -> list[Unit]:

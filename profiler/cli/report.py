@@ -69,7 +69,9 @@ def report(
     filters = select.filters().with_(sessions=tuple(dict.fromkeys(session or ())))
     from profiler.analysis.document import assemble
 
-    with reading(db) as store:  # report_rows checks the filters after its own checks
+    # The filters' names were checked as they were read (an unknown scenario); the
+    # recorded ones (a project, a label) are checked by report_rows, after its own checks.
+    with reading(db) as store:
         doc = assemble(store, filters, all_sessions=all_sessions)
     if html is not None:
         from profiler.report.document.html import write_html

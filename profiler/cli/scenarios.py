@@ -2,7 +2,8 @@
 
 The definitions are profiler/scenarios/definitions.py's; what each toolchain does
 for them (its starting state, the command timed) is its backend's
-(profiler/backends/); profiler.report.scenarios prints both.
+(profiler/backends/); scenarios.definitions.describe gathers both, and
+profiler.report.scenarios draws them.
 """
 
 from __future__ import annotations
@@ -17,13 +18,16 @@ def scenarios(
     fmt: format_option("table", "json") = "table",
 ) -> None:
     """What each scenario and profile of `run` builds, from what state, and what is timed."""
-    from profiler.report import scenarios as view
+    from profiler.scenarios.definitions import describe
 
+    data = describe()
     if fmt == "json":
         import sys
 
         from profiler.report.writers import write_json
 
-        write_json(view.describe(), sys.stdout)
+        write_json(data, sys.stdout)
         return
-    view.print_tables()
+    from profiler.report.scenarios import print_tables
+
+    print_tables(data)

@@ -1,4 +1,5 @@
-"""The machine a run happened on, and how noisy it is right now."""
+"""The machine a run happened on: its identity and what it is (machine.noise says how
+busy it is right now)."""
 
 from __future__ import annotations
 

@@ -213,6 +213,11 @@ class Summary:
     measures: ClassVar[dict[str, Callable[[Row], float | None]]] = {}
 
     @staticmethod
+    def key_of(row: Row) -> CellKey:
+        """The cell a row belongs to (a build run's; LoadSummary: a load round's)."""
+        return CellKey.of(row)
+
+    @staticmethod
     def origin(rows: tuple[Row, ...]) -> dict[str, Any]:
         """The fields after `runs`, read from the rows: the first row's, and the
         earliest start."""

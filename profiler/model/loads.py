@@ -53,6 +53,10 @@ class LoadSummary(Summary):
 
     measures: ClassVar[dict[str, Callable[[Row], float | None]]] = LOAD_MEASURES
 
+    @staticmethod
+    def key_of(row: Row) -> CellKey:
+        return load_key(row)
+
     rps = measured("rps")
     p50 = measured("p50")
     p90 = measured("p90")

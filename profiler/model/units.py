@@ -8,7 +8,7 @@ path is computed here once, when a run is recorded, and stored with it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 
@@ -50,7 +50,19 @@ def _longest(units: Iterable[Unit], zero: str | None = None) -> tuple[float, dic
     return best[end], prev
 
 
-def critical_path(units: list[Unit], top: int = 5) -> CriticalPath:
+SAVINGS_TOP = 5  # the longest units of a path whose saving is worked out
+
+
+def savings(units: Sequence[Unit], chain: Sequence[str], length: float,
+            top: int = SAVINGS_TOP) -> dict[str, float]:
+    """For the `top` longest units of the path `chain` (of `length`), how much shorter
+    the longest path gets if that unit took no time, longest unit first."""
+    by_name = {u.name: u for u in units}
+    return {name: length - _longest(units, zero=name)[0]
+            for name in sorted(chain, key=lambda n: -by_name[n].wall_s)[:top]}
+
+
+def critical_path(units: list[Unit], top: int = SAVINGS_TOP) -> CriticalPath:
     """The dependency chain with the largest total unit time, which bounds the
     build's wall time however many cores there are; for its `top` longest units,
     how much shorter that bound gets if the unit took no time (another chain may
@@ -63,8 +75,4 @@ def critical_path(units: list[Unit], top: int = 5) -> CriticalPath:
         chain.append(node)
         node = prev.get(node)
     chain.reverse()
-    by_name = {u.name: u for u in units}
-    savings = {}
-    for name in sorted(chain, key=lambda n: -by_name[n].wall_s)[:top]:
-        savings[name] = length - _longest(units, zero=name)[0]
-    return CriticalPath(tuple(chain), length, savings)
+    return CriticalPath(tuple(chain), length, savings(units, chain, length, top))

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from profiler.analysis.rule import LANG_ORDER
 from profiler.errors import BuildprofError, UsageError
 from profiler.model.filters import Filters
 from profiler.payoff import loadgen, server
@@ -27,7 +28,6 @@ from profiler.storage import binaries
 from profiler.storage.db import ResultsDB
 from profiler.toolchains.base import Toolchain
 
-LANGS = ("go", "rust")
 FD_MARGIN = 64  # descriptors a process needs beside its connections
 
 
@@ -106,12 +106,12 @@ def resolve_projects(req: PayoffRequest) -> dict[str, Project]:
     if req.sample:
         from profiler.samples.resolve import named
 
-        return {lang: named(req.sample, lang) for lang in LANGS}
+        return {lang: named(req.sample, lang) for lang in LANG_ORDER}
     if len(req.paths) != 2:
         raise UsageError("payoff compares two servers: give --sample http-service, or a Go "
                          "and a Rust directory (buildprof payoff GO_DIR RUST_DIR --routes FILE)")
     found = {p.lang: p for p in (detect_project(path, None) for path in req.paths)}
-    if set(found) != set(LANGS):
+    if set(found) != set(LANG_ORDER):
         raise UsageError(f"payoff needs one Go and one Rust server; the directories given are "
                          f"{' and '.join(sorted(p.lang for p in found.values()))} projects")
     return found
@@ -186,7 +186,7 @@ def prepare(req: PayoffRequest, routes: Routes, projects: dict[str, Project],
             reporter: PayoffReporter | None) -> list[Contender]:
     """Each language's build costs and binary, building what the history lacks."""
     out = []
-    for lang in LANGS:
+    for lang in LANG_ORDER:
         project, tc = projects[lang], toolchains[lang]
         edits = _edits(req, routes, lang)
         name = routes.binary_for(lang)
@@ -272,11 +272,9 @@ def _load_round(c: Contender, routes: Routes, req: PayoffRequest, connections: i
 
 
 def execute(req: PayoffRequest, reporter: PayoffReporter | None = None,
-            build_reporter: Any = None, executor: RoundExecutor | None = None
-            ) -> PayoffOutcome:
+            build_reporter: Any = None) -> PayoffOutcome:
     """Build (when needed), check, load and record; see the module docstring.
-    KeyboardInterrupt marks the session interrupted, after every server is killed.
-    `executor` runs the rounds (payoff.rounds; by default, the servers under wrk)."""
+    KeyboardInterrupt marks the session interrupted, after every server is killed."""
     from profiler.machine.facts import current_machine
     from profiler.paths import default_db, work_root
     from profiler.session.resolve import locate, resolve_toolchains, toolchains_for
@@ -291,9 +289,9 @@ def execute(req: PayoffRequest, reporter: PayoffReporter | None = None,
     check_file_limit(max(req.connections))
     if shutil.which("taskset") is None and reporter:
         reporter.note("taskset is not installed: server and load generator are not pinned")
-    defaults = resolve_toolchains(req.toolchains, list(LANGS))
+    defaults = resolve_toolchains(req.toolchains, list(LANG_ORDER))
     toolchains = {lang: toolchains_for(projects[lang], defaults, bool(req.toolchains))[0][0]
-                  for lang in LANGS}
+                  for lang in LANG_ORDER}
     notes: list[str] = []
     projects = {lang: locate(p, toolchains[lang], notes) for lang, p in projects.items()}
     for note in notes:
@@ -340,7 +338,7 @@ def execute(req: PayoffRequest, reporter: PayoffReporter | None = None,
     try:
         parity(contenders, routes, work)
         run_rounds(contenders, RoundPlan(tuple(req.connections), req.rounds), work,
-                   executor or RoundExecutor(load_round), record, progress)
+                   RoundExecutor(load_round), record, progress)
         rows = db.load_runs(Filters(), session_ids=[session_id])
         status = "failed" if any(r["status"] != "ok" for r in rows) else "completed"
     except KeyboardInterrupt:

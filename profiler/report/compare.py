@@ -43,7 +43,7 @@ def compare_dict(result: Comparison) -> dict[str, Any]:
                 "machines": cell.machines, "sessions": cell.sessions}
 
     def load(c: CellComparison) -> dict[str, Any]:
-        return ({"connections": c.cell_a.runs[0].get("connections")}
+        return ({"connections": c.cell_a.connections}  # type: ignore[attr-defined]
                 if result.metric in LOAD_METRICS else {})
 
     return {

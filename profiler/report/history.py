@@ -79,8 +79,10 @@ def history_json(cells: Sequence[CellSummary], out: TextIO,
     `n` counts the successful rounds), an empty list when there are none. A reader
     of `cells` sees what it always did."""
     write_json({"cells": [{**history_row(c), "times": c.wall.values} for c in cells],
-                "load_cells": [{**{k: load_row(s)[k] for k in LOAD_FIELDS},
-                                "requests_per_s": s.rps.values} for s in load_cells]}, out)
+                "load_cells": [{**{k: row[k] for k in LOAD_FIELDS},
+                                "requests_per_s": s.rps.values}
+                               for s, row in zip(load_cells, map(load_row, load_cells),
+                                                 strict=True)]}, out)
 
 
 def history_csv(cells: Sequence[CellSummary], out: TextIO,
@@ -93,8 +95,8 @@ def history_csv(cells: Sequence[CellSummary], out: TextIO,
         write_csv([history_row(c) for c in cells], HISTORY_FIELDS, out)
         return
     rows = [history_row(c) for c in cells]
-    rows += [{**{k: load_row(s)[k] for k in LOAD_FIELDS}, "scenario": "load"}
-             for s in load_cells]
+    rows += [{**{k: row[k] for k in LOAD_FIELDS}, "scenario": "load"}
+             for row in map(load_row, load_cells)]
     write_csv(rows, (*HISTORY_FIELDS, *LOAD_CSV_EXTRA), out)
 
 

@@ -50,6 +50,8 @@ def headline(lines: Sequence[Headline], console: Console) -> None:
     for h in lines:
         what = f"{h.scenario}{' ' + h.edit if h.edit else ''} build, {h.project}"
         cmp = f"{h.ratio:.1f}× longer" if h.ratio >= 1 else f"{1 / h.ratio:.1f}× shorter"
-        console.print(f"  {what}: Rust {h.rust.key.profile} {seconds(h.rust_s)} vs Go "
-                      f"{h.go.key.profile} {seconds(h.go_s)} — {cmp}; minutes vs seconds: "
-                      f"{h.verdict}")
+        rust, go = ((f" ({h.rust.key.toolchain})", f" ({h.go.key.toolchain})") if h.several
+                    else ("", ""))
+        console.print(f"  {what}: Rust {h.rust.key.profile}{rust} {seconds(h.rust_s)} vs Go "
+                      f"{h.go.key.profile}{go} {seconds(h.go_s)} — {cmp}; minutes vs "
+                      f"seconds: {h.verdict}")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import Any
+
 from profiler.errors import UsageError
 from profiler.scenarios.edits import Edit
 from profiler.sources.local import Project
@@ -63,6 +66,12 @@ def sample_edit(project: Project, edit_name: str) -> Edit:
         raise UsageError(f"unknown edit '{edit_name}'; use one of: {', '.join(EDITS)}")
     return (rw.realworld_edit(name, project.lang, edit_name) if name in rw.REALWORLD
             else edit_for(name, project.lang, edit_name))
+
+
+def with_kinds(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Stored run rows with the `kind` of their project (project_kind of their
+    `source`), which a CellSummary of them carries."""
+    return [{**r, "kind": project_kind(r.get("source"))} for r in rows]
 
 
 def project_kind(source: str | None) -> str:

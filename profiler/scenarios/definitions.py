@@ -6,6 +6,8 @@ toolchain's backend does for them (Backend.starts_from, timed, profiles).
 
 from __future__ import annotations
 
+from typing import Any
+
 from profiler.errors import UsageError
 
 SCENARIOS: dict[str, str] = {
@@ -81,3 +83,41 @@ def default_profiles(scenario: str, kind: str) -> tuple[str, ...]:
     if scenario in FROM_BUILT and BUILT_STATE_PROFILE in profiles:
         return (BUILT_STATE_PROFILE,)
     return profiles
+
+
+# -- what `buildprof scenarios` prints ----------------------------------------------------
+
+UNTIMED = ("Only the build command is timed: copying the project, downloading "
+           "dependencies, building, saving and restoring the starting state, and "
+           "reverting an edit run outside the timed region.")
+
+
+def starts_from(scenario: str) -> str:
+    """Where the scenario's timed build starts from, with each toolchain's detail."""
+    from profiler.backends import backends  # the toolchains' own words: not for --help
+    from profiler.languages import title
+
+    details = [f"{title(b.lang)}: {b.starts_from[scenario]}" for b in backends()
+               if scenario in b.starts_from]
+    return STARTS_FROM[scenario] + (f": {'; '.join(details)}" if details else "")
+
+
+def describe() -> dict[str, Any]:
+    """Every scenario and profile, as `--format json` prints them."""
+    from profiler.backends import backends
+
+    every = backends()
+    return {
+        "scenarios": [
+            {"name": name, "description": text, "from_built_state": name in FROM_BUILT,
+             "starts_from": starts_from(name),
+             "timed": {b.lang: b.timed.get(name, "") for b in every}}
+            for name, text in SCENARIOS.items()],
+        "profiles": [{"name": name, "description": text,
+                      "builds": {b.lang: b.profiles.get(name, "") for b in every}}
+                     for name, text in PROFILES.items()],
+        "defaults": {"scenarios": {k: list(v) for k, v in DEFAULT_SCENARIOS.items()},
+                     "profiles": {k: list(v) for k, v in DEFAULT_PROFILES.items()},
+                     "note": DEFAULT_NOTE},
+        "note": UNTIMED,
+    }

@@ -70,5 +70,6 @@ def knob_of(lang: str, variant: str) -> Knob | None:
 
 def advice(lang: str, variant: str, profile: str) -> str:
     """The lines to copy to keep a knob for good (Cargo.toml, .cargo/config.toml or
-    the build command), from the knob's backend. buildprof never writes them."""
-    return backend_for(lang).advice(variant, profile)
+    the build command), from the knob's backend. buildprof never writes them. A
+    language no longer registered (a merged result) has none: the knob's name."""
+    return backend_for(lang).advice(variant, profile) if lang in langs() else variant

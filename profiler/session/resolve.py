@@ -58,8 +58,9 @@ def resolve_toolchains(specs: list[str], langs: list[str]) -> dict[str, list[Too
     for spec in specs:
         lang = spec.split("@")[0]
         if lang not in languages.langs():
-            raise UsageError(f"unknown toolchain '{spec}'; use go, go@VERSION, rust or "
-                             f"rust@CHANNEL (see `buildprof toolchain list`)")
+            forms = [f for lg in languages.langs() for f in (lg, languages.language(lg).spec)]
+            raise UsageError(f"unknown toolchain '{spec}'; use {', '.join(forms[:-1])} or "
+                             f"{forms[-1]} (see `buildprof toolchain list`)")
         if lang in by_lang:
             by_lang[lang].append(backend_for(lang).resolve(spec))
     for lang, tcs in by_lang.items():

@@ -169,13 +169,16 @@ def _skip_warning(root: Path, rel: str, kind: str) -> str:
     return f"{show(root / rel)} is {kind}; skipped (not copied, not hashed)"
 
 
-def count_code_lines(text: str) -> int:
-    """Lines holding code, for Go and Rust (both use // and /* */ comments).
+def count_code_lines(text: str, comment: str = "//",
+                     block: tuple[str, str] | None = ("/*", "*/")) -> int:
+    """Lines holding code, for a language whose comments start with `comment` and
+    `block` encloses (Go's and Rust's, by default: // and /* */).
 
     Blank lines and lines holding only comments do not count. String literals
     are tracked so that `"//"` inside a string is not taken for a comment.
     Rust's nested block comments are handled; Go has none, so it is the same.
     """
+    opens, closes = block or ("", "")
     count = 0
     depth = 0  # block comment nesting
     in_raw = False  # inside a Go `raw string` spanning lines
@@ -190,20 +193,20 @@ def count_code_lines(text: str) -> int:
                 i += 1
                 continue
             if depth:
-                if line.startswith("*/", i):
+                if line.startswith(closes, i):
                     depth -= 1
-                    i += 2
-                elif line.startswith("/*", i):
+                    i += len(closes)
+                elif line.startswith(opens, i):
                     depth += 1
-                    i += 2
+                    i += len(opens)
                 else:
                     i += 1
                 continue
-            if line.startswith("//", i):
+            if line.startswith(comment, i):
                 break
-            if line.startswith("/*", i):
+            if opens and line.startswith(opens, i):
                 depth += 1
-                i += 2
+                i += len(opens)
                 continue
             if not c.isspace():
                 has_code = True
@@ -229,7 +232,7 @@ def tree_stats(root: Path, lang: str) -> TreeStats:
     digest = hashlib.sha256()
     files = loc = 0
     skipped = []
-    suffix = language(lang).suffix
+    found = language(lang)
     for path, rel, kind in _scan(root):
         name = os.fsencode(rel)  # bytes: a name that is not UTF-8 cannot be .encode()d
         if kind == "dir":
@@ -246,9 +249,10 @@ def tree_stats(root: Path, lang: str) -> TreeStats:
             raise _unreadable(path, exc) from None
         digest.update(b"F " + name + f" {len(data)}\n".encode())
         digest.update(data)
-        if path.suffix == suffix:
+        if path.suffix == found.suffix:
             files += 1
-            loc += count_code_lines(data.decode("utf-8", errors="replace"))
+            loc += count_code_lines(data.decode("utf-8", errors="replace"), found.comment,
+                                    found.block_comment)
     return TreeStats(files=files, loc=loc, content_hash=digest.hexdigest(),
                      skipped=tuple(skipped))
 

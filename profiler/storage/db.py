@@ -153,7 +153,7 @@ def _connect_readonly(path: Path) -> sqlite3.Connection:
 
 # A run with its project and toolchain: the rows of runs_of_session and run.
 # {compiled_loc}: the column, or NULL in a database read (not migrated) before schema 3.
-_RUN_SQL = """SELECT r.*, p.name AS project, p.lang AS lang, p.content_hash, p.loc,
+_RUN_SQL = """SELECT r.*, p.name AS project, p.lang AS lang, p.content_hash, p.loc, p.source,
                      {compiled_loc} AS compiled_loc,
                      t.spec AS toolchain, t.version AS toolchain_version
               FROM runs r JOIN projects p ON p.id = r.project_id

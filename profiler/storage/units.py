@@ -17,12 +17,10 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
-from profiler.model.units import CriticalPath, Unit, critical_path
-
-SAVINGS_TOP = 5  # the longest critical units whose saving is stored
+from profiler.model.units import CriticalPath, Unit, savings
 
 
 @dataclass(frozen=True)
@@ -68,9 +66,9 @@ def stored(rows: Sequence[dict[str, Any]]) -> StoredUnits:
     chain = tuple(r["name"] for r in sorted(on_path, key=lambda r: r["critical_rank"]))
     # In chain order, as the longest-path search adds them up: the same float.
     length = sum(by_name[n].wall_s for n in chain)
-    savings = {r["name"]: r["saving_s"] for r in on_path if r.get("saving_s") is not None}
+    saved = {r["name"]: r["saving_s"] for r in on_path if r.get("saving_s") is not None}
     return StoredUnits(units, CriticalPath(chain, length, dict(
-        sorted(savings.items(), key=lambda kv: -by_name[kv[0]].wall_s))))
+        sorted(saved.items(), key=lambda kv: -by_name[kv[0]].wall_s))))
 
 
 def derived_path(units: Sequence[Unit], critical: set[str]) -> CriticalPath:
@@ -94,13 +92,7 @@ def derived_path(units: Sequence[Unit], critical: set[str]) -> CriticalPath:
     chain = tuple(sorted(deps, key=lambda n: len(before(n))))
     by_name = {u.name: u for u in units}
     length = sum(by_name[n].wall_s for n in chain)
-    savings = {}
-    for name in sorted(chain, key=lambda n: -by_name[n].wall_s)[:SAVINGS_TOP]:
-        # The unit taking no time: it starts when it ends, so the order by end time
-        # that the longest-path search walks is unchanged.
-        zeroed = [replace(u, start_s=u.end_s) if u.name == name else u for u in units]
-        savings[name] = length - critical_path(zeroed, top=0).length_s
-    return CriticalPath(chain, length, savings)
+    return CriticalPath(chain, length, savings(units, chain, length))
 
 
 def fill(conn: sqlite3.Connection, run_ids: Iterable[int] | None = None) -> None:

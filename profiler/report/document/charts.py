@@ -150,7 +150,7 @@ def times_chart(report: GapReport) -> Any:
         for i, lang in enumerate(LANG_ORDER):
             vals = [wall_of(p, lang) for p in pairs]
             bars = ax.bar([x + (i - 0.5) * 0.38 for x in xs], [v or 0 for v in vals], 0.38,
-                          color=COLORS[lang], label="Go" if lang == "go" else "Rust")
+                          color=COLORS[lang], label=title(lang))
             _label_bars(ax, bars, vals, w.seconds)
             top = max(top, *(v or 0 for v in vals))
         if top >= 30:
@@ -233,7 +233,7 @@ def toolchain_chart(report: GapReport) -> Any:
             _label_bars(ax, bars, vals, w.seconds)
         ax.set_xticks(range(len(keys)), ["\n".join(k) for k in keys], fontsize=7)
         time_axis(ax, max((c.wall.median or 0 for c in cells), default=1))
-        ax.set_title(f"{'Go' if lang == 'go' else 'Rust'} toolchains: median wall time")
+        ax.set_title(f"{title(lang)} toolchains: median wall time")
         ax.legend(fontsize=8)
     return fig
 
@@ -267,7 +267,7 @@ def gantt_chart(report: GapReport) -> Any:
             ax.set_yticks([])
             ax.set_ylabel(f"{len(t.units)} units")
         ax.set_xlabel("seconds since the build started")
-        ax.set_title(f"{'Go' if t.lang == 'go' else 'Rust'}: {t.project} {t.scenario} "
+        ax.set_title(f"{title(t.lang)}: {t.project} {t.scenario} "
                      f"{t.profile}, run {t.run_id} ({t.toolchain}), wall {w.seconds(t.wall_s)}")
     handles = [Patch(color=KIND_COLORS.get(k, "#9d9d9d"), label=k) for k in kinds_seen]
     handles.append(Line2D([], [], marker="D", color="black", linestyle="none",
