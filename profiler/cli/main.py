@@ -125,7 +125,9 @@ def main() -> None:
     debug = os.environ.get("BUILDPROF_DEBUG") == "1"
     try:
         # Without standalone mode, click returns the code of typer.Exit instead of exiting.
-        code = app(standalone_mode=False)
+        # The name in usage lines is buildprof however it was started (click would say
+        # `python -m profiler.cli.main`, or the name of whatever runs it in-process).
+        code = app(standalone_mode=False, prog_name="buildprof")
         if code == 130:  # typer turns KeyboardInterrupt (Ctrl-C, and our SIGTERM) into 130
             print("Interrupted. Completed runs are kept in the database.", file=sys.stderr)
         sys.exit(code if isinstance(code, int) else 0)
