@@ -158,3 +158,21 @@ def test_the_ci_column_below_six_runs_gives_the_range_and_its_coverage():
     # [min, max] of 5 runs holds the median with probability 1 - 2 * 0.5**5 = 93.75 %
     assert _ci(knob) == "1.00 s – 5.00 s (93.8%; 95% needs 6 runs)"
     assert knob.win and knob.change_pct == pytest.approx(100 * (3.0 / 12.0 - 1))
+
+
+def test_the_jobs_knob_sets_the_cells_jobs_and_needs_two_cores(tmp_path: Path) -> None:
+    """Knobs become cells without a build: `jobs=1` is a cell of -j1 (variant jobs=1),
+    for Go and Rust alike, and is skipped, with its reason, on a one-core machine."""
+    from profiler.scenarios.knobs import expand
+    from profiler.scenarios.plan import CellPlan
+    from profiler.sources.local import Project
+    from profiler.toolchains.base import Toolchain
+
+    for lang in ("go", "rust"):
+        tc = Toolchain(lang, f"{lang}@1", "1.0", "", "/bin/true", "/")
+        cell = CellPlan(Project("p", lang, tmp_path, "path"), tc, "clean", "debug")
+        cells, skipped = expand(cell, ["jobs=1"], cores=2)
+        assert [(c.variant_name, c.jobs) for c in cells] == [("baseline", None), ("jobs=1", 1)]
+        assert skipped == []
+        cells, skipped = expand(cell, ["jobs=1"], cores=1)
+        assert len(cells) == 1 and "one core" in skipped[0].reason
