@@ -115,7 +115,7 @@ def main() -> None:
     buildprof(db, "run", str(crate), "--scenario", "clean", "--runs", "3")
     # 6. What the build time buys: a short payoff of the http-service sample.
     for _ in range(2):  # two payoff sessions: compare --metric rps has two sides
-        buildprof(db, "payoff", "--duration", "2", "--warmup", "1", "--runs", "2",
+        buildprof(db, "payoff", "--duration-s", "2", "--warmup-s", "1", "--rounds", "2",
                   "--build-runs", "1", "--connections", "16,32")
 
     conn = sqlite3.connect(db)
