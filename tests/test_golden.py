@@ -1,6 +1,6 @@
 """What the reader commands print stays what it was: every case of tests/golden/cases.py
 (history, compare, export, report and breakdown in every format, every --help, the
-error line of each kind of bad input) against tests/golden/results.db, a real
+error line of each kind of bad input) against tests/golden/history.db, a real
 history, byte for byte. A deliberate change of output is made again with
 `tests/golden/capture.py --update` and reviewed in the diff of tests/golden/out/.
 """
