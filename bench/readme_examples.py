@@ -4,8 +4,9 @@
 
 Builds into a new results database in a temporary directory (buildprof's own
 cache, nothing of yours), then runs each command the README excerpts and writes
-its command line and output, stdout and stderr as a terminal shows them, 120
-columns, to docs/examples.md with the date and the machine. About 10 minutes on
+its command line and output, stdout and stderr as a terminal shows them, 180
+columns, to docs/examples.md with the date and the machine. It first waits (up to
+5 minutes) for the load average to fall below 0.5. About 8 minutes on
 2 cores. Run it on a quiet machine: the run, compare, breakdown and report
 outputs are build times.
 
@@ -37,6 +38,7 @@ BUILDPROF = [sys.executable, "-m", "profiler.cli.main"]
 
 # (title, argv, what to keep: "out", "err" or "both", allowed exit codes)
 STEPS: list[tuple[str, list[str], str, tuple[int, ...]]] = [
+    ("doctor: before measuring", ["doctor"], "both", (0, 1)),
     ("run: the default scenarios on tiny and small", ["run", "--size", "tiny,small", "--runs", "3"],
      "both", (0,)),
     ("run: two Rust toolchains", ["run", "--size", "tiny", "--lang", "rust", "--scenario", "clean",
@@ -47,13 +49,15 @@ STEPS: list[tuple[str, list[str], str, tuple[int, ...]]] = [
                                  "--label", "breakdown"], "both", (0,)),
     ("scenarios", ["scenarios"], "out", (0,)),
     ("history", ["history", "--limit", "12"], "out", (0,)),
-    ("compare: two toolchains", ["compare", "rust@stable", "rust@nightly"], "out", (0,)),
+    ("compare: two toolchains", ["compare", "rust@stable", "rust@nightly", "--project", "tiny",
+                                 "--scenario", "clean", "--profile", "debug"], "out", (0,)),
+    ("export: Bencher's JSON", ["export", "--format", "bmf", "--project", "small", "--lang", "go",
+                                "--scenario", "clean", "--profile", "debug"], "out", (0,)),
     ("breakdown", ["breakdown", "s3", "--top", "8"], "out", (0,)),
-    ("report", ["report"], "out", (0,)),
+    ("report: the first session", ["report", "--session", "1"], "out", (0,)),
     ("toolchain list", ["toolchain", "list"], "out", (0,)),
     ("samples list", ["samples", "list"], "out", (0,)),
     ("cache info", ["cache", "info"], "out", (0,)),
-    ("doctor", ["doctor"], "both", (0, 1)),
     ("merge: into an empty file", ["merge", "{db}", "--into", "{team}"], "both", (0,)),
     ("merge: the same file again", ["merge", "{db}", "--into", "{team}"], "both", (0,)),
 ]
@@ -72,6 +76,14 @@ def machine() -> str:
     return f"{os.cpu_count()} CPUs ({cpu}), {mem:.0f} GiB, {platform.system()} {platform.release()}"
 
 
+def settle(limit: float = 0.5, wait_s: float = 300) -> None:
+    """Wait (at most wait_s) for the 1-minute load average to fall below limit."""
+    deadline = time.monotonic() + wait_s
+    while os.getloadavg()[0] >= limit and time.monotonic() < deadline:
+        time.sleep(5)
+    print(f"load average (1 min): {os.getloadavg()[0]:.2f}", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "examples.md")
@@ -79,9 +91,10 @@ def main() -> None:
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="buildprof-examples-"))
     db, team = work / "results.db", work / "team.db"
-    env = {**os.environ, "COLUMNS": "120", "NO_COLOR": "1", "TERM": "dumb",
+    env = {**os.environ, "COLUMNS": "180", "NO_COLOR": "1", "TERM": "dumb",
            "BUILDPROF_DB": str(db), "PYTHONPATH": str(ROOT)}
     env.pop("BUILDPROF_DEBUG", None)
+    settle()
     started = dt.datetime.now(dt.timezone.utc)
     parts = []
     for title, argv, keep, ok in STEPS:
