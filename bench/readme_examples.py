@@ -95,7 +95,7 @@ def main() -> None:
            "BUILDPROF_DB": str(db), "PYTHONPATH": str(ROOT)}
     env.pop("BUILDPROF_DEBUG", None)
     settle()
-    started = dt.datetime.now(dt.timezone.utc)
+    started = dt.datetime.now(dt.UTC)
     parts = []
     for title, argv, keep, ok in STEPS:
         argv = [a.format(db=db.name, team=team.name) for a in argv]
