@@ -1,5 +1,28 @@
 """One exception root. The CLI turns every BuildprofError into a single
-`Error: ...` line (see profiler.cli.main); the message must name the fix."""
+`Error: ...` line (see profiler.cli.main); the message must name the fix.
+
+Secrets (a store's password) are registered with `secret()`; every line the CLI
+prints for an error passes through `scrub()`, so a message that quotes a library's
+text cannot carry one out."""
+
+_SECRETS: set[str] = set()
+HIDDEN = "***"
+
+
+def secret(value: str | None) -> None:
+    """Never print this value (nor its percent-decoded form) in an error line."""
+    from urllib.parse import unquote
+
+    for v in (value, unquote(value) if value else None):
+        if v:
+            _SECRETS.add(v)
+
+
+def scrub(text: str) -> str:
+    """text with every registered secret replaced, longest first."""
+    for v in sorted(_SECRETS, key=len, reverse=True):
+        text = text.replace(v, HIDDEN)
+    return text
 
 
 class BuildprofError(Exception):

@@ -341,10 +341,13 @@ _numbers = itertools.count(1)
 
 
 @pytest.fixture
-def url(pg_server: pgserver.Server) -> str:
+def url(pg_server: pgserver.Server, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A new database; the password in PGPASSWORD, as the docs recommend (a password in
+    --to gets a warning)."""
     name = f"loads{next(_numbers)}"
     pg_server.psql(f"CREATE DATABASE {name} OWNER {pgserver.USER}")
-    return pg_server.url_for(database=name)
+    monkeypatch.setenv("PGPASSWORD", pgserver.PASSWORD)
+    return pg_server.url_for(database=name, password=None)
 
 
 def test_push_and_pull_carry_load_runs(db: Path, url: str, tmp_path: Path) -> None:

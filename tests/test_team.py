@@ -28,10 +28,13 @@ _numbers = itertools.count(1)
 
 
 @pytest.fixture
-def url(pg_server: pgserver.Server) -> str:
+def url(pg_server: pgserver.Server, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A new database; the password in PGPASSWORD, as the docs recommend (a password in
+    --to gets a warning)."""
     name = f"team{next(_numbers)}"
     pg_server.psql(f"CREATE DATABASE {name} OWNER {pgserver.USER}")
-    return pg_server.url_for(database=name)
+    monkeypatch.setenv("PGPASSWORD", pgserver.PASSWORD)
+    return pg_server.url_for(database=name, password=None)
 
 
 def many_runs(path: Path, n: int) -> Path:
@@ -187,17 +190,18 @@ def test_faults_get_one_line_and_leave_nothing_behind(pg_server: pgserver.Server
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("UPDATE buildprof_meta SET value = '999' WHERE key = 'schema_version'")
     target = {"unreachable": pg_server.url_for(port=pgserver.free_port()),
-              "password": pg_server.url_for(password="wrong-password"),
+              "password": url,
               "no-database": pg_server.url_for(database="nosuchdb"),
               "newer-schema": url}[fault]
     expected = {"unreachable": "Error: cannot reach the PostgreSQL server at 127.0.0.1:",
                 "password": "Error: authentication failed for user buildprof at 127.0.0.1:",
                 "no-database": "Error: database nosuchdb does not exist on 127.0.0.1:",
                 "newer-schema": "has schema version 999, newer than this buildprof's"}[fault]
+    env = {**os.environ, **({"PGPASSWORD": "wrong-password"} if fault == "password" else {})}
     before = sqlite3.connect(a).execute("SELECT count(*) FROM runs").fetchone()[0]
     for command in (["push", "--to", target, "--db", str(a)],
                     ["pull", "--from", target, "--db", str(tmp_path / "pulled.db")]):
-        res = buildprof(*command)
+        res = buildprof(*command, env=env)
         assert res.returncode != 0
         lines = res.stderr.strip().splitlines()
         assert len(lines) == 1 and expected in lines[0], res.stderr
@@ -249,3 +253,107 @@ def test_the_shared_schema_has_the_sqlite_columns(url: str, tmp_path: Path) -> N
                "GROUP BY p.name")
         assert conn.execute(sql).fetchall() == [("tiny", 6)]
     assert sqlite3.connect(a).execute(sql).fetchall() == [("tiny", 6)]
+
+
+# -- no output carries a password -------------------------------------------------------
+
+WARNING = "Warning: a password in --"
+
+
+def _shown(pg_server: pgserver.Server, database: str) -> str:
+    return f"postgresql://{pgserver.USER}@127.0.0.1:{pg_server.port}/{database}"
+
+
+def test_a_password_in_the_url_is_never_printed_and_gets_a_warning(
+        pg_server: pgserver.Server, url: str, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Success, in both URL forms: what is shown is host, port, database and user."""
+    monkeypatch.delenv("PGPASSWORD")
+    a = results(tmp_path / "a.db", "laptop", {"tiny": A_TINY})
+    database = url.rsplit("/", 1)[1]
+    in_query = f"{url}?password={pgserver.PASSWORD}&application_name=x"
+    in_userinfo = pg_server.url_for(database=database)
+    for command, target in ((["push", "--to"], in_query), (["pull", "--from"], in_userinfo)):
+        res = buildprof(*command, target, "--db", str(tmp_path / "pulled.db" if
+                                                     command[0] == "pull" else a))
+        assert res.returncode == 0, res.stderr
+        assert pgserver.PASSWORD not in res.stdout + res.stderr
+        assert f" {_shown(pg_server, database)}" in res.stdout, res.stdout
+        assert res.stderr.startswith(f"{WARNING}{command[1][2:]} is visible to other users")
+        assert len(res.stderr.strip().splitlines()) == 1
+    # From the environment: no warning (nothing on the command line to see).
+    env = {**os.environ, "BUILDPROF_PG": in_query}
+    res = buildprof("push", "--db", str(a), env=env)
+    assert res.returncode == 0 and res.stderr == "", res.stderr
+    assert pgserver.PASSWORD not in res.stdout
+
+
+@pytest.mark.parametrize(("case", "expected"), [
+    ("bare-percent", "cannot be parsed; check it (a % in a password is written %25)"),
+    ("bad-port", "cannot reach the PostgreSQL server at 127.0.0.1:5432x"),
+    ("sslpassword", "authentication failed for user buildprof at 127.0.0.1:"),
+    ("not-postgresql", "is not a postgresql:// URL"),
+])
+def test_a_bad_url_is_one_line_without_its_secrets(pg_server: pgserver.Server, url: str,
+                                                   tmp_path: Path, case: str,
+                                                   expected: str) -> None:
+    a = results(tmp_path / "a.db", "laptop", {"tiny": A_TINY})
+    database, port = url.rsplit("/", 1)[1], pg_server.port
+    target = {
+        "bare-percent": f"postgresql://buildprof:pw%zz-{pgserver.PASSWORD}@127.0.0.1:{port}/"
+                        f"{database}",
+        "bad-port": f"postgresql://buildprof:{pgserver.PASSWORD}@127.0.0.1:5432x/{database}",
+        "sslpassword": f"{url}?sslpassword=ssl-{pgserver.PASSWORD}&password=wrong-secret",
+        "not-postgresql": f"mysql://buildprof:{pgserver.PASSWORD}@127.0.0.1/{database}",
+    }[case]
+    for command in (["push", "--to", target, "--db", str(a)],
+                    ["pull", "--from", target, "--db", str(tmp_path / "pulled.db")]):
+        res = buildprof(*command)
+        assert res.returncode == 2, res.stderr
+        out = res.stdout + res.stderr
+        assert pgserver.PASSWORD not in out and "wrong-secret" not in out, out
+        errors = [line for line in res.stderr.splitlines() if not line.startswith(WARNING)]
+        assert len(errors) == 1 and errors[0].startswith("Error: ") and expected in errors[0], \
+            res.stderr
+    assert not (tmp_path / "pulled.db").exists()
+
+
+def test_a_server_error_mid_push_is_one_line(pg_server: pgserver.Server, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A database buildprof's user may connect to but not create tables in (PostgreSQL
+    15 grants CREATE on public to the owner only): the server refuses mid-way."""
+    name = f"foreign{next(_numbers)}"
+    pg_server.psql(f"CREATE DATABASE {name}")  # owned by postgres
+    pg_server.psql("REVOKE CREATE ON SCHEMA public FROM PUBLIC", database=name)
+    monkeypatch.setenv("PGPASSWORD", pgserver.PASSWORD)
+    a = results(tmp_path / "a.db", "laptop", {"tiny": A_TINY})
+    res = buildprof("push", "--to", pg_server.url_for(database=name, password=None),
+                    "--db", str(a))
+    assert res.returncode == 2, res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(
+        f"Error: the PostgreSQL store at 127.0.0.1:{pg_server.port} failed: permission "
+        f"denied for schema public"), res.stderr
+    assert pgserver.PASSWORD not in res.stderr
+
+
+def test_shown_is_built_from_host_port_database_and_user_only() -> None:
+    from profiler.storage.pg import UNPARSED, has_password, shown
+
+    assert shown("postgresql://me:pw@db.example:6432/team?sslmode=require&passfile=/x"
+                 ) == "postgresql://me@db.example:6432/team"
+    assert shown("postgresql:///team?host=/var/run/postgresql&user=me&password=pw"
+                 ) == "postgresql://me@/var/run/postgresql/team"
+    assert shown("postgresql://me@db/team") == "postgresql://me@db/team"
+    assert shown("postgresql://me:p%zz@db/team") == UNPARSED
+    assert has_password("postgresql://me@db/team?password=pw")
+    assert has_password("postgresql://me:pw@db/team")
+    assert not has_password("postgresql://me@db/team?sslmode=require")
+
+
+def test_scrub_hides_registered_secrets_in_any_form() -> None:
+    from profiler.errors import HIDDEN, scrub, secret
+
+    secret("p%40ss-word")
+    text = "libpq: bad 'p%40ss-word' and 'p@ss-word'"
+    assert scrub(text) == f"libpq: bad '{HIDDEN}' and '{HIDDEN}'"

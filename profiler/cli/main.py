@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from profiler.cli.options import QuickHelpGroup
-from profiler.errors import BuildprofError
+from profiler.errors import BuildprofError, scrub
 
 # Typer 0.29 bundles its own copy of click (typer._click) and raises that copy's
 # exceptions, which `click.ClickException` does not match; older typers use click
@@ -134,7 +134,7 @@ def main() -> None:
     except BuildprofError as exc:
         if debug:
             raise
-        print(f"Error: {exc}", file=sys.stderr)
+        print(scrub(f"Error: {exc}"), file=sys.stderr)
         sys.exit(2)
     except typer.Abort:
         print("Aborted.", file=sys.stderr)
@@ -152,13 +152,13 @@ def main() -> None:
     except _BundledClickError as exc:  # unknown option, missing argument, bad value
         if debug:
             raise
-        print(_usage_line(exc), file=sys.stderr)
+        print(scrub(_usage_line(exc)), file=sys.stderr)
         sys.exit(2)
     except Exception as exc:
         if debug:
             raise
-        print(f"Error: unexpected {type(exc).__name__}: {exc} (a bug in buildprof; "
-              f"BUILDPROF_DEBUG=1 shows the traceback)", file=sys.stderr)
+        print(scrub(f"Error: unexpected {type(exc).__name__}: {exc} (a bug in buildprof; "
+                    f"BUILDPROF_DEBUG=1 shows the traceback)"), file=sys.stderr)
         sys.exit(3)
 
 

@@ -42,11 +42,25 @@ def merge(
     typer.echo(f"{into}: {sessions} sessions, {runs} runs")
 
 
+def _store_url(given: str | None, option: str) -> str:
+    """The store's URL; a password typed on the command line gets a one-line warning
+    (other users see it in `ps`, and the shell keeps it in its history)."""
+    from profiler.storage import pg
+
+    url = pg.resolve_url(given, option)
+    if given and pg.has_password(given):
+        typer.echo(f"Warning: a password in {option} is visible to other users (ps) and in "
+                   f"your shell history; use PGPASSWORD, ~/.pgpass or a service file, or "
+                   f"set BUILDPROF_PG", err=True)
+    return url
+
+
 @filter_options()
 def push(
     to: Annotated[str | None, typer.Option(
-        "--to", help="postgresql://USER@HOST:PORT/DB (default: $BUILDPROF_PG); the password "
-                     "from the URL, PGPASSWORD or ~/.pgpass", show_default=False)] = None,
+        "--to", help="postgresql://USER@HOST:PORT/DB (default: $BUILDPROF_PG); keep the "
+                     "password out of it: PGPASSWORD, ~/.pgpass or a service file",
+        show_default=False)] = None,
     select: FilterOptions = UNFILTERED,
     db: DbOption = None,
 ) -> None:
@@ -55,7 +69,7 @@ def push(
     from profiler.storage import pg
     from profiler.storage.db import ResultsDB
 
-    url = pg.resolve_url(to, "--to")
+    url = _store_url(to, "--to")
     filters = select.filters()
     with ResultsDB.open(db or default_db(), readonly=True) as store:
         store.check_filters(filters)
@@ -63,13 +77,14 @@ def push(
     with pg.connect(url, "buildprof push") as conn:
         pg.ensure_schema(conn, url)
         counts = pg.push(conn, snap, url)
-    typer.echo(f"pushed to {pg.redact(url)}: {counts.text()}")
+    typer.echo(f"pushed to {pg.shown(url)}: {counts.text()}")
 
 
 @filter_options()
 def pull(
     from_: Annotated[str | None, typer.Option(
-        "--from", help="postgresql://USER@HOST:PORT/DB (default: $BUILDPROF_PG)",
+        "--from", help="postgresql://USER@HOST:PORT/DB (default: $BUILDPROF_PG); keep the "
+                       "password out of it: PGPASSWORD, ~/.pgpass or a service file",
         show_default=False)] = None,
     select: FilterOptions = UNFILTERED,
     db: DbOption = None,
@@ -79,17 +94,17 @@ def pull(
     from profiler.storage import pg
     from profiler.storage.db import ResultsDB
 
-    url = pg.resolve_url(from_, "--from")
+    url = _store_url(from_, "--from")
     filters = select.filters()
     with pg.connect(url, "buildprof pull") as conn:
         pg.check_schema(conn, url)  # a pull only reads: it makes no tables
         snap = pg.pull(conn, filters)
     if not snap.tables["runs"] and not snap.tables.get("load_runs"):
-        raise UsageError(f"no run in {pg.redact(url)} matches these filters; push some "
+        raise UsageError(f"no run in {pg.shown(url)} matches these filters; push some "
                          f"first, or loosen --machine/--project/--toolchain/--since/--label")
     path = db or default_db()
     with ResultsDB.open(path) as dest:
         counts = dest.merge_snapshot(snap)
         sessions, runs = dest.counts()
-    typer.echo(f"pulled from {pg.redact(url)} into {path}: {counts.text()}; "
+    typer.echo(f"pulled from {pg.shown(url)} into {path}: {counts.text()}; "
                f"{path} holds {sessions} sessions, {runs} runs")

@@ -16,8 +16,10 @@ unique keys (ON CONFLICT DO NOTHING), never duplicating a row. A store made befo
 schema 7 gains the load_runs table at the next push; a pull from one finds no
 load runs.
 
-The password comes from the URL, PGPASSWORD or ~/.pgpass (libpq reads the last
-two itself); it is never printed or stored: messages show `redact(url)`.
+The password comes from PGPASSWORD, ~/.pgpass or a service file (libpq reads them
+itself), or from the URL. It is never printed or stored: messages show `shown(url)`,
+which is built from host, port, database and user only, and the CLI scrubs the
+registered secrets from every error line.
 """
 
 from __future__ import annotations
@@ -25,12 +27,12 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
-from profiler.errors import DatabaseError, UsageError
+from profiler.errors import DatabaseError, UsageError, scrub, secret
 from profiler.model.filters import Filters
 from profiler.storage import queries
 from profiler.storage.merge import NATURAL_KEYS, TABLES, Counts, Snapshot
@@ -50,35 +52,88 @@ FOREIGN = {("sessions", "machine_id"): "machines", ("runs", "session_id"): "sess
            ("load_runs", "machine_id"): "machines"}
 
 
-def redact(url: str) -> str:
-    """The URL without its password, for messages."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{parts.username}@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
+SECRET_KEYS = ("password", "sslpassword")  # libpq parameters whose values are secrets
+UNPARSED = "the PostgreSQL store (its URL cannot be parsed, so it is not shown)"
+
+
+def params(url: str) -> dict[str, str] | None:
+    """The connection parameters libpq reads from the URL, or None when it cannot be
+    parsed. With psycopg installed, libpq's own parser decides."""
+    try:
+        from psycopg.conninfo import conninfo_to_dict
+    except ImportError:
+        conninfo_to_dict = None
+    if conninfo_to_dict is not None:
+        try:
+            return {k: str(v) for k, v in conninfo_to_dict(url).items() if v is not None}
+        except Exception:  # psycopg.ProgrammingError: libpq could not parse it
+            return None
+    try:
+        parts = urlsplit(url)
+        found = {"user": parts.username, "password": parts.password, "host": parts.hostname,
+                 "port": str(parts.port) if parts.port else None,
+                 "dbname": parts.path.lstrip("/") or None}
+        out = {k: unquote(v) for k, v in found.items() if v is not None}
+        out.update(parse_qsl(parts.query, keep_blank_values=True, strict_parsing=False))
+        return out
+    except ValueError:
+        return None
+
+
+def shown(url: str) -> str:
+    """The URL as messages show it: built from host, port, database and user only, so
+    no password, passfile or other parameter can reach the output."""
+    p = params(url)
+    if p is None:
+        return UNPARSED
+    host = p.get("host") or "localhost"
+    host = quote(host, safe=",") if host.startswith("/") else host
+    user = f"{quote(p['user'], safe='')}@" if p.get("user") else ""
+    port = f":{p['port']}" if p.get("port") else ""
+    return f"postgresql://{user}{host}{port}/{quote(p.get('dbname') or '', safe='')}"
+
+
+def has_password(url: str) -> bool:
+    p = params(url)
+    return p is None or any(p.get(k) for k in SECRET_KEYS)
 
 
 def resolve_url(url: str | None, option: str) -> str:
+    """The store's URL from the option or $BUILDPROF_PG; its secrets are registered so
+    that no error line can print them."""
     url = url or os.environ.get("BUILDPROF_PG")
     if not url:
         raise UsageError(f"give the server as {option} postgresql://USER@HOST:PORT/DB, or set "
                          f"BUILDPROF_PG")
-    if urlsplit(url).scheme not in ("postgresql", "postgres"):
-        raise UsageError(f"'{redact(url)}' is not a postgresql:// URL; give "
-                         f"{option} postgresql://USER@HOST:PORT/DB")
+    p = params(url)
+    for key in SECRET_KEYS:
+        secret((p or {}).get(key))
+    with suppress(ValueError):
+        secret(urlsplit(url).password)
+    if url.split(":", 1)[0].lower() not in ("postgresql", "postgres"):
+        raise UsageError(f"the store given with {option} (or BUILDPROF_PG) is not a "
+                         f"postgresql:// URL; give {option} postgresql://USER@HOST:PORT/DB")
+    if p is None:
+        raise UsageError(f"the URL given with {option} (or BUILDPROF_PG) cannot be parsed; "
+                         f"check it (a % in a password is written %25), or leave the password "
+                         f"out of it and use PGPASSWORD or ~/.pgpass")
     return url
 
 
 def _where(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.hostname or 'localhost'}:{parts.port or 5432}"
+    p = params(url) or {}
+    return f"{p.get('host') or 'localhost'}:{p.get('port') or 5432}"
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return scrub(text.splitlines()[0]) if text else type(exc).__name__
 
 
 @contextmanager
 def connect(url: str, application: str) -> Iterator[psycopg.Connection[Any]]:
-    """A connection, or one clear line for each way it can fail."""
+    """A connection, or one clear line for each way it can fail; any error of the
+    server or the driver while it is open is one line too (DatabaseError, exit 2)."""
     try:
         import psycopg
     except ImportError:
@@ -91,34 +146,41 @@ def connect(url: str, application: str) -> Iterator[psycopg.Connection[Any]]:
                                autocommit=True)
     except psycopg.OperationalError as exc:
         raise DatabaseError(_connect_error(url, str(exc))) from None
+    except psycopg.Error as exc:
+        raise DatabaseError(f"cannot connect to {shown(url)} ({type(exc).__name__}); check "
+                            f"the URL given with --to/--from or BUILDPROF_PG") from None
     try:
         yield conn
+    except psycopg.Error as exc:
+        raise DatabaseError(f"the PostgreSQL store at {_where(url)} failed: "
+                            f"{_first_line(exc)}; nothing half-written is kept (each batch "
+                            f"is one transaction): fix that and run the command again"
+                            ) from None
     finally:
         conn.close()
 
 
 def _connect_error(url: str, text: str) -> str:
-    parts = urlsplit(url)
-    where, db, user = _where(url), (parts.path or "/").lstrip("/") or "(default)", parts.username
+    p = params(url) or {}
+    where, db, user = _where(url), p.get("dbname") or "(default)", p.get("user") or "(default)"
     if "password authentication failed" in text or "no password supplied" in text:
         return (f"authentication failed for user {user} at {where}; check the password (in "
-                f"the URL, PGPASSWORD or ~/.pgpass)")
+                f"PGPASSWORD, ~/.pgpass or a service file)")
     if "does not exist" in text and "database" in text:
         return (f"database {db} does not exist on {where}; create it (createdb {db}) or "
                 f"name another in the URL")
     if "role" in text and "does not exist" in text:
         return f"user {user} does not exist on {where}; name another user in the URL"
-    detail = text.strip().splitlines()[0].split("failed: ")[-1]
+    detail = scrub(text.strip().splitlines()[0].split("failed: ")[-1]) if text.strip() else ""
     return (f"cannot reach the PostgreSQL server at {where} ({detail}); start it, or check "
             f"the URL (--to/--from or BUILDPROF_PG)")
 
 
 def lost(url: str, exc: Exception, done: int, total: int) -> DatabaseError:
     """The line for a connection that dropped mid-way."""
-    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return DatabaseError(f"the connection to {_where(url)} was lost after {done} of {total} "
-                         f"runs ({first}); the batches written are whole: run the same "
-                         f"command again, it adds only what is missing")
+                         f"runs ({_first_line(exc)}); the batches written are whole: run the "
+                         f"same command again, it adds only what is missing")
 
 
 # -- the schema ---------------------------------------------------------------------------
@@ -155,7 +217,7 @@ def check_schema(conn: psycopg.Connection[Any], url: str) -> None:
     version, _ = sqlite_schema()
     row = conn.execute("SELECT to_regclass('buildprof_meta') IS NOT NULL").fetchone()
     if not row or not row[0]:
-        raise UsageError(f"{redact(url)} holds no buildprof results yet; `buildprof push` "
+        raise UsageError(f"{shown(url)} holds no buildprof results yet; `buildprof push` "
                          f"some first")
     have = int(conn.execute("SELECT value FROM buildprof_meta WHERE key = 'schema_version'"
                             ).fetchone()[0])  # type: ignore[index]
