@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from profiler.cli.options import DbOption, format_option, parse_whole
+from profiler.cli.options import DbOption, ForceOption, format_option, parse_whole
 from profiler.errors import UsageError
 from profiler.paths import default_db
 
@@ -33,17 +33,22 @@ def breakdown(
         "--output", "-o", help="With --format trace: write to FILE instead of stdout",
         show_default=False, dir_okay=False)] = None,
     db: DbOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Per-unit times, CPU and memory of a recorded --breakdown run, and its critical path."""
     from profiler.storage.db import ResultsDB
 
     if output is not None and fmt != "trace":
         raise UsageError("--output writes a trace: add --format trace")
+    if output is not None:
+        from profiler.report.writers import check_output
+
+        check_output(output, "--output", db or default_db(), force)
     # Closing also removes the WAL side files the read-only open made.
     with ResultsDB.open(db or default_db(), readonly=True) as store:
         runs = _runs(store, target)
         if fmt == "trace":
-            _write_trace(store, runs, output)
+            _write_trace(store, runs, output, db or default_db(), force)
             return
         from profiler.report.console import make_console
 
@@ -53,13 +58,14 @@ def breakdown(
             show_units(run, stored.units, stored.path, console, top)
 
 
-def _write_trace(store: ResultsDB, runs: list[dict[str, Any]], output: Path | None) -> None:
+def _write_trace(store: ResultsDB, runs: list[dict[str, Any]], output: Path | None,
+                 db: Path, force: bool) -> None:
     """One Chrome trace of the runs, one process each (its pid the run id), to
     `output` or stdout. A run without units is refused; a run without a stored RSS
     series gets no RSS counter, and stderr says so."""
     from profiler import __version__
     from profiler.report import exports
-    from profiler.report.writers import json_text
+    from profiler.report.writers import json_text, write_file
 
     parts = []
     for run in runs:
@@ -82,11 +88,7 @@ def _write_trace(store: ResultsDB, runs: list[dict[str, Any]], output: Path | No
     if output is None:
         sys.stdout.write(text)
         return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot write {output}: {exc.strerror}; choose another --output"
-                         ) from None
+    write_file(output, lambda out: out.write(text), option="--output", db=db, force=force)
     print(f"wrote the trace of {len(runs)} run(s) to {output}; open it in "
           f"https://ui.perfetto.dev (Open trace file) or chrome://tracing", file=sys.stderr)
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, TextIO
 import typer
 
 from profiler.cli import options
-from profiler.errors import UsageError
+from profiler.paths import default_db
 
 if TYPE_CHECKING:  # annotations only: profiler.model loads the statistics
     from profiler.model.cells import CellSummary
@@ -30,26 +30,26 @@ def export(
     select: options.FilterOptions = options.UNFILTERED,
     limit: Annotated[int, typer.Option(help="Only the newest N cells; 0: all")] = 0,
     db: options.DbOption = None,
+    force: options.ForceOption = False,
 ) -> None:
     """Export one result per session and cell (the rows of `history`), with every run's
     time. The JSON is hyperfine's `{"results": [...]}` with buildprof's fields beside
     hyperfine's. bmf: one benchmark per cell, named by its label, each measure's median
     with the median's 95% CI as lower/upper value (min and max below 6 runs). benchfmt:
     one line per successful timed run, for `benchstat -table machine A B`."""
+    from profiler.report.writers import check_output, write_file
+
     rows_wanted = options.check_limit(limit)
     filters = select.filters()
+    if output is not None:
+        check_output(output, "--output", db or default_db(), force)
     with options.reading(db, filters) as store:
         cells = store.history_cells(filters, rows_wanted)
     write = _writer(cells, fmt)
     if output is None:
         write(sys.stdout)
         return
-    try:
-        with output.open("w", encoding="utf-8", newline="") as out:
-            write(out)
-    except OSError as exc:
-        raise UsageError(f"cannot write {output}: {exc.strerror}; choose another --output"
-                         ) from None
+    write_file(output, write, option="--output", db=db or default_db(), force=force)
     print(f"wrote {len(cells)} result(s) to {output}", file=sys.stderr)
 
 

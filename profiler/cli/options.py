@@ -52,6 +52,8 @@ class QuickHelpGroup(TyperGroup):
 
 DB_HELP = "Results database (default: $BUILDPROF_DB, else ./results.db)"
 DbOption = Annotated[Path | None, typer.Option("--db", help=DB_HELP, show_default=False)]
+ForceOption = Annotated[bool, typer.Option(
+    "--force", help="Write the output file even over an SQLite file (a results database)")]
 LabelOption = Annotated[str | None, typer.Option(help="A label stored with the session",
                                                  show_default=False)]
 

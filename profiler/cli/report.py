@@ -7,7 +7,6 @@ The filters are history's (profiler.cli.options.filter_options), so a selection 
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -19,24 +18,13 @@ from profiler.cli.options import (
     UNFILTERED,
     DbOption,
     FilterOptions,
+    ForceOption,
     filter_options,
     format_option,
     reading,
 )
 from profiler.errors import UsageError
-
-
-def _check_html_path(path: Path) -> Path:
-    parent = path.parent if str(path.parent) else Path(".")
-    if path.is_dir():
-        raise UsageError(f"--html {path} is a directory; give a file name such as "
-                         f"{path / 'report.html'}")
-    if not parent.is_dir():
-        raise UsageError(f"cannot write {path}: directory {parent} does not exist; create it "
-                         f"or choose another --html path")
-    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise UsageError(f"cannot write {path}: permission denied; choose another --html path")
-    return path
+from profiler.paths import default_db
 
 
 @filter_options()
@@ -53,6 +41,7 @@ def report(
     fmt: format_option("table", "markdown", "json", help="table, markdown or json (default: "
                        "table, or nothing with --html)", show_default=False) = None,
     db: DbOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Go against Rust on the samples: medians, ratios, memory, scaling fits
     (time = a·LOCᵇ) and the verdict on "Go compiles in seconds, Rust in minutes" for
@@ -65,7 +54,9 @@ def report(
     if all_sessions and session:
         raise UsageError("--all and --session exclude each other; give one")
     if html is not None:
-        html = _check_html_path(html)
+        from profiler.report.writers import check_output
+
+        check_output(html, "--html", db or default_db(), force, "report.html")
     filters = select.filters().with_(sessions=tuple(dict.fromkeys(session or ())))
     from profiler.analysis.document import assemble
 
@@ -76,7 +67,7 @@ def report(
     if html is not None:
         from profiler.report.document.html import write_html
 
-        write_html(doc, html)
+        write_html(doc, html, db or default_db(), force)
         print(f"Wrote {html} ({html.stat().st_size // 1024} KiB): {doc.summary}",
               file=sys.stderr if fmt else sys.stdout)
         if fmt is None:

@@ -4,6 +4,8 @@ short texts of numbers that several views share.
 JSON never holds NaN or Infinity (not JSON): `clean`, the one scrubber every JSON
 and CSV writer goes through, makes them null, and `write_json`, the one JSON
 writer, refuses any that remain. `markdown_table` is the one Markdown table writer.
+`write_file` is how every output file is written (export -o, report --html,
+breakdown -o): never over a results database, always whole.
 """
 
 from __future__ import annotations
@@ -11,10 +13,82 @@ from __future__ import annotations
 import csv
 import json
 import math
-from collections.abc import Collection, Sequence
+import os
+import tempfile
+from collections.abc import Callable, Collection, Sequence
+from pathlib import Path
 from typing import Any, TextIO
 
 from profiler.analysis.wording import seconds
+from profiler.errors import UsageError
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def _is_sqlite(path: Path) -> bool:
+    try:
+        with path.open("rb") as f:
+            return f.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC
+    except OSError:
+        return False
+
+
+def check_output(path: Path, option: str, db: Path | None = None,
+                 force: bool = False, example: str = "out") -> None:
+    """Refuse an output path before anything is computed: the results database being
+    read or any existing SQLite file (unless `force`: a mistyped output path would lose
+    every run), a directory, a missing directory, one that cannot be written."""
+    if not force:
+        if db is not None and path.exists() and db.exists() and path.samefile(db):
+            raise UsageError(f"{option} {path} is the results database being read; writing "
+                             f"it would lose every run: choose another {option} path (or "
+                             f"add --force)")
+        if _is_sqlite(path):
+            raise UsageError(f"{option} {path} is an SQLite database (a results file?); "
+                             f"writing it would replace it: choose another {option} path "
+                             f"(or add --force)")
+    parent = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise UsageError(f"{option} {path} is a directory; give a file name such as "
+                         f"{path / example}")
+    if not parent.is_dir():
+        raise UsageError(f"cannot write {path}: directory {parent} does not exist; create it "
+                         f"or choose another {option} path")
+    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise UsageError(f"cannot write {path}: permission denied; choose another {option} "
+                         f"path")
+
+
+def write_file(path: Path, write: Callable[[TextIO], None], *, option: str,
+               db: Path | None = None, force: bool = False, example: str = "out") -> None:
+    """Write an output file whole: to a temporary file beside it, renamed over it at
+    the end, so a reader never sees half of it and an error leaves the old file as it
+    was; `check_output`'s refusals first."""
+    check_output(path, option, db, force, example)
+    parent = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror}; choose another {option} path"
+                         ) from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            write(out)
+        # mkstemp makes 0600; the output gets the old file's mode, or the umask's.
+        os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror}; choose another {option} path"
+                         ) from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def clean(obj: Any) -> Any:

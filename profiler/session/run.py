@@ -156,8 +156,7 @@ def execute(req: RunRequest, reporter: Reporter | None = None) -> Outcome:
             "rev": res.cell.project.rev, "commit_hash": res.cell.project.commit,
             "variant": res.cell.variant_name,
         })
-        if res.executables and res.cell.profile == "release" and (
-                req.keep_binaries or res.cell.project.serves):
+        if res.executables and keeps_binary(res.cell, req.keep_binaries):
             from profiler.storage import binaries
 
             binaries.keep(res.executables, binaries.store_dir(
@@ -231,3 +230,11 @@ def reclaim_work_dirs() -> list[Path]:
             shutil.rmtree(d, ignore_errors=True)
             removed.append(d)
     return removed
+
+
+def keeps_binary(cell: CellPlan, asked: bool) -> bool:
+    """Whether a cell's executables are kept for `payoff`: release builds of a server
+    sample (or when asked), and only the baseline: never a `tune` knob's binary nor a
+    --jobs scan's."""
+    return (cell.profile == "release" and cell.variant is None and cell.jobs is None
+            and (asked or cell.project.serves))

@@ -17,13 +17,12 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from profiler.errors import UsageError
-from profiler.model.cells import CellSummary
+from profiler.model.cells import BASELINE, CellSummary
 from profiler.model.filters import Filters
 from profiler.model.loads import LoadSummary, summarize_load
 
 GROUP_COLUMNS = ("session_id", "project_id", "toolchain_id", "scenario", "edit", "profile",
                  "jobs", "variant")
-BASELINE = "baseline"  # runs.variant of every run that is not a `tune` knob
 
 
 def _variant_expr(conn: sqlite3.Connection) -> str:
@@ -476,13 +475,15 @@ def load_cells(conn: sqlite3.Connection, f: Filters, limit: int | None = 50
 
 def build_costs(conn: sqlite3.Connection, project_id: int, toolchain_id: str,
                 machine_id: str) -> list[dict[str, Any]]:
-    """Successful timed runs of one project content, toolchain and machine: for each
-    (scenario, profile, edit), those of the newest session that has it."""
+    """Successful timed baseline runs (no `tune` knob, no --jobs) of one project
+    content, toolchain and machine: for each (scenario, profile, edit), those of the
+    newest session that has it."""
     rows = _rows(conn.execute(
         "SELECT r.session_id, r.scenario, r.profile, r.edit, r.jobs, r.wall_s, "
         "r.artifact_bytes FROM runs r WHERE r.project_id = ? AND r.toolchain_id = ? "
         "AND r.machine_id = ? AND r.warmup = 0 AND r.status = 'ok' AND r.jobs IS NULL "
-        "ORDER BY r.session_id DESC, r.id", [project_id, toolchain_id, machine_id]))
+        f"AND {_variant_expr(conn)} = ? "
+        "ORDER BY r.session_id DESC, r.id", [project_id, toolchain_id, machine_id, BASELINE]))
     newest: dict[tuple[Any, ...], int] = {}
     for r in rows:
         newest.setdefault((r["scenario"], r["profile"], r["edit"]), r["session_id"])

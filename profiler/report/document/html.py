@@ -259,9 +259,11 @@ def render(report: GapReport | None, payoff: PayoffSection | None = None,
             + "\n".join(parts) + "\n</body>\n</html>\n")
 
 
-def write_html(doc: Document, path: Path) -> None:
-    """Write the report to `path` (one file, nothing else)."""
+def write_html(doc: Document, path: Path, db: Path | None = None, force: bool = False
+               ) -> None:
+    """Write the report to `path` (one file, nothing else, written whole)."""
+    from profiler.report.writers import write_file
+
     text = render(doc.gap, doc.payoff, doc.projects)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    write_file(path, lambda out: out.write(text), option="--html", db=db, force=force,
+               example="report.html")
