@@ -111,6 +111,7 @@ def revisions(path: Path, revs: list[str], lang: str | None, notes: list[str]
     name = path.resolve().name  # as detect_project names the checkout itself
     out = []
     for rev in found:
+        notes.extend(n for n in rev.notes if n not in notes)
         exported = detect_project(rev.root / here, lang)
         out.append(replace(exported, name=name, rev=rev.name, commit=rev.commit))
     return out
