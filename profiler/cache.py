@@ -8,13 +8,12 @@ of it are refused whatever they hold. Anything else in the directory stays.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-
-import psutil
 
 from profiler import paths
 from profiler.errors import UsageError
@@ -70,17 +69,9 @@ def info() -> list[Part]:
 
 
 def live_sessions() -> list[Path]:
-    """Work directories of buildprof sessions whose process is still running."""
-    live = []
-    dirs = [d for work in paths.work_roots() if work.is_dir() for d in work.glob("session-*")]
-    for d in dirs:
-        try:
-            pid = int(d.name.split("-")[1])
-        except (IndexError, ValueError):
-            continue
-        if pid != os.getpid() and psutil.pid_exists(pid):
-            live.append(d)
-    return live
+    """Work directories of buildprof sessions (run, payoff, fetch) still running, on
+    this machine or another that shares the cache: their lock is held."""
+    return [d for d in paths.work_dirs() if paths.in_use(d)]
 
 
 def _make_writable(func, path, _exc):  # type: ignore[no-untyped-def]
@@ -126,6 +117,17 @@ def _remove_parts(root: Path) -> None:
         child = root / name
         if child.is_symlink():
             child.unlink()  # the link only, never what it points to
+        elif child.is_dir() and name == "work":
+            # A running session's directory stays, even with --force: its lock is held.
+            for d in child.iterdir():
+                if d.is_dir() and not d.is_symlink() and paths.in_use(d):
+                    continue
+                if d.is_dir() and not d.is_symlink():
+                    shutil.rmtree(d, onerror=_make_writable)
+                else:
+                    d.unlink()
+            with contextlib.suppress(OSError):
+                child.rmdir()
         elif child.is_dir():
             shutil.rmtree(child, onerror=_make_writable)
         elif child.exists():

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 from profiler.errors import ProjectError
@@ -162,3 +163,82 @@ def work_roots() -> list[Path]:
 def default_db() -> Path:
     env = os.environ.get("BUILDPROF_DB")
     return Path(env) if env else Path("results.db")
+
+
+# -- work directories: one per session, payoff, fetch; locked for their life -------------
+
+WORK_KINDS = ("session", "payoff", "fetch")
+LOCK_FILE = ".buildprof-lock"
+
+
+def _host() -> str:
+    import socket
+
+    return "".join(ch if ch.isalnum() else "_" for ch in socket.gethostname())[:32] or "host"
+
+
+@contextlib.contextmanager
+def locked_work_dir(kind: str) -> Iterator[Path]:
+    """A new work directory under `work_root()` for one session (or payoff, or fetch),
+    removed at the end. Its name carries the host, the pid and a random part (two
+    containers sharing a cache both have a pid 1), and it holds a lock (flock on a file
+    inside) for its whole life: `reclaim_work_dirs` and `cache clean` skip a directory
+    whose lock is held, whatever machine or container holds it."""
+    import fcntl
+    import shutil
+    import tempfile
+
+    d = Path(tempfile.mkdtemp(prefix=f"{kind}-{_host()}-{os.getpid()}-", dir=work_root()))
+    lock = open(d / LOCK_FILE, "w")  # noqa: SIM115 - held until the directory is gone
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        yield d
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+        lock.close()
+
+
+def in_use(d: Path) -> bool:
+    """Whether the work directory `d` belongs to a process that is still running: its
+    lock is held; for a directory without a lock file (made by an older buildprof, or
+    in the instant before its lock), its pid is alive on this host."""
+    import fcntl
+
+    try:
+        with open(d / LOCK_FILE) as f:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            return False
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return True  # cannot tell: keep it
+    parts = d.name.split("-")
+    # session-PID-SESSION (older buildprof), or KIND-HOST-PID-RANDOM
+    pid_text, host = (parts[1], _host()) if len(parts) == 3 else (
+        parts[2] if len(parts) > 3 else "", parts[1] if len(parts) > 3 else "")
+    if host != _host() or not pid_text.isdigit():
+        return True
+    import psutil
+
+    return int(pid_text) == os.getpid() or psutil.pid_exists(int(pid_text))
+
+
+def work_dirs() -> list[Path]:
+    """Every work directory in every place they may be."""
+    return sorted(d for work in work_roots() if work.is_dir() for kind in WORK_KINDS
+                  for d in work.glob(f"{kind}-*") if d.is_dir() and not d.is_symlink())
+
+
+def reclaim_work_dirs() -> list[Path]:
+    """Remove the work directories of processes that are gone."""
+    import shutil
+
+    removed = []
+    for d in work_dirs():
+        if not in_use(d):
+            shutil.rmtree(d, ignore_errors=True)
+            removed.append(d)
+    return removed

@@ -276,7 +276,7 @@ def execute(req: PayoffRequest, reporter: PayoffReporter | None = None,
     """Build (when needed), check, load and record; see the module docstring.
     KeyboardInterrupt marks the session interrupted, after every server is killed."""
     from profiler.machine.facts import current_machine
-    from profiler.paths import default_db, work_root
+    from profiler.paths import default_db, locked_work_dir
     from profiler.session.resolve import locate, resolve_toolchains, toolchains_for
 
     for n in req.connections:
@@ -303,7 +303,6 @@ def execute(req: PayoffRequest, reporter: PayoffReporter | None = None,
         machine_id = db.ensure_machine(machine.row())
     contenders = prepare(req, routes, projects, toolchains, machine_id, build_reporter,
                          reporter)
-    work = work_root() / f"payoff-{os.getpid()}"
     srv_cores, load_cores, cores_text = server.core_split(sorted(os.sched_getaffinity(0)))
     if reporter:
         reporter.note(f"Load generator: {loadgen_version}; {cores_text}; mix: "
@@ -335,6 +334,8 @@ def execute(req: PayoffRequest, reporter: PayoffReporter | None = None,
         if reporter:
             reporter.round_started(p.lang, p.connections, p.round, p.done, p.total)
 
+    work_dir = locked_work_dir("payoff")
+    work = work_dir.__enter__()  # left in the `finally` below, whatever happens
     try:
         parity(contenders, routes, work)
         run_rounds(contenders, RoundPlan(tuple(req.connections), req.rounds), work,
@@ -347,7 +348,7 @@ def execute(req: PayoffRequest, reporter: PayoffReporter | None = None,
     finally:
         _unpin_threads(own_cores)
         server.kill_live()
-        shutil.rmtree(work, ignore_errors=True)
+        work_dir.__exit__(None, None, None)
         db.finish_session(session_id, status)
     with db:
         return PayoffOutcome(db.session(session_id),

@@ -8,18 +8,15 @@ committed as it ends). What the user sees while it runs goes through a
 
 from __future__ import annotations
 
-import os
-import shutil
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Protocol
 
 from profiler.machine.facts import current_machine
 from profiler.machine.noise import Window, load_warning
 from profiler.model.cells import CellKey, CellSummary, summarize
 from profiler.model.units import CriticalPath, Unit, critical_path
-from profiler.paths import default_db, work_root
+from profiler.paths import default_db, locked_work_dir, reclaim_work_dirs, work_root
 from profiler.scenarios.definitions import (
     DEFAULT_NOTE,
     DEFAULT_PROFILES,
@@ -110,7 +107,7 @@ def execute(req: RunRequest, reporter: Reporter | None = None) -> Outcome:
             and any(default_profiles(s, kind) != DEFAULT_PROFILES[kind] for s in FROM_BUILT)):
         notes.append(f"Note: {DEFAULT_NOTE}.")  # cells the default leaves out: say so
     stats = {p.path: tree_stats(p.path, p.lang) for p in projects}
-    work = work_root()  # may refuse: a cargo config above every place it could be
+    work_root()  # may refuse (a cargo config above every place it could be): before the db
     db = ResultsDB.open(req.db_path or default_db())
     db.mark_dangling_aborted()
     reclaim_work_dirs()
@@ -126,7 +123,6 @@ def execute(req: RunRequest, reporter: Reporter | None = None) -> Outcome:
         project_ids[p] = db.ensure_project(p.name, p.lang, p.source, p.recorded_path,
                                            st.content_hash, st.loc, st.files)
     session_id = db.start_session(machine_id, req.command_line, req.label)
-    work_dir = work / f"session-{os.getpid()}-{session_id}"
     failures: list[Failure] = []
     last_units: dict[CellPlan, RunUnits] = {}
 
@@ -197,16 +193,16 @@ def execute(req: RunRequest, reporter: Reporter | None = None) -> Outcome:
     precision: dict[CellPlan, float] = {}
     status = "failed"
     try:
-        precision = run_cells(cells, work_dir, req.plan, on_result=record,
-                              on_progress=reporter.progress if reporter else None,
-                              on_setup=reporter.setup if reporter else None,
-                              on_cell_done=cell_done)
+        with locked_work_dir("session") as work_dir:
+            precision = run_cells(cells, work_dir, req.plan, on_result=record,
+                                  on_progress=reporter.progress if reporter else None,
+                                  on_setup=reporter.setup if reporter else None,
+                                  on_cell_done=cell_done)
         status = "failed" if failures else "completed"
     except KeyboardInterrupt:
         status = "interrupted"
         raise
     finally:
-        shutil.rmtree(work_dir, ignore_errors=True)
         db.finish_session(session_id, status)
     with db:  # closed once the outcome is read (an exception above ends the process)
         return Outcome(session=db.session(session_id), runs=db.runs_of_session(session_id),
@@ -214,22 +210,6 @@ def execute(req: RunRequest, reporter: Reporter | None = None) -> Outcome:
                        precision={c.label: p for c, p in precision.items()
                                   if req.plan.runs is None}, units=list(last_units.values()),
                        skipped=skipped)
-
-
-def reclaim_work_dirs() -> list[Path]:
-    """Remove work directories of sessions whose buildprof process is gone."""
-    import psutil
-
-    removed = []
-    for d in work_root().glob("session-*"):
-        try:
-            pid = int(d.name.split("-")[1])
-        except (IndexError, ValueError):
-            continue
-        if pid != os.getpid() and not psutil.pid_exists(pid):
-            shutil.rmtree(d, ignore_errors=True)
-            removed.append(d)
-    return removed
 
 
 def keeps_binary(cell: CellPlan, asked: bool) -> bool:

@@ -11,6 +11,7 @@ the same dependency versions; the lock file's hash is recorded.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -23,7 +24,7 @@ from pathlib import Path
 
 from profiler.errors import ProjectError, StepError, UsageError
 from profiler.measure.process import run_step
-from profiler.paths import cache_dir
+from profiler.paths import cache_dir, locked_work_dir
 from profiler.toolchains.base import clean_env
 
 KINDS = {"crate": "rust", "go": "go"}
@@ -61,31 +62,74 @@ class Fetched:
         return f"{self.remote.kind}:{self.remote.name}@{self.version}"
 
 
+MAX_SPEC = 256
+CRATE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
+CRATE_VERSION = re.compile(r"\d+(\.\d+){0,2}(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?")
+EXACT_CRATE = re.compile(r"\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?")
+# Go's module path rules (golang.org/x/mod/module.CheckPath, in short): slash-separated
+# elements of letters, digits and -._~, none empty, none starting or ending with a dot,
+# the first a domain with a dot in it and no uppercase.
+GO_ELEMENT = re.compile(r"[A-Za-z0-9_~-]([A-Za-z0-9._~-]*[A-Za-z0-9_~-])?")
+GO_VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
+EXACT_GO = re.compile(r"v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+incompatible)?")
+
+
 def parse(text: str) -> Remote | None:
-    """The remote spec in `text`, or None when it is a path."""
+    """The remote spec in `text`, or None when it is a path. A name or version that
+    the registry could not hold is one UsageError, before any network access."""
     kind, sep, rest = text.partition(":")
     if not sep or kind not in KINDS:
         return None
     name, _, version = rest.partition("@")
     example = "crate:ripgrep@14.1.1" if kind == "crate" else "go:github.com/itchyny/gojq@v0.12.17"
+    what = "crate" if kind == "crate" else "module"
+    if len(text) > MAX_SPEC:
+        raise UsageError(f"'{text[:40]}…' is {len(text)} characters long; a {what} spec has at "
+                         f"most {MAX_SPEC}, e.g. {example}")
     if not name.strip():
-        raise UsageError(f"'{text}' names no {'crate' if kind == 'crate' else 'module'}: "
-                         f"write {kind}:NAME or {kind}:NAME@VERSION, e.g. {example}")
+        raise UsageError(f"'{text}' names no {what}: write {kind}:NAME or {kind}:NAME@VERSION, "
+                         f"e.g. {example}")
     if "@" in rest and not version.strip():
         raise UsageError(f"'{text}' has an empty version: drop the '@' for the newest, or "
                          f"give one, e.g. {example}")
-    return Remote(kind, name.strip(), version.strip() or None)
+    name, version = name.strip(), version.strip()
+    if kind == "crate" and not CRATE_NAME.fullmatch(name):
+        raise UsageError(f"'{name}' is not a crate name (letters, digits, - and _, starting "
+                         f"with a letter, at most 64); e.g. {example}")
+    if kind == "go" and not _go_path(name):
+        raise UsageError(f"'{name}' is not a Go module path (a domain with a dot, then "
+                         f"/-separated elements of letters, digits and -._~); e.g. {example}")
+    if version and (version.startswith("-") or "/" in version or ".." in version or not (
+            CRATE_VERSION if kind == "crate" else GO_VERSION).fullmatch(version)):
+        form = "1.0.10 (or 1.0, 1)" if kind == "crate" else "v0.12.17, latest or a branch"
+        raise UsageError(f"'{version}' is not a version of {what} {name}; give one such as "
+                         f"{form}, e.g. {example}")
+    return Remote(kind, name, version or None)
+
+
+def _go_path(path: str) -> bool:
+    parts = path.split("/")
+    return (all(GO_ELEMENT.fullmatch(p) for p in parts) and "." in parts[0]
+            and parts[0] == parts[0].lower() and not path.startswith("-"))
+
+
+def exact(remote: Remote) -> bool:
+    """Whether the version names one release: a partial or moving one (crate `@1`,
+    `@1.2`; go `@latest`, `@master`, `@v1`) is resolved once and remembered."""
+    if remote.version is None:
+        return False
+    return bool((EXACT_CRATE if remote.kind == "crate" else EXACT_GO).fullmatch(remote.version))
 
 
 def fetch(remote: Remote) -> Fetched:
     """The cached source of `remote`, fetched on first use."""
-    version = remote.version or _remembered(remote)
+    version = remote.version if exact(remote) else _remembered(remote)
     if version:
         cached = _cached(remote, version)
         if cached:
             return cached
     fetched = _fetch_crate(remote) if remote.kind == "crate" else _fetch_module(remote)
-    if remote.version is None:
+    if not exact(remote):
         _remember(remote, fetched.version)
     return fetched
 
@@ -100,9 +144,21 @@ def _dir_name(name: str, version: str) -> str:
     return f"{name.replace('/', '!')}@{version}"
 
 
+# The completion marker lives in `.buildprof/` at the fetched tree's root, a directory
+# that copies and content hashes skip (sources.local.SKIP_DIRS): the same release
+# hashes the same whatever spec fetched it.
+MARKER = Path(".buildprof") / "complete"
+OLD_MARKER = ".buildprof-complete"  # before schema 9: inside the hashed tree
+
+
 def _cached(remote: Remote, version: str) -> Fetched | None:
     path = _root(remote) / _dir_name(remote.name, version)
-    if not (path / ".buildprof-complete").is_file():
+    old = path / OLD_MARKER
+    if old.is_file() and not (path / MARKER).is_file():  # fetched by an older buildprof
+        (path / MARKER).parent.mkdir(exist_ok=True)
+        (path / MARKER).write_text("complete\n")
+        old.unlink(missing_ok=True)
+    if not (path / MARKER).is_file():
         return None
     return Fetched(remote, version, path, _lock_hash(path, remote.lang))
 
@@ -121,15 +177,19 @@ def _remembered(remote: Remote) -> str | None:
 
 
 def _remember(remote: Remote, version: str) -> None:
+    """Record the version a spec resolved to; under a lock, so that two sessions
+    remembering at once both keep theirs."""
     path = _latest_file()
-    try:
-        known = json.loads(path.read_text())
-    except (OSError, ValueError):
-        known = {}
-    known[remote.spec] = version
-    tmp = path.with_name(f"{path.name}.{os.getpid()}")
-    tmp.write_text(json.dumps(known, indent=1, sort_keys=True) + "\n")
-    os.replace(tmp, path)
+    with open(path.with_name(path.name + ".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            known = json.loads(path.read_text())
+        except (OSError, ValueError):
+            known = {}
+        known[remote.spec] = version
+        tmp = path.with_name(f"{path.name}.{os.getpid()}")
+        tmp.write_text(json.dumps(known, indent=1, sort_keys=True) + "\n")
+        os.replace(tmp, path)
 
 
 def _lock_hash(path: Path, lang: str) -> str | None:
@@ -140,6 +200,7 @@ def _lock_hash(path: Path, lang: str) -> str | None:
 def _install(remote: Remote, version: str, src: Path) -> Path:
     """Copy `src` into the cache atomically, writable (module caches are read-only)."""
     final = _root(remote) / _dir_name(remote.name, version)
+    _reclaim_tmp(final.parent)
     tmp = final.with_name(f".tmp-{final.name}-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     shutil.copytree(src, tmp, symlinks=True)
@@ -151,8 +212,19 @@ def _install(remote: Remote, version: str, src: Path) -> Path:
     return tmp
 
 
+def _reclaim_tmp(root: Path) -> None:
+    """Remove `.tmp-NAME-PID` copies that an interrupted fetch left (its pid is gone)."""
+    import psutil
+
+    for d in root.glob(".tmp-*"):
+        pid = d.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and int(pid) != os.getpid() and not psutil.pid_exists(int(pid)):
+            shutil.rmtree(d, ignore_errors=True)
+
+
 def _finish(tmp: Path, remote: Remote, version: str) -> Fetched:
-    (tmp / ".buildprof-complete").write_text(remote.spec + "\n")
+    (tmp / MARKER).parent.mkdir(exist_ok=True)
+    (tmp / MARKER).write_text("complete\n")
     final = _root(remote) / _dir_name(remote.name, version)
     try:
         os.replace(tmp, final)
@@ -222,31 +294,62 @@ def _locked_version(lock: Path, name: str) -> str:
                                           for x in re.split(r"[.+-]", v)))
 
 
-def _unpacked(env: dict[str, str], name: str, version: str) -> Path:
-    """The crate's source as cargo unpacked it, unpacking the downloaded
-    `.crate` archive when cargo has not (it is a gzipped tar of NAME-VERSION/)."""
+UNPACK_MAX_BYTES = 512 << 20  # a crate archive's content; crates.io allows 10 MiB packed
+
+
+def _unpacked(env: dict[str, str], name: str, version: str, private: Path) -> Path:
+    """The crate's source as cargo unpacked it, or its downloaded `.crate` archive (a
+    gzipped tar of NAME-VERSION/) unpacked into `private`, never into cargo's shared
+    source directory: every member under NAME-VERSION/, no links, at most
+    UNPACK_MAX_BYTES in all."""
     registry = Path(env["CARGO_HOME"]) / "registry"
     for src in registry.glob(f"src/*/{name}-{version}"):
         if (src / "Cargo.toml").is_file():
             return src
-    for archive in registry.glob(f"cache/*/{name}-{version}.crate"):
-        into = archive.parent.parent.parent / "src" / archive.parent.name
+    prefix = f"{name}-{version}"
+    for archive in registry.glob(f"cache/*/{prefix}.crate"):
         with tarfile.open(archive) as tar:
-            tar.extractall(into, filter="data")
-        return into / f"{name}-{version}"
+            members, total = tar.getmembers(), 0
+            for m in members:
+                total += max(m.size, 0)
+                if not (m.isfile() or m.isdir()) or not (
+                        m.name == prefix or m.name.startswith(prefix + "/")):
+                    raise StepError(f"the archive of crate {name} {version} holds "
+                                    f"{m.name!r}, not a file under {prefix}/; not unpacked")
+            if total > UNPACK_MAX_BYTES:
+                raise StepError(f"the archive of crate {name} {version} unpacks to "
+                                f"{total >> 20} MiB, over {UNPACK_MAX_BYTES >> 20} MiB; not "
+                                f"unpacked")
+            tar.extractall(private / "unpacked", members=members, filter="data")
+        return private / "unpacked" / prefix
     raise StepError(f"cargo fetch downloaded no source for crate {name} {version}")
+
+
+def _check_cargo_view(cargo: str, where: Path, env: dict[str, str], expect: Path) -> None:
+    """Cargo's own view of the manifest it uses in `where` must be `expect`: no
+    workspace or config of anyone else's in a parent directory applies."""
+    code, out, err = _step([cargo, "locate-project", "--workspace", "--message-format",
+                            "plain"], where, env, "checking cargo's view of the fetch directory")
+    found = Path(out.strip()) if code == 0 else None
+    if found is None or found.resolve() != expect.resolve():
+        raise ProjectError(f"cargo reads {found or _last_line(err)} in {where}, not "
+                           f"buildprof's own manifest; move that file, or set "
+                           f"BUILDPROF_CACHE elsewhere")
 
 
 def _fetch_crate(remote: Remote) -> Fetched:
     cargo, env = _cargo_env()
-    work = cache_dir("fetched", f".manifest-{os.getpid()}")
-    try:
-        (work / "src").mkdir(parents=True, exist_ok=True)
+    # A directory of buildprof's own (work_root's rule: no cargo config above it); the
+    # manifest is a workspace of its own, so no parent workspace applies either.
+    with locked_work_dir("fetch") as private:
+        work = private / "manifest"
+        (work / "src").mkdir(parents=True)
         (work / "src" / "lib.rs").write_text("")
-        req = f"={remote.version}" if remote.version else "*"
+        req = f"={remote.version}" if exact(remote) else (remote.version or "*")
         (work / "Cargo.toml").write_text(
             f'[package]\nname = "buildprof-fetch"\nversion = "0.0.0"\nedition = "2021"\n\n'
-            f'[dependencies]\n"{remote.name}" = "{req}"\n')
+            f'[dependencies]\n"{remote.name}" = "{req}"\n\n[workspace]\n')
+        _check_cargo_view(cargo, work, env, work / "Cargo.toml")
         what = f"fetching crate {remote.name} from the Rust crate registry (cargo fetch)"
         code, _out, err = _step([cargo, "fetch"], work, env, what)
         if code != 0:
@@ -259,19 +362,26 @@ def _fetch_crate(remote: Remote) -> Fetched:
                                  f"newest are: {', '.join(newest) or 'unknown'}")
             raise StepError(f"{what} failed: {_last_line(err)}")
         version = _locked_version(work / "Cargo.lock", remote.name)
-        src = _unpacked(env, remote.name, version)
-        tmp = _install(remote, version, src)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    if not (tmp / "Cargo.lock").is_file():
-        # Resolved once, here, and kept: every run builds the same versions.
-        code, _out, err = _step([cargo, "generate-lockfile"], tmp, env,
-                                f"resolving crate {remote.name}'s dependencies")
-        if code != 0:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise StepError(f"resolving crate {remote.name}'s dependencies (cargo "
-                            f"generate-lockfile) failed: {_last_line(err)}")
-    return _finish(tmp, remote, version)
+        src = _unpacked(env, remote.name, version, private)
+        crate = private / "crate"
+        shutil.copytree(src, crate, symlinks=True)
+        if not (crate / "Cargo.lock").is_file():
+            # Resolved once, here, and kept: every run builds the same versions.
+            if not _has_workspace(crate / "Cargo.toml"):
+                _check_cargo_view(cargo, crate, env, crate / "Cargo.toml")
+            code, _out, err = _step([cargo, "generate-lockfile"], crate, env,
+                                    f"resolving crate {remote.name}'s dependencies")
+            if code != 0:
+                raise StepError(f"resolving crate {remote.name}'s dependencies (cargo "
+                                f"generate-lockfile) failed: {_last_line(err)}")
+        return _finish(_install(remote, version, crate), remote, version)
+
+
+def _has_workspace(manifest: Path) -> bool:
+    try:
+        return "workspace" in tomllib.loads(manifest.read_text())
+    except (OSError, tomllib.TOMLDecodeError):
+        return False
 
 
 # -- Go modules -----------------------------------------------------------------
@@ -294,29 +404,37 @@ def _go_env() -> tuple[str, dict[str, str]]:
 
 def _fetch_module(remote: Remote) -> Fetched:
     go, env = _go_env()
-    where = cache_dir("fetched")
-    what = f"fetching module {remote.name} from the Go module proxy (go mod download)"
-    query = f"{remote.name}@{remote.version or 'latest'}"
-    code, out, err = _step([go, "mod", "download", "-json", query], where, env, what)
-    try:
-        info = json.loads(out) if out.strip() else {}
-    except ValueError:
-        info = {}
-    if code != 0 or info.get("Error") or not info.get("Dir"):
-        code, versions, lerr = _step([go, "list", "-m", "-versions", remote.name], where, env,
-                                     f"listing module {remote.name}'s versions")
-        if code != 0 and _UNREACHABLE.search(lerr):
-            raise StepError(f"{what} failed: the proxy could not be reached "
-                            f"({_last_line(lerr)})")
-        if code != 0:
-            raise UsageError(f"the Go module proxy has no module '{remote.name}' "
-                             f"({_last_line(lerr)}); check the module path")
-        listed = versions.split()[1:]
-        if remote.version and remote.version not in listed:
-            newest = ", ".join(reversed(listed[-NEWEST:])) or "none published"
-            raise UsageError(f"module {remote.name} has no version {remote.version}; the "
-                             f"newest are: {newest}")
-        raise StepError(f"{what} failed: {_last_line(info.get('Error') or err)}")
+    # A directory of buildprof's own with a throw-away go.mod: `go mod download` then
+    # writes that module's go.sum, never one of an enclosing module (GOWORK is off).
+    with locked_work_dir("fetch") as where:
+        (where / "go.mod").write_text("module buildprof.invalid/fetch\n\ngo 1.21\n")
+        code, out, err = _step([go, "env", "GOMOD"], where, env, "checking go's view of the "
+                               "fetch directory")
+        if code != 0 or Path(out.strip()).resolve() != (where / "go.mod").resolve():
+            raise ProjectError(f"go reads {out.strip() or _last_line(err)} in {where}, not "
+                               f"buildprof's own go.mod; set BUILDPROF_CACHE elsewhere")
+        what = f"fetching module {remote.name} from the Go module proxy (go mod download)"
+        query = f"{remote.name}@{remote.version or 'latest'}"
+        code, out, err = _step([go, "mod", "download", "-json", query], where, env, what)
+        try:
+            info = json.loads(out) if out.strip() else {}
+        except ValueError:
+            info = {}
+        if code != 0 or info.get("Error") or not info.get("Dir"):
+            code, versions, lerr = _step([go, "list", "-m", "-versions", remote.name], where,
+                                         env, f"listing module {remote.name}'s versions")
+            if code != 0 and _UNREACHABLE.search(lerr):
+                raise StepError(f"{what} failed: the proxy could not be reached "
+                                f"({_last_line(lerr)})")
+            if code != 0:
+                raise UsageError(f"the Go module proxy has no module '{remote.name}' "
+                                 f"({_last_line(lerr)}); check the module path")
+            listed = versions.split()[1:]
+            if remote.version and remote.version not in listed:
+                newest = ", ".join(reversed(listed[-NEWEST:])) or "none published"
+                raise UsageError(f"module {remote.name} has no version {remote.version}; the "
+                                 f"newest are: {newest}")
+            raise StepError(f"{what} failed: {_last_line(info.get('Error') or err)}")
     version = info["Version"]
     src = Path(info["Dir"])
     if not (src / "go.mod").is_file():
