@@ -222,3 +222,24 @@ def test_where_is_the_sql_the_runs_index_serves() -> None:
         "q.project_id IN (SELECT id FROM projects WHERE name IN (?)) "
         "AND q.session_id IN (SELECT id FROM sessions WHERE started >= ?)", ["tiny", "x"])
     assert where(Filters()) == ("1", [])
+
+
+def test_a_run_its_units_and_samples_are_one_transaction(tmp_path: Path) -> None:
+    """Issue 26, item 11: a push or merge between a run and its units would copy the
+    run without them for good. Written together, a failure keeps none of the three."""
+    db, ids = _recorded(tmp_path / "r.db")
+    row = {"session_id": 2, "project_id": 1, "toolchain_id": "tc-go@1.26.8",
+           "machine_id": "m1aaaaaaaaaaaaaa", "scenario": "clean", "profile": "debug",
+           "iteration": 3, "warmup": 0, "started": "2026-11-20T10:00:00", "status": "ok",
+           "wall_s": 2.1, "exit_code": 0}
+    unit = {"name": "app", "kind": "bin", "start_s": 0.0, "end_s": 1.0, "wall_s": 1.0,
+            "cpu_s": 0.9, "peak_rss_bytes": 1 << 20, "deps": "[]", "critical": 1}
+    counts = {t: db.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+              for t in ("runs", "units", "tree_samples")}
+    with pytest.raises(sqlite3.Error):  # the second unit names no column that exists
+        db.add_run(row, units=[unit, {**unit, "no_such_column": 1}], samples=[(0.0, 1)])
+    assert {t: db.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in counts} == counts
+    run_id = db.add_run(row, units=[unit], samples=[(0.0, 1 << 20), (0.5, 2 << 20)])
+    assert [u.name for u in db.run_units(run_id).units] == ["app"]
+    assert db.tree_samples(run_id) == [(0.0, 1 << 20), (0.5, 2 << 20)]

@@ -132,6 +132,9 @@ def execute(req: RunRequest, reporter: Reporter | None = None) -> Outcome:
             # A failed warm-up or starting-state build fails its cell like a timed run.
             failures.append(Failure(res.cell.label, res.phase, res.status, m.exit_code,
                                     res.error or m.stderr_tail))
+        # The critical path is computed here, once, and stored with the units; the run,
+        # its units and its RSS series are written in one transaction.
+        path = critical_path(res.units) if res.units else None
         run_id = db.add_run({
             "session_id": session_id, "project_id": project_ids[res.cell.project],
             "toolchain_id": tc_ids[res.cell.toolchain.path], "machine_id": machine_id,
@@ -151,7 +154,8 @@ def execute(req: RunRequest, reporter: Reporter | None = None) -> Outcome:
             "disturbed": res.disturbed,
             "rev": res.cell.project.rev, "commit_hash": res.cell.project.commit,
             "variant": res.cell.variant_name,
-        })
+        }, units=unit_rows(res.units, path) if path is not None else (),
+            samples=[(t - m.start_time, rss) for t, rss in m.series] if m.series else ())
         if res.executables and keeps_binary(res.cell, req.keep_binaries):
             from profiler.storage import binaries
 
@@ -161,12 +165,6 @@ def execute(req: RunRequest, reporter: Reporter | None = None) -> Outcome:
         pid = project_ids[res.cell.project]
         if res.compiled_loc is not None and db.compiled_loc(pid) is None:
             db.set_compiled_loc(pid, res.compiled_loc)  # once per project content
-        if m.series:
-            db.add_tree_samples(run_id, [(t - m.start_time, rss) for t, rss in m.series])
-        # The critical path is computed here, once, and stored with the units.
-        path = critical_path(res.units) if res.units else None
-        if path is not None:
-            db.add_units(run_id, unit_rows(res.units, path))
         if req.breakdown and res.status == "ok" and not res.warmup:
             last_units[res.cell] = RunUnits(run_id, list(res.units), path)
 

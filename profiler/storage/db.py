@@ -305,12 +305,22 @@ class ResultsDB:
         with self._tx():
             self.db["sessions"].update(session_id, {"status": status, "ended": now_iso()})
 
-    def add_run(self, row: dict[str, Any]) -> int:
-        """Record a run; it gets its global id (`uuid`) here unless the row has one, and
-        is a baseline run unless it names its variant (a `tune` knob)."""
+    def add_run(self, row: dict[str, Any], units: Sequence[dict[str, Any]] = (),
+                samples: Sequence[tuple[float, int]] = ()) -> int:
+        """Record a run with its units and its tree's RSS samples, in one transaction
+        (a `push` or `merge` in between sees the run whole or not at all). It gets its
+        global id (`uuid`) here unless the row has one, and is a baseline run unless it
+        names its variant (a `tune` knob)."""
         with self._tx():
-            return int(self.db["runs"].insert({"uuid": identity.new_id(), "variant": "baseline",
-                                               **row}).last_pk)
+            run_id = int(self.db["runs"].insert({"uuid": identity.new_id(),
+                                                 "variant": "baseline", **row}).last_pk)
+            if units:
+                self.db["units"].insert_all({**r, "run_id": run_id} for r in units)
+            if samples:
+                self.conn.executemany(
+                    "INSERT INTO tree_samples (run_id, t_s, tree_rss_bytes) VALUES (?, ?, ?)",
+                    [(run_id, t, rss) for t, rss in samples])
+            return run_id
 
     def add_load_run(self, row: dict[str, Any]) -> int:
         """Record one payoff round (a server under load); it gets its `uuid` here."""
