@@ -12,10 +12,10 @@ from __future__ import annotations
 from types import TracebackType
 
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from profiler.model.cells import CellKey, CellSummary
+from profiler.report.console import shown
 from profiler.scenarios.plan import CellPlan
 from profiler.scenarios.runner import Progress as RunProgress
 
@@ -80,10 +80,10 @@ class ProgressBar:
 
     def _line(self, text: str) -> None:
         # Plain and unwrapped: cell labels and paths stay whole for copying.
-        self.console.print(escape(text), soft_wrap=True, highlight=False)
+        self.console.print(shown(text), soft_wrap=True, highlight=False)
 
     def warning(self, text: str) -> None:
-        self.console.print(f"[yellow]Warning:[/yellow] {escape(text)}")
+        self.console.print(f"[yellow]Warning:[/yellow] {shown(text)}")
 
     def note(self, text: str) -> None:
         self._line(text)
@@ -112,12 +112,12 @@ class ProgressBar:
                                "parallelism, peak memory of the largest process and of the "
                                "tree, binaries)", highlight=False)
         mark = "[green]done[/green]" if cell.n and not cell.failed else "[red]failed[/red]"
-        self.console.print(f"  {mark} {escape(row_text(cell))}", soft_wrap=True,
+        self.console.print(f"  {mark} {shown(row_text(cell))}", soft_wrap=True,
                            highlight=False)
         finished = {c.key for c in so_far}
         verdict = running_verdict(so_far, [k for k in planned if k not in finished])
         # A new line when the finding changes or becomes final, not for every cell done.
         if verdict and (verdict.finding, not verdict.to_come) != self.verdict:
             self.verdict = (verdict.finding, not verdict.to_come)
-            self.console.print(f"[bold]{escape(str(verdict))}[/bold]", soft_wrap=True,
+            self.console.print(f"[bold]{shown(str(verdict))}[/bold]", soft_wrap=True,
                                highlight=False)

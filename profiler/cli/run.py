@@ -177,10 +177,9 @@ def run(
         write_json({"session": outcome.session, "runs": outcome.runs,
                     "failures": [vars(f) for f in outcome.failures]}, sys.stdout)
     else:
-        from rich.markup import escape
-
         from profiler.analysis.gap import headlines
         from profiler.model.cells import summarize
+        from profiler.report.console import shown
         from profiler.report.run import headline, summary_table
 
         out = make_console()
@@ -191,7 +190,7 @@ def run(
         for f in outcome.failures:
             what = "timed out" if f.status == "timeout" else f"exited {f.exit_code}"
             # Compiler text can hold [brackets] that rich would read as markup.
-            out.print(f"[red]Failed:[/red] {escape(f'{f.cell}: {f.phase} {what}: {f.error}')}",
+            out.print(f"[red]Failed:[/red] {shown(f'{f.cell}: {f.phase} {what}: {f.error}')}",
                       highlight=False)
         for label_, pct in outcome.precision.items():
             out.print(f"precision (95% CI half-width of the median): {label_}: {pct:.1f}%")

@@ -17,12 +17,10 @@ DEFAULT_SCENARIOS = ("clean", "incremental")
 
 
 def _list_knobs() -> None:
-    from rich.table import Table
-
-    from profiler.report.console import make_console
+    from profiler.report.console import SafeTable, make_console
     from profiler.scenarios.knobs import all_knobs
 
-    table = Table(title="Knobs (buildprof tune --knob NAME)", title_justify="left")
+    table = SafeTable(title="Knobs (buildprof tune --knob NAME)", title_justify="left")
     for col in ("knob", "lang", "what it does", "what you give up"):
         table.add_column(col, overflow="fold")
     for k in all_knobs():

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 from rich.console import Console
-from rich.table import Table
 
 from profiler.analysis.wording import seconds, size
 from profiler.model.units import CriticalPath, Unit
+from profiler.report.console import SafeTable, shown
 
 
 def render(title: str, units: list[Unit], wall_s: float, console: Console, top: int = 10,
            path: CriticalPath | None = None) -> None:
     """`path`: the critical path as `run` computed and stored it (storage.units)."""
     if not units:
-        console.print(f"{title}: no units recorded (was it run with --breakdown?)")
+        console.print(f"{shown(title)}: no units recorded (was it run with --breakdown?)")
         return
-    console.print(f"[bold]{title}[/bold]: {len(units)} units, build wall {seconds(wall_s)}, "
+    console.print(f"[bold]{shown(title)}[/bold]: {len(units)} units, build wall {seconds(wall_s)}, "
                   f"unit CPU {seconds(sum(u.cpu_s for u in units))}")
-    by_time = Table(title=f"Top {top} units by time", title_justify="left")
+    by_time = SafeTable(title=f"Top {top} units by time", title_justify="left")
     for col in ("unit", "kind", "start", "wall", "CPU", "peak RSS"):
         by_time.add_column(col, justify="left" if col in ("unit", "kind") else "right")
     for u in sorted(units, key=lambda u: -u.wall_s)[:top]:
@@ -26,7 +26,7 @@ def render(title: str, units: list[Unit], wall_s: float, console: Console, top: 
     console.print(by_time)
     with_mem = [u for u in units if u.peak_rss_bytes]
     if with_mem:
-        by_mem = Table(title=f"Top {top} units by peak memory", title_justify="left")
+        by_mem = SafeTable(title=f"Top {top} units by peak memory", title_justify="left")
         for col in ("unit", "kind", "peak RSS", "wall"):
             by_mem.add_column(col, justify="left" if col in ("unit", "kind") else "right")
         for u in sorted(with_mem, key=lambda u: -(u.peak_rss_bytes or 0))[:top]:
@@ -37,7 +37,7 @@ def render(title: str, units: list[Unit], wall_s: float, console: Console, top: 
         return
     console.print(f"[bold]Critical path[/bold] ({len(path.chain)} units, "
                   f"{seconds(path.length_s)} of the {seconds(wall_s)} wall): "
-                  + " → ".join(path.chain))
+                  + shown(" → ".join(path.chain)))
     for name, saved in path.savings_s.items():
-        console.print(f"  if {name} took no time, the critical path would be "
+        console.print(f"  if {shown(name)} took no time, the critical path would be "
                       f"{seconds(saved)} shorter")

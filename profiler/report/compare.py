@@ -12,7 +12,7 @@ from profiler.analysis.compare import LOAD_METRICS, METRIC_TEXT, CellComparison,
 from profiler.analysis.twosample import change_text
 from profiler.analysis.unitdiff import UnitDiff, UnitStat
 from profiler.analysis.wording import seconds, size
-from profiler.report.console import new_table
+from profiler.report.console import Markup, new_table
 from profiler.report.writers import ci_text, markdown_table, ms_text, rps_text, write_csv
 from profiler.stats import min_runs_for_ci
 
@@ -158,7 +158,7 @@ def unit_dict(title: str, d: UnitDiff, top: int) -> dict[str, object]:
 
 def _verdict_markup(c: CellComparison, unit: str) -> str:
     if c.test.too_few:
-        return f"[yellow]too few runs[/yellow] (n={c.a.n} vs {c.b.n})"
+        return Markup(f"[yellow]too few runs[/yellow] (n={c.a.n} vs {c.b.n})")
     if not c.test.significant:
         return "~"
     up = c.increase  # not change_pct > 0: it is nan when both medians are 0

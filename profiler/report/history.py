@@ -11,7 +11,7 @@ from rich.console import Console
 from profiler.analysis.wording import seconds, size
 from profiler.model.cells import CellKey, CellSummary, Sample
 from profiler.model.loads import LoadSummary
-from profiler.report.console import median_mad, min_max, new_table, statuses
+from profiler.report.console import Markup, median_mad, min_max, new_table, shown, statuses
 from profiler.report.writers import (
     ci_text,
     date_text,
@@ -197,7 +197,7 @@ def history_table(cells: Sequence[CellSummary], console: Console,
                c.key.toolchain, c.key.scenario_text, c.key.profile]
         if len(machines) > 1:
             row.append(c.machine or "")
-        n = str(c.n) + (f" [red]({c.failed} failed)[/red]" if c.failed else "")
+        n = Markup(f"{c.n} [red]({c.failed} failed)[/red]") if c.failed else str(c.n)
         row += [n, wall, ci, span, size(c.peak_rss.median)]
         table.add_row(*row)
     console.print(table)
@@ -217,7 +217,7 @@ def load_table(load_cells: Sequence[LoadSummary], console: Console) -> None:
         for name, bad in (("rounds", lc.get("failed")), ("errors", lc.get("errors"))):
             if bad:
                 i = LOAD_HEADS.index(name)
-                cols[i] = f"[red]{cols[i]}[/red]"
+                cols[i] = Markup(f"[red]{shown(cols[i])}[/red]")
         table.add_row(*(cols[i] for i in keep))
     table.caption, table.caption_justify = LOAD_NOTE, "left"
     console.print(table)
@@ -232,9 +232,10 @@ def runs_table(runs: Sequence[dict[str, Any]], console: Console) -> None:
                     ("wall", "right"), ("CPU", "right"), ("peak RSS", "right"),
                     ("peak tree", "right")])
     for r in runs:
-        status = r["status"] if r["status"] == "ok" else f"[red]{r['status']}[/red]"
+        status = shown(r["status"]) if r["status"] == "ok" else f"[red]{shown(r['status'])}[/red]"
         if r.get("disturbed"):
             status += " [yellow](disturbed)[/yellow]"
+        status = Markup(status)
         cpu = (r["user_s"] or 0) + (r["sys_s"] or 0)
         table.add_row(str(r["id"]), str(r["session_id"]), date_text(r.get("started")),
                       r["project"], r["toolchain"], CellKey.of(r).scenario_text, r["profile"],

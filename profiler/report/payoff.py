@@ -10,11 +10,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
 
 from profiler.analysis.payoff import Gap, Payoff, server_rss
 from profiler.analysis.wording import seconds, size
 from profiler.model.loads import LoadSummary
+from profiler.report.console import SafeTable
 
 TITLE = "What the build time buys"  # the report's section
 HEADERS = ("", "Go", "Rust", "Rust against Go")
@@ -67,7 +67,7 @@ def payoff_rows(go: dict[str, Any], rust: dict[str, Any], gaps: Sequence[Gap]
 
 
 def payoff_table(rows: list[list[str]], console: Console, title: str) -> None:
-    table = Table(title=title, title_justify="left")
+    table = SafeTable(title=title, title_justify="left")
     for i, h in enumerate(HEADERS):
         table.add_column(h, justify="left" if i == 0 else "right")
     for r in rows:

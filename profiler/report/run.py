@@ -5,18 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.console import Console
-from rich.table import Table
 
 from profiler.analysis.gap import Headline
 from profiler.analysis.wording import seconds, size
 from profiler.model.cells import CellSummary
-from profiler.report.console import median_mad, min_max, statuses
+from profiler.report.console import Markup, SafeTable, median_mad, min_max, shown, statuses
 
 
 def summary_table(cells: Sequence[CellSummary], console: Console, title: str = "Summary"
                   ) -> None:
     """One row per project x scenario x profile (x toolchain, jobs, edit)."""
-    table = Table(title=title, title_justify="left")
+    table = SafeTable(title=title, title_justify="left")
     for col, just in [("project", "left"), ("toolchain", "left"),
                       ("scenario", "left"), ("profile", "left"), ("n", "right"),
                       ("wall median ± MAD", "right"), ("min – max", "right"),
@@ -29,7 +28,7 @@ def summary_table(cells: Sequence[CellSummary], console: Console, title: str = "
         else:
             wall = median_mad(c)
             if c.failed:
-                wall += f" [red]({c.failed} failed)[/red]"
+                wall = Markup(f"{wall} [red]({c.failed} failed)[/red]")
         util = c.cpu_util.median
         table.add_row(
             c.key.project_text, c.key.toolchain, c.key.scenario_text, c.key.profile, str(c.n), wall,
@@ -52,6 +51,6 @@ def headline(lines: Sequence[Headline], console: Console) -> None:
         cmp = f"{h.ratio:.1f}× longer" if h.ratio >= 1 else f"{1 / h.ratio:.1f}× shorter"
         rust, go = ((f" ({h.rust.key.toolchain})", f" ({h.go.key.toolchain})") if h.several
                     else ("", ""))
-        console.print(f"  {what}: Rust {h.rust.key.profile}{rust} {seconds(h.rust_s)} vs Go "
-                      f"{h.go.key.profile}{go} {seconds(h.go_s)} — {cmp}; minutes vs "
-                      f"seconds: {h.verdict}")
+        console.print(shown(f"  {what}: Rust {h.rust.key.profile}{rust} {seconds(h.rust_s)} vs "
+                            f"Go {h.go.key.profile}{go} {seconds(h.go_s)} — {cmp}; minutes vs "
+                            f"seconds: {h.verdict}"))

@@ -6,13 +6,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
 from profiler.analysis.tune import KnobResult
 from profiler.analysis.twosample import change_text
 from profiler.analysis.wording import seconds
 from profiler.model.cells import scenario_text
+from profiler.report.console import Markup, SafeTable, shown
 from profiler.stats import min_runs_for_ci
 
 
@@ -43,7 +42,7 @@ def tune_report(ranked: Sequence[KnobResult], skipped: Sequence[Any], notes: Seq
     for (project, lang, scenario, profile), rs in groups.items():
         rs.sort(key=KnobResult.rank_key)
         base = rs[0].baseline
-        table = Table(title=f"{project} ({lang}) {scenario} {profile}: baseline "
+        table = SafeTable(title=f"{project} ({lang}) {scenario} {profile}: baseline "
                             f"{seconds(base.wall.median)} (n={base.wall.n}), best first",
                       title_justify="left")
         for col, just in (("#", "right"), ("knob", "left"), ("median", "right"),
@@ -53,23 +52,23 @@ def tune_report(ranked: Sequence[KnobResult], skipped: Sequence[Any], notes: Seq
             table.add_column(col, justify=just, overflow="fold")  # type: ignore[arg-type]
         for i, r in enumerate(rs, 1):
             if r.error:
-                table.add_row(str(i), r.knob, "-", "-", "-", "[red]failed[/red]", "-", "-",
-                              escape(r.error))
+                table.add_row(str(i), r.knob, "-", "-", "-", Markup("[red]failed[/red]"), "-", "-",
+                              r.error)
                 continue
             change = change_text(r.change_pct)
             if r.win:
-                change = f"[green]{change}[/green]"
+                change = Markup(f"[green]{change}[/green]")
             elif r.significant:
-                change = f"[red]{change}[/red]"
-            table.add_row(str(i), escape(r.knob), seconds(r.cell.wall.median), change, _ci(r),
+                change = Markup(f"[red]{change}[/red]")
+            table.add_row(str(i), r.knob, seconds(r.cell.wall.median), change, _ci(r),
                           r.verdict_text(), change_text(r.memory_change_pct),
                           change_text(r.artifact_change_pct),
-                          escape(r.caveat))
+                          r.caveat)
         console.print(table)
     if skipped:
         console.print("Not measured (the knob does not apply):")
         for s in skipped:
-            console.print(f"  {s.knob} ({s.lang}, {s.profile}): {escape(s.reason)}",
+            console.print(f"  {s.knob} ({s.lang}, {s.profile}): {shown(s.reason)}",
                           highlight=False)
     for note in notes:
         console.print(note, highlight=False)
@@ -87,7 +86,7 @@ def tune_report(ranked: Sequence[KnobResult], skipped: Sequence[Any], notes: Seq
         console.print(f"\n# {r.knob}: {change_text(r.change_pct)} on "
                       f"{scenario_text(r.key.scenario, r.key.edit)} {r.key.profile} "
                       f"({r.caveat})", highlight=False)
-        console.print(escape(r.advice), highlight=False)
+        console.print(shown(r.advice), highlight=False)
 
 
 def tune_dict(session: dict[str, Any], ranked: Sequence[KnobResult], skipped: Sequence[Any]

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
 from profiler.analysis import wording as w
 from profiler.analysis.document import Document
@@ -15,6 +13,7 @@ from profiler.analysis.payoff import PayoffSection
 from profiler.analysis.records import GapReport
 from profiler.analysis.rule import THRESHOLDS
 from profiler.model.cells import CellSummary
+from profiler.report.console import Markup, new_table, shown
 from profiler.report.document import own as pr
 from profiler.report.payoff import TITLE as PAYOFF_TITLE
 from profiler.report.payoff import payoff_table, rows_of
@@ -24,13 +23,6 @@ GO_STYLE = "cyan"
 RUST_STYLE = "dark_orange"
 OUTCOME_STYLE = {"holds": "bold green", "partly holds": "bold yellow",
                  "does not hold": "bold red", "not measured": "bold"}
-
-
-def _table(title: str, columns: Sequence[tuple[str, str]]) -> Table:
-    table = Table(title=title, title_justify="left")
-    for name, justify in columns:
-        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
-    return table
 
 
 def bars(go_s: float | None, rust_s: float | None, width: int = BAR) -> tuple[str, str]:
@@ -50,12 +42,12 @@ def bars(go_s: float | None, rust_s: float | None, width: int = BAR) -> tuple[st
 
 def _median(c: CellSummary | None) -> str:
     text = w.median_text(c)
-    return f"[red]{text}[/red]" if c is not None and not c.n else text
+    return Markup(f"[red]{shown(text)}[/red]") if c is not None and not c.n else text
 
 
 def times_table(report: GapReport, console: Console) -> None:
     go_tc, rust_tc = report.primary.get("go", "-"), report.primary.get("rust", "-")
-    table = _table(f"Build times: Go ({go_tc}) against Rust ({rust_tc}), median ± MAD",
+    table = new_table(f"Build times: Go ({go_tc}) against Rust ({rust_tc}), median ± MAD",
                    [("project", "left"), ("lines Go / Rust", "right"), ("scenario", "left"),
                     ("profile", "left"), ("n", "right"), ("Go", "right"), ("Rust", "right"),
                     ("Rust/Go", "right"), ("", "left")])
@@ -69,7 +61,7 @@ def times_table(report: GapReport, console: Console) -> None:
 
 
 def resources_table(report: GapReport, console: Console) -> None:
-    table = _table("Memory, parallelism and artifacts (Go | Rust, medians)",
+    table = new_table("Memory, parallelism and artifacts (Go | Rust, medians)",
                    [("project", "left"), ("scenario", "left"), ("profile", "left"),
                     ("peak process", "right"), ("peak tree", "right"),
                     ("parallelism", "right"), ("artifact", "right")])
@@ -90,7 +82,7 @@ def fits_table(report: GapReport, console: Console) -> None:
             ("sizes", "right"), ("a", "right"), ("b", "right"), ("R²", "right")]
     cols += [(f"{label} at", "right") for _, label in THRESHOLDS]
     cols.append(("", "left"))
-    table = _table("Scaling: time = a·LOCᵇ, least squares on log–log over the graded sizes",
+    table = new_table("Scaling: time = a·LOCᵇ, least squares on log–log over the graded sizes",
                    cols)
     for f in report.fitted:
         cross = []
@@ -98,9 +90,9 @@ def fits_table(report: GapReport, console: Console) -> None:
             loc = f.crossing(t)
             text = w.loc_text(loc)
             if loc is not None and f.extrapolated(loc):
-                text = f"[dim]{text}*[/dim]"
+                text = Markup(f"[dim]{text}*[/dim]")
             cross.append(text)
-        note = f"[yellow]{f.note}[/yellow]" if f.note else ""
+        note = Markup(f"[yellow]{shown(f.note)}[/yellow]") if f.note else ""
         table.add_row(f.lang, f.scenario_text, f.profile, str(f.sizes),
                       w.number_text(f.a, ".3g"), w.number_text(f.b, ".2f"),
                       w.number_text(f.r2, ".3f"),
@@ -117,7 +109,7 @@ def fits_table(report: GapReport, console: Console) -> None:
 def toolchains_table(report: GapReport, console: Console) -> None:
     for lang in report.multi_toolchain_langs:
         tcs, rows = report.toolchain_cells(lang)
-        table = _table(f"Toolchains ({lang}): median wall time",
+        table = new_table(f"Toolchains ({lang}): median wall time",
                        [("project", "left"), ("scenario", "left"), ("profile", "left")]
                        + [(tc, "right") for tc in tcs])
         for key, by_tc in rows.items():
@@ -129,7 +121,7 @@ def real_pairs_block(report: GapReport, console: Console) -> None:
     """Real projects that do the same job: the pairs, then predicted against measured."""
     console.print(f"[bold]{w.PAIRS_TITLE}[/bold]")
     console.print(f"[dim]{w.PAIRS_INTRO}[/dim]", highlight=False)
-    table = _table("", [(h, "right" if i in w.PAIRS_RIGHT else "left")
+    table = new_table("", [(h, "right" if i in w.PAIRS_RIGHT else "left")
                         for i, h in enumerate(w.PAIRS_HEADS)])
     for row in w.real_pair_rows(report.real_pairs):
         table.add_row(*row)
@@ -137,7 +129,7 @@ def real_pairs_block(report: GapReport, console: Console) -> None:
     rows = w.prediction_rows(report.real_pairs)
     if rows:
         console.print(f"[dim]{w.PREDICTED_INTRO}[/dim]", highlight=False)
-        table = _table("", [(h, "right" if i in w.PREDICTED_RIGHT else "left")
+        table = new_table("", [(h, "right" if i in w.PREDICTED_RIGHT else "left")
                             for i, h in enumerate(w.PREDICTED_HEADS)])
         for row in rows:
             table.add_row(*row)
@@ -162,36 +154,37 @@ def verdict_block(report: GapReport, console: Console) -> None:
     console.print(f"[bold]Verdict[/bold] on “{w.CLAIM}” for this machine: "
                   f"[{style}]{v.outcome.upper()}[/{style}]")
     for reason in v.reasons:
-        console.print(f"  {reason}", highlight=False)
+        console.print(f"  {shown(reason)}", highlight=False)
     console.print(f"  [dim]Rule: {w.RULE}[/dim]", highlight=False)
 
 
 def caveats_block(report: GapReport, console: Console) -> None:
     console.print("[bold]What the claim leaves out[/bold]")
     for line in w.caveats(report):
-        console.print(f"  - {line}", highlight=False)
+        console.print(f"  - {shown(line)}", highlight=False)
 
 
 def timelines_block(report: GapReport, console: Console) -> None:
     for t in report.timelines:
         crit = [u.name for u in t.units if u.critical]
-        console.print(f"[bold]Units[/bold] of run {t.run_id} ({t.project}, {t.lang}, "
+        console.print(f"[bold]Units[/bold] of run {t.run_id} ({shown(t.project)}, {t.lang}, "
                       f"{t.scenario} {t.profile}): {len(t.units)} units in "
-                      f"{w.seconds(t.wall_s)}; critical path: {' → '.join(crit) or '-'} "
+                      f"{w.seconds(t.wall_s)}; critical path: "
+                      f"{shown(' → '.join(crit)) or '-'} "
                       f"(`buildprof breakdown {t.run_id}`)", highlight=False)
 
 
 def header(report: GapReport, console: Console) -> None:
     m = report.machine
     mem = w.size(m.get("memory_bytes")) if m.get("memory_bytes") else "?"
-    console.print(f"[bold]Go against Rust[/bold] on {m.get('hostname', '?')}: "
-                  f"{m.get('cpu_model', '?')}, {m.get('logical_cpus') or m.get('cores')} "
-                  f"CPUs, {mem}, {m.get('os', '?')}", highlight=False)
+    console.print(f"[bold]Go against Rust[/bold] on {shown(m.get('hostname', '?'))}: "
+                  f"{shown(m.get('cpu_model', '?'))}, {m.get('logical_cpus') or m.get('cores')} "
+                  f"CPUs, {mem}, {shown(m.get('os', '?'))}", highlight=False)
     ids = ", ".join(str(s["id"]) for s in report.sessions)
     started = min((s["started"] or "" for s in report.sessions), default="")
     tcs = ", ".join(f"{t['spec']} ({t['version']})" for t in report.toolchains)
-    console.print(f"Session(s) {ids}, from {started[:16].replace('T', ' ')} UTC; "
-                  f"toolchains: {tcs}", highlight=False)
+    console.print(f"Session(s) {ids}, from {shown(started[:16].replace('T', ' '))} UTC; "
+                  f"toolchains: {shown(tcs)}", highlight=False)
 
 
 def render(report: GapReport, console: Console, payoff: PayoffSection | None = None) -> None:
@@ -219,11 +212,11 @@ def render(report: GapReport, console: Console, payoff: PayoffSection | None = N
     if report.notes:
         console.print()
         for note in report.notes:
-            console.print(f"[yellow]Note:[/yellow] {note}", highlight=False)
+            console.print(f"[yellow]Note:[/yellow] {shown(note)}", highlight=False)
     console.print()
     console.print("[bold]Reproduce[/bold]")
     for s in report.sessions:
-        console.print(f"  {s['command_line']}", highlight=False, soft_wrap=True)
+        console.print(f"  {shown(s['command_line'] or '')}", highlight=False, soft_wrap=True)
 
 
 # -- the user's own projects -------------------------------------------------------------
@@ -234,31 +227,31 @@ def _rows_table(title: str, heads: Sequence[str], right: Sequence[int],
     """A titled table of plain-text rows. The title goes on a line of its own: as a
     rich table title it would wrap to the table's width, which a narrow table has."""
     if title:
-        console.print(f"[bold]{escape(title)}[/bold]", highlight=False, soft_wrap=True)
-    table = _table("", [(h, "right" if i in right else "left") for i, h in enumerate(heads)])
+        console.print(f"[bold]{shown(title)}[/bold]", highlight=False, soft_wrap=True)
+    table = new_table("", [(h, "right" if i in right else "left") for i, h in enumerate(heads)])
     for row in rows:
-        table.add_row(*(escape(v) for v in row))
+        table.add_row(*row)
     console.print(table)
 
 
 def project_block(p: ProjectSection, console: Console) -> None:
     """One own project: its cells, trend, slowest units and tune results."""
-    console.print(f"[bold underline]{escape(p.title)}[/bold underline]", highlight=False)
-    console.print(escape(pr.about(p)), highlight=False, soft_wrap=True)
+    console.print(f"[bold underline]{shown(p.title)}[/bold underline]", highlight=False)
+    console.print(shown(pr.about(p)), highlight=False, soft_wrap=True)
     _rows_table(pr.CELLS_TITLE, pr.CELL_HEADS, pr.CELL_RIGHT,
                 [pr.cell_row(c) for c in p.cells], console)
     _rows_table(pr.TREND_TITLE, pr.TREND_HEADS, pr.TREND_RIGHT,
                 [pr.trend_row(t) for t in p.trends], console)
     if p.units is not None:
         console.print(f"[bold]{pr.UNITS_TITLE}[/bold]", highlight=False)
-        console.print(escape(pr.units_intro(p.units)), highlight=False, soft_wrap=True)
+        console.print(shown(pr.units_intro(p.units)), highlight=False, soft_wrap=True)
         _rows_table("", pr.UNIT_HEADS, pr.UNIT_RIGHT, pr.unit_rows(p.units), console)
-        console.print(escape(pr.chain_text(p.units)), highlight=False, soft_wrap=True)
+        console.print(shown(pr.chain_text(p.units)), highlight=False, soft_wrap=True)
     if p.tune:
         _rows_table(pr.tune_title(p), pr.TUNE_HEADS, pr.TUNE_RIGHT,
                     [pr.tune_row(r) for r in p.tune], console)
     for note in p.notes:
-        console.print(f"[yellow]Note:[/yellow] {escape(note)}", highlight=False)
+        console.print(f"[yellow]Note:[/yellow] {shown(note)}", highlight=False)
 
 
 def render_projects(report: ProjectsReport, console: Console,
@@ -267,13 +260,13 @@ def render_projects(report: ProjectsReport, console: Console,
     so it starts with the machine and ends with the payoff section (if any); after a
     Go-against-Rust report it starts with a heading of its own."""
     if standalone:
-        console.print(f"[bold]{report.title}[/bold] on {escape(pr.machine_text(report.machine))}",
+        console.print(f"[bold]{report.title}[/bold] on {shown(pr.machine_text(report.machine))}",
                       highlight=False)
     else:
         console.print(f"[bold]{report.title}[/bold] (not paired with another language: each "
                       f"project on its own)", highlight=False)
     ids = ", ".join(str(s["id"]) for s in report.sessions)
-    console.print(f"Session(s) {ids}; toolchains: {escape(pr.toolchains_text(report))}",
+    console.print(f"Session(s) {ids}; toolchains: {shown(pr.toolchains_text(report))}",
                   highlight=False)
     for p in report.projects:
         console.print()
@@ -284,7 +277,7 @@ def render_projects(report: ProjectsReport, console: Console,
     console.print()
     console.print("[bold]Reproduce[/bold]")
     for s in report.sessions:
-        console.print(f"  {escape(s['command_line'] or '')}", highlight=False, soft_wrap=True)
+        console.print(f"  {shown(s['command_line'] or '')}", highlight=False, soft_wrap=True)
 
 
 def render_document(doc: Document, console: Console) -> None:
