@@ -41,21 +41,21 @@ class Markup(str):
     table receives is shown literally."""
 
 
-def clean(value: Any) -> str:
+def printable(value: Any) -> str:
     """`value` as text with control characters replaced."""
     return _CONTROL.sub("\ufffd", str(value))
 
 
 def shown(value: Any) -> str:
     """A value from the history, ready to put into a line printed with markup."""
-    return escape(clean(value))
+    return escape(printable(value))
 
 
 def _literal(cell: Any, style: str = "") -> Any:
     if isinstance(cell, Markup):
         return Text.from_markup(cell, style=style)
     if isinstance(cell, str):
-        return Text(clean(cell), style=style)
+        return Text(printable(cell), style=style)
     return cell
 
 

@@ -11,6 +11,7 @@ breakdown -o): never over a results database, always whole.
 from __future__ import annotations
 
 import csv
+import html
 import json
 import math
 import os
@@ -112,17 +113,35 @@ def write_json(obj: Any, out: TextIO) -> None:
     out.write(json_text(obj))
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """A CSV cell a spreadsheet shows as text: a string that starts like a formula
+    (= + - @, tab, carriage return) gets a leading apostrophe (OWASP's rule); numbers
+    stay numbers, None an empty cell."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def write_csv(rows: Sequence[dict[str, Any]], fields: Sequence[str], out: TextIO) -> None:
     writer = csv.DictWriter(out, fieldnames=list(fields), extrasaction="ignore",
                             lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: ("" if v is None else v) for k, v in clean(row).items()})
+        writer.writerow({k: csv_cell(v) for k, v in clean(row).items()})
+
+
+def md_text(value: Any) -> str:
+    """Text from the history for Markdown: HTML is shown, not rendered."""
+    return html.escape("" if value is None else str(value), quote=False)
 
 
 def _md_cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return text.replace("|", "\\|").replace("\n", " ")
+    return md_text(value).replace("|", "\\|").replace("\n", " ")
 
 
 def markdown_table(heads: Sequence[str], rows: Sequence[Sequence[Any]], out: TextIO,

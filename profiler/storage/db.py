@@ -352,9 +352,20 @@ class ResultsDB:
         return self.merge_snapshot(snap)
 
     def merge_snapshot(self, snap: merge.Snapshot) -> merge.Counts:
-        """Add the snapshot's rows this file lacks, in one transaction."""
+        """Add the snapshot's rows this file lacks, in one transaction. The file is
+        written with SQLite's trusted_schema off, and refused when buildprof's tables
+        carry triggers: a merged-into file's schema runs no code of anyone else's."""
         from profiler.storage import merge  # noqa: F811 (the runtime import)
 
+        self.conn.execute("PRAGMA trusted_schema = OFF")
+        found = [r[0] for r in self.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN "
+            f"({', '.join('?' * len(merge.TABLES))})", merge.TABLES)]
+        if found:
+            raise DatabaseError(f"{self.path} has triggers on buildprof's tables "
+                                f"({', '.join(found)}), which would run on every row "
+                                f"written; drop them (DROP TRIGGER) or merge into another "
+                                f"file")
         with self._tx():
             return merge.write(self.conn, snap)
 

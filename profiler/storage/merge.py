@@ -120,6 +120,10 @@ def _insert(conn: sqlite3.Connection, table: str, row: dict[str, Any], cols: set
 def write(conn: sqlite3.Connection, snap: Snapshot) -> Counts:
     """Add the snapshot's rows that `conn` (a migrated results file) lacks, in the
     caller's transaction."""
+    from profiler.storage.check import check
+
+    check(conn, snap.tables, "the team store" if str(snap.path) == "postgresql" else
+          str(snap.path))
     counts = Counts()
     cols = {t: _columns(conn, t) for t in TABLES}
     for table in ("machines", "toolchains"):

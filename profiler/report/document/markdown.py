@@ -18,7 +18,7 @@ from profiler.analysis.rule import THRESHOLDS
 from profiler.report.document import own as pr
 from profiler.report.payoff import TITLE as PAYOFF_TITLE
 from profiler.report.payoff import payoff_markdown, rows_of
-from profiler.report.writers import markdown_table
+from profiler.report.writers import markdown_table, md_text
 
 BAR = 20
 
@@ -59,15 +59,15 @@ def render(report: GapReport, out: TextIO, payoff: PayoffSection | None = None) 
     m = report.machine
     v = report.verdict
     out.write("# Go against Rust: build times\n\n")
-    out.write(f"Machine: {m.get('hostname', '?')}, {m.get('cpu_model', '?')}, "
+    out.write(f"Machine: {md_text(m.get('hostname', '?'))}, {md_text(m.get('cpu_model', '?'))}, "
               f"{m.get('logical_cpus') or m.get('cores')} CPUs, "
-              f"{w.size(m.get('memory_bytes'))}, {m.get('os', '?')}.  \n")
-    out.write("Toolchains: " + ", ".join(f"{t['spec']} ({t['version']})"
-                                         for t in report.toolchains) + ".\n\n")
+              f"{w.size(m.get('memory_bytes'))}, {md_text(m.get('os', '?'))}.  \n")
+    out.write("Toolchains: " + md_text(", ".join(f"{t['spec']} ({t['version']})"
+                                                 for t in report.toolchains)) + ".\n\n")
     out.write(f"## Verdict: **{v.outcome}**\n\n")
     out.write(f"“{w.CLAIM}”, on this machine:\n\n")
     for reason in v.reasons:
-        out.write(f"- {reason}\n")
+        out.write(f"- {md_text(reason)}\n")
     out.write(f"\n*Rule:* {w.RULE}\n\n")
 
     out.write("## Build times (median ± MAD)\n\n")
@@ -129,18 +129,19 @@ def render(report: GapReport, out: TextIO, payoff: PayoffSection | None = None) 
         payoff_block(payoff, out)
     out.write("## What the claim leaves out\n\n")
     for line in w.caveats(report):
-        out.write(f"- {line}\n")
+        out.write(f"- {md_text(line)}\n")
     out.write("\n")
     if report.timelines:
         out.write("## Units\n\n")
         for t in report.timelines:
             crit = " → ".join(u.name for u in t.units if u.critical) or "-"
-            out.write(f"- run {t.run_id} ({t.project}, {t.lang}, {t.scenario} {t.profile}): "
-                      f"{len(t.units)} units in {w.seconds(t.wall_s)}; critical path: {crit}\n")
+            out.write(f"- run {t.run_id} ({md_text(t.project)}, {t.lang}, {t.scenario} "
+                      f"{t.profile}): {len(t.units)} units in {w.seconds(t.wall_s)}; critical "
+                      f"path: {md_text(crit)}\n")
         out.write("\n")
     if report.notes:
         for note in report.notes:
-            out.write(f"> {note}\n>\n")
+            out.write(f"> {md_text(note)}\n>\n")
         out.write("\n")
     out.write("## Reproduce\n\n```sh\n")
     for s in report.sessions:
