@@ -81,7 +81,7 @@ def timed(*args: str) -> tuple[float, str]:
 
 
 def counts(server: pgserver.Server) -> str:
-    return ", ".join(f"{t} {server.psql(f'SELECT count(*) FROM {t}', 'team').strip()}"
+    return ", ".join(f"{t} {server.psql(f'SELECT count(*) FROM buildprof.{t}', 'team').strip()}"
                      for t in ("sessions", "runs", "projects", "units", "tree_samples"))
 
 

@@ -358,7 +358,7 @@ def test_push_and_pull_carry_load_runs(db: Path, url: str, tmp_path: Path) -> No
     again = buildprof("push", "--to", url, "--db", str(db))
     assert again.returncode == 0, again.stderr
     assert "added nothing; 3 sessions, 6 runs and 26 load runs already there" in again.stdout
-    with psycopg.connect(url) as conn:
+    with psycopg.connect(url, options="-c search_path=buildprof") as conn:
         assert conn.execute("SELECT count(*) FROM load_runs").fetchone() == (26,)
     pulled = tmp_path / "pulled.db"
     res = buildprof("pull", "--from", url, "--db", str(pulled))
@@ -371,7 +371,7 @@ def test_push_and_pull_carry_load_runs(db: Path, url: str, tmp_path: Path) -> No
     assert res.returncode == 0, res.stderr
     assert {c[2] for c in load_cells(part)} == {"rust"} and len(_refs(part)) == 13
     # A filtered push sends the matching load runs only.
-    with psycopg.connect(url, autocommit=True) as conn:
+    with psycopg.connect(url, autocommit=True, options="-c search_path=buildprof") as conn:
         conn.execute("DELETE FROM load_runs WHERE session_id IN "
                      "(SELECT id FROM sessions WHERE label = 'after')")
     res = buildprof("push", "--to", url, "--db", str(db), "--lang", "go")
@@ -382,7 +382,8 @@ def test_push_and_pull_carry_load_runs(db: Path, url: str, tmp_path: Path) -> No
 def test_a_store_from_before_load_runs_is_pulled_and_upgraded(db: Path, url: str,
                                                               tmp_path: Path) -> None:
     assert buildprof("push", "--to", url, "--db", str(db)).returncode == 0
-    with psycopg.connect(url, autocommit=True) as conn:  # as a schema-6 buildprof made it
+    # As a schema-6 buildprof made it:
+    with psycopg.connect(url, autocommit=True, options="-c search_path=buildprof") as conn:
         conn.execute("DROP TABLE load_runs")
         conn.execute("UPDATE buildprof_meta SET value = '6' WHERE key = 'schema_version'")
     pulled = tmp_path / "pulled.db"
@@ -392,6 +393,6 @@ def test_a_store_from_before_load_runs_is_pulled_and_upgraded(db: Path, url: str
     res = buildprof("push", "--to", url, "--db", str(db))  # makes the table, adds them
     assert res.returncode == 0, res.stderr
     assert "added 26 load runs;" in res.stdout
-    with psycopg.connect(url) as conn:
+    with psycopg.connect(url, options="-c search_path=buildprof") as conn:
         assert conn.execute("SELECT value FROM buildprof_meta").fetchone() == (
             str(SCHEMA_VERSION),)

@@ -52,9 +52,14 @@ def test_dangling_session_is_marked_aborted(tmp_path: Path) -> None:
     # Pretend the session belongs to a process that no longer exists.
     db.db["sessions"].update(sid, {"pid": 2**22 + 12345})
     mine = db.start_session("m1", "buildprof run", None)
-    assert db.mark_dangling_aborted() == [sid]
+    # A session pulled from another machine with the same hostname (issue 26, item 15).
+    db.ensure_machine({"id": "m2", "hostname": "h"})
+    theirs = db.start_session("m2", "buildprof run", None)
+    db.db["sessions"].update(theirs, {"pid": 2**22 + 12346})
+    assert db.mark_dangling_aborted("m1") == [sid]
     assert db.session(sid)["status"] == "aborted"
     assert db.session(mine)["status"] == "running"  # this process is alive
+    assert db.session(theirs)["status"] == "running"  # not this machine's to judge
 
 
 # -- the read methods the commands use (nothing outside storage/ runs SQL) ---------------

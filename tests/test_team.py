@@ -22,7 +22,7 @@ from test_merge import results_file as results
 from profiler.storage import identity
 from profiler.storage.db import ResultsDB
 
-from conftest import REPO, buildprof
+from conftest import REPO, buildprof, error_line
 
 _numbers = itertools.count(1)
 
@@ -58,7 +58,7 @@ def many_runs(path: Path, n: int) -> Path:
 
 
 def pg_counts(url: str) -> dict[str, int]:
-    with psycopg.connect(url) as conn:
+    with psycopg.connect(url, options="-c search_path=buildprof") as conn:
         return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # type: ignore[index]
                 for t in ("sessions", "runs", "projects", "machines", "toolchains", "units",
                           "tree_samples")}
@@ -155,7 +155,7 @@ def test_a_connection_lost_mid_push_leaves_whole_batches_and_the_next_push_compl
                             stderr=subprocess.PIPE, text=True)
     killed = False
     deadline = time.monotonic() + 120
-    with psycopg.connect(url, autocommit=True) as admin:
+    with psycopg.connect(url, autocommit=True, options="-c search_path=buildprof") as admin:
         while proc.poll() is None and time.monotonic() < deadline:
             try:
                 n = admin.execute("SELECT count(*) FROM runs").fetchone()[0]  # type: ignore[index]
@@ -187,7 +187,7 @@ def test_faults_get_one_line_and_leave_nothing_behind(pg_server: pgserver.Server
     a = results(tmp_path / "a.db", "laptop", {"tiny": A_TINY})
     if fault == "newer-schema":
         assert buildprof("push", "--to", url, "--db", str(a)).returncode == 0
-        with psycopg.connect(url, autocommit=True) as conn:
+        with psycopg.connect(url, autocommit=True, options="-c search_path=buildprof") as conn:
             conn.execute("UPDATE buildprof_meta SET value = '999' WHERE key = 'schema_version'")
     target = {"unreachable": pg_server.url_for(port=pgserver.free_port()),
               "password": url,
@@ -218,7 +218,7 @@ def test_a_pull_from_an_empty_store_says_so_and_creates_nothing(url: str,
     assert res.returncode == 2
     assert res.stderr.strip().endswith("holds no buildprof results yet; `buildprof push` "
                                        "some first")
-    with psycopg.connect(url) as conn:
+    with psycopg.connect(url, options="-c search_path=buildprof") as conn:
         assert conn.execute("SELECT to_regclass('runs')").fetchone() == (None,)
     assert not (tmp_path / "t.db").exists()
 
@@ -243,10 +243,11 @@ def test_the_shared_schema_has_the_sqlite_columns(url: str, tmp_path: Path) -> N
         local = {t: {r[1] for r in store.conn.execute(f"PRAGMA table_info({t})")}
                  for t in ("machines", "toolchains", "projects", "sessions", "runs", "units",
                            "tree_samples")}
-    with psycopg.connect(url) as conn:
+    with psycopg.connect(url, options="-c search_path=buildprof") as conn:
         for table, cols in local.items():
             remote = {r[0] for r in conn.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_name = %s",
+                "SELECT column_name FROM information_schema.columns WHERE "
+                "table_schema = 'buildprof' AND table_name = %s",
                 [table])}
             assert cols == remote, table
         sql = ("SELECT p.name, count(*) FROM runs r JOIN projects p ON p.id = r.project_id "
@@ -320,11 +321,10 @@ def test_a_bad_url_is_one_line_without_its_secrets(pg_server: pgserver.Server, u
 
 def test_a_server_error_mid_push_is_one_line(pg_server: pgserver.Server, tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    """A database buildprof's user may connect to but not create tables in (PostgreSQL
-    15 grants CREATE on public to the owner only): the server refuses mid-way."""
+    """A database buildprof's user may connect to but not create its schema in (the
+    database belongs to postgres): the server refuses mid-way."""
     name = f"foreign{next(_numbers)}"
     pg_server.psql(f"CREATE DATABASE {name}")  # owned by postgres
-    pg_server.psql("REVOKE CREATE ON SCHEMA public FROM PUBLIC", database=name)
     monkeypatch.setenv("PGPASSWORD", pgserver.PASSWORD)
     a = results(tmp_path / "a.db", "laptop", {"tiny": A_TINY})
     res = buildprof("push", "--to", pg_server.url_for(database=name, password=None),
@@ -333,7 +333,7 @@ def test_a_server_error_mid_push_is_one_line(pg_server: pgserver.Server, tmp_pat
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(
         f"Error: the PostgreSQL store at 127.0.0.1:{pg_server.port} failed: permission "
-        f"denied for schema public"), res.stderr
+        f"denied for database {name}"), res.stderr
     assert pgserver.PASSWORD not in res.stderr
 
 
@@ -357,3 +357,65 @@ def test_scrub_hides_registered_secrets_in_any_form() -> None:
     secret("p%40ss-word")
     text = "libpq: bad 'p%40ss-word' and 'p@ss-word'"
     assert scrub(text) == f"libpq: bad '{HIDDEN}' and '{HIDDEN}'"
+
+
+# -- the store's own schema (issue 26, item 8) ------------------------------------------
+
+def test_a_table_planted_by_another_role_is_refused(pg_server: pgserver.Server, url: str,
+                                                   tmp_path: Path) -> None:
+    """Another role made buildprof's schema and a `runs` table in it before the first
+    push (with a trigger that would see every row): push refuses, writes nothing."""
+    database = url.rsplit("/", 1)[1]
+    pg_server.psql(f"CREATE SCHEMA buildprof AUTHORIZATION {pgserver.USER}; "
+                   "CREATE TABLE buildprof.runs (id bigint, uuid text)", database=database)
+    a = results(tmp_path / "a.db", "laptop", {"tiny": A_TINY})
+    line = error_line(buildprof("push", "--to", url, "--db", str(a)))
+    assert "has tables named like buildprof's in schema buildprof (runs) but not its " \
+           "metadata" in line, line
+    pg_server.psql("DROP TABLE buildprof.runs", database=database)
+    assert buildprof("push", "--to", url, "--db", str(a)).returncode == 0
+    pg_server.psql("CREATE FUNCTION public.spy() RETURNS trigger LANGUAGE plpgsql AS "
+                   "$$ BEGIN RETURN NEW; END $$; CREATE TRIGGER spy BEFORE INSERT ON "
+                   "buildprof.runs FOR EACH ROW EXECUTE FUNCTION public.spy()",
+                   database=database)
+    for command in (["push", "--to", url, "--db", str(a)],
+                    ["pull", "--from", url, "--db", str(tmp_path / "p.db")]):
+        line = error_line(buildprof(*command))
+        assert "has triggers on buildprof's tables (spy on runs)" in line, line
+    pg_server.psql("DROP TRIGGER spy ON buildprof.runs; "
+                   "ALTER TABLE buildprof.units OWNER TO postgres", database=database)
+    line = error_line(buildprof("push", "--to", url, "--db", str(a)))
+    assert "buildprof.units belongs to role postgres, not to buildprof" in line, line
+
+
+def test_a_store_in_public_from_an_older_buildprof_moves_into_its_schema(
+        pg_server: pgserver.Server, url: str, tmp_path: Path) -> None:
+    database = url.rsplit("/", 1)[1]
+    a = results(tmp_path / "a.db", "laptop", {"tiny": A_TINY})
+    assert buildprof("push", "--to", url, "--db", str(a)).returncode == 0
+    tables = ("buildprof_meta", "machines", "toolchains", "projects", "sessions", "runs",
+              "units", "tree_samples", "load_runs")
+    pg_server.psql("; ".join(f"ALTER TABLE buildprof.{t} SET SCHEMA public" for t in tables)
+                   + "; DROP SCHEMA buildprof", database=database)
+    line = error_line(buildprof("pull", "--from", url, "--db", str(tmp_path / "p.db")))
+    assert "holds buildprof results in schema public" in line, line
+    res = buildprof("push", "--to", url, "--db", str(a))
+    assert res.returncode == 0 and "added nothing" in res.stdout, res.stdout + res.stderr
+    res = buildprof("pull", "--from", url, "--db", str(tmp_path / "p.db"))
+    assert res.returncode == 0, res.stderr
+    assert pg_counts(url)["runs"] == 6
+
+
+def test_push_with_a_filter_sends_only_the_machines_and_toolchains_it_needs(
+        url: str, tmp_path: Path) -> None:
+    a = results(tmp_path / "a.db", "laptop", {"tiny": A_TINY})
+    f = Fill(a)
+    f.machine("m2bbbbbbbbbbbbbb", "other-host")
+    f.toolchain("go@1.24.0")
+    f.db.close()
+    res = buildprof("push", "--to", url, "--db", str(a), "--machine", "host-a")
+    assert res.returncode == 0, res.stderr
+    with psycopg.connect(url, options="-c search_path=buildprof") as conn:
+        hosts = {r[0] for r in conn.execute("SELECT hostname FROM machines")}
+        specs = {r[0] for r in conn.execute("SELECT spec FROM toolchains")}
+    assert hosts == {"host-a"} and specs == {"go@1.26.8"}

@@ -299,7 +299,7 @@ def execute(req: PayoffRequest, reporter: PayoffReporter | None = None,
             reporter.note(note)
     machine = current_machine()
     with ResultsDB.open(req.db_path or default_db()) as db:
-        db.mark_dangling_aborted()
+        db.mark_dangling_aborted(machine.id)
         machine_id = db.ensure_machine(machine.row())
     contenders = prepare(req, routes, projects, toolchains, machine_id, build_reporter,
                          reporter)

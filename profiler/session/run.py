@@ -109,10 +109,9 @@ def execute(req: RunRequest, reporter: Reporter | None = None) -> Outcome:
     stats = {p.path: tree_stats(p.path, p.lang) for p in projects}
     work_root()  # may refuse (a cargo config above every place it could be): before the db
     db = ResultsDB.open(req.db_path or default_db())
-    db.mark_dangling_aborted()
-    reclaim_work_dirs()
-
     machine = current_machine()
+    db.mark_dangling_aborted(machine.id)
+    reclaim_work_dirs()
     machine_id = db.ensure_machine(machine.row())
     # The cells' toolchains: a project's pin may have chosen one beyond the defaults.
     tc_ids = {c.toolchain.path: db.ensure_toolchain(c.toolchain.row())

@@ -417,16 +417,18 @@ class ResultsDB:
     def units_of_run(self, run_id: int) -> list[dict[str, Any]]:
         return self._dicts("SELECT * FROM units WHERE run_id = ? ORDER BY start_s", [run_id])
 
-    def mark_dangling_aborted(self) -> list[int]:
-        """Sessions left `running` by a buildprof process that no longer exists
-        on this host (SIGKILL, power loss) become `aborted`."""
+    def mark_dangling_aborted(self, machine_id: str) -> list[int]:
+        """Sessions left `running` by a buildprof process that no longer exists on this
+        machine (SIGKILL, power loss) become `aborted`. Only this machine's: a session
+        pulled or merged from another (a CI runner with the same hostname, one still
+        running there) is not this machine's to judge."""
         import psutil
 
         host = socket.gethostname()
         aborted = []
         rows = self.conn.execute(
-            "SELECT id, pid, pid_started FROM sessions WHERE status='running' AND hostname=?",
-            [host]).fetchall()
+            "SELECT id, pid, pid_started FROM sessions WHERE status='running' AND hostname=? "
+            "AND machine_id = ?", [host, machine_id]).fetchall()
         for sid, pid, started in rows:
             try:
                 alive = abs(psutil.Process(pid).create_time() - (started or 0)) < 0.01

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     import psycopg
 
 BATCH_RUNS = int(os.environ.get("BUILDPROF_PG_BATCH", "500"))  # runs per transaction
+SCHEMA = "buildprof"  # the PostgreSQL schema that holds buildprof's tables
 TYPES = {"INTEGER": "bigint", "TEXT": "text", "FLOAT": "double precision",
          "REAL": "double precision", "": "text"}
 TEXT_IDS = ("machines", "toolchains")  # ids that are fingerprints, not counters
@@ -144,6 +145,10 @@ def connect(url: str, application: str) -> Iterator[psycopg.Connection[Any]]:
         # it, psycopg nests them as savepoints of one that closing would roll back).
         conn = psycopg.connect(url, connect_timeout=10, application_name=application,
                                autocommit=True)
+        # buildprof's tables live in a schema of their own; with it alone on the path
+        # (pg_catalog is searched first), no table or function of another schema or
+        # role is ever picked up by a name.
+        conn.execute(f"SET search_path = {SCHEMA}")
     except psycopg.OperationalError as exc:
         raise DatabaseError(_connect_error(url, str(exc))) from None
     except psycopg.Error as exc:
@@ -212,13 +217,73 @@ def _column_sql(table: str, name: str, decl: str) -> str:
                                                           else "")
 
 
+def _legacy(conn: psycopg.Connection[Any]) -> bool:
+    """A store made before buildprof used a schema of its own: tables in `public`."""
+    row = conn.execute("SELECT to_regclass('public.buildprof_meta') IS NOT NULL AND "
+                       "to_regclass('buildprof.buildprof_meta') IS NULL").fetchone()
+    return bool(row and row[0])
+
+
+def check_store(conn: psycopg.Connection[Any], url: str) -> None:
+    """Refuse a store buildprof cannot trust: tables named like buildprof's without its
+    metadata, a table of buildprof's that is not a plain table or is owned by another
+    role than the schema's owner, a column of another type, or any trigger on them."""
+    _, tables = sqlite_schema()
+    ours = {*TABLES, "buildprof_meta"}
+    found = {name: (kind, owner) for name, kind, owner in conn.execute(
+        "SELECT c.relname, c.relkind, pg_get_userbyid(c.relowner) FROM pg_class c "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s "
+        "AND c.relkind IN ('r', 'p', 'v', 'm', 'f')", [SCHEMA]) if name in ours}
+    where = f"the store at {_where(url)}"
+    if found and "buildprof_meta" not in found:
+        raise DatabaseError(f"{where} has tables named like buildprof's in schema {SCHEMA} "
+                            f"({', '.join(sorted(found))}) but not its metadata; they are not "
+                            f"buildprof's: use another database")
+    row = conn.execute("SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = %s",
+                       [SCHEMA]).fetchone()
+    owner = row[0] if row else None
+    for name, (kind, table_owner) in sorted(found.items()):
+        if kind != "r":
+            raise DatabaseError(f"{where}: {SCHEMA}.{name} is not a plain table; it is not "
+                                f"buildprof's: use another database")
+        if table_owner != owner:
+            raise DatabaseError(f"{where}: {SCHEMA}.{name} belongs to role {table_owner}, not "
+                                f"to {owner}, who owns schema {SCHEMA}; buildprof does not "
+                                f"write to tables another role made")
+    expected = {(t, n): TYPES.get(d.upper(), "text") for t, cols in tables.items()
+                for n, d in cols}
+    for table, name, dtype in conn.execute(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = %s", [SCHEMA]):
+        want = "text" if name == "id" and table in TEXT_IDS else (
+            "bigint" if name == "id" else expected.get((table, name)))
+        if want is not None and dtype != want:
+            raise DatabaseError(f"{where}: column {SCHEMA}.{table}.{name} is {dtype}, not "
+                                f"{want}; the store is not buildprof's shape: use another "
+                                f"database")
+    triggers = [f"{t} on {r}" for t, r in conn.execute(
+        "SELECT t.tgname, c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s "
+        "AND NOT t.tgisinternal", [SCHEMA])]
+    if triggers:
+        raise DatabaseError(f"{where} has triggers on buildprof's tables "
+                            f"({', '.join(triggers)}), which would run on every row; "
+                            f"buildprof does not write through them: drop them")
+
+
 def check_schema(conn: psycopg.Connection[Any], url: str) -> None:
     """For a pull, which only reads: the store holds buildprof's schema, not a newer one."""
     version, _ = sqlite_schema()
-    row = conn.execute("SELECT to_regclass('buildprof_meta') IS NOT NULL").fetchone()
+    if _legacy(conn):
+        raise UsageError(f"{shown(url)} holds buildprof results in schema public, as "
+                         f"buildprof did before; `buildprof push` to it once (it moves "
+                         f"them into schema {SCHEMA}), then pull")
+    row = conn.execute("SELECT to_regclass('buildprof.buildprof_meta') IS NOT NULL"
+                       ).fetchone()
     if not row or not row[0]:
         raise UsageError(f"{shown(url)} holds no buildprof results yet; `buildprof push` "
                          f"some first")
+    check_store(conn, url)
     have = int(conn.execute("SELECT value FROM buildprof_meta WHERE key = 'schema_version'"
                             ).fetchone()[0])  # type: ignore[index]
     if have > version:
@@ -235,6 +300,14 @@ def ensure_schema(conn: psycopg.Connection[Any], url: str) -> None:
     version, tables = sqlite_schema()
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(7010203)")  # one creator at a time
+        if _legacy(conn):  # made by an older buildprof in public: moved, if it is ours
+            conn.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
+            for table in ("buildprof_meta", *TABLES):
+                if conn.execute("SELECT to_regclass(%s) IS NOT NULL",
+                                [f"public.{table}"]).fetchone()[0]:  # type: ignore[index]
+                    conn.execute(f"ALTER TABLE public.{table} SET SCHEMA {SCHEMA}")
+        conn.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
+        check_store(conn, url)
         conn.execute("CREATE TABLE IF NOT EXISTS buildprof_meta (key text PRIMARY KEY, "
                      "value text NOT NULL)")
         row = conn.execute("SELECT value FROM buildprof_meta WHERE key = 'schema_version'"
@@ -246,8 +319,8 @@ def ensure_schema(conn: psycopg.Connection[Any], url: str) -> None:
             conn.execute(f"CREATE TABLE IF NOT EXISTS {table} ("
                          f"{', '.join(_column_sql(table, n, d) for n, d in columns)})")
             present = {r[0] for r in conn.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_name = %s",
-                [table])}
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = %s "
+                "AND table_name = %s", [SCHEMA, table])}
             for name, decl in columns:
                 if name not in present:
                     conn.execute(f"ALTER TABLE {table} ADD COLUMN "
@@ -264,8 +337,8 @@ def ensure_schema(conn: psycopg.Connection[Any], url: str) -> None:
 
 def _columns(conn: psycopg.Connection[Any], table: str) -> list[str]:
     return [r[0] for r in conn.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
-        "ORDER BY ordinal_position", [table])]
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = %s "
+        "AND table_name = %s ORDER BY ordinal_position", [SCHEMA, table])]
 
 
 # -- push -------------------------------------------------------------------------------
@@ -301,10 +374,13 @@ def push(conn: psycopg.Connection[Any], snap: Snapshot, url: str) -> Counts:
                          "AND status = 'running'", [s.get("ended"), s.get("status"),
                                                     s["uuid"]])
 
+    # The machines and toolchains the pushed runs and sessions refer to, no others.
+    wanted = {"machines": {r.get("machine_id") for r in (*runs, *load, *t["sessions"])},
+              "toolchains": {r.get("toolchain_id") for r in (*runs, *load)}}
     try:
         with conn.transaction():
             for table in ("machines", "toolchains"):
-                for row in t[table]:
+                for row in (r for r in t[table] if r["id"] in wanted[table]):
                     added = _insert(conn, table, row, cols[table], "(id) DO NOTHING",
                                     keep_id=True)
                     counts.added[table] += added is not None
@@ -399,7 +475,7 @@ def pull(conn: psycopg.Connection[Any], f: Filters) -> Snapshot:
     cond, params = condition("r")
     runs = rows(f"SELECT * FROM runs r WHERE {cond} ORDER BY r.id", params)
     load: list[dict[str, Any]] = []
-    found = conn.execute("SELECT to_regclass('load_runs') IS NOT NULL").fetchone()
+    found = conn.execute("SELECT to_regclass('buildprof.load_runs') IS NOT NULL").fetchone()
     if found and found[0]:
         cond, params = condition("l")
         load = rows(f"SELECT * FROM load_runs l WHERE {cond} ORDER BY l.id", params)
