@@ -93,18 +93,29 @@ def pull(
     command (history, compare, report, export) then reads."""
     from profiler.storage import pg
     from profiler.storage.db import ResultsDB
+    from profiler.storage.merge import Counts
 
     url = _store_url(from_, "--from")
     filters = select.filters()
-    with pg.connect(url, "buildprof pull") as conn:
-        pg.check_schema(conn, url)  # a pull only reads: it makes no tables
-        snap = pg.pull(conn, filters)
-    if not snap.tables["runs"] and not snap.tables.get("load_runs"):
-        raise UsageError(f"no run in {pg.shown(url)} matches these filters; push some "
-                         f"first, or loosen --machine/--project/--toolchain/--since/--label")
     path = db or default_db()
-    with ResultsDB.open(path) as dest:
-        counts = dest.merge_snapshot(snap)
-        sessions, runs = dest.counts()
+    dest: ResultsDB | None = None
+    counts = Counts()
+    sessions: set[str] = set()  # a session whose runs span batches is counted once
+    try:
+        with pg.connect(url, "buildprof pull") as conn:
+            pg.check_schema(conn, url)  # a pull only reads: it makes no tables
+            for snap in pg.pull(conn, filters):
+                if dest is None:  # made only when something matches
+                    dest = ResultsDB.open(path)
+                counts += dest.merge_snapshot(snap)
+                sessions |= {s["uuid"] for s in snap.tables["sessions"]}
+        if dest is None:
+            raise UsageError(f"no run in {pg.shown(url)} matches these filters; push some "
+                             f"first, or loosen --machine/--project/--toolchain/--since/--label")
+        counts.had["sessions"] = len(sessions) - counts.added["sessions"]
+        held, runs = dest.counts()
+    finally:
+        if dest is not None:
+            dest.close()
     typer.echo(f"pulled from {pg.shown(url)} into {path}: {counts.text()}; "
-               f"{path} holds {sessions} sessions, {runs} runs")
+               f"{path} holds {held} sessions, {runs} runs")

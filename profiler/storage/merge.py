@@ -56,6 +56,12 @@ class Counts:
     added: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TABLES, 0))
     had: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TABLES, 0))
 
+    def __iadd__(self, other: Counts) -> Counts:
+        for t in TABLES:
+            self.added[t] += other.added[t]
+            self.had[t] += other.had[t]
+        return self
+
     def text(self) -> str:
         new = ", ".join(f"{self.added[t]} {t.replace('_', ' ')}"
                         for t in ("sessions", "runs", "load_runs", "projects", "machines",

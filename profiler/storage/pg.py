@@ -458,10 +458,12 @@ def _by_run(rows: list[dict[str, Any]]) -> dict[int, list[dict[str, Any]]]:
 # -- pull -------------------------------------------------------------------------------
 
 
-def pull(conn: psycopg.Connection[Any], f: Filters) -> Snapshot:
+def pull(conn: psycopg.Connection[Any], f: Filters) -> Iterator[Snapshot]:
     """The runs and load runs matching `f` (the filters `history` takes, in the same
-    SQL) and what they refer to, as a Snapshot for profiler.storage.merge.write. A
-    store made before schema 7 has no load_runs table: no load runs."""
+    SQL) and what they refer to, in Snapshots of at most BATCH_RUNS runs (then load
+    runs) each, for profiler.storage.merge.write: read through a server-side cursor, so
+    a pull of a large store never holds it whole. A store made before schema 7 has no
+    load_runs table: no load runs."""
     def condition(alias: str) -> tuple[str, list[Any]]:
         cond, params = queries.where(f, alias)
         # The same SQL; psycopg's placeholders, and PostgreSQL's boolean for "no filter".
@@ -472,29 +474,37 @@ def pull(conn: psycopg.Connection[Any], f: Filters) -> Snapshot:
         names = [d.name for d in cur.description or []]
         return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
-    cond, params = condition("r")
-    runs = rows(f"SELECT * FROM runs r WHERE {cond} ORDER BY r.id", params)
-    load: list[dict[str, Any]] = []
+    def batch(runs: list[dict[str, Any]], load: list[dict[str, Any]]) -> Snapshot:
+        ids = [r["id"] for r in runs]
+        both = runs + load
+        snap = Snapshot(Path("postgresql"), {
+            "runs": runs,
+            "load_runs": load,
+            "sessions": rows("SELECT * FROM sessions WHERE id = ANY(%s) ORDER BY id",
+                             [sorted({r["session_id"] for r in both})]),
+            "projects": rows("SELECT * FROM projects WHERE id = ANY(%s) ORDER BY id",
+                             [sorted({r["project_id"] for r in both})]),
+            "toolchains": rows("SELECT * FROM toolchains WHERE id = ANY(%s)",
+                               [sorted({r["toolchain_id"] for r in both})]),
+            "units": rows("SELECT * FROM units WHERE run_id = ANY(%s) ORDER BY id", [ids]),
+            "tree_samples": rows("SELECT * FROM tree_samples WHERE run_id = ANY(%s)", [ids]),
+        })
+        machine_ids = {r["machine_id"] for r in both} | {s["machine_id"]
+                                                           for s in snap.tables["sessions"]}
+        snap.tables["machines"] = rows("SELECT * FROM machines WHERE id = ANY(%s)",
+                                       [sorted(m for m in machine_ids if m)])
+        return snap
+
     found = conn.execute("SELECT to_regclass('buildprof.load_runs') IS NOT NULL").fetchone()
-    if found and found[0]:
-        cond, params = condition("l")
-        load = rows(f"SELECT * FROM load_runs l WHERE {cond} ORDER BY l.id", params)
-    ids = [r["id"] for r in runs]
-    both = runs + load
-    snap = Snapshot(Path("postgresql"), {
-        "runs": runs,
-        "load_runs": load,
-        "sessions": rows("SELECT * FROM sessions WHERE id = ANY(%s) ORDER BY id",
-                         [sorted({r["session_id"] for r in both})]),
-        "projects": rows("SELECT * FROM projects WHERE id = ANY(%s) ORDER BY id",
-                         [sorted({r["project_id"] for r in both})]),
-        "toolchains": rows("SELECT * FROM toolchains WHERE id = ANY(%s)",
-                           [sorted({r["toolchain_id"] for r in both})]),
-        "units": rows("SELECT * FROM units WHERE run_id = ANY(%s) ORDER BY id", [ids]),
-        "tree_samples": rows("SELECT * FROM tree_samples WHERE run_id = ANY(%s)", [ids]),
-    })
-    machine_ids = {r["machine_id"] for r in both} | {s["machine_id"]
-                                                       for s in snap.tables["sessions"]}
-    snap.tables["machines"] = rows("SELECT * FROM machines WHERE id = ANY(%s)",
-                                   [sorted(m for m in machine_ids if m)])
-    return snap
+    sources = [("runs", "r")] + ([("load_runs", "l")] if found and found[0] else [])
+    with conn.transaction():  # a server-side cursor lives in a transaction
+        for table, alias in sources:
+            cond, params = condition(alias)
+            with conn.cursor(name=f"buildprof_pull_{table}") as cur:
+                cur.execute(f"SELECT * FROM {table} {alias} WHERE {cond} ORDER BY {alias}.id",
+                            params)
+                names: list[str] = []
+                while chunk := cur.fetchmany(BATCH_RUNS):
+                    names = names or [d.name for d in cur.description or []]
+                    got = [dict(zip(names, r, strict=True)) for r in chunk]
+                    yield batch(got, []) if table == "runs" else batch([], got)
