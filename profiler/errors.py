@@ -5,7 +5,11 @@ Secrets (a store's password) are registered with `secret()`; every line the CLI
 prints for an error passes through `scrub()`, so a message that quotes a library's
 text cannot carry one out."""
 
+import re
+
 _SECRETS: set[str] = set()
+# C0 and C1 control characters but newline and tab (a label may carry ESC sequences).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 HIDDEN = "***"
 
 
@@ -18,11 +22,17 @@ def secret(value: str | None) -> None:
             _SECRETS.add(v)
 
 
+def printable(text: str) -> str:
+    """text with control characters replaced, safe to print on a terminal."""
+    return _CONTROL.sub("\ufffd", text)
+
+
 def scrub(text: str) -> str:
-    """text with every registered secret replaced, longest first."""
+    """text with every registered secret replaced, longest first, and control
+    characters replaced (an error line may quote a label from the history)."""
     for v in sorted(_SECRETS, key=len, reverse=True):
         text = text.replace(v, HIDDEN)
-    return text
+    return printable(text)
 
 
 class BuildprofError(Exception):

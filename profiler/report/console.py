@@ -11,7 +11,6 @@ terminal) become U+FFFD in both.
 from __future__ import annotations
 
 import os
-import re
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -21,6 +20,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from profiler import errors
 from profiler.analysis.wording import seconds
 from profiler.model.cells import CellSummary
 
@@ -32,10 +32,6 @@ def make_console(stderr: bool = False) -> Console:
     return Console(stderr=stderr, width=width)
 
 
-# C0 and C1 control characters but newline and tab (cells of our own hold newlines).
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
 class Markup(str):
     """A string whose rich markup is meant (a status in red); every other string a
     table receives is shown literally."""
@@ -43,7 +39,7 @@ class Markup(str):
 
 def printable(value: Any) -> str:
     """`value` as text with control characters replaced."""
-    return _CONTROL.sub("\ufffd", str(value))
+    return errors.printable(str(value))
 
 
 def shown(value: Any) -> str:

@@ -135,6 +135,9 @@ def entries(repo: Path, commit: str) -> list[Entry]:
         if any(p in ("", ".", "..") or p.lower() == ".git" for p in parts):
             raise UsageError(f"commit {commit[:12]} in {repo} holds a path git itself would "
                              f"not check out ({path!r}); it is not built")
+        if size != "-" and not size.isdigit():  # git prints BAD for a blob it cannot read
+            raise UsageError(f"could not read {path} of commit {commit[:12]} in {repo}: its "
+                             f"object is missing or corrupt; run git fsck")
         out.append(Entry(mode, kind, oid, None if size == "-" else int(size), path))
     return out
 
