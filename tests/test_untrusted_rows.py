@@ -113,3 +113,12 @@ def test_a_destination_with_triggers_is_refused(tmp_path: Path) -> None:
     line = error_line(buildprof("merge", str(src), "--into", str(into)))
     assert "has triggers on buildprof's tables (spy)" in line, line
     assert _count(into) == before
+
+
+def test_a_signed_number_stays_a_number_and_anything_else_signed_is_text() -> None:
+    from profiler.report.writers import csv_cell
+
+    assert [csv_cell(v) for v in ("+20.5%", "-3", "-1.5e-3", 7)] == ["+20.5%", "-3",
+                                                                      "-1.5e-3", 7]
+    assert [csv_cell(v) for v in ("-2+3", "+cmd|' /C calc'!A0", "@SUM(A1)", "-trimpath")] == [
+        "'-2+3", "'+cmd|' /C calc'!A0", "'@SUM(A1)", "'-trimpath"]

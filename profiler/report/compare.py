@@ -166,7 +166,7 @@ def _verdict_markup(c: CellComparison, unit: str) -> str:
     word = {"s": ("slower", "faster"), "ms": ("slower", "faster"),
             "req/s": ("more", "fewer")}.get(unit, ("more", "less"))[0 if up else 1]
     color = "red" if c.worse else "green"
-    return f"[{color}]{c.verdict} {word}[/{color}]"
+    return Markup(f"[{color}]{c.verdict} {word}[/{color}]")
 
 
 def compare_table(result: Comparison, console: Console) -> None:

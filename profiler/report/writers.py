@@ -15,6 +15,7 @@ import html
 import json
 import math
 import os
+import re
 import tempfile
 from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
@@ -114,15 +115,19 @@ def write_json(obj: Any, out: TextIO) -> None:
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A signed number or percentage ("+20.5%", "-3") is a value a spreadsheet reads as
+# itself, not a formula that can call anything: it stays as it is.
+_SIGNED_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?(e[+-]?\d+)?%?")
 
 
 def csv_cell(value: Any) -> Any:
     """A CSV cell a spreadsheet shows as text: a string that starts like a formula
     (= + - @, tab, carriage return) gets a leading apostrophe (OWASP's rule); numbers
-    stay numbers, None an empty cell."""
+    and signed percentages stay as they are, None an empty cell."""
     if value is None:
         return ""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
+    if (isinstance(value, str) and value.startswith(FORMULA_START)
+            and not _SIGNED_NUMBER.fullmatch(value)):
         return "'" + value
     return value
 

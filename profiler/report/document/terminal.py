@@ -56,7 +56,8 @@ def times_table(report: GapReport, console: Console) -> None:
                     p.rust.wall.median if p.rust and p.rust.n else None)
         table.add_row(p.project, w.locs_text(p), p.scenario_text, p.profile, w.ns_text(p),
                       _median(p.go), _median(p.rust), w.ratio_text(p),
-                      f"[{GO_STYLE}]{g}[/{GO_STYLE}] Go\n[{RUST_STYLE}]{r}[/{RUST_STYLE}] Rust")
+                      Markup(f"[{GO_STYLE}]{g}[/{GO_STYLE}] Go\n"
+                             f"[{RUST_STYLE}]{r}[/{RUST_STYLE}] Rust"))
     console.print(table)
 
 
