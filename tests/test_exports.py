@@ -167,7 +167,17 @@ def test_benchfmt_lines_are_config_or_one_run_each(recorded: Path) -> None:
         assert set(pairs) == {"sec/op", "cpu-sec/op", "peak-rss-bytes", "tree-peak-rss-bytes",
                               "artifact-bytes"}
     keys = {k for k, _ in config}
-    assert keys == {"machine", "toolchain", "session", "label"}
+    assert keys == {"goos", "goarch", "pkg", "cpu", "machine", "toolchain", "session", "label"}
+    # go test's own keys, as `go env` and /proc/cpuinfo name them on this machine.
+    goenv = subprocess.run(["go", "env", "GOOS", "GOARCH"], capture_output=True, text=True,
+                           check=True).stdout.split()
+    assert [v for k, v in config if k in ("goos", "goarch")] == goenv
+    assert ("pkg", "tiny") in config
+    cpu = next(v for k, v in config if k == "cpu")
+    model = [ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo")
+             if ln.startswith("model name")]
+    assert cpu == " ".join(model[0].split()) if model else cpu
+    assert [k for k, _ in config][:4] == ["goos", "goarch", "pkg", "cpu"]
     assert ("label", "b") in config and ("label", "a") in config
     # Newest session first: b's three runs, then a's config changes and its run.
     assert text.index("label: b") < text.index("label: a")

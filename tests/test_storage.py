@@ -37,6 +37,22 @@ def test_opens_a_database_written_by_schema_v1(tmp_path: Path) -> None:
     assert len(db.runs_of_session(sid)) == 1
 
 
+def test_a_machine_recorded_before_v10_gets_its_system_and_arch(tmp_path: Path) -> None:
+    from profiler.machine.facts import current_machine
+
+    db_path = tmp_path / "v1.db"
+    shutil.copy(GOLDEN_V1, db_path)
+    db = ResultsDB.open(db_path)
+    old = db.machines()
+    (mid, row), = old.items()
+    assert row["system"] is None and row["arch"] is None  # v1 did not know them
+    me = current_machine().row()
+    db.ensure_machine({**me, "id": mid})  # the same machine seen again by `run`
+    assert db.machines()[mid]["system"] == me["system"] == "linux"
+    assert db.machines()[mid]["arch"] == me["arch"] and me["arch"] != ""
+    assert db.machines()[mid]["hostname"] == row["hostname"]  # nothing else rewritten
+
+
 def test_new_database_is_marked_as_buildprof_and_uses_wal(tmp_path: Path) -> None:
     db = ResultsDB.open(tmp_path / "new.db")
     conn = db.db.conn

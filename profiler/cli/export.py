@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 
@@ -45,7 +45,8 @@ def export(
         check_output(output, "--output", db or default_db(), force)
     with options.reading(db, filters) as store:
         cells = store.history_cells(filters, rows_wanted)
-    write = _writer(cells, fmt)
+        machines = store.machines()
+    write = _writer(cells, fmt, machines)
     if output is None:
         write(sys.stdout)
         return
@@ -53,7 +54,8 @@ def export(
     print(f"wrote {len(cells)} result(s) to {output}", file=sys.stderr)
 
 
-def _writer(cells: list[CellSummary], fmt: str) -> Callable[[TextIO], None]:
+def _writer(cells: list[CellSummary], fmt: str,
+            machines: dict[str, dict[str, Any]]) -> Callable[[TextIO], None]:
     """What writes the export in `fmt`; the notes on cells a format leaves out go to
     stderr now, before anything is written."""
     from profiler.report import exports
@@ -63,7 +65,7 @@ def _writer(cells: list[CellSummary], fmt: str) -> Callable[[TextIO], None]:
         data, notes = exports.bmf(cells)
         text = None
     elif fmt == "benchfmt":
-        text, notes = exports.benchfmt(cells)
+        text, notes = exports.benchfmt(cells, machines)
     else:
         return lambda out: exports.export(cells, fmt, out)
     for note in notes:

@@ -26,6 +26,8 @@ class Machine:
     os: str
     kernel: str
     python: str
+    system: str  # GOOS's name for it: linux, darwin, windows
+    arch: str  # GOARCH's name for it: amd64, arm64, 386, ...
 
     def row(self) -> dict[str, Any]:
         return asdict(self)
@@ -51,6 +53,16 @@ def _os_name() -> str:
     return platform.system()
 
 
+# platform.machine() as GOARCH names it; other names are kept as they are (riscv64,
+# s390x, ppc64le, loong64 are the same in both).
+_GOARCH = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64",
+           "i386": "386", "i686": "386", "x86": "386", "armv7l": "arm", "armv6l": "arm"}
+
+
+def go_arch(machine: str) -> str:
+    return _GOARCH.get(machine.lower(), machine.lower())
+
+
 def current_machine() -> Machine:
     """Describe this machine. The fingerprint ignores the kernel build and free
     memory, so it survives a reboot but not a move to other hardware."""
@@ -65,5 +77,6 @@ def current_machine() -> Machine:
         id=hashlib.sha256(key.encode()).hexdigest()[:16],
         hostname=hostname, cpu_model=cpu, cores=physical, logical_cpus=logical,
         memory_bytes=memory, os=os_name, kernel=platform.release(),
-        python=sys.version.split()[0],
+        python=sys.version.split()[0], system=platform.system().lower(),
+        arch=go_arch(platform.machine()),
     )

@@ -199,16 +199,23 @@ def _number(x: float) -> str:
     return str(int(x)) if isinstance(x, int) or float(x).is_integer() else repr(float(x))
 
 
-def benchfmt_config(cell: CellSummary) -> dict[str, str]:
+def benchfmt_config(cell: CellSummary,
+                    machines: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, str]:
     """The file configuration of a cell's results, what benchstat groups tables by
-    (its default `-table .config`): the machine, then what a comparison varies (the
-    toolchain, the session and its label, the revision); "" for none."""
-    return {"machine": _config_value(cell.machine), "toolchain": _config_value(cell.key.toolchain),
+    (its default `-table .config`): `go test`'s own keys first (goos, goarch, pkg: the
+    project built, cpu), then the machine and what a comparison varies (the toolchain,
+    the session and its label, the revision); "" for none (a machine recorded before
+    buildprof kept its OS and architecture has no goos/goarch)."""
+    m = (machines or {}).get(cell.machine_id or "", {})
+    return {"goos": _config_value(m.get("system")), "goarch": _config_value(m.get("arch")),
+            "pkg": _config_value(cell.key.project), "cpu": _config_value(m.get("cpu_model")),
+            "machine": _config_value(cell.machine), "toolchain": _config_value(cell.key.toolchain),
             "session": _config_value(cell.session), "label": _config_value(cell.label),
             "rev": _config_value(cell.key.rev)}
 
 
-def benchfmt(cells: Sequence[CellSummary]) -> tuple[str, list[str]]:
+def benchfmt(cells: Sequence[CellSummary],
+             machines: Mapping[str, Mapping[str, Any]] | None = None) -> tuple[str, list[str]]:
     """Go benchmark-format text: before each cell's results, the configuration lines
     that changed (`key: value`; `key:` with no value clears one), then one line per
     successful timed run: `BenchmarkBuild/… 1 V sec/op V cpu-sec/op …` (a run that
@@ -221,7 +228,7 @@ def benchfmt(cells: Sequence[CellSummary]) -> tuple[str, list[str]]:
         if not runs:
             empty += 1
             continue
-        for key, value in benchfmt_config(cell).items():
+        for key, value in benchfmt_config(cell, machines).items():
             if current.get(key, "") != value:
                 lines.append(f"{key}: {value}" if value else f"{key}:")
                 current[key] = value

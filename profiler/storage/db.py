@@ -245,7 +245,15 @@ class ResultsDB:
         row = {**machine, "first_seen": now_iso()}
         with self._tx():
             self.db["machines"].insert(row, pk="id", ignore=True)
+            if machine.get("system") or machine.get("arch"):  # recorded before v10
+                self.conn.execute("UPDATE machines SET system = coalesce(system, ?), "
+                                  "arch = coalesce(arch, ?) WHERE id = ?",
+                                  [machine.get("system"), machine.get("arch"), machine["id"]])
         return machine["id"]
+
+    def machines(self) -> dict[str, dict[str, Any]]:
+        """Every machine of the history by id."""
+        return {r["id"]: r for r in self._dicts("SELECT * FROM machines", [])}
 
     def ensure_toolchain(self, tc: dict[str, Any]) -> str:
         row = {**tc, "first_seen": now_iso()}

@@ -200,6 +200,14 @@ def _v9(db: sqlite_utils.Database) -> None:
     fill(db.conn)
 
 
+def _v10(db: sqlite_utils.Database) -> None:
+    """machines.system and machines.arch: the operating system and architecture as Go
+    names them (linux, amd64), for benchstat's goos/goarch lines. Machines recorded
+    before have none until `run` sees them again."""
+    db["machines"].add_column("system", str)
+    db["machines"].add_column("arch", str)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6,
-                                                              _v7, _v8, _v9]
+                                                              _v7, _v8, _v9, _v10]
 SCHEMA_VERSION = len(MIGRATIONS)
