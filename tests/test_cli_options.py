@@ -87,3 +87,14 @@ def test_reading_checks_the_filters_and_closes(tmp_path: Path) -> None:
     with pytest.raises(DatabaseError, match=f"^{tmp_path / 'none.db'} does not exist"), \
             reading(tmp_path / "none.db"):
         pass
+
+
+def test_what_a_run_compares_decides_its_default_runs() -> None:
+    from profiler.cli.run import compared_sides
+
+    assert compared_sides([], [], []) is None
+    assert compared_sides(["main"], ["go", "rust"], [4]) is None  # one side each
+    assert compared_sides(["main", "main"], [], []) is None  # the same revision twice
+    assert compared_sides(["main", "HEAD"], [], []) == "2 revisions"
+    assert compared_sides([], ["go@1.25.5", "go@1.26.8", "rust"], []) == "2 go toolchains"
+    assert compared_sides(["a", "b"], [], [1, 2, 2]) == "2 revisions and 2 --jobs values"

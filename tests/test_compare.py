@@ -137,10 +137,11 @@ def test_table_shows_verdicts_and_the_plain_too_few_line(verdict_db: Path) -> No
     assert "1.000 s ± 2.0%" in row["tiny"] and "1.205 s ± 2.1%" in row["tiny"]
     assert row["tiny"].split("│")[-2].strip() == "+20.5% slower"  # the verdict column
     assert row["small"].split("│")[-2].strip() == "~"
-    assert "too few runs (n=2 vs 2)" in row["medium"] and "± ∞" in row["medium"]
+    assert "too few runs (n=2 vs 2)" in row["medium"] and "(50%)" in row["medium"]
     assert any(ln.startswith("│ geomean") for ln in lines)
     assert "too few runs: n=2 vs 2 can never reach p<0.05; need ≥4 runs on each side" in lines
-    assert "± ∞: a 95% confidence interval of the median needs ≥6 runs" in lines
+    assert ("± x% (y%): below 6 runs, the range of the runs, which holds the median y% of "
+            "the time (50% at 2 runs); a 95% CI needs ≥6 runs") in lines
 
 
 def test_csv_and_markdown(verdict_db: Path) -> None:

@@ -153,7 +153,9 @@ def test_table(history_db: Path) -> None:
     assert lines[0].strip() == "History: 3 cell(s), newest first"
     rows = [ln for ln in lines if ln.startswith("│")]
     assert [r.split("│")[1].strip() for r in rows] == ["3", "2", "1"]
-    assert "alpha" in rows[2] and "debug" in rows[2] and "± ∞" in rows[2]
+    assert "alpha" in rows[2] and "debug" in rows[2] and "(50%)" in rows[2]  # 2 runs: a range
+    assert lines[-1] == ("± x% (y%): below 6 runs, the range of the runs, which holds the "
+                         "median y% of the time (50% at 2 runs); a 95% CI needs ≥6 runs")
     res = buildprof("history", "--db", str(history_db), "--lang", "rust")
     assert res.stdout.strip() == "No runs match these filters."
 
@@ -178,9 +180,10 @@ def test_markdown(history_db: Path) -> None:
     assert lines[0] == ("| session | date (UTC) | label | project | toolchain | scenario | "
                         "profile | machine | n | wall median ± MAD | 95% CI | peak RSS |")
     assert lines[1] == "|---:|---|---|---|---|---|---|---|---:|---:|---:|---:|"
-    assert len(lines) == 5
+    assert len(lines) == 7
     assert lines[4].startswith("| 1 | 20") and "| alpha | gomod |" in lines[4]
-    assert "| clean | debug |" in lines[4] and "| 2 |" in lines[4] and "± ∞" in lines[4]
+    assert "| clean | debug |" in lines[4] and "| 2 |" in lines[4] and "% (50%) |" in lines[4]
+    assert lines[6].startswith("± x% (y%): below 6 runs, the range of the runs")
 
 
 def test_runs_listing(history_db: Path) -> None:

@@ -64,20 +64,23 @@ def tree_state(root: Path) -> dict[str, str]:
             for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def run_revs(repo: Path, db: Path, *revs: str) -> subprocess.CompletedProcess[str]:
+def run_revs(repo: Path, db: Path, *revs: str, runs: str | None = "6"
+             ) -> subprocess.CompletedProcess[str]:
     # Six runs a side: at four only complete separation reaches p < 0.05, so one run
     # stalled by a busy machine would flip the gate's verdict; at six it takes several.
     args = [a for r in revs for a in ("--rev", r)]
     return buildprof("run", str(repo), *args, "--scenario", "clean", "--profile", "debug",
-                     "--runs", "6", "--db", str(db), timeout=600)
+                     *(["--runs", runs] if runs else []), "--db", str(db), timeout=600)
 
 
 def test_a_slower_revision_is_interleaved_recorded_and_fails_the_gate(
         repo: Path, tmp_path: Path) -> None:
     before = tree_state(repo)
     db = tmp_path / "r.db"
-    res = run_revs(repo, db, "base", "slower")
+    res = run_revs(repo, db, "base", "slower", runs=None)  # comparing: 6 runs by default
     assert res.returncode == 0, res.stderr
+    assert ("note: 2 revisions: 6 runs per cell, so that a comparison can reach a verdict "
+            "(the U test needs ≥4 a side) with a 95% CI (≥6); --runs N to choose") in res.stderr
     # The user's checkout, index and refs are exactly as they were.
     assert tree_state(repo) == before
     rows = sqlite3.connect(db).execute(

@@ -146,7 +146,7 @@ def test_every_run_option_has_help() -> None:
     text = " ".join(res.stdout.replace("│", " ").split())
     assert "--lang <list[str]> Languages: go, rust (default: both)" in text
     assert ("--size <list[str]> Graded sample sizes: tiny, small, medium, large, huge "
-            "(default: small, medium; with --quick: tiny, small; none with --sample)") in text
+            "(default: tiny, small, medium; with --quick: tiny, small; none with --sample)") in text
     # An option without help is a line with the option and its type only.
     bare = [ln for ln in res.stdout.splitlines()
             if re.fullmatch(r"[│|]?\s*(--[\w-]+)(\s+-\w)?\s+(<[^>]+>|[A-Z]+)?\s*[│|]?", ln)]

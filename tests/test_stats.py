@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import scipy.stats
 
+from profiler import stats
 from profiler.stats import (
     ci_halfwidth_pct,
     geomean,
@@ -191,3 +192,19 @@ def test_outliers_by_modified_z_score() -> None:
     # MAD = 0 (more than half equal): any other value is an outlier, as in hyperfine.
     assert outliers([10.0] * 7 + [100.0]) == [7]
     assert outliers([]) == [] and outliers([5.0]) == []
+
+
+def test_below_six_runs_the_range_and_how_often_it_holds_the_median() -> None:
+    from profiler.model.cells import Sample
+    from profiler.report.writers import ci_text, range_note
+
+    assert stats.range_coverage(3) == 0.75 and stats.range_coverage(5) == 0.9375
+    three = Sample((1.0, 1.1, 0.95))  # median 1.0: +10% / -5%, the larger side counts
+    assert ci_text(three) == "± 10% (75%)"
+    assert ci_text(Sample((2.0,))) == "-"  # one run: no interval at all
+    six = Sample((1.0, 1.01, 0.99, 1.02, 0.98, 1.0))
+    assert ci_text(six).startswith("± ") and "(" not in ci_text(six)  # a real 95% CI
+    assert range_note([six]) is None
+    assert range_note([three, six, Sample((1.0, 2.0))]) == (
+        "± x% (y%): below 6 runs, the range of the runs, which holds the median y% of the "
+        "time (50% at 2 runs, 75% at 3 runs); a 95% CI needs ≥6 runs")

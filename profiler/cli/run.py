@@ -46,8 +46,25 @@ WHAT, HOW, RUNS, MEASURE, RESULTS = ("What to build", "How to build", "How many 
 # For --size's help only: the session applies its own DEFAULT_SIZES, which this copy
 # must name (tests/test_startup.py checks that they agree); importing profiler.session
 # here would load psutil and sqlite_utils for every --help.
-DEFAULT_SIZES = ("small", "medium")
+DEFAULT_SIZES = ("tiny", "small", "medium")
 QUICK_SIZES = ["tiny", "small"]
+# Timed runs per cell: 3 for a first look; when the run itself compares sides, what a
+# verdict needs (the U test: 4 a side at α = 0.05) and a 95% CI of the median (6).
+DEFAULT_RUNS = 3
+COMPARE_RUNS = 6
+
+
+def compared_sides(revs: list[str], toolchains: list[str], jobs: list[int]) -> str | None:
+    """What this run compares, in words (`2 revisions`), or None when it compares
+    nothing: two or more --rev, toolchains of one language, or --jobs values."""
+    per_lang: dict[str, int] = {}
+    for spec in toolchains:
+        lang = spec.split("@", 1)[0]
+        per_lang[lang] = per_lang.get(lang, 0) + 1
+    said = [f"{len(revs)} revisions"] if len(set(revs)) > 1 else []
+    said += [f"{n} {lang} toolchains" for lang, n in per_lang.items() if n > 1]
+    said += [f"{len(set(jobs))} --jobs values"] if len(set(jobs)) > 1 else []
+    return " and ".join(said) or None
 
 
 def run(
@@ -85,9 +102,11 @@ def run(
              "(top-body only for a real pair), "
              "or FILE (relative to the project) for your own project",
         rich_help_panel=HOW)] = None,
-    runs: Annotated[str, typer.Option(
-        help="Timed runs per cell, or 'auto': run until the 95% CI of the median is within "
-             "--precision, bounded by --max-runs and --max-time", rich_help_panel=RUNS)] = "3",
+    runs: Annotated[str | None, typer.Option(
+        help=f"Timed runs per cell, or 'auto': run until the 95% CI of the median is within "
+             f"--precision, bounded by --max-runs and --max-time (default: {DEFAULT_RUNS}; "
+             f"{COMPARE_RUNS} when the run compares sides: two --rev, two toolchains of a "
+             f"language, several --jobs)", show_default=False, rich_help_panel=RUNS)] = None,
     precision: Annotated[float, typer.Option(
         help="--runs auto: target 95% CI half-width of the median, in %",
         rich_help_panel=RUNS)] = 3.0,
@@ -126,7 +145,15 @@ def run(
     for option, value in (("--precision", precision), ("--max-time", max_time),
                           ("--timeout", timeout), ("--sample-ms", sample_ms)):
         check_finite(option, value)
-    n_runs = parse_runs(runs)
+    job_values = []
+    for j in split_values(jobs):
+        n_jobs = parse_whole(j)
+        if n_jobs is None or n_jobs < 1:
+            raise UsageError(f"--jobs takes whole numbers of at least 1 (got '{j}')")
+        job_values.append(n_jobs)
+    sides = compared_sides(list(rev or []), split_values(toolchain), job_values)
+    n_runs = parse_runs(runs) if runs is not None else (
+        COMPARE_RUNS if sides and not quick else DEFAULT_RUNS)
     if n_runs is None and (precision <= 0 or max_runs < 1 or max_time <= 0):
         raise UsageError("--precision, --max-runs and --max-time must be positive")
     if warmup is not None and warmup < 0:
@@ -135,14 +162,14 @@ def run(
         raise UsageError(f"--timeout must be a positive number of seconds (got {timeout:g})")
     if sample_ms <= 0:
         raise UsageError(f"--sample-ms must be positive (got {sample_ms:g})")
-    job_values = []
-    for j in split_values(jobs):
-        n_jobs = parse_whole(j)
-        if n_jobs is None or n_jobs < 1:
-            raise UsageError(f"--jobs takes whole numbers of at least 1 (got '{j}')")
-        job_values.append(n_jobs)
     if quick:
         n_runs, warmup = 1, 0
+    elif runs is None and sides:
+        from profiler.stats import min_runs_for_ci, utest_min_n
+
+        print(f"note: {sides}: {COMPARE_RUNS} runs per cell, so that a comparison can reach a "
+              f"verdict (the U test needs ≥{utest_min_n()} a side) with a 95% CI (≥"
+              f"{min_runs_for_ci()}); --runs N to choose", file=sys.stderr)
     from profiler.cli.progress import ProgressBar
     from profiler.report.console import make_console
     from profiler.scenarios.runner import Plan

@@ -13,8 +13,14 @@ from profiler.analysis.twosample import change_text
 from profiler.analysis.unitdiff import UnitDiff, UnitStat
 from profiler.analysis.wording import seconds, size
 from profiler.report.console import Markup, new_table
-from profiler.report.writers import ci_text, markdown_table, ms_text, rps_text, write_csv
-from profiler.stats import min_runs_for_ci
+from profiler.report.writers import (
+    ci_text,
+    markdown_table,
+    ms_text,
+    range_note,
+    rps_text,
+    write_csv,
+)
 
 
 def value_text(x: float, unit: str) -> str:
@@ -102,7 +108,7 @@ def compare_columns(c: CellComparison) -> tuple[str, str, str]:
 def sample_text(c: CellComparison, which: str, unit: str) -> str:
     """One side's median with the ± of its 95% CI: `1.234 s ± 2.1%`."""
     s = c.a if which == "a" else c.b
-    return f"{value_text(s.median, unit)} {ci_text(s.ci_pct)}"  # type: ignore[arg-type]
+    return f"{value_text(s.median, unit)} {ci_text(s)}"  # type: ignore[arg-type]
 
 
 def compare_markdown(result: Comparison, out: TextIO) -> None:
@@ -124,10 +130,8 @@ def compare_notes(result: Comparison) -> list[str]:
     """The lines under a comparison: too-few-runs explanations, refused cells,
     cells measured on one side only."""
     notes = list(dict.fromkeys(c.too_few_text for c in result.cells if c.test.too_few))
-    if any(not math.isfinite(c.a.ci_pct) or not math.isfinite(c.b.ci_pct)
-           for c in result.cells):
-        notes.append(f"± ∞: a 95% confidence interval of the median needs ≥"
-                     f"{min_runs_for_ci()} runs")
+    if note := range_note(s for c in result.cells for s in (c.a, c.b)):
+        notes.append(note)
     notes += result.refused
     if result.cross_machine:
         notes.append("warning: runs from different machines were pooled "

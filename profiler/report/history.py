@@ -17,6 +17,7 @@ from profiler.report.writers import (
     date_text,
     markdown_table,
     ms_text,
+    range_note,
     rps_text,
     seconds_text,
     write_csv,
@@ -114,9 +115,11 @@ def history_markdown(cells: Sequence[CellSummary], out: TextIO,
     rows = [[c.session, date_text(c.date), c.label, c.key.project, c.key.toolchain,
              c.key.scenario_text, c.key.profile, c.machine, n_text(c),
              f"{seconds_text(c.wall.median)} ± {seconds_text(c.wall.mad)}" if c.n else "-",
-             ci_text(c.wall.ci_pct) if c.n else "-", size(c.peak_rss.median)] for c in cells]
+             ci_text(c.wall) if c.n else "-", size(c.peak_rss.median)] for c in cells]
     if cells or not load_cells:
         markdown_table(heads, rows, out, right=(0, 8, 9, 10, 11))
+        if note := range_note(c.wall for c in cells):
+            out.write(f"\n{note}\n")
     if load_cells:
         out.write(f"\n### {LOAD_TITLE}\n\n" if cells else f"### {LOAD_TITLE}\n\n")
         markdown_table(LOAD_HEADS, [load_columns(load_row(s)) for s in load_cells], out,
@@ -190,7 +193,7 @@ def history_table(cells: Sequence[CellSummary], console: Console,
     table = new_table(title or f"History: {len(cells)} cell(s), newest first", cols)
     for c in cells:
         if c.n:
-            wall, ci, span = median_mad(c), ci_text(c.wall.ci_pct), min_max(c)
+            wall, ci, span = median_mad(c), ci_text(c.wall), min_max(c)
         else:
             wall, ci, span = statuses(c), "-", "-"
         row = [str(c.session), date_text(c.date), c.label or "", c.key.project_text,
@@ -201,6 +204,8 @@ def history_table(cells: Sequence[CellSummary], console: Console,
         row += [n, wall, ci, span, size(c.peak_rss.median)]
         table.add_row(*row)
     console.print(table)
+    if note := range_note(c.wall for c in cells):
+        console.print(note, highlight=False)
 
 
 def load_table(load_cells: Sequence[LoadSummary], console: Console) -> None:

@@ -12,7 +12,7 @@ from profiler.analysis.twosample import change_text
 from profiler.analysis.wording import seconds
 from profiler.model.cells import scenario_text
 from profiler.report.console import Markup, SafeTable, shown
-from profiler.stats import min_runs_for_ci
+from profiler.stats import min_runs_for_ci, range_coverage
 
 
 def _ci(r: KnobResult) -> str:
@@ -25,7 +25,7 @@ def _ci(r: KnobResult) -> str:
         n = r.cell.wall.n
         if n < 2:
             return f"needs {min_runs_for_ci()} runs"
-        coverage = 100 * (1 - 2 * 0.5 ** n)
+        coverage = 100 * range_coverage(n)
         return (f"{seconds(r.cell.wall.min)} – {seconds(r.cell.wall.max)} "
                 f"({coverage:.1f}%; 95% needs {min_runs_for_ci()} runs)")
     return f"{seconds(low)} – {seconds(high)}"

@@ -17,12 +17,14 @@ import math
 import os
 import re
 import tempfile
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from profiler import stats
 from profiler.analysis.wording import seconds
 from profiler.errors import UsageError
+from profiler.model.cells import Sample
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -166,11 +168,31 @@ def seconds_text(x: float | None) -> str:
     return seconds(x)
 
 
-def ci_text(pct: float) -> str:
-    """± of a median's 95% CI, as benchstat prints it."""
-    if not math.isfinite(pct):
-        return "± ∞"
+def _pct_text(pct: float) -> str:
     return f"± {pct:.1f}%" if pct < 10 else f"± {pct:.0f}%"
+
+
+def ci_text(sample: Sample) -> str:
+    """± of a median's 95% CI, as benchstat prints it. Below the runs a 95% CI needs
+    (6), the range of the runs with how often such a range holds the median, as
+    `tune` shows it: `± 4.1% (75%)` at 3 runs; "-" for a single run (range_note)."""
+    if math.isfinite(sample.ci_pct):
+        return _pct_text(sample.ci_pct)
+    pct = stats.range_halfwidth_pct(sample.values)
+    if sample.n < 2 or not math.isfinite(pct):
+        return "-"
+    return f"{_pct_text(pct)} ({100 * stats.range_coverage(sample.n):.0f}%)"
+
+
+def range_note(samples: Iterable[Sample]) -> str | None:
+    """The line under a table where some ± is a range (ci_text), else None."""
+    ns = sorted({s.n for s in samples if s.n >= 2 and not math.isfinite(s.ci_pct)})
+    if not ns:
+        return None
+    at = ", ".join(f"{100 * stats.range_coverage(n):.0f}% at {n} runs" for n in ns)
+    need = stats.min_runs_for_ci()
+    return (f"± x% (y%): below {need} runs, the range of the runs, which holds the median "
+            f"y% of the time ({at}); a 95% CI needs ≥{need} runs")
 
 
 def date_text(iso: str | None) -> str:

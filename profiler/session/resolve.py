@@ -26,7 +26,7 @@ from profiler.scenarios.runner import Plan
 from profiler.sources.local import Project, detect_project
 from profiler.toolchains.base import Toolchain
 
-DEFAULT_SIZES = ["small", "medium"]
+DEFAULT_SIZES = ["tiny", "small", "medium"]
 
 
 @dataclass
