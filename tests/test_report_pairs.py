@@ -123,3 +123,50 @@ def test_the_renderers_show_the_section() -> None:
     assert data["real_pairs"][0]["outcome"] == "does not hold"
     assert data["real_pairs"][0]["agrees"] is False
     assert len(data["real_pairs"][0]["predictions"]) == 4  # Go, Rust × debug, release
+
+
+def test_pairs_measured_apart_are_predicted_by_the_newest_graded_session(tmp_path) -> None:
+    """The usual history: graded samples in one session, the pairs in a later one.
+    The default report (the newest session) still predicts the pairs, from the
+    newest graded session of the same machine and toolchains, and says which."""
+    from profiler.analysis.document import assemble
+    from profiler.model.filters import Filters
+    from profiler.storage.db import ResultsDB
+
+    db = ResultsDB.open(tmp_path / "r.db")
+    db.ensure_machine({"id": "m", "hostname": "h", "cpu_model": "cpu", "cores": 2,
+                       "logical_cpus": 2})
+    for lang in ("go", "rust"):
+        db.ensure_toolchain({"id": lang, "lang": lang, "spec": f"{lang}@1", "version": "1",
+                             "version_full": "1", "path": f"/opt/{lang}"})
+
+    def session(rows: list[dict], label: str) -> int:
+        sid = db.start_session("m", "buildprof run", label)
+        for r in rows:
+            pid = db.ensure_project(r["project"], r["lang"], r["source"], r["project_path"],
+                                    r["content_hash"], r["loc"], 1, r["compiled_loc"])
+            db.add_run({**{k: r[k] for k in ("toolchain_id", "scenario", "profile", "jobs",
+                                             "edit", "warmup", "status", "wall_s",
+                                             "cpu_util", "peak_rss_bytes",
+                                             "tree_peak_rss_bytes", "artifact_bytes")},
+                        "session_id": sid, "project_id": pid, "machine_id": "m",
+                        "iteration": 1, "started": "2026-11-20T10:00:00"})
+        db.finish_session(sid, "completed")
+        return sid
+
+    graded = session(_graded(), "graded")
+    session(_pair(100, 3.0, 30.0), "pairs")
+    newest = assemble(db, Filters())
+    (jq,) = newest.gap.real_pairs
+    assert jq.agrees is not None and jq.predictions
+    assert any(n.startswith(f"the real pairs are predicted by the graded fit of session "
+                            f"{graded} (") for n in newest.gap.notes)
+    # The same predictions as a report of both sessions together (`report --all`).
+    both = assemble(db, Filters(), all_sessions=True)
+    assert [x.predicted_s for x in jq.predictions] == pytest.approx(
+        [x.predicted_s for x in both.gap.real_pairs[0].predictions])
+    assert not any("predicted by the graded fit of session" in n for n in both.gap.notes)
+    # Another machine's graded session is no reference.
+    db.conn.execute("UPDATE runs SET machine_id = 'other' WHERE session_id = ?", [graded])
+    db.conn.commit()
+    assert all(r.agrees is None for r in assemble(db, Filters()).gap.real_pairs)

@@ -20,11 +20,12 @@ from profiler.analysis.gap import build as gap_report
 from profiler.analysis.own import ProjectsReport, pick_units_run, split
 from profiler.analysis.payoff import PayoffSection
 from profiler.analysis.payoff import section as payoff_section
-from profiler.analysis.records import GapReport
+from profiler.analysis.records import Fit, GapReport
 from profiler.errors import UsageError
+from profiler.model.filters import Filters
+from profiler.samples.spec import SIZES
 
 if TYPE_CHECKING:
-    from profiler.model.filters import Filters
     from profiler.storage.db import ResultsDB
     from profiler.storage.units import StoredUnits
 
@@ -55,32 +56,62 @@ def assemble(store: ResultsDB, filters: Filters, *, all_sessions: bool = False) 
         rows = store.report_rows(filters, all_sessions=all_sessions)
     except UsageError as exc:
         raise _payoff_hint(exc, store, filters) from None
-    gap, alone = _split(rows)
+    paired, alone = _split(rows)
+    gap = gap_report(**paired) if paired is not None else None
+    if gap is not None and gap.real_pairs and all(r.agrees is None for r in gap.real_pairs):
+        reference = _graded_reference(store, gap)
+        if reference is not None:
+            gap = gap_report(**paired, reference=reference)
     return Document(gap, _own_projects(store, alone, rows, filters, all_sessions),
                     _payoff(store, filters, all_sessions, rows["machine"].get("id")))
 
 
-def _split(rows: dict[str, Any]) -> tuple[GapReport | None, list[dict[str, Any]]]:
-    """The Go-against-Rust report of the selection's paired projects (None when it has
-    none), and the runs of the projects that stand alone, which are compared with
-    nothing: the user's own (a Go module and an unrelated crate are two projects, not
-    a gap) and a sample measured in one language only (own.split). With
-    none of those, the report is exactly what report_rows gives to gap.build."""
+def _split(rows: dict[str, Any]) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """What the Go-against-Rust report is built from (gap.build's arguments: the
+    selection's paired projects; None when it has none), and the runs of the projects
+    that stand alone, which are compared with nothing: the user's own (a Go module and
+    an unrelated crate are two projects, not a gap) and a sample measured in one
+    language only (own.split). With none of those, it is exactly what report_rows
+    gives."""
     paired, alone = split(rows["runs"])
     # A `tune` knob's cells are variants of a sample's build, not the build the gap
     # report compares (a knob cell would stand in for its baseline): baselines only.
     every = len(paired)
     paired = [r for r in paired if (r.get("variant") or "baseline") == "baseline"]
     if not alone and len(paired) == every:
-        return gap_report(**rows), []
+        return rows, []
     if not paired:
         return None, alone
     ids = {r["id"] for r in paired}
     sessions = {r["session_id"] for r in paired}
-    return gap_report(runs=paired,
-                      sessions=[s for s in rows["sessions"] if s["id"] in sessions],
-                      machine=rows["machine"], toolchains=rows["toolchains"],
-                      units=[u for u in rows["units"] if u["run_id"] in ids]), alone
+    return {"runs": paired, "sessions": [s for s in rows["sessions"] if s["id"] in sessions],
+            "machine": rows["machine"], "toolchains": rows["toolchains"],
+            "units": [u for u in rows["units"] if u["run_id"] in ids]}, alone
+
+
+def _graded_reference(store: ResultsDB, gap: GapReport) -> tuple[list[Fit], str] | None:
+    """The graded fits that predict the real pairs when the selection has none of its
+    own (pairs and graded samples are usually measured in different sessions): those
+    of the newest session of this machine and the report's toolchains with graded
+    samples, and its name; None when there is none or it gives no fit."""
+    sizes = tuple(s for s in SIZES if s in store.project_names())
+    if not sizes:
+        return None
+    graded = Filters(projects=sizes, toolchains=tuple(gap.primary.values()),
+                     machines=(gap.machine["id"],) if gap.machine.get("id") else ())
+    try:
+        rows = store.report_rows(graded)
+    except UsageError:
+        return None
+    paired, _ = _split(rows)
+    if paired is None:
+        return None
+    fits = gap_report(**paired).fits
+    if not fits:
+        return None
+    session = paired["sessions"][0] if paired["sessions"] else {}
+    when = (session.get("started") or "")[:10]
+    return list(fits), f"session {session.get('id')}" + (f" ({when})" if when else "")
 
 
 def _own_projects(store: ResultsDB, alone: list[dict[str, Any]], rows: dict[str, Any],

@@ -313,9 +313,12 @@ def timelines_of(units: Sequence[dict[str, Any]], runs: Sequence[dict[str, Any]]
 
 def build(runs: Sequence[dict[str, Any]], *, sessions: Sequence[dict[str, Any]] = (),
           machine: dict[str, Any] | None = None, toolchains: Sequence[dict[str, Any]] = (),
-          units: Sequence[dict[str, Any]] = ()) -> GapReport:
+          units: Sequence[dict[str, Any]] = (),
+          reference: tuple[Sequence[Fit], str] | None = None) -> GapReport:
     """The whole report from timed run rows (with project, lang, loc, source and
-    toolchain), the sessions, the machine, the toolchains and any units rows."""
+    toolchain), the sessions, the machine, the toolchains and any units rows.
+    `reference`: graded fits measured in another session (and how to name it), for
+    the real pairs' "predicted" when the selection has no graded fit of its own."""
     runs = with_kinds(runs)
     hashes: dict[tuple[str, str], set[str]] = {}
     for r in runs:
@@ -338,7 +341,10 @@ def build(runs: Sequence[dict[str, Any]], *, sessions: Sequence[dict[str, Any]] 
     pairs = pairs_of(cells, primary)
     fits = fits_of(cells, primary)
     verdict = verdict_of(pairs, fits)
-    reals = real_pairs(pairs, fits, runs)
+    reals = real_pairs(pairs, reference[0] if reference else fits, runs)
+    if reference and reals:
+        notes.append(f"the real pairs are predicted by the graded fit of {reference[1]}, the "
+                     f"newest graded session of this machine and toolchains")
     if reals:
         verdict = replace(verdict, reasons=(*verdict.reasons, wording.pairs_agreement(reals)))
     gaps, absent = gaps_of(pairs)

@@ -251,6 +251,9 @@ class ResultsDB:
                                   [machine.get("system"), machine.get("arch"), machine["id"]])
         return machine["id"]
 
+    def project_names(self) -> set[str]:
+        return {r[0] for r in self.conn.execute("SELECT DISTINCT name FROM projects")}
+
     def machines(self) -> dict[str, dict[str, Any]]:
         """Every machine of the history by id."""
         return {r["id"]: r for r in self._dicts("SELECT * FROM machines", [])}
