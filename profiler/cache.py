@@ -106,18 +106,23 @@ def refusal(root: Path, configured: Path) -> str | None:
     return None
 
 
-def _remove_parts(root: Path) -> None:
-    """Remove buildprof's own parts of a marked directory; leave everything else.
+def _remove_parts(root: Path) -> list[Path]:
+    """Remove buildprof's own parts of a marked directory (those that carry
+    paths.PART_MARKER); leave everything else, and return what was left under a
+    part's name (a link, a file, a directory buildprof did not mark).
 
     The marker goes too when nothing else is left (the next use of the empty
     directory writes it again); beside files buildprof does not know, it stays,
     so the directory remains recognisably buildprof's and cleanable.
     """
+    left = []
     for name in WHAT:
         child = root / name
-        if child.is_symlink():
-            child.unlink()  # the link only, never what it points to
-        elif child.is_dir() and name == "work":
+        if not child.exists() and not child.is_symlink():
+            continue
+        if not paths.is_part(child):
+            left.append(child)  # not made by buildprof (or by one before part markers)
+        elif name == "work":
             # A running session's directory stays, even with --force: its lock is held.
             for d in child.iterdir():
                 if d.is_dir() and not d.is_symlink() and paths.in_use(d):
@@ -128,16 +133,16 @@ def _remove_parts(root: Path) -> None:
                     d.unlink()
             with contextlib.suppress(OSError):
                 child.rmdir()
-        elif child.is_dir():
+        else:
             shutil.rmtree(child, onerror=_make_writable)
-        elif child.exists():
-            child.unlink()
     if [c.name for c in root.iterdir()] == [MARKER]:
         (root / MARKER).unlink()
+    return left
 
 
-def clean(force: bool = False) -> int:
-    """Empty buildprof's parts of the cache; return the bytes freed.
+def clean(force: bool = False) -> tuple[int, list[Path]]:
+    """Empty buildprof's parts of the cache; return the bytes freed and what was
+    left under a part's name because buildprof did not mark it.
 
     Refuses while a session runs, and (see `refusal`) any directory buildprof did
     not create. Keeps every file it does not know.
@@ -150,12 +155,12 @@ def clean(force: bool = False) -> int:
     if live and not force:
         raise UsageError(f"a buildprof session is running (work directory {live[0]}); "
                          f"wait for it to end, or pass --force")
-    freed = sum(p.bytes for p in info() if p.name in WHAT)
-    if root.is_dir():
-        _remove_parts(root)
+    freed = sum(p.bytes for p in info() if p.name in WHAT and paths.is_part(p.path))
+    left = _remove_parts(root) if root.is_dir() else []
     # Work directories moved out of a cache that has a cargo config above it.
     fallback = paths.fallback_work_base()
     if paths.is_marked(fallback) and not fallback.is_symlink():
-        freed += _size(fallback / "work")[0]
-        _remove_parts(fallback)
-    return freed
+        if paths.is_part(fallback / "work"):
+            freed += _size(fallback / "work")[0]
+        left += _remove_parts(fallback)
+    return freed, left

@@ -72,12 +72,34 @@ def _claim(root: Path) -> None:
     os.replace(tmp, root / MARKER)  # atomic: a concurrent reader never sees half a tag
 
 
+# In each top-level part buildprof uses (samples, work, bin, ...): `cache clean` empties
+# a part only when it holds this file, so a directory of the user's that happens to be
+# named `bin` or `work` in a claimed cache is never buildprof's to delete.
+PART_MARKER = ".buildprof-part"
+
+
+def mark_part(part: Path) -> None:
+    """Mark `part` (a directory buildprof uses) as buildprof's."""
+    marker = part / PART_MARKER
+    if not marker.exists():
+        with contextlib.suppress(OSError):
+            marker.write_text("buildprof keeps this directory; `buildprof cache clean` "
+                              "empties it\n")
+
+
+def is_part(part: Path) -> bool:
+    return not part.is_symlink() and (part / PART_MARKER).is_file()
+
+
 def cache_dir(*parts: str) -> Path:
-    """A sub-directory of the cache root, created on demand."""
+    """A sub-directory of the cache root, created on demand; its top-level part is
+    marked as buildprof's (PART_MARKER)."""
     root = cache_root()
     _claim(root)
     path = root.joinpath(*parts)
     path.mkdir(parents=True, exist_ok=True)
+    if parts:
+        mark_part(root / parts[0])
     return path
 
 
@@ -152,6 +174,7 @@ def work_root() -> Path:
         return cache_dir("work")
     _owned_dir(fallback.parent)
     fallback.mkdir(exist_ok=True)
+    mark_part(fallback)
     return fallback
 
 

@@ -93,6 +93,31 @@ def test_cache_clean_removes_only_buildprof_parts(tmp_path: Path,
     assert (root / "mine" / "a").read_text() == "mine too\n"
 
 
+def test_cache_clean_leaves_a_part_named_like_buildprofs_that_buildprof_did_not_make(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An empty directory was claimed as the cache; the user later put a `bin` and a
+    `samples` of their own into it (and a link named `revisions`). Generic names
+    alone do not make them buildprof's: only parts buildprof marked are emptied."""
+    root = tmp_path / "cache"
+    monkeypatch.setenv("BUILDPROF_CACHE", str(root))
+    (paths.cache_dir("work", "session-4194305-1") / "f").write_text("x" * 1000)
+    assert (root / "work" / paths.PART_MARKER).is_file()
+    for part in ("bin", "samples"):
+        (root / part).mkdir()
+        (root / part / "keep.txt").write_text(f"the user's {part}\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (root / "revisions").symlink_to(elsewhere)
+    before = {p: tree_hash(root / p) for p in ("bin", "samples")}
+    res = buildprof("cache", "clean", env=_env(BUILDPROF_CACHE=str(root)))
+    assert res.returncode == 0, res.stderr
+    assert not (root / "work").exists()
+    assert {p: tree_hash(root / p) for p in ("bin", "samples")} == before
+    assert (root / "revisions").is_symlink() and elsewhere.is_dir()
+    assert res.stderr.startswith("left ") and f"{root / 'bin'}" in res.stderr
+    assert paths.PART_MARKER in res.stderr
+
+
 def test_cache_clean_refuses_home_and_the_current_directory_even_with_a_marker(
         tmp_path: Path) -> None:
     home = tmp_path / "home"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
 
+from profiler import paths
 from profiler.cli.options import DbOption, QuickHelpGroup
 from profiler.paths import cache_root
 
@@ -45,8 +47,11 @@ def clean(force: Annotated[bool, typer.Option(
     from profiler import cache as cache_lib
     from profiler.analysis.wording import size
 
-    freed = cache_lib.clean(force=force)
-    Console().print(f"freed {size(freed)} in {cache_root()}")
+    freed, left = cache_lib.clean(force=force)
+    Console().print(f"freed {size(freed)} in {cache_root()}", highlight=False)
+    if left:
+        print(f"left {', '.join(str(p) for p in left)}: not marked as buildprof's "
+              f"({paths.PART_MARKER}); delete by hand if it is", file=sys.stderr)
 
 
 def doctor(db: DbOption = None) -> None:

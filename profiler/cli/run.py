@@ -84,7 +84,8 @@ def run(
              "versions: jq, age, task, or pairs for all three", rich_help_panel=WHAT)] = None,
     rev: Annotated[list[str] | None, typer.Option(
         "--rev", help="A git revision of PATH to build (branch, tag, commit); repeat to "
-                      "compare: --rev main --rev HEAD. Each is exported with git archive, "
+                      "compare: --rev main --rev HEAD. Each commit's whole repository is "
+                      "exported byte for byte into the cache (PATH in a monorepo too), "
                       "your checkout is not touched; runs of the revisions are interleaved",
         show_default=False, rich_help_panel=WHAT)] = None,
     scenario: Annotated[list[str] | None, typer.Option(help=_SCEN_HELP, rich_help_panel=HOW)
