@@ -174,8 +174,8 @@ def test_benchfmt_lines_are_config_or_one_run_each(recorded: Path) -> None:
     assert [v for k, v in config if k in ("goos", "goarch")] == goenv
     assert ("pkg", "tiny") in config
     cpu = next(v for k, v in config if k == "cpu")
-    model = [ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo")
-             if ln.startswith("model name")]
+    model = [ln.split(":", 1)[1].strip() for ln in
+             Path("/proc/cpuinfo").read_text().splitlines() if ln.startswith("model name")]
     assert cpu == " ".join(model[0].split()) if model else cpu
     assert [k for k, _ in config][:4] == ["goos", "goarch", "pkg", "cpu"]
     assert ("label", "b") in config and ("label", "a") in config
