@@ -21,6 +21,7 @@ import psutil
 import pytest
 
 from profiler.errors import UsageError
+from profiler.measure import process
 from profiler.payoff import loadgen, routes, server
 from profiler.samples.realworld import realworld_dir
 from profiler.sources.local import tree_stats
@@ -129,6 +130,13 @@ def test_the_sample_route_file_sends_its_weights_in_one_period():
     ('ready = "/health"\n[[request]]\npath = "/x"\nweight = 0\n', "weight"),
     ('ready = "/health"\n[[request]]\npath = "/x"\nmethod = "BREW"\n', "method"),
     ('ready = [\n', "not valid TOML"),
+    ('ready = "/health"\n[[request]]\npath = "/a b"\n', "percent-encode them (a space is %20)"),
+    ('ready = "/health"\n[[request]]\npath = "/x"\nweight = true\n', "weight"),
+    ('ready = "/health"\n[[request]]\npath = "/x"\nstatus = true\n', "status"),
+    ('ready = "/health"\nid_range = true\n[[request]]\npath = "/x"\n', "id_range"),
+    ('ready = "/health"\n[[request]]\npath = "/x"\nweight = 100000000\n', "from 1 to 10000"),
+    ('ready = "/health"\n[[request]]\npath = "/x"\nweight = 9999\n[[request]]\npath = "/y"\n'
+     'weight = 9998\n', "add up to 19997"),
 ])
 def test_a_bad_route_file_is_one_usage_error(tmp_path: Path, text: str, message: str):
     path = tmp_path / "r.toml"
@@ -172,6 +180,61 @@ def test_wrk_sends_the_mix_in_its_proportions_with_unique_values(tmp_path: Path)
     emails = [json.loads(ln[2])["email"] for ln in load if ln[0] == "POST"]
     assert len(emails) == len(set(emails)) > 0  # {unique} is unique within the run
     assert all(e.startswith("u7") for e in emails)  # ... and carries the run's salt
+
+
+def test_any_text_in_a_body_and_the_file_name_reach_wrk_as_their_bytes(tmp_path: Path):
+    """Non-ASCII, quotes, a backslash and a line break in a body, and a line break in
+    the route file's name, cannot break wrk's Lua script: the server gets the bytes."""
+    _, binary, log = _fixture_routes(tmp_path)
+    body = 'naïve Zoë ✓ "quoted" \\ back\nslash ]] --[[ end'
+    path = tmp_path / "mix\n os.exit(3) --.toml"
+    path.write_text(f"""
+args = ["--addr", "{{addr}}", "--log", "{log}", "--mode", "ok"]
+ready = "/health"
+[[request]]
+method = "POST"
+path = "/items"
+body = {json.dumps(body)}
+status = 201
+""")
+    r = routes.load(path)
+    script = loadgen.script(r)
+    assert script.isascii() and script.splitlines()[0].startswith("-- written by buildprof")
+    with server.serve(binary, r, None, tmp_path / "srv") as srv:
+        res = loadgen.run(loadgen.find_wrk(), srv.url, r, 1, 1.0, 5.0, None, tmp_path / "wrk")
+    assert res.exit_code == 0 and res.requests > 0
+    # The log holds one line per request; the body's own line break splits it in two.
+    text = log.read_text()
+    assert f"POST /items {body}\n" in text
+    assert text.count(f"POST /items {body}\n") >= res.requests
+
+
+def test_servers_and_wrk_get_the_open_files_they_need_and_die_with_buildprof(
+        tmp_path: Path):
+    """`guarded`: the child's soft open-file limit is raised (buildprof's is not), and
+    when buildprof is SIGKILLed its child is killed too (PR_SET_PDEATHSIG)."""
+    import resource
+
+    before = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _soft, hard = before
+    want = min(hard, 4096) if hard != resource.RLIM_INFINITY else 4096
+    out = subprocess.run(["sh", "-c", "ulimit -Sn"], capture_output=True, text=True,
+                         preexec_fn=process.guarded(want), check=True).stdout.strip()
+    assert int(out) >= want and resource.getrlimit(resource.RLIMIT_NOFILE) == before
+    # A stand-in for buildprof: starts a guarded `sleep`, prints its pid, waits.
+    code = ("import subprocess, time\n"
+            "from profiler.measure.process import guarded\n"
+            "p = subprocess.Popen(['sleep', '300'], start_new_session=True, "
+            "preexec_fn=guarded())\n"
+            "print(p.pid, flush=True)\ntime.sleep(300)\n")
+    parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                              text=True, cwd=REPO)
+    assert parent.stdout is not None
+    child = int(parent.stdout.readline())
+    assert psutil.pid_exists(child)
+    parent.kill()
+    parent.wait()
+    assert _still_alive([child]) == []
 
 
 def test_a_server_and_its_children_are_killed_by_group_on_error(tmp_path: Path):

@@ -20,11 +20,14 @@ returns a frozen Measurement.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
+import resource
 import signal
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -244,6 +247,38 @@ def _read_report(path: Path) -> dict[str, int]:
         key, _, value = line.partition(" ")
         out[key] = int(value)
     return out
+
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def guarded(nofile: int | None = None) -> Callable[[], None]:
+    """A `preexec_fn` for the processes buildprof starts that are not builds (payoff's
+    servers and wrk): in the child, before exec, the kernel is told to SIGKILL it when
+    buildprof dies, even by SIGKILL (PR_SET_PDEATHSIG, which the launcher sets for
+    builds); it exits at once if buildprof died before that; and with `nofile` its
+    open-file soft limit is raised to at least that (up to the hard limit), while
+    buildprof's own limit, and so every build's, stays as it was.
+
+    libc is loaded here, in the parent: loading it after fork is not safe."""
+    parent = os.getpid()
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        prctl = None  # not Linux: the parent check below still covers a dead parent
+
+    def setup() -> None:
+        if prctl is not None:
+            prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+        if os.getppid() != parent:
+            os._exit(125)
+        if nofile is not None:
+            soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+            if soft != resource.RLIM_INFINITY and soft < nofile:
+                want = nofile if hard == resource.RLIM_INFINITY else min(nofile, hard)
+                resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+
+    return setup
 
 
 def measure(

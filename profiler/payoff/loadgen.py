@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from profiler.errors import UsageError
-from profiler.measure.process import kill_tree
+from profiler.measure.process import guarded, kill_tree
 from profiler.payoff.routes import Routes
 
 MARK = "BUILDPROF "
@@ -49,7 +49,14 @@ class LoadResult:
 
 
 def _lua_string(text: str) -> str:
-    return json.dumps(text)  # a JSON string literal is a valid Lua string literal
+    """`text` as a Lua string literal of ASCII only: its UTF-8 bytes, printable ASCII
+    as they are (but \\ and "), every other byte as Lua's decimal escape \\ddd, so
+    that wrk sends exactly these bytes and no line break or quote can end the literal."""
+    out = []
+    for byte in text.encode("utf-8"):
+        ch = chr(byte)
+        out.append(ch if 0x20 <= byte < 0x7F and ch not in '"\\' else f"\\{byte:03d}")
+    return '"' + "".join(out) + '"'
 
 
 def script(routes: Routes) -> str:
@@ -60,7 +67,7 @@ def script(routes: Routes) -> str:
         rows.append(f"  {{method={_lua_string(r.method)}, path={_lua_string(r.path)}, "
                     f"body={body}, dynamic={'true' if r.templated else 'false'}, "
                     f"has_id={'true' if '{id}' in r.path + (r.body or '') else 'false'}}},")
-    return f"""-- written by buildprof payoff from {routes.path.name}
+    return f"""-- written by buildprof payoff from {_lua_string(routes.path.name)}
 local reqs = {{
 {chr(10).join(rows)}
 }}
@@ -148,8 +155,8 @@ def _cpu_of(pid: int, deadline: float) -> tuple[int, float]:
 
 
 def run(wrk: str, url: str, routes: Routes, connections: int, duration_s: float,
-        timeout_s: float, cores: list[int] | None, log_dir: Path, salt: int = 0
-        ) -> LoadResult:
+        timeout_s: float, cores: list[int] | None, log_dir: Path, salt: int = 0,
+        nofile: int | None = None) -> LoadResult:
     """One wrk run against `url`, pinned to `cores` (None: not pinned). `salt` keeps
     {unique} apart between runs against one server (a warm-up, then the measured
     run): without it the measured run would create users the warm-up created.
@@ -168,7 +175,7 @@ def run(wrk: str, url: str, routes: Routes, connections: int, duration_s: float,
     out_path, err_path = log_dir / "wrk.out", log_dir / "wrk.err"
     with out_path.open("wb") as out, err_path.open("wb") as err:
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                                start_new_session=True)
+                                start_new_session=True, preexec_fn=guarded(nofile))
     try:
         code, cpu = _cpu_of(proc.pid, time.monotonic() + duration_s + 30)
         proc.returncode = code  # reaped by wait4 above

@@ -94,6 +94,27 @@ class Routes:
                          for r in self.requests)
 
 
+# The mix's period (the weights divided by their common divisor, summed) is a table
+# in wrk's Lua script: weights are proportions, and a period this long is plenty.
+MAX_PERIOD = 10_000
+
+
+def _whole(value: Any) -> bool:
+    """A TOML integer; `true` is not one (bool is an int in Python)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _url_path(path: Path, value: str, what: str) -> None:
+    """A request path wrk can put in a request line: ASCII, no space or control
+    character (percent-encode them: %20)."""
+    if not value.startswith("/"):
+        raise _fail(path, f"{what} '{value}' must start with /")
+    bad = next((ch for ch in value if not "!" <= ch <= "~"), None)
+    if bad is not None:
+        raise _fail(path, f"{what} {value!r} holds {bad!r}; a path is ASCII without spaces "
+                          f"or control characters: percent-encode them (a space is %20)")
+
+
 def _fail(path: Path, what: str) -> UsageError:
     return UsageError(f"route file {path}: {what}; see docs/payoff.md for the format")
 
@@ -114,15 +135,14 @@ def _request(path: Path, i: int, table: Any) -> Request:
         raise _fail(path, f"{where} is not a table")
     url = _string(path, table, "path", where)
     assert url is not None
-    if not url.startswith("/"):
-        raise _fail(path, f"{where}: path '{url}' must start with /")
+    _url_path(path, url, f"{where}: path")
     method = str(table.get("method", "GET")).upper()
     if method not in METHODS:
         raise _fail(path, f"{where}: method '{method}' is not one of {', '.join(METHODS)}")
     weight, status = table.get("weight", 1), table.get("status", 200)
-    if not isinstance(weight, int) or isinstance(weight, bool) or weight < 1:
-        raise _fail(path, f"{where}: weight must be a whole number of at least 1")
-    if not isinstance(status, int) or not 200 <= status <= 299:
+    if not _whole(weight) or not 1 <= weight <= MAX_PERIOD:
+        raise _fail(path, f"{where}: weight must be a whole number from 1 to {MAX_PERIOD}")
+    if not _whole(status) or not 200 <= status <= 299:
         raise _fail(path, f"{where}: status must be the 2xx code a correct server answers")
     body = _string(path, table, "body", where, required=False)
     name = _string(path, table, "name", where, required=False) or f"{method} {url}"
@@ -146,10 +166,9 @@ def load(path: Path) -> Routes:
         raise _fail(path, "`args` must be a list of strings, one holding {addr}")
     ready = _string(path, data, "ready", "the file")
     assert ready is not None
-    if not ready.startswith("/"):
-        raise _fail(path, f"ready path '{ready}' must start with /")
+    _url_path(path, ready, "ready path")
     id_range = data.get("id_range", 1000)
-    if not isinstance(id_range, int) or id_range < 1:
+    if not _whole(id_range) or id_range < 1:
         raise _fail(path, "id_range must be a whole number of at least 1")
     raw = data.get("request")
     if not isinstance(raw, list) or not raw:
@@ -161,5 +180,12 @@ def load(path: Path) -> Routes:
             raise _fail(path, f"[{lang}] must be a table")
         langs[lang] = LangSection(_string(path, section, "binary", f"[{lang}]", False),
                                   _string(path, section, "edit", f"[{lang}]", False))
+    requests = tuple(_request(path, i, t) for i, t in enumerate(raw, 1))
+    divisor = math.gcd(*(r.weight for r in requests))
+    period = sum(r.weight // divisor for r in requests)
+    if period > MAX_PERIOD:
+        raise _fail(path, f"the weights, divided by their common divisor ({divisor}), add up "
+                          f"to {period}; keep that at most {MAX_PERIOD} (weights are "
+                          f"proportions: 1, 2, 5 ...)")
     return Routes(path, tuple(args), ready, _string(path, data, "binary", "the file", False),
-                  id_range, tuple(_request(path, i, t) for i, t in enumerate(raw, 1)), langs)
+                  id_range, requests, langs)

@@ -22,7 +22,7 @@ from pathlib import Path
 import psutil
 
 from profiler.errors import UsageError
-from profiler.measure.process import TreeSampler, kill_tree
+from profiler.measure.process import TreeSampler, guarded, kill_tree
 from profiler.payoff.routes import Request, Routes
 
 HOST = "127.0.0.1"  # never another interface: the load stays on this machine
@@ -73,8 +73,9 @@ class Server:
     """A started server: its port, process and RSS sampler."""
 
     def __init__(self, binary: Path, routes: Routes, cores: list[int] | None,
-                 log_dir: Path) -> None:
+                 log_dir: Path, nofile: int | None = None) -> None:
         self.binary = binary
+        self.nofile = nofile  # the open files it needs: its connections and a margin
         self.routes = routes
         self.cores = cores
         self.log_dir = log_dir
@@ -97,7 +98,8 @@ class Server:
                     (self.log_dir / "server.err").open("wb") as err:
                 try:
                     self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out,
-                                                 stderr=err, start_new_session=True)
+                                                 stderr=err, start_new_session=True,
+                                                 preexec_fn=guarded(self.nofile))
                 except OSError as exc:
                     raise UsageError(f"cannot start {self.binary}: {exc.strerror}") from None
             live.add(self.proc.pid)
@@ -193,9 +195,9 @@ class Server:
 
 
 @contextlib.contextmanager
-def serve(binary: Path, routes: Routes, cores: list[int] | None, log_dir: Path
-          ) -> Iterator[Server]:
-    server = Server(binary, routes, cores, log_dir)
+def serve(binary: Path, routes: Routes, cores: list[int] | None, log_dir: Path,
+          nofile: int | None = None) -> Iterator[Server]:
+    server = Server(binary, routes, cores, log_dir, nofile)
     try:
         server.start()
         yield server

@@ -117,17 +117,17 @@ def resolve_projects(req: PayoffRequest) -> dict[str, Project]:
     return found
 
 
-def check_file_limit(connections: int) -> None:
-    """Raise our soft descriptor limit to the hard one (wrk and the servers inherit
-    it); refuse a connection count the hard limit cannot hold."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+def check_file_limit(connections: int) -> int:
+    """The open files wrk and a server need for `connections` (their soft limit is
+    raised to it as they start: measure.process.guarded; buildprof's own, and so the
+    builds', stays as it is); refuse a connection count the hard limit cannot hold."""
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     need = connections + FD_MARGIN
     if hard != resource.RLIM_INFINITY and hard < need:
         raise UsageError(f"--connections {connections} needs {need} open files per process, "
                          f"and this shell's hard limit is {hard}: raise it (ulimit -Hn, or "
                          f"/etc/security/limits.conf) or use fewer connections")
-    if soft != resource.RLIM_INFINITY and soft < need:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return need
 
 
 def _edits(req: PayoffRequest, routes: Routes, lang: str) -> list[str] | None:
@@ -248,14 +248,15 @@ def _load_round(c: Contender, routes: Routes, req: PayoffRequest, connections: i
                 log_dir: Path) -> dict[str, Any]:
     """One round: a fresh server, a warm-up, the measured load; the row to store."""
     srv_cores, load_cores = cores
-    with server.serve(c.binary, routes, srv_cores, log_dir) as srv:
+    nofile = check_file_limit(connections)
+    with server.serve(c.binary, routes, srv_cores, log_dir, nofile) as srv:
         if req.warmup_s > 0:
             loadgen.run(wrk, srv.url, routes, connections, req.warmup_s, req.request_timeout_s,
-                        load_cores, log_dir / "warmup", salt=1)
+                        load_cores, log_dir / "warmup", salt=1, nofile=nofile)
         cpu0 = srv.cpu_s()
         res = loadgen.run(wrk, srv.url, routes, connections, req.duration_s,
                           req.request_timeout_s,
-                          load_cores, log_dir, salt=2)
+                          load_cores, log_dir, salt=2, nofile=nofile)
         cpu = srv.cpu_s() - cpu0
         peak = srv.peak_rss()
         died = not srv.alive()
