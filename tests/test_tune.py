@@ -176,3 +176,31 @@ def test_the_jobs_knob_sets_the_cells_jobs_and_needs_two_cores(tmp_path: Path) -
         assert skipped == []
         cells, skipped = expand(cell, ["jobs=1"], cores=1)
         assert len(cells) == 1 and "one core" in skipped[0].reason
+
+
+def test_a_rustflags_knob_keeps_the_projects_flags_and_no_config_warms_a_clean_build(
+        tmp_path: Path):
+    """The project's .cargo/config.toml sets build.rustflags (the crate does not compile
+    without them), a build-dir outside buildprof's state and an sccache-like
+    rustc-wrapper. The knob's RUSTFLAGS are added to the project's flags, and neither
+    the build-dir nor the wrapper is used by any run."""
+    crate = copy_fixture("crate", tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    used = tmp_path / "wrapper-used"
+    wrapper = tmp_path / "wrap.sh"
+    wrapper.write_text(f'#!/bin/sh\ntouch "{used}"\nexec "$@"\n')
+    wrapper.chmod(0o755)
+    (crate / ".cargo").mkdir()
+    (crate / ".cargo" / "config.toml").write_text(
+        f'[build]\nrustflags = ["--cfg", "from_config", "--check-cfg", "cfg(from_config)"]\n'
+        f'build-dir = "{elsewhere}"\nrustc-wrapper = "{wrapper}"\n')
+    main = crate / "src" / "main.rs"
+    main.write_text(main.read_text() + '\n#[cfg(not(from_config))]\ncompile_error!("the '
+                                       'project\'s rustflags were dropped");\n')
+    db = tmp_path / "results.db"
+    res = buildprof("tune", str(crate), "--db", str(db), "--scenario", "clean", "--runs", "1",
+                    "--knob", "linker=cc-default", "--format", "json")
+    assert res.returncode == 0, res.stderr[-2000:]
+    (row,) = json.loads(res.stdout)["results"]
+    assert row["knob"] == "linker=cc-default" and not row.get("error"), row
+    assert not used.exists() and not elsewhere.exists()

@@ -48,6 +48,36 @@ def _artifact_messages(ws: BuildDirs) -> Iterator[dict[str, Any]]:
             yield msg
 
 
+def configured_rustflags(root: Path, build_dir: Path) -> list[str]:
+    """`build.rustflags` of the project's own cargo configs (in `build_dir` and its
+    parents up to the copy's `root`), merged as cargo merges them (a string from a
+    nearer config replaces, lists are joined with the nearer one's last), as a list
+    of flags. A config that cannot be read gives none (cargo itself reports it)."""
+    flags: list[str] = []
+    d = build_dir
+    dirs = []
+    while True:
+        dirs.append(d)
+        if d == root or root not in d.parents:
+            break
+        d = d.parent
+    for d in reversed(dirs):  # the farthest first: the nearest's flags come last
+        for name in (".cargo/config", ".cargo/config.toml"):
+            path = d / name
+            if not path.is_file():
+                continue
+            try:
+                value = tomllib.loads(path.read_text()).get("build", {}).get("rustflags")
+            except (OSError, tomllib.TOMLDecodeError, AttributeError):
+                continue
+            if isinstance(value, str):
+                flags = value.split()  # a string: the nearer config's replaces it
+            elif isinstance(value, list):
+                flags += [str(v) for v in value]  # lists are joined
+            break  # both files: cargo reads the one without the extension
+    return flags
+
+
 class CargoBackend(Backend):
     lang = "rust"
     state_name = "target"
@@ -138,8 +168,22 @@ class CargoBackend(Backend):
         # `--offline` in argv keeps the timed build from the network; `offline`
         # has nothing more to add here.
         env = cargo_tc.build_env(ws.cell.toolchain, clean_env(), ws.state)
+        # The project's own .cargo/config.toml is copied with it and applies, but two
+        # of its keys would make builds measure something else: a `build.build-dir`
+        # (intermediate artifacts) outside buildprof's state would keep "clean"
+        # builds warm, and a `rustc-wrapper` (sccache) would cache across builds, and
+        # apply to the runs without --breakdown only. Both are overridden here; the
+        # empty wrapper is cargo's way to turn a configured one off.
+        env["CARGO_BUILD_BUILD_DIR"] = str(ws.state)
+        env["RUSTC_WRAPPER"] = ""
+        env["RUSTC_WORKSPACE_WRAPPER"] = ""
         if ws.cell.variant:
             env.update(ws.cell.variant.env)  # a tune knob: CARGO_PROFILE_*, RUSTFLAGS…
+            if "RUSTFLAGS" in dict(ws.cell.variant.env):
+                # RUSTFLAGS replaces the config's build.rustflags: keep the project's
+                # own flags and add the knob's after them (a later flag wins).
+                configured = configured_rustflags(ws.src, ws.build_dir)
+                env["RUSTFLAGS"] = " ".join([*configured, env["RUSTFLAGS"]]).strip()
         if ws.cell.breakdown:
             env["RUSTC_WRAPPER"] = str(unitwrap())
             env["BUILDPROF_UNITS_LOG"] = str(ws.logs / "units.log")
