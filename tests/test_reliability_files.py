@@ -118,6 +118,43 @@ def test_cache_clean_leaves_a_part_named_like_buildprofs_that_buildprof_did_not_
     assert paths.PART_MARKER in res.stderr
 
 
+def test_a_locked_work_directory_is_kept_whoever_holds_it_and_reclaimed_after(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Work directories are found by their lock, not their pid: a session of another
+    container (here: another process) keeps its directory through this process's
+    reclaim and `cache clean --force`; once it is gone (SIGKILL: no clean-up of its
+    own), the next reclaim removes what it left. Directories named by a pid alone, or
+    with a lock nobody holds, are reclaimed."""
+    root = tmp_path / "cache"
+    monkeypatch.setenv("BUILDPROF_CACHE", str(root))
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time\nfrom profiler import paths\n"
+         "with paths.locked_work_dir('session') as d:\n"
+         "    print(d, flush=True)\n    time.sleep(300)\n"],
+        stdout=subprocess.PIPE, text=True, cwd=REPO, env=_env(BUILDPROF_CACHE=str(root)))
+    assert holder.stdout is not None
+    held = Path(holder.stdout.readline().strip())
+    try:
+        assert held.is_dir() and paths.in_use(held)
+        assert held.name.startswith(f"session-{paths._host()}-{holder.pid}-")
+        work = held.parent
+        unlocked = work / "session-otherhost-1-abcd1234"  # a lock file nobody holds
+        unlocked.mkdir()
+        (unlocked / paths.LOCK_FILE).write_text("")
+        old_style = work / "session-4194305-7"  # an older buildprof's name, pid gone
+        old_style.mkdir()
+        assert sorted(paths.reclaim_work_dirs()) == sorted([unlocked, old_style])
+        assert held.is_dir()
+        res = buildprof("cache", "clean", "--force", env=_env(BUILDPROF_CACHE=str(root)))
+        assert res.returncode == 0, res.stderr
+        assert held.is_dir() and (held / paths.LOCK_FILE).exists()
+    finally:
+        holder.kill()
+        holder.wait()
+    assert held.is_dir() and not paths.in_use(held)  # SIGKILL: its directory stays ...
+    assert paths.reclaim_work_dirs() == [held] and not held.exists()  # ... until reclaimed
+
+
 def test_cache_clean_refuses_home_and_the_current_directory_even_with_a_marker(
         tmp_path: Path) -> None:
     home = tmp_path / "home"
