@@ -4,7 +4,7 @@ shared PostgreSQL store (profiler.storage.merge and profiler.storage.pg)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -42,6 +42,14 @@ def merge(
     typer.echo(f"{into}: {sessions} sessions, {runs} runs")
 
 
+def store_option(flag: str) -> Any:
+    """--to / --from: the store's URL (push and pull share its help)."""
+    return Annotated[str | None, typer.Option(
+        flag, help="postgresql://USER@HOST:PORT/DB (default: $BUILDPROF_PG); keep the "
+                   "password out of it: PGPASSWORD, ~/.pgpass or a service file",
+        show_default=False)]
+
+
 def _store_url(given: str | None, option: str) -> str:
     """The store's URL; a password typed on the command line gets a one-line warning
     (other users see it in `ps`, and the shell keeps it in its history)."""
@@ -57,10 +65,7 @@ def _store_url(given: str | None, option: str) -> str:
 
 @filter_options()
 def push(
-    to: Annotated[str | None, typer.Option(
-        "--to", help="postgresql://USER@HOST:PORT/DB (default: $BUILDPROF_PG); keep the "
-                     "password out of it: PGPASSWORD, ~/.pgpass or a service file",
-        show_default=False)] = None,
+    to: store_option("--to") = None,
     select: FilterOptions = UNFILTERED,
     db: DbOption = None,
 ) -> None:
@@ -82,10 +87,7 @@ def push(
 
 @filter_options()
 def pull(
-    from_: Annotated[str | None, typer.Option(
-        "--from", help="postgresql://USER@HOST:PORT/DB (default: $BUILDPROF_PG); keep the "
-                       "password out of it: PGPASSWORD, ~/.pgpass or a service file",
-        show_default=False)] = None,
+    from_: store_option("--from") = None,
     select: FilterOptions = UNFILTERED,
     db: DbOption = None,
 ) -> None:
