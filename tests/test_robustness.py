@@ -101,7 +101,7 @@ def test_sigint_keeps_completed_runs_and_user_files(tmp_path: Path, buildprof_ca
     assert ok >= 3
     time.sleep(0.3)
     assert _ours(buildprof_cache) == []
-    assert not list((buildprof_cache / "work").glob(f"session-{proc.pid}-*"))
+    assert not list((buildprof_cache / "work").glob(f"session-*-{proc.pid}-*"))
     assert tree_hash(project) == before
 
 
@@ -146,13 +146,13 @@ def test_sigkill_leaves_an_intact_database_and_the_next_run_cleans_up(
     assert con.execute("SELECT count(*) FROM runs").fetchone()[0] >= done
     assert con.execute("SELECT status FROM sessions").fetchone()[0] == "running"
     con.close()
-    assert list((buildprof_cache / "work").glob(f"session-{proc.pid}-*"))
+    assert list((buildprof_cache / "work").glob(f"session-*-{proc.pid}-*"))
     res = buildprof("run", str(project), "--runs", "1", "--warmup", "0", "--db", str(db))
     assert res.returncode == 0, res.stderr
     con = sqlite3.connect(db)
     assert [r[0] for r in con.execute("SELECT status FROM sessions ORDER BY id")] == \
         ["aborted", "completed"]
-    assert not list((buildprof_cache / "work").glob(f"session-{proc.pid}-*"))
+    assert not list((buildprof_cache / "work").glob(f"session-*-{proc.pid}-*"))
 
 
 def test_two_concurrent_sessions_on_one_database(tmp_path: Path) -> None:

@@ -118,7 +118,7 @@ def test_a_destination_with_triggers_is_refused(tmp_path: Path) -> None:
 def test_a_signed_number_stays_a_number_and_anything_else_signed_is_text() -> None:
     from profiler.report.writers import csv_cell
 
-    assert [csv_cell(v) for v in ("+20.5%", "-3", "-1.5e-3", 7)] == ["+20.5%", "-3",
-                                                                      "-1.5e-3", 7]
+    assert [csv_cell(v) for v in ("+20.5%", "-3", "-1.5e-3", 7, "+∞%")] == ["+20.5%", "-3",
+                                                                      "-1.5e-3", 7, "+∞%"]
     assert [csv_cell(v) for v in ("-2+3", "+cmd|' /C calc'!A0", "@SUM(A1)", "-trimpath")] == [
         "'-2+3", "'+cmd|' /C calc'!A0", "'@SUM(A1)", "'-trimpath"]

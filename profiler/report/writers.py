@@ -119,7 +119,7 @@ def write_json(obj: Any, out: TextIO) -> None:
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # A signed number or percentage ("+20.5%", "-3") is a value a spreadsheet reads as
 # itself, not a formula that can call anything: it stays as it is.
-_SIGNED_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?(e[+-]?\d+)?%?")
+_SIGNED_NUMBER = re.compile(r"[+-]?(\d+(\.\d+)?(e[+-]?\d+)?|∞)%?")
 
 
 def csv_cell(value: Any) -> Any:
