@@ -3,19 +3,19 @@
 For one project, scenario and profile, three ways of running the same build alternate
 (same copy, same caches, same state before each):
 
-- plain: the command a user would time with hyperfine (`go build ./...` with the
-  profile's flags; `cargo build [--release]`), spawned and reaped from Python
-  (hyperfine's `-N`: no shell);
-- argv: buildprof's own command line (go: `-v`, `-o DIR/`; cargo: `--offline
-  --message-format=json-render-diagnostics`) and environment, spawned the same way;
+- plain: the command a user would time with hyperfine (`go build -o DIR/ ./...` with
+  the profile's flags; `cargo build [--release]`) in buildprof's environment, spawned
+  and reaped from Python (hyperfine's `-N`: no shell);
+- argv: buildprof's own command line (go: adds `-v`; cargo: adds `--offline
+  --message-format=json-render-diagnostics`), spawned the same way;
 - buildprof: measure(), as `run` times a build: the launcher and the memory sampler.
   Its recorded wall (the launcher's clock) is what buildprof stores.
 
-Prints medians and ratios: argv/plain is what the command line and environment add,
+Prints medians and ratios: argv/plain is what buildprof's extra flags add,
 buildprof/argv what the measurement adds, buildprof/plain the whole.
 
     .venv/bin/python bench/overhead.py PROJECT_DIR [--lang go|rust]
-        [--scenario noop|clean] [--profile debug|release] [--runs 15]
+        [--scenario noop|clean] [--profile debug|release] [--runs 15] [--sample-ms 20]
 
 Run it on a quiet machine: the differences are milliseconds.
 """
@@ -38,10 +38,13 @@ from profiler.sources.local import detect_project
 
 
 def plain_argv(ws: Workspace) -> list[str]:
-    """The command a user would type for this build."""
+    """The command a user would type for the same build: the same flags and output
+    directory (without `-o`, `go build ./...` of several packages links the binary
+    afresh every time, into a temporary directory, so a no-op is never one)."""
     cell = ws.cell
     if cell.project.lang == "go":
-        return [cell.toolchain.path, "build", *ws.backend.flags(ws), "./..."]
+        out = ["-o", f"{ws.out}/"] if ws.makes_binaries else []
+        return [cell.toolchain.path, "build", *ws.backend.flags(ws), *out, "./..."]
     return [cell.toolchain.path, "build", *(["--release"] if cell.profile == "release" else [])]
 
 
@@ -63,6 +66,8 @@ def main() -> None:
     ap.add_argument("--scenario", default="noop", choices=["noop", "clean"])
     ap.add_argument("--profile", default="release")
     ap.add_argument("--runs", type=int, default=15)
+    ap.add_argument("--sample-ms", type=float, default=20.0,
+                    help="the memory sampler's interval (run --sample-ms)")
     args = ap.parse_args()
     project = detect_project(args.project, args.lang)
     tc = resolve_toolchains([], [project.lang])[project.lang][0]
@@ -91,13 +96,14 @@ def main() -> None:
                 elif way == "argv":
                     walls[way].append(spawn(ws.argv(), ws))
                 else:
-                    m = measure(ws.argv(), ws.build_dir, ws.env(), ws.logs)
+                    m = measure(ws.argv(), ws.build_dir, ws.env(), ws.logs,
+                                sample_ms=args.sample_ms)
                     walls[way].append(m.wall_s)
                     outer.append(m.outer_wall_s)
                     sampler.append(m.sampler_cpu_s)
     med = {k: statistics.median(v) for k, v in walls.items()}
     print(f"{project.name} ({project.lang}) {args.scenario} {args.profile}, {args.runs} runs "
-          f"each, interleaved; medians")
+          f"each, interleaved, sampler every {args.sample_ms:g} ms; medians")
     for way, text in (("plain", "plain command (as hyperfine -N)"),
                       ("argv", "buildprof's command and environment"),
                       ("buildprof", "buildprof's measure() (recorded wall)")):
