@@ -211,10 +211,12 @@ def test_breakdown_command_shows_the_stored_critical_path(tmp_path: Path) -> Non
     units = [Unit("x", "lib", 0, 2, 2, None), Unit("y", "lib", 0, 2, 2, None),
              Unit("z", "bin", 2, 3.5, 1, None, ("x", "y"))]
     assert critical_path(units).chain == ("y", "z")
-    db.add_units(run_id, [{"name": u.name, "kind": u.kind, "start_s": u.start_s,
-                           "end_s": u.end_s, "wall_s": u.wall_s, "cpu_s": u.cpu_s,
-                           "peak_rss_bytes": None, "deps": json.dumps(list(u.deps)),
-                           "critical": int(u.name in ("x", "z"))} for u in units])
+    with db.conn:  # units of an existing run, as a fixture (`run` uses add_run)
+        db.db["units"].insert_all({"run_id": run_id, "name": u.name, "kind": u.kind,
+                                   "start_s": u.start_s, "end_s": u.end_s, "wall_s": u.wall_s,
+                                   "cpu_s": u.cpu_s, "peak_rss_bytes": None,
+                                   "deps": json.dumps(list(u.deps)),
+                                   "critical": int(u.name in ("x", "z"))} for u in units)
     db.close()
     res = buildprof("breakdown", str(run_id), "--db", str(db_path))
     assert res.returncode == 0, res.stderr

@@ -24,10 +24,12 @@ def results_file(path: Path, label: str, walls: dict[str, list[float]]) -> Path:
     for project, values in walls.items():
         f.runs(s, project, "go@1.26.8", values)
     run_id = f.db.conn.execute("SELECT max(id) FROM runs").fetchone()[0]
-    f.db.add_units(run_id, [{"name": "app", "kind": "bin", "start_s": 0.0, "end_s": 1.0,
-                             "wall_s": 1.0, "cpu_s": 0.9, "peak_rss_bytes": 1 << 20,
-                             "deps": "[]", "critical": 1}])
-    f.db.add_tree_samples(run_id, [(0.0, 1 << 20), (0.5, 3 << 20)])
+    with f.db.conn:  # the last run's units and samples, added to it as a fixture
+        f.db.db["units"].insert({"run_id": run_id, "name": "app", "kind": "bin",
+                                 "start_s": 0.0, "end_s": 1.0, "wall_s": 1.0, "cpu_s": 0.9,
+                                 "peak_rss_bytes": 1 << 20, "deps": "[]", "critical": 1})
+        f.db.db["tree_samples"].insert_all({"run_id": run_id, "t_s": t, "tree_rss_bytes": rss}
+                                           for t, rss in ((0.0, 1 << 20), (0.5, 3 << 20)))
     f.db.close()
     return path
 

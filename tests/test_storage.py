@@ -188,10 +188,12 @@ def test_counts_of_a_damaged_file_is_a_database_error(tmp_path: Path) -> None:
 def _stored_units(db: ResultsDB, run_id: int, units: list, critical: set[str]) -> None:
     import json
 
-    db.add_units(run_id, [{
-        "name": u.name, "kind": u.kind, "start_s": u.start_s, "end_s": u.end_s,
-        "wall_s": u.wall_s, "cpu_s": u.cpu_s, "peak_rss_bytes": u.peak_rss_bytes,
-        "deps": json.dumps(list(u.deps)), "critical": int(u.name in critical)} for u in units])
+    with db.conn:  # a fixture's units for an existing run (`run` writes them with add_run)
+        db.db["units"].insert_all({
+            "run_id": run_id, "name": u.name, "kind": u.kind, "start_s": u.start_s,
+            "end_s": u.end_s, "wall_s": u.wall_s, "cpu_s": u.cpu_s,
+            "peak_rss_bytes": u.peak_rss_bytes, "deps": json.dumps(list(u.deps)),
+            "critical": int(u.name in critical)} for u in units)
 
 
 def test_run_units_reads_the_stored_critical_path_in_order(tmp_path: Path) -> None:

@@ -104,10 +104,10 @@ def run(
              "or FILE (relative to the project) for your own project",
         rich_help_panel=HOW)] = None,
     runs: Annotated[str | None, typer.Option(
-        help=f"Timed runs per cell, or 'auto': run until the 95% CI of the median is within "
-             f"--precision, bounded by --max-runs and --max-time (default: {DEFAULT_RUNS}; "
-             f"{COMPARE_RUNS} when the run compares sides: two --rev, two toolchains of a "
-             f"language, several --jobs)", show_default=False, rich_help_panel=RUNS)] = None,
+        help=f"Timed runs per cell (default {DEFAULT_RUNS}; {COMPARE_RUNS} when comparing "
+             f"--rev, toolchains or --jobs), or 'auto': until the 95% CI of the median is "
+             f"within --precision, bounded by --max-runs and --max-time",
+        show_default=False, rich_help_panel=RUNS)] = None,
     precision: Annotated[float, typer.Option(
         help="--runs auto: target 95% CI half-width of the median, in %",
         rich_help_panel=RUNS)] = 3.0,

@@ -403,19 +403,6 @@ class ResultsDB:
                                             if r["id"] in keep]
         return snap
 
-    def add_units(self, run_id: int, rows: list[dict[str, Any]]) -> None:
-        if rows:
-            with self._tx():
-                self.db["units"].insert_all({**r, "run_id": run_id} for r in rows)
-
-    def add_tree_samples(self, run_id: int, rows: list[tuple[float, int]]) -> None:
-        """The sampler's series of a run: (seconds since the build started, tree RSS)."""
-        if rows:
-            with self._tx():
-                self.conn.executemany(
-                    "INSERT INTO tree_samples (run_id, t_s, tree_rss_bytes) VALUES (?, ?, ?)",
-                    [(run_id, t, rss) for t, rss in rows])
-
     def tree_samples(self, run_id: int) -> list[tuple[float, int]]:
         """A --breakdown run's (seconds since the build started, tree RSS), in order;
         empty for other runs and for runs recorded before schema 5."""
