@@ -120,7 +120,8 @@ def test_bmf_bounds_are_the_ci_from_six_runs_and_absent_measures_are_left_out() 
     assert notes == ["left out 1 cell(s) without a successful timed run"]
     text, notes = exports.benchfmt([CellSummary.of(rows), CellSummary.of(failed)])
     config, results = _parse_benchfmt(text)
-    assert config == [("toolchain", "go@1.26.8"), ("rev", "v2")]  # no machine, session, label
+    # No machine (so no goos, goarch, cpu), session or label: only what the rows hold.
+    assert config == [("pkg", "p"), ("toolchain", "go@1.26.8"), ("rev", "v2")]
     assert [p for _, p in results] == [{"sec/op": w, "cpu-sec/op": 1.5} for w in values]
     assert notes == ["left out 1 cell(s) without a successful timed run"]
 
