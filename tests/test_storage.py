@@ -266,3 +266,19 @@ def test_a_run_its_units_and_samples_are_one_transaction(tmp_path: Path) -> None
     run_id = db.add_run(row, units=[unit], samples=[(0.0, 1 << 20), (0.5, 2 << 20)])
     assert [u.name for u in db.run_units(run_id).units] == ["app"]
     assert db.tree_samples(run_id) == [(0.0, 1 << 20), (0.5, 2 << 20)]
+
+
+def test_a_transaction_a_ctrl_c_left_open_does_not_stop_the_session_being_marked(
+        tmp_path: Path) -> None:
+    """Ctrl-C raised right after BEGIN IMMEDIATE (between it and the `with` body) leaves
+    the transaction open; marking the session interrupted must still work (it failed
+    with "cannot start a transaction within a transaction": exit 3, not 130)."""
+    db = ResultsDB.open(tmp_path / "r.db")
+    db.ensure_machine({"id": "m1", "hostname": "h", "cpu_model": "cpu", "cores": 2,
+                       "logical_cpus": 2})
+    sid = db.start_session("m1", "buildprof run", None)
+    db.conn.execute("BEGIN IMMEDIATE")  # what the interrupted __enter__ left
+    db.finish_session(sid, "interrupted")
+    db.close()
+    con = sqlite3.connect(tmp_path / "r.db")
+    assert con.execute("SELECT status FROM sessions").fetchone()[0] == "interrupted"

@@ -568,6 +568,10 @@ class _Tx:
         self.conn = conn
 
     def __enter__(self) -> None:
+        # A Ctrl-C that lands just after an earlier BEGIN (before its `with` body, so no
+        # __exit__ ran) leaves that transaction open; what it held was never committed.
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
         self.conn.execute("BEGIN IMMEDIATE")
 
     def __exit__(self, exc_type: object, *_: object) -> None:
