@@ -97,6 +97,22 @@ def test_go_knobs_are_measured_and_pgo_off_is_skipped_without_a_profile(tmp_path
     assert tree_hash(module) == before
 
 
+def _refuse_to_compile_unless(crate: Path, cfg: str, message: str) -> None:
+    """Append a compile_error! to the crate's main.rs that fires when `cfg` holds."""
+    main = crate / "src" / "main.rs"
+    main.write_text(main.read_text() + f'\n#[cfg({cfg})]\ncompile_error!("{message}");\n')
+
+
+def _one_knob(crate: Path, db: Path, knob: str) -> dict:
+    """`tune --knob KNOB --runs 1` on the clean scenario, as JSON: the knob's row."""
+    res = buildprof("tune", str(crate), "--db", str(db), "--scenario", "clean", "--runs", "1",
+                    "--knob", knob, "--format", "json")
+    assert res.returncode == 0, res.stderr[-2000:]  # a failed knob is a result, not an error
+    (row,) = json.loads(res.stdout)["results"]
+    assert row["knob"] == knob
+    return row
+
+
 def test_a_knob_whose_build_fails_is_reported_with_the_first_error(tmp_path: Path):
     crate = copy_fixture("crate", tmp_path)
     # A crate that refuses to compile without debuginfo (its build script sees cargo's
@@ -105,15 +121,9 @@ def test_a_knob_whose_build_fails_is_reported_with_the_first_error(tmp_path: Pat
         'fn main() {\n    println!("cargo:rustc-check-cfg=cfg(nodebug)");\n'
         '    if std::env::var("DEBUG").unwrap() == "false" {\n'
         '        println!("cargo:rustc-cfg=nodebug");\n    }\n}\n')
-    main = crate / "src" / "main.rs"
-    main.write_text(main.read_text() + '\n#[cfg(nodebug)]\ncompile_error!("this crate needs '
-                                        'debuginfo");\n')
+    _refuse_to_compile_unless(crate, "nodebug", "this crate needs debuginfo")
     db = tmp_path / "results.db"
-    res = buildprof("tune", str(crate), "--db", str(db), "--scenario", "clean", "--runs", "1",
-                    "--knob", "debuginfo=0", "--format", "json")
-    assert res.returncode == 0, res.stderr[-2000:]  # a failed knob is a result, not an error
-    (row,) = json.loads(res.stdout)["results"]
-    assert row["knob"] == "debuginfo=0" and "this crate needs debuginfo" in row["error"]
+    assert "this crate needs debuginfo" in _one_knob(crate, db, "debuginfo=0")["error"]
     res = buildprof("tune", str(crate), "--db", str(db), "--scenario", "clean", "--runs", "1",
                     "--knob", "debuginfo=0")
     assert "failed" in res.stdout and "this crate needs debuginfo" in res.stdout
@@ -194,13 +204,7 @@ def test_a_rustflags_knob_keeps_the_projects_flags_and_no_config_warms_a_clean_b
     (crate / ".cargo" / "config.toml").write_text(
         f'[build]\nrustflags = ["--cfg", "from_config", "--check-cfg", "cfg(from_config)"]\n'
         f'build-dir = "{elsewhere}"\nrustc-wrapper = "{wrapper}"\n')
-    main = crate / "src" / "main.rs"
-    main.write_text(main.read_text() + '\n#[cfg(not(from_config))]\ncompile_error!("the '
-                                       'project\'s rustflags were dropped");\n')
-    db = tmp_path / "results.db"
-    res = buildprof("tune", str(crate), "--db", str(db), "--scenario", "clean", "--runs", "1",
-                    "--knob", "linker=cc-default", "--format", "json")
-    assert res.returncode == 0, res.stderr[-2000:]
-    (row,) = json.loads(res.stdout)["results"]
-    assert row["knob"] == "linker=cc-default" and not row.get("error"), row
+    _refuse_to_compile_unless(crate, "not(from_config)", "the project's rustflags were dropped")
+    row = _one_knob(crate, tmp_path / "results.db", "linker=cc-default")
+    assert not row.get("error"), row
     assert not used.exists() and not elsewhere.exists()
