@@ -292,6 +292,24 @@ class Backend(ABC):
         (a C compiler, the linker): that tool, and True if it is the linker."""
         return None
 
+    # -- what `changes` and `bisect` name at a commit (profiler.backends.watch) ---------
+
+    # The module that reads this toolchain's lock and build files from two commits:
+    # `dependencies(read, here)` and `config_changes(before, after, touched, here)`.
+    watch: Any = None
+
+    def dependencies(self, read: Callable[[str], str | None], here: str) -> dict[str, str]:
+        """The project's locked dependencies at one commit, name to version; `read`
+        gives a file of that commit by its path in the repository, `here` is the
+        project's directory there."""
+        return self.watch.dependencies(read, here) if self.watch else {}
+
+    def config_changes(self, before: Callable[[str], str | None],
+                       after: Callable[[str], str | None], touched: list[str],
+                       here: str) -> list[str]:
+        """A line per change of the build configuration between two commits."""
+        return self.watch.config_changes(before, after, touched, here) if self.watch else []
+
     def locate(self, path: Path, default: Toolchain) -> Layout:
         """The tree to copy for the project at `path` (see Layout)."""
         return Layout(path)

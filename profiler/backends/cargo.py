@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from profiler.backends import base, cargo_knobs
+from profiler.backends import base, cargo_knobs, cargo_watch
 from profiler.backends.base import Backend, BuildDirs
 from profiler.errors import ProjectError, StepError, UsageError
 from profiler.measure.launcher import unit_calls, unitwrap
@@ -83,6 +83,7 @@ class CargoBackend(Backend):
     state_name = "target"
     finder = cargo_tc
     knobs = cargo_knobs.KNOBS
+    watch = cargo_watch
     starts_from = {"clean": "an empty target directory (Rust's std ships prebuilt)",
                    "cold": "an empty target directory, as for clean (std stays prebuilt)"}
     timed = {"clean": "cargo build", "cold": "cargo build", "incremental": "cargo build",

@@ -16,7 +16,7 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
-from profiler.backends import base, go_knobs, gostd
+from profiler.backends import base, go_knobs, go_watch, gostd
 from profiler.backends.base import Backend, BuildDirs
 from profiler.errors import StepError, ToolchainError
 from profiler.measure.launcher import unit_calls, unitwrap
@@ -40,6 +40,7 @@ class GoBackend(Backend):
     state_name = "gocache"
     finder = go_tc
     knobs = go_knobs.KNOBS
+    watch = go_watch
     starts_from = {
         "clean": "GOCACHE restored from a per-toolchain snapshot of the std packages the "
                  "project imports (Go's std ships as source)",

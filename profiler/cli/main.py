@@ -39,6 +39,7 @@ app = typer.Typer(
 
 def _register() -> None:
     from profiler.cli import breakdown as breakdown_cmd
+    from profiler.cli import changes as changes_cmd
     from profiler.cli import compare as compare_cmd
     from profiler.cli import export as export_cmd
     from profiler.cli import history as history_cmd
@@ -55,6 +56,7 @@ def _register() -> None:
     # In the order `buildprof --help` lists them: a command, or a group of commands.
     for name, entry in (("run", run_cmd.run), ("scenarios", scenarios_cmd.scenarios),
                         ("history", history_cmd.history), ("compare", compare_cmd.compare),
+                        ("changes", changes_cmd.changes),
                         ("export", export_cmd.export), ("toolchain", toolchain_cmd.app),
                         ("cache", maintenance.cache_app), ("doctor", maintenance.doctor),
                         ("breakdown", breakdown_cmd.breakdown), ("report", report_cmd.report),

@@ -84,10 +84,18 @@ def run(
              "versions: jq, age, task, or pairs for all three", rich_help_panel=WHAT)] = None,
     rev: Annotated[list[str] | None, typer.Option(
         "--rev", help="A git revision of PATH to build (branch, tag, commit); repeat to "
-                      "compare: --rev main --rev HEAD. Each commit's whole repository is "
+                      "compare: --rev main --rev HEAD; or a range A..B: the first-parent "
+                      "commits after A up to B, measured round-robin and resumably (run it "
+                      "again to add what is missing). Each commit's whole repository is "
                       "exported byte for byte into the cache (PATH in a monorepo too), "
                       "your checkout is not touched; runs of the revisions are interleaved",
         show_default=False, rich_help_panel=WHAT)] = None,
+    every: Annotated[int | None, typer.Option(
+        help="--rev A..B: every Nth commit (both ends always)", show_default=False,
+        rich_help_panel=WHAT)] = None,
+    commits: Annotated[int | None, typer.Option(
+        help="--rev A..B: N evenly spaced commits (both ends always)", show_default=False,
+        rich_help_panel=WHAT)] = None,
     scenario: Annotated[list[str] | None, typer.Option(help=_SCEN_HELP, rich_help_panel=HOW)
                         ] = None,
     profile: Annotated[list[str] | None, typer.Option(help=_PROF_HELP, rich_help_panel=HOW)
@@ -189,6 +197,7 @@ def run(
         edits=split_values(edit),
         breakdown=breakdown,
         revs=list(rev or []),  # not split on commas: a git ref name may hold one
+        every=every, commits=commits,
         plan=Plan(runs=n_runs, warmup=warmup, precision_pct=precision, max_runs=max_runs,
                   max_time_s=max_time, sample_ms=sample_ms, timeout=timeout),
         label=label,
@@ -199,6 +208,12 @@ def run(
     install_signal_handlers()
     with ProgressBar(make_console(stderr=True)) as bar:
         outcome = execute(request, bar)
+    if outcome.session["id"] is None:  # a resumed range with nothing left to measure
+        if fmt == "json":
+            from profiler.report.writers import write_json
+
+            write_json({"session": None, "runs": [], "failures": []}, sys.stdout)
+        return
     if fmt == "json":
         from profiler.report.writers import write_json
 

@@ -123,6 +123,7 @@ class _CellState:
     costs: list[float] = field(default_factory=list)  # each run's whole cost, in seconds
     state_cost: float | None = None  # what building the starting state cost
     runs_done: int = 0  # timed runs done, failed ones included
+    prior: int = 0  # good timed runs recorded before this session (a resumed range)
 
     @property
     def finished(self) -> bool:
@@ -132,7 +133,7 @@ class _CellState:
 def _precise_enough(state: _CellState, plan: Plan) -> bool:
     n = len(state.walls)
     if plan.runs is not None:
-        return n >= plan.runs
+        return n + state.prior >= plan.runs
     from profiler.stats import ci_halfwidth_pct
 
     if n >= plan.max_runs or state.spent_s >= plan.max_time_s:
@@ -203,13 +204,16 @@ def run_cells(
     on_setup: Callable[[CellPlan], None] | None = None,
     executor: Executor | None = None,
     on_cell_done: Callable[[CellPlan], None] | None = None,
+    prior: dict[CellPlan, int] | None = None,
 ) -> dict[CellPlan, float]:
     """Measure every cell, block after block; `on_cell_done` hears of each cell as
-    soon as its last run is recorded. Return each cell's final precision (CI
-    half-width, %) for auto runs (inf where it could not be computed)."""
+    soon as its last run is recorded; `prior` gives the good runs a cell already has
+    (with a fixed number of runs, it gets only the rest). Return each cell's final
+    precision (CI half-width, %) for auto runs (inf where it could not be computed)."""
     ex = executor or Executor()
     states = [_CellState(Workspace(cell, work_dir / f"{i:03d}-{cell.dirname}",
-                                   ex.backend_for(cell.lang)), [])
+                                   ex.backend_for(cell.lang)), [],
+                         prior=(prior or {}).get(cell, 0) if plan.runs is not None else 0)
               for i, cell in enumerate(cells)]
     # Every cell is set up first: a download that fails should fail before any build.
     for st in states:
@@ -218,7 +222,7 @@ def run_cells(
         st.ws.setup()
 
     per_cell = plan.runs if plan.runs is not None else plan.max_runs
-    total = sum(auto_warmups(plan, st.ws.cell) + per_cell for st in states)
+    total = sum(auto_warmups(plan, st.ws.cell) + per_cell - st.prior for st in states)
     done, start = 0, ex.clock()
 
     def runs_left(st: _CellState) -> int:
@@ -226,7 +230,7 @@ def run_cells(
             return 0
         warm = auto_warmups(plan, st.ws.cell) - st.warmups
         if plan.runs is not None:
-            return warm + plan.runs - st.runs_done
+            return warm + plan.runs - st.runs_done - st.prior
         return warm + max(AUTO_MIN_RUNS - st.runs_done, 1)  # auto: at least one more round
 
     def eta() -> float | None:

@@ -42,6 +42,8 @@ class RunRequest:
     edits: list[str]
     breakdown: bool = False
     revs: list[str] = field(default_factory=list)  # git revisions of the paths (--rev)
+    every: int | None = None  # a range A..B: every Nth commit (--every)
+    commits: int | None = None  # or N evenly spaced (--commits)
     keep_binaries: bool = False  # keep clean release binaries for `payoff` (storage.binaries)
     # `tune`: each cell also runs with these knobs (all of its language's when the list
     # is empty); None: no knobs, the baseline only.
@@ -85,7 +87,8 @@ def resolve_projects(req: RunRequest, notes: list[str]) -> list[Project]:
             raise UsageError("--lang takes one language when paths are given")
         if req.revs:
             return [p for path in req.paths
-                    for p in revisions(path, req.revs, langs[0] if langs else None, notes)]
+                    for p in revisions(path, req.revs, langs[0] if langs else None, notes,
+                                       req.every, req.commits)]
         return [project_at(p, langs[0] if langs else None) for p in req.paths]
     langs = langs or list(SAMPLE_LANGS)
     sizes = req.sizes or ([] if req.samples else DEFAULT_SIZES)
@@ -95,8 +98,8 @@ def resolve_projects(req: RunRequest, notes: list[str]) -> list[Project]:
     return projects
 
 
-def revisions(path: Path, revs: list[str], lang: str | None, notes: list[str]
-               ) -> list[Project]:
+def revisions(path: Path, revs: list[str], lang: str | None, notes: list[str],
+              every: int | None = None, count: int | None = None) -> list[Project]:
     """The project at `path` in each revision, exported from git (sources.revisions):
     named as the project is, so that `compare` pairs the revisions' cells."""
     from profiler.sources import revisions
@@ -104,7 +107,7 @@ def revisions(path: Path, revs: list[str], lang: str | None, notes: list[str]
     if not path.is_dir():
         raise UsageError(f"{path} is not a directory; --rev needs the directory of a git "
                          f"checkout")
-    found, repo, dirty = revisions.revisions(path, revs)
+    found, repo, dirty = revisions.revisions(path, revs, every, count)
     if dirty:
         notes.append(dirty)
     here = path.resolve().relative_to(repo.resolve())
@@ -113,7 +116,8 @@ def revisions(path: Path, revs: list[str], lang: str | None, notes: list[str]
     for rev in found:
         notes.extend(n for n in rev.notes if n not in notes)
         exported = detect_project(rev.root / here, lang)
-        out.append(replace(exported, name=name, rev=rev.name, commit=rev.commit))
+        out.append(replace(exported, name=name, rev=rev.name, commit=rev.commit,
+                           commit_meta=rev.meta))
     return out
 
 

@@ -34,6 +34,7 @@ from profiler.session.resolve import (
     resolve_toolchains,
 )
 from profiler.sources.local import Project, tree_stats
+from profiler.sources.revisions import is_range
 from profiler.storage.db import ResultsDB
 from profiler.storage.units import unit_rows
 
@@ -121,6 +122,15 @@ def execute(req: RunRequest, reporter: Reporter | None = None) -> Outcome:
         st = stats[p.path]
         project_ids[p] = db.ensure_project(p.name, p.lang, p.source, p.recorded_path,
                                            st.content_hash, st.loc, st.files)
+    prior: dict[CellPlan, int] = {}
+    if any(is_range(r) for r in req.revs):
+        cells, prior = _resume(db, machine_id, cells, tc_ids, req.plan.runs, notes)
+        if not cells:
+            for note in notes:
+                if reporter:
+                    reporter.note(note)
+            db.close()
+            return Outcome(session={"id": None, "status": "nothing to measure"})
     session_id = db.start_session(machine_id, req.command_line, req.label)
     failures: list[Failure] = []
     last_units: dict[CellPlan, RunUnits] = {}
@@ -152,6 +162,7 @@ def execute(req: RunRequest, reporter: Reporter | None = None) -> Outcome:
             "samples": m.samples, "sample_ms": req.plan.sample_ms, "launcher": m.launcher,
             "disturbed": res.disturbed,
             "rev": res.cell.project.rev, "commit_hash": res.cell.project.commit,
+            **commit_columns(res.cell.project),
             "variant": res.cell.variant_name,
         }, units=unit_rows(res.units, path) if path is not None else (),
             samples=[(t - m.start_time, rss) for t, rss in m.series] if m.series else ())
@@ -194,7 +205,7 @@ def execute(req: RunRequest, reporter: Reporter | None = None) -> Outcome:
             precision = run_cells(cells, work_dir, req.plan, on_result=record,
                                   on_progress=reporter.progress if reporter else None,
                                   on_setup=reporter.setup if reporter else None,
-                                  on_cell_done=cell_done)
+                                  on_cell_done=cell_done, prior=prior)
         status = "failed" if failures else "completed"
     except KeyboardInterrupt:
         status = "interrupted"
@@ -207,6 +218,50 @@ def execute(req: RunRequest, reporter: Reporter | None = None) -> Outcome:
                        precision={c.label: p for c, p in precision.items()
                                   if req.plan.runs is None}, units=list(last_units.values()),
                        skipped=skipped)
+
+
+def _resume(db: ResultsDB, machine_id: str, cells: list[CellPlan], tc_ids: dict[Any, str],
+            runs: int | None, notes: list[str]) -> tuple[list[CellPlan], dict[CellPlan, int]]:
+    """A range measured again: the cells whose commits already have their good runs
+    on this machine are left out, and each partly measured one gets only the runs it
+    lacks (with --runs auto: every cell with fewer than the least auto takes, from
+    the start). `notes` gets what was skipped."""
+    from profiler.scenarios.runner import AUTO_MIN_RUNS
+    from profiler.storage import commits
+
+    have = commits.ok_runs(db.conn, machine_id, {c.project.commit for c in cells
+                                                 if c.project.commit})
+    needed = runs if runs is not None else AUTO_MIN_RUNS
+    keep, prior = [], {}
+    for cell in cells:
+        n = have.get((cell.project.name, cell.lang, cell.project.commit or "",
+                      tc_ids[cell.toolchain.path], cell.scenario, cell.profile, cell.jobs,
+                      cell.edit.name if cell.edit else None, cell.variant_name), 0)
+        if n >= needed:
+            continue
+        keep.append(cell)
+        if n and runs is not None:
+            prior[cell] = n
+    done = len(cells) - len(keep)
+    if done:
+        notes.append(f"Resuming: {done} of {len(cells)} commit cell(s) already have {needed} "
+                     f"good run(s) on this machine and are skipped"
+                     + (f"; {len(prior)} partly measured get only the runs they lack"
+                        if prior else "") + (" (nothing left to measure)" if not keep else ""))
+    elif prior:
+        notes.append(f"Resuming: {len(prior)} partly measured commit cell(s) get only the "
+                     f"runs they lack")
+    return keep, prior
+
+
+def commit_columns(project: Project) -> dict[str, Any]:
+    """A revision's commit_order, commit_date, commit_subject and repo (none for
+    other projects)."""
+    meta = project.commit_meta
+    if meta is None:
+        return {}
+    return {"commit_order": meta.order, "commit_date": meta.date,
+            "commit_subject": meta.subject, "repo": meta.repo}
 
 
 def keeps_binary(cell: CellPlan, asked: bool) -> bool:

@@ -29,9 +29,13 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from profiler.errors import ProjectError
 from profiler.languages import langs, language
+
+if TYPE_CHECKING:
+    from profiler.sources.revisions import CommitMeta
 
 # Build output and VCS metadata at the project's root: never part of what was
 # built, never copied. Only these directories at the root (see `_scan`).
@@ -52,6 +56,7 @@ class Project:
     fetched: str | None = None  # a published sample's exact spec: crate:jaq@3.1.2
     rev: str | None = None  # with --rev: the revision as named, and its commit
     commit: str | None = None
+    commit_meta: CommitMeta | None = None  # and its place, date and subject
     # A sample that is a server (it has a route file): `run` keeps its clean release
     # binaries, so that `payoff` can load the build whose cost is recorded.
     serves: bool = False

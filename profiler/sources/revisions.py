@@ -38,26 +38,40 @@ LFS_MAX = 1024  # an LFS pointer is a few lines of text
 
 
 @dataclass(frozen=True)
+class CommitMeta:
+    """What a run records about its commit, so that a series of commits can be
+    ordered and named without the repository: the commit's place on the first-parent
+    chain (its first-parent ancestors, itself included: `git rev-list --first-parent
+    --count`), the committer date, the subject, and the repository it came from."""
+
+    order: int
+    date: str  # committer date, ISO 8601 in UTC
+    subject: str
+    repo: str
+
+
+@dataclass(frozen=True)
 class Revision:
     name: str  # as the user gave it: main, HEAD~1, v1.2, a commit prefix
     commit: str  # the full commit hash it resolved to
     root: Path  # the exported tree of the whole repository at that commit
     notes: tuple[str, ...] = field(default=())  # submodules, LFS pointers
+    meta: CommitMeta | None = None
 
 
-def _env() -> dict[str, str]:
+def git_env() -> dict[str, str]:
     return {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_ASKPASS": "",
             "SSH_ASKPASS": "", "GCM_INTERACTIVE": "never"}
 
 
-def _argv(repo: Path, *args: str) -> list[str]:
+def git_argv(repo: Path, *args: str) -> list[str]:
     return ["git", "-c", "core.fsmonitor=false", "-C", str(repo), *args]
 
 
-def _git(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def git(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
     try:
-        return subprocess.run(_argv(repo, *args), capture_output=True, text=True,
-                              stdin=subprocess.DEVNULL, env=_env(), timeout=GIT_TIMEOUT_S)
+        return subprocess.run(git_argv(repo, *args), capture_output=True, text=True,
+                              stdin=subprocess.DEVNULL, env=git_env(), timeout=GIT_TIMEOUT_S)
     except FileNotFoundError:
         raise UsageError("--rev needs git, and git is not on PATH; install it "
                          "(apt install git)") from None
@@ -69,7 +83,7 @@ def _git(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def toplevel(path: Path) -> Path:
     """The root of the git working tree that holds `path`."""
-    res = _git(path, "rev-parse", "--show-toplevel")
+    res = git(path, "rev-parse", "--show-toplevel")
     if res.returncode != 0:
         if "dubious ownership" in res.stderr:
             raise UsageError(f"git refuses {path}: it belongs to another user (\"dubious "
@@ -83,7 +97,7 @@ def toplevel(path: Path) -> Path:
 def dirty_note(repo: Path) -> str | None:
     """A line saying the working tree has uncommitted changes (not built), or None."""
     # --no-optional-locks: a plain `git status` may rewrite the index's stat cache.
-    res = _git(repo, "--no-optional-locks", "status", "--porcelain", "--untracked-files=no")
+    res = git(repo, "--no-optional-locks", "status", "--porcelain", "--untracked-files=no")
     if res.returncode == 0 and res.stdout.strip():
         n = len(res.stdout.splitlines())
         return (f"Note: {repo} has {n} uncommitted change(s); --rev builds committed "
@@ -94,7 +108,7 @@ def dirty_note(repo: Path) -> str | None:
 def resolve(repo: Path, name: str) -> str:
     if name.startswith("-"):
         raise UsageError(f"--rev {name} looks like an option; give a branch, tag or commit")
-    res = _git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options",
+    res = git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options",
                f"{name}^{{commit}}")
     if res.returncode != 0 or not res.stdout.strip():
         raise UsageError(f"unknown revision '{name}' in {repo}; give a branch, tag or commit "
@@ -114,8 +128,8 @@ class Entry:
 def entries(repo: Path, commit: str) -> list[Entry]:
     """Every file, link and submodule of the commit's tree."""
     try:
-        res = subprocess.run(_argv(repo, "ls-tree", "-r", "-z", "-l", "--full-tree", commit),
-                             capture_output=True, stdin=subprocess.DEVNULL, env=_env(),
+        res = subprocess.run(git_argv(repo, "ls-tree", "-r", "-z", "-l", "--full-tree", commit),
+                             capture_output=True, stdin=subprocess.DEVNULL, env=git_env(),
                              timeout=GIT_TIMEOUT_S)
     except subprocess.TimeoutExpired:
         raise UsageError(f"git ls-tree {commit[:12]} took more than {GIT_TIMEOUT_S:.0f} s in "
@@ -166,8 +180,8 @@ def _write(repo: Path, commit: str, found: list[Entry], into: Path) -> list[str]
             (into / e.path).mkdir(parents=True, exist_ok=True)
     if not blobs:
         return pointers
-    proc = subprocess.Popen(_argv(repo, "cat-file", "--batch"), stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=_env())
+    proc = subprocess.Popen(git_argv(repo, "cat-file", "--batch"), stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=git_env())
     assert proc.stdin is not None and proc.stdout is not None
     try:
         for e in blobs:
@@ -222,11 +236,97 @@ def export(repo: Path, commit: str) -> tuple[Path, tuple[str, ...]]:
     return dest, _notes(repo, commit, found, pointers)
 
 
-def revisions(path: Path, names: list[str]) -> tuple[list[Revision], Path, str | None]:
-    """Resolve and export each revision of the repository holding `path`; also the
-    repository's root and the note about uncommitted changes, if any."""
+def _out(repo: Path, *args: str) -> str:
+    res = git(repo, *args)
+    if res.returncode != 0:
+        err = res.stderr.strip().splitlines()
+        raise UsageError(f"git {args[0]} failed in {repo}: {err[-1] if err else 'no message'}")
+    return res.stdout
+
+
+def first_parent_count(repo: Path, commit: str) -> int:
+    """The commit's place on its first-parent chain: 1 for a root commit."""
+    return int(_out(repo, "rev-list", "--first-parent", "--count", commit).strip())
+
+
+def commit_meta(repo: Path, commit: str, order: int | None = None) -> CommitMeta:
+    """The commit's date, subject and place (given when the caller knows it)."""
+    from datetime import UTC, datetime
+
+    stamp, _, subject = _out(repo, "log", "-1", "--format=%ct%x00%s", commit).rstrip(
+        "\n").partition("\0")
+    date = datetime.fromtimestamp(int(stamp), UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    return CommitMeta(order if order is not None else first_parent_count(repo, commit),
+                      date, subject, str(repo))
+
+
+def is_range(name: str) -> bool:
+    return ".." in name
+
+
+def _check_step(option: str, value: int | None) -> None:
+    if value is not None and value < 1:
+        raise UsageError(f"{option} takes a whole number of at least 1 (got {value})")
+
+
+def commit_range(repo: Path, spec: str, every: int | None = None,
+                 count: int | None = None) -> list[tuple[str, CommitMeta]]:
+    """The first-parent commits after A up to B of `A..B`, oldest first (as `git log
+    --first-parent --reverse A..B`), each with its CommitMeta; `every` keeps every
+    Nth, `count` N evenly spaced; both keep the first and the last."""
+    _check_step("--every", every)
+    _check_step("--commits", count)
+    if every is not None and count is not None:
+        raise UsageError("give --every or --commits, not both")
+    if "..." in spec:
+        raise UsageError(f"--rev {spec}: a range is A..B (two dots), the first-parent "
+                         f"commits after A up to B")
+    a_name, _, b_name = spec.partition("..")
+    if not a_name or not b_name:
+        raise UsageError(f"--rev {spec}: give both ends of the range, as in --rev v1.0..main")
+    a, b = resolve(repo, a_name), resolve(repo, b_name)
+    anc = git(repo, "merge-base", "--is-ancestor", a, b)
+    if anc.returncode == 1:
+        raise UsageError(f"--rev {spec}: {a_name} is not an ancestor of {b_name}, so the "
+                         f"range has no first-parent path; give an older commit first")
+    if anc.returncode != 0:
+        raise UsageError(f"git merge-base failed in {repo}: {anc.stderr.strip()}")
+    chain = _out(repo, "rev-list", "--first-parent", "--reverse", f"{a}..{b}").split()
+    if not chain:
+        raise UsageError(f"--rev {spec} is empty: {a_name} and {b_name} are the same commit "
+                         f"({a[:12]}); give an older commit first")
+    # Along a first-parent chain each commit is the first parent of the next: one
+    # count gives every commit's place.
+    base = first_parent_count(repo, chain[0])
+    picked = list(range(len(chain)))
+    if every is not None:
+        picked = sorted({*range(0, len(chain), every), len(chain) - 1})
+    elif count is not None:
+        if count < 2:
+            raise UsageError("--commits takes at least 2 (both ends of the range)")
+        n = min(count, len(chain))
+        picked = sorted({round(i * (len(chain) - 1) / max(n - 1, 1)) for i in range(n)})
+    return [(chain[i], commit_meta(repo, chain[i], base + i)) for i in picked]
+
+
+def revisions(path: Path, names: list[str], every: int | None = None,
+              count: int | None = None) -> tuple[list[Revision], Path, str | None]:
+    """Resolve and export each revision of the repository holding `path` (a range
+    `A..B` stands for its commits, named by their hashes); also the repository's
+    root and the note about uncommitted changes, if any."""
     repo = toplevel(path)
-    commits = [(name, resolve(repo, name)) for name in names]
+    if (every is not None or count is not None) and not any(is_range(n) for n in names):
+        raise UsageError("--every and --commits thin a range of commits; give one with "
+                         "--rev A..B")
+    commits: list[tuple[str, str]] = []
+    metas: dict[str, CommitMeta] = {}
+    for name in names:
+        if is_range(name):
+            for commit, meta in commit_range(repo, name, every, count):
+                commits.append((commit, commit))
+                metas[commit] = meta
+        else:
+            commits.append((name, resolve(repo, name)))
     seen: dict[str, str] = {}
     for name, commit in commits:
         if commit in seen:
@@ -236,5 +336,6 @@ def revisions(path: Path, names: list[str]) -> tuple[list[Revision], Path, str |
     out = []
     for name, commit in commits:
         root, notes = export(repo, commit)
-        out.append(Revision(name, commit, root, notes))
+        meta = metas.get(commit) or commit_meta(repo, commit)
+        out.append(Revision(name, commit, root, notes, meta))
     return out, repo, dirty_note(repo)

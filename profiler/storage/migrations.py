@@ -208,6 +208,19 @@ def _v10(db: sqlite_utils.Database) -> None:
     db["machines"].add_column("arch", str)
 
 
+def _v11(db: sqlite_utils.Database) -> None:
+    """For watching a repository: with `run PATH --rev`, each run keeps its commit's
+    place on the first-parent chain (`commit_order`: `git rev-list --first-parent
+    --count`), its committer date and subject, and the repository's path. A series
+    of commits is ordered and named from these (`buildprof changes`) without the
+    repository, on any machine the runs are merged or pulled to; the path is where
+    the causes of a change (dependencies, build files) are read when it is there.
+    Revision runs recorded before have none; they are ordered by time."""
+    for name, kind in (("commit_order", int), ("commit_date", str), ("commit_subject", str),
+                       ("repo", str)):
+        db["runs"].add_column(name, kind)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6,
-                                                              _v7, _v8, _v9, _v10]
+                                                              _v7, _v8, _v9, _v10, _v11]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -158,7 +158,9 @@ _RUN_COLUMNS = ("id", "session_id", "project_id", "toolchain_id", "machine_id", 
 def _run_columns(conn: sqlite3.Connection) -> list[str]:
     """The columns read from runs; the later ones only where the schema has them."""
     have = {row[1] for row in conn.execute("PRAGMA table_info(runs)")}
-    return [c for c in (*_RUN_COLUMNS, "disturbed", "rev", "commit_hash", "variant")
+    return [c for c in (*_RUN_COLUMNS, "disturbed", "rev", "commit_hash", "variant",
+                        "commit_order", "commit_date", "commit_subject", "repo",
+                        "stderr_tail")
             if c in have]
 
 
@@ -208,7 +210,7 @@ class Lookup:
         s = self.sessions.get(run["session_id"], {})
         return {**run, "project": p.get("name"), "lang": p.get("lang"),
                 "content_hash": p.get("content_hash"), "loc": p.get("loc"),
-                "compiled_loc": p.get("compiled_loc"),
+                "compiled_loc": p.get("compiled_loc"), "project_path": p.get("path"),
                 "toolchain": t.get("spec"), "toolchain_version": t.get("version"),
                 "machine": m.get("hostname"), "label": s.get("label"),
                 "session_started": s.get("started")}
