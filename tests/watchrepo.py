@@ -4,20 +4,19 @@ measures the first commit of the Go one).
 
 Go (16 commits on main, oldest first):
    1 base                      the app and a local module `example.com/dep` (replace => ./dep)
-   2-5 neutral                 README and comment edits
+   2-3 neutral                 README edits
+   4 BROKEN                    a syntax error
+   5 fix
    6 STEP UP                   gen.go: 4,000 generated functions
    7 dependency bump           dep v1.0.0 -> v1.1.0 in go.mod's require
-   8 neutral
-   9 BROKEN                    a syntax error
-  10 fix
-  11 neutral
+   8-11 neutral
   12 build configuration       go.mod's go line 1.21 -> 1.22
   13 STEP DOWN                 gen.go removed
   14-16 neutral
 
-Rust (7 commits): 1 base with a path dependency, 2 neutral, 3 STEP UP (generated
-code), 4 [profile.dev] change, 5 dependency bump (the path crate 0.1.0 -> 0.2.0 in
-Cargo.lock), 6-7 neutral.
+Rust (7 commits): 1 base with a path dependency, 2 neutral, 3 build configuration
+(`[profile.dev] overflow-checks = false`), 4 STEP UP (3,000 generated functions),
+5 dependency bump (the path crate 0.1.0 -> 0.2.0 in Cargo.lock), 6-7 neutral.
 
 Commit dates are fixed (a day apart), so hashes are the same on every machine.
 """
@@ -80,21 +79,20 @@ def make_go(root: Path) -> dict[str, str]:
         out[f"c{n}"] = _commit(root, n, message)
 
     step(1, "base")
-    for n in range(2, 6):
+    for n in (2, 3):
         (root / "README.md").write_text(f"app, revision {n}\n")
         step(n, f"docs: revision {n}")
+    (root / "main.go").write_text(main.format(note="broken") + "func broken( {\n")
+    step(4, "work in progress (does not compile)")
+    (root / "main.go").write_text(main.format(note="fixed"))
+    step(5, "fix the build")
     (root / "gen.go").write_text(_go_gen(4000))
     step(6, "add generated tables")
     (root / "go.mod").write_text(_go_mod("1.21", "v1.1.0"))
     step(7, "bump example.com/dep to v1.1.0")
-    (root / "main.go").write_text(main.format(note="tidy"))
-    step(8, "tidy a comment")
-    (root / "main.go").write_text(main.format(note="broken") + "func broken( {\n")
-    step(9, "work in progress (does not compile)")
-    (root / "main.go").write_text(main.format(note="fixed"))
-    step(10, "fix the build")
-    (root / "README.md").write_text("app, revision 11\n")
-    step(11, "docs: revision 11")
+    for n in range(8, 12):
+        (root / "README.md").write_text(f"app, revision {n}\n")
+        step(n, f"docs: revision {n}")
     (root / "go.mod").write_text(_go_mod("1.22", "v1.1.0"))
     step(12, "go 1.22")
     (root / "gen.go").unlink()
@@ -102,7 +100,7 @@ def make_go(root: Path) -> dict[str, str]:
     for n in range(14, 17):
         (root / "README.md").write_text(f"app, revision {n}\n")
         step(n, f"docs: revision {n}")
-    out.update(base=out["c1"], step_up=out["c6"], dep_bump=out["c7"], broken=out["c9"],
+    out.update(base=out["c1"], broken=out["c4"], step_up=out["c6"], dep_bump=out["c7"],
                config=out["c12"], step_down=out["c13"], head=out["c16"])
     return out
 
@@ -151,7 +149,8 @@ def make_rust(root: Path) -> dict[str, str]:
     (root / "Cargo.toml").write_text(_CARGO.format(profile=""))
     (root / "Cargo.lock").write_text(_LOCK.format(helper="0.1.0"))
     (root / "src").mkdir()
-    main = "mod gen;\n\nfn main() {{ println!(\"{{}}\", helper::twice(gen::ANSWER)); }}\n// {note}\n"
+    main = ("mod gen;\n\nfn main() {{ println!(\"{{}}\", helper::twice(gen::ANSWER)); }}\n"
+            "// {note}\n")
     (root / "src" / "main.rs").write_text(main.format(note="base"))
     (root / "src" / "gen.rs").write_text("pub const ANSWER: u64 = 21;\n")
     (root / ".gitignore").write_text("/target\n")
@@ -163,16 +162,17 @@ def make_rust(root: Path) -> dict[str, str]:
     step(1, "base")
     (root / "src" / "main.rs").write_text(main.format(note="tidy"))
     step(2, "tidy")
-    (root / "src" / "gen.rs").write_text("pub const ANSWER: u64 = 21;\n" + _rust_gen(1500))
-    step(3, "add generated tables")
-    (root / "Cargo.toml").write_text(_CARGO.format(profile="\n[profile.dev]\nopt-level = 1\n"))
-    step(4, "opt-level 1 in dev")
+    (root / "Cargo.toml").write_text(
+        _CARGO.format(profile="\n[profile.dev]\noverflow-checks = false\n"))
+    step(3, "no overflow checks in dev")
+    (root / "src" / "gen.rs").write_text("pub const ANSWER: u64 = 21;\n" + _rust_gen(3000))
+    step(4, "add generated tables")
     (root / "helper" / "Cargo.toml").write_text(helper.format(v="0.2.0"))
     (root / "Cargo.lock").write_text(_LOCK.format(helper="0.2.0"))
     step(5, "helper 0.2.0")
     for n in (6, 7):
         (root / "src" / "main.rs").write_text(main.format(note=f"revision {n}"))
         step(n, f"revision {n}")
-    out.update(base=out["c1"], step_up=out["c3"], config=out["c4"], dep_bump=out["c5"],
+    out.update(base=out["c1"], config=out["c3"], step_up=out["c4"], dep_bump=out["c5"],
                head=out["c7"])
     return out

@@ -42,7 +42,7 @@ from profiler.model.cells import CellKey, Sample
 MAX_PVALUE = 0.001
 WINDOW = 50
 MIN_MAGNITUDE_PCT = 2.0
-FIRST_PASS = 0.05
+FIRST_PASS = 0.2
 
 
 @dataclass(frozen=True)
@@ -170,15 +170,19 @@ def _point(pk: str, rows: list[dict[str, Any]], by_commit: bool) -> Point:
     return Point(label, pk if by_commit else None, subject, date, key_order,
                  tuple(r["wall_s"] for r in ok), tuple(r["id"] for r in ok),
                  not ok and bool(failed),
-                 _first_line(failed[0].get("stderr_tail")) if failed and not ok else None,
+                 _error(failed[0]) if failed and not ok else None,
                  tuple(sorted({r.get("toolchain_version") or "?" for r in rows})),
                  next((r.get("compiled_loc") for r in ok if r.get("compiled_loc")), None),
                  first.get("repo"), _here(first))
 
 
-def _first_line(text: str | None) -> str | None:
-    lines = [ln.strip() for ln in (text or "").splitlines() if ln.strip()]
-    return lines[0] if lines else None
+def _error(run: dict[str, Any]) -> str:
+    """A failed run's one line, as `run` said it: the compiler's first error."""
+    from profiler.backends import backend_for
+
+    if run["status"] == "timeout":
+        return "timed out"
+    return backend_for(run["lang"]).explain(run.get("stderr_tail") or "")
 
 
 def _stamp(date: str | None) -> float:
@@ -245,27 +249,28 @@ def explain(cp: ChangePoint, units_of_run: Any = None, top: int = 5) -> ChangePo
                      f"{', '.join(b.versions)}",)
     cause = Cause(toolchain=toolchain, compiled_loc=(a.compiled_loc, b.compiled_loc))
     if a.commit and b.commit:
-        cause = _from_repo(cp, cause)
+        cause = from_repo(cause, cp.series.key.lang, Path(b.repo) if b.repo else None,
+                          b.here or "", a.commit, b.commit)
     if units_of_run is not None:
         cause = replace(cause, units=_units(a, b, units_of_run, top))
     return replace(cp, cause=cause)
 
 
-def _from_repo(cp: ChangePoint, cause: Cause) -> Cause:
+def from_repo(cause: Cause, lang: str, repo: Path | None, here: str, a: str, b: str
+              ) -> Cause:
+    """The cause with what the repository says changed from commit `a` to `b`: the
+    locked dependencies and build configuration (the language's backend reads
+    them) and the files touched; a note instead when the repository is not here."""
     from profiler.backends import backend_for
     from profiler.sources import commits
 
-    a, b = cp.previous, cp.point
-    repo = Path(b.repo) if b.repo else None
-    if repo is None or not commits.has_commit(repo, a.commit) \
-            or not commits.has_commit(repo, b.commit):  # type: ignore[arg-type]
+    if repo is None or not commits.has_commit(repo, a) or not commits.has_commit(repo, b):
         where = f" at {repo}" if repo else ""
         return replace(cause, note=f"the repository{where} is not here, or lacks these "
                                    f"commits: dependencies, configuration and files not read")
-    backend = backend_for(cp.series.key.lang)
-    here = b.here or ""
-    read_a, read_b = commits.reader(repo, a.commit), commits.reader(repo, b.commit)  # type: ignore[arg-type]
-    t = commits.touched(repo, a.commit, b.commit)  # type: ignore[arg-type]
+    backend = backend_for(lang)
+    read_a, read_b = commits.reader(repo, a), commits.reader(repo, b)
+    t = commits.touched(repo, a, b)
     deps_a, deps_b = backend.dependencies(read_a, here), backend.dependencies(read_b, here)
     deps = []
     for name in sorted(deps_a.keys() | deps_b.keys()):
@@ -311,15 +316,22 @@ class Changes:
 
     def newest_steps(self, above_pct: float) -> list[ChangePoint]:
         """Change points at the newest measured point of their series that are a
-        significant slowdown by more than `above_pct` (`--fail-on-change`): the
-        shifted U test `compare --fail-above` gates on."""
+        slowdown by more than `above_pct` (`--fail-on-change`). Being a change point
+        is the significance; when both sides have the runs a U test needs, the shifted
+        U test of `compare --fail-above` must agree. (The newest point alone usually
+        has too few runs for a U test: three runs a side never reach p < 0.05.)"""
         out = []
         for s in self.series:
             pts = s.measured
             found = self.of(s)
-            if pts and found and found[-1].point is pts[-1] \
-                    and found[-1].step.worse_by_more_than(above_pct):
-                out.append(found[-1])
+            if not (pts and found and found[-1].point is pts[-1]):
+                continue
+            cp = found[-1]
+            pct = cp.step.change_pct
+            if pct is None or pct <= above_pct:
+                continue
+            if cp.step.test.too_few or cp.step.threshold_test(above_pct).significant:
+                out.append(cp)
         return out
 
 

@@ -43,6 +43,14 @@ def setting_changes(where: str, before: dict[str, object], after: dict[str, obje
     for key in sorted(before.keys() | after.keys(), key=str):
         a, b = before.get(key), after.get(key)
         if a != b:
-            out.append(f"{where} {key}: {'unset' if a is None else a} → "
-                       f"{'unset' if b is None else b}")
+            out.append(f"{where} {key}: {_value(a)} → {_value(b)}")
     return out
+
+
+def _value(v: object) -> str:
+    """A setting as its file would say it: `unset`, `false`, `"thin"`, `3`."""
+    if v is None:
+        return "unset"
+    if isinstance(v, bool):
+        return str(v).lower()
+    return f'"{v}"' if isinstance(v, str) and " " in v else str(v)

@@ -28,9 +28,10 @@ def changes(
                                  "starts a slower step beyond --fail-above: for a nightly "
                                  "job")] = False,
     fail_above: Annotated[float, typer.Option(
-        "--fail-above", metavar="PCT", help="--fail-on-change: the step must be significantly "
-                                            "slower by more than PCT % (the shifted U test "
-                                            "of compare --fail-above)")] = 0.0,
+        "--fail-above", metavar="PCT", help="--fail-on-change: the step must be slower by "
+                                            "more than PCT % (and, where both sides have "
+                                            "the runs for it, the shifted U test of compare "
+                                            "--fail-above must agree)")] = 0.0,
     max_p: Annotated[float | None, typer.Option(
         "--max-p", help="The detection's t-test level (default: calibrated, docs/changes.md)",
         show_default=False)] = None,
@@ -92,8 +93,8 @@ def changes(
         steps = result.newest_steps(fail_above)
         for cp in steps:
             print(f"slower step at the newest point of {cp.series.title}: {cp.point.label} "
-                  f"{cp.step.change_text} (more than {fail_above:g}%, "
-                  f"p={cp.step.threshold_test(fail_above).p:.3f})", file=sys.stderr)
+                  f"{cp.step.change_text} (more than {fail_above:g}%; t-test "
+                  f"p={cp.pvalue:.2g})", file=sys.stderr)
         if steps:
             raise typer.Exit(1)
 

@@ -38,6 +38,7 @@ app = typer.Typer(
 
 
 def _register() -> None:
+    from profiler.cli import bisect as bisect_cmd
     from profiler.cli import breakdown as breakdown_cmd
     from profiler.cli import changes as changes_cmd
     from profiler.cli import compare as compare_cmd
@@ -56,7 +57,7 @@ def _register() -> None:
     # In the order `buildprof --help` lists them: a command, or a group of commands.
     for name, entry in (("run", run_cmd.run), ("scenarios", scenarios_cmd.scenarios),
                         ("history", history_cmd.history), ("compare", compare_cmd.compare),
-                        ("changes", changes_cmd.changes),
+                        ("changes", changes_cmd.changes), ("bisect", bisect_cmd.bisect),
                         ("export", export_cmd.export), ("toolchain", toolchain_cmd.app),
                         ("cache", maintenance.cache_app), ("doctor", maintenance.doctor),
                         ("breakdown", breakdown_cmd.breakdown), ("report", report_cmd.report),

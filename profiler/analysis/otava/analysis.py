@@ -226,8 +226,11 @@ def merge(
             cp = change_points[index]
             change_points[index] = tester.change_point(cp.to_candidate(), series, intervals)
 
+        # buildprof: the neighbours of the removed point are now at index - 1 and
+        # index (0.8.0 recomputed index and index + 1, leaving the left neighbour's
+        # p-value stale: a strong step next to a removed weak one was then dropped).
+        recompute(weakest_cp_index - 1)
         recompute(weakest_cp_index)
-        recompute(weakest_cp_index + 1)
 
     return change_points
 

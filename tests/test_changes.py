@@ -1,0 +1,84 @@
+"""Change point detection on known series (no builds): profiler.analysis.changes and the
+vendored Otava E-divisive code it runs."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from profiler.analysis.changes import change_points, detect, series
+
+
+def test_two_mean_shifts_are_found_where_they_are() -> None:
+    """Matteson and James's setting: independent normal values whose mean shifts
+    twice (here 10 → 13 → 10, sd 1, 100 values each)."""
+    rng = np.random.default_rng(7)
+    values = np.concatenate([rng.normal(10, 1, 100), rng.normal(13, 1, 100),
+                             rng.normal(10, 1, 100)])
+    found = [i for i, _ in detect(values)]
+    assert len(found) == 2
+    assert abs(found[0] - 100) <= 2 and abs(found[1] - 200) <= 2
+
+
+def test_noise_alone_has_no_change_point() -> None:
+    rng = np.random.default_rng(3)
+    assert detect(rng.lognormal(0, 0.02, 60)) == []
+    assert detect([1.0] * 20) == []
+    assert detect([1.0, 2.0]) == []  # too short to split
+
+
+def test_a_bump_has_both_edges() -> None:
+    """A step up then down: tested against the whole rest of the series the first
+    edge is weak, against its neighbours both are strong (the lenient first pass)."""
+    v = [0.333, 0.339, 0.332, 2.122, 2.217, 2.119, 2.31, 2.052, 1.987, 1.93, 0.304, 0.287,
+         0.318, 0.334]
+    assert [i for i, _ in detect(v)] == [3, 10]
+
+
+def test_a_strong_step_beside_a_removed_weak_one_is_kept() -> None:
+    """Measured (the Rust fixture's range, one run a commit): the split step finds
+    2 (strong) and 3 (weak). Removing 3 must re-test 2 against everything after it;
+    Otava 0.8.0 re-tested the wrong neighbour and dropped the step."""
+    found = detect([0.299, 0.28, 2.514, 2.378, 2.286, 2.213])
+    assert [i for i, _ in found] == [2] and found[0][1] < 0.001
+
+
+def test_a_small_step_below_the_least_magnitude_is_not_reported() -> None:
+    rng = np.random.default_rng(11)
+    base = rng.normal(1.0, 0.001, 40)
+    base[20:] *= 1.01  # 1%: significant, but below the 2% least change
+    assert detect(base) == []
+    assert [i for i, _ in detect(base, min_magnitude_pct=0.5)] == [20]
+
+
+def _row(i: int, commit: str | None, order: int | None, wall: float | None, status: str = "ok",
+         session: int = 1, started: str = "2026-01-01T00:00:00") -> dict:
+    return {"id": i, "session_id": session, "machine_id": "m1", "machine": "box",
+            "project": "app", "lang": "go", "toolchain": "go@1.26.8", "scenario": "clean",
+            "profile": "debug", "jobs": None, "edit": None, "rev": commit, "variant": None,
+            "commit_hash": commit, "commit_order": order, "commit_date": started,
+            "commit_subject": f"s{order}", "status": status, "wall_s": wall,
+            "started": started, "session_started": started, "toolchain_version": "1.26.8",
+            "compiled_loc": None, "stderr_tail": "./main.go:1:1: syntax error" if wall is None
+            else None, "repo": None, "project_path": None}
+
+
+def test_series_follow_commit_order_and_keep_failed_commits() -> None:
+    rows = []
+    walls = {1: 1.0, 2: 1.01, 3: None, 4: 0.99, 5: 2.0, 6: 2.02, 7: 1.98}
+    for order in (7, 1, 5, 3, 2, 6, 4):  # recorded in another order than the commits'
+        w = walls[order]
+        rows.append(_row(order, f"{order:040x}", order, w, "ok" if w else "failed"))
+    (s,) = series(rows)
+    assert [p.order for p in s.points] == [1, 2, 3, 4, 5, 6, 7]
+    assert s.points[2].failed and "syntax error" in (s.points[2].error or "")
+    assert [p.order for p in s.measured] == [1, 2, 4, 5, 6, 7]
+    (cp,) = change_points(s, min_magnitude_pct=2)
+    assert cp.point.order == 5 and cp.previous.order == 4 and cp.slower
+
+
+def test_runs_without_a_commit_are_a_series_of_sessions() -> None:
+    rows = [_row(i, None, None, 1.0 + i / 1000, session=i, started=f"2026-01-0{i}T00:00:00")
+            for i in range(1, 6)]
+    (s,) = series(rows)
+    assert not s.by_commit and [p.label for p in s.points] == [f"session {i}"
+                                                               for i in range(1, 6)]
