@@ -61,4 +61,4 @@ def test_readme_names_the_date_the_examples_were_measured() -> None:
 
 
 def test_readme_stays_short() -> None:
-    assert len(README.read_text().splitlines()) <= 340
+    assert len(README.read_text().splitlines()) <= 360

@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from profiler.analysis import wording
+from profiler.analysis.changes import ChangePoint, Series, change_points, series
 from profiler.analysis.rule import LANG_ORDER, PROFILE_ORDER, SCENARIO_ORDER
 from profiler.analysis.tune import KnobResult
 from profiler.analysis.tune import results as tune_results
@@ -161,6 +162,10 @@ class ProjectSection:
     tune: tuple[KnobResult, ...]  # the newest tune session's knobs, ranked
     tune_session: int | None
     notes: tuple[str, ...] = ()
+    # The change points of the project's series (profiler.analysis.changes), without
+    # causes: `buildprof changes` names those.
+    changes: tuple[ChangePoint, ...] = ()
+    series: tuple[Series, ...] = ()  # the series those were found in
 
     @property
     def title(self) -> str:
@@ -313,6 +318,7 @@ def section(name: str, lang: str, selected: Sequence[Row], history: Sequence[Row
     cells = sorted(summarize(with_kinds(runs)), key=_cell_order)
     trends = trends_of(cells, history)
     tune_session, knob_runs = tune_runs(history)
+    every = series(history)
     newest = max(runs, key=lambda r: r["id"])
     if not is_own(newest):
         notes.append(f"{name} is a sample with a side in each language, measured here in "
@@ -330,7 +336,8 @@ def section(name: str, lang: str, selected: Sequence[Row], history: Sequence[Row
         units=units_summary(units_run, units, path) if units_run is not None and units
         else None,
         tune=tuple(tune_results(knob_runs)) if knob_runs else (), tune_session=tune_session,
-        notes=tuple(notes))
+        notes=tuple(notes), changes=tuple(cp for s in every for cp in change_points(s)),
+        series=tuple(every))
 
 
 def build(sections: Sequence[ProjectSection], *, sessions: Sequence[dict[str, Any]] = (),

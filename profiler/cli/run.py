@@ -244,7 +244,7 @@ def run(
             by_id = {r["id"]: r for r in outcome.runs}
             for ru in outcome.units:
                 show_units(by_id[ru.run_id], ru.units, ru.path, out)
-        if len(request.revs) == 2:
+        if len(request.revs) == 2 and not any(".." in r for r in request.revs):
             _compare_revisions(request, outcome.session["id"], out)
         flagged = [r for r in outcome.runs if r.get("disturbed") and not r["warmup"]]
         if flagged:

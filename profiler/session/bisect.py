@@ -97,6 +97,12 @@ def bisect(request: RunRequest, good: str, bad: str, fail_above: float,
                          f"checkout")
     repo = revisions.toplevel(path)
     a, b = revisions.resolve(repo, good), revisions.resolve(repo, bad)
+    if a == b:
+        raise UsageError(f"--good {good} and --bad {bad} are the same commit ({a[:12]}); "
+                         f"give an older good commit")
+    if not revisions.is_ancestor(repo, a, b):
+        raise UsageError(f"--good {good} is not an ancestor of --bad {bad}: there is no "
+                         f"first-parent path to search; give an older good commit")
     chain = [c for c, _ in revisions.commit_range(repo, f"{a}..{b}")]
     result = Bisection(a, b, chain, fail_above)
     langs: set[str] = set()

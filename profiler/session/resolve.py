@@ -77,6 +77,9 @@ def resolve_projects(req: RunRequest, notes: list[str]) -> list[Project]:
     from profiler.samples import resolve as samples
 
     langs = [languages.check_lang(lg) for lg in req.langs]
+    if (req.every is not None or req.commits is not None) and not req.revs:
+        raise UsageError("--every and --commits thin a range of commits; give one with "
+                         "--rev A..B")
     if req.revs and not req.paths:
         raise UsageError("--rev needs the directory of a git checkout: "
                          "buildprof run PATH --rev A --rev B")

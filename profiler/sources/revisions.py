@@ -269,6 +269,14 @@ def _check_step(option: str, value: int | None) -> None:
         raise UsageError(f"{option} takes a whole number of at least 1 (got {value})")
 
 
+def is_ancestor(repo: Path, a: str, b: str) -> bool:
+    """Commit `a` is an ancestor of `b` (or the same commit)."""
+    res = git(repo, "merge-base", "--is-ancestor", a, b)
+    if res.returncode not in (0, 1):
+        raise UsageError(f"git merge-base failed in {repo}: {res.stderr.strip()}")
+    return res.returncode == 0
+
+
 def commit_range(repo: Path, spec: str, every: int | None = None,
                  count: int | None = None) -> list[tuple[str, CommitMeta]]:
     """The first-parent commits after A up to B of `A..B`, oldest first (as `git log
@@ -285,12 +293,9 @@ def commit_range(repo: Path, spec: str, every: int | None = None,
     if not a_name or not b_name:
         raise UsageError(f"--rev {spec}: give both ends of the range, as in --rev v1.0..main")
     a, b = resolve(repo, a_name), resolve(repo, b_name)
-    anc = git(repo, "merge-base", "--is-ancestor", a, b)
-    if anc.returncode == 1:
+    if not is_ancestor(repo, a, b):
         raise UsageError(f"--rev {spec}: {a_name} is not an ancestor of {b_name}, so the "
                          f"range has no first-parent path; give an older commit first")
-    if anc.returncode != 0:
-        raise UsageError(f"git merge-base failed in {repo}: {anc.stderr.strip()}")
     chain = _out(repo, "rev-list", "--first-parent", "--reverse", f"{a}..{b}").split()
     if not chain:
         raise UsageError(f"--rev {spec} is empty: {a_name} and {b_name} are the same commit "

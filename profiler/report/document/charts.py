@@ -307,3 +307,45 @@ def trend_chart(p: ProjectSection) -> Any:
     ax.grid(True, axis="y", alpha=0.3)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return fig
+
+
+def series_chart(p: ProjectSection) -> Any:
+    """Each series of the project (a cell on a machine, over its commits or sessions,
+    profiler.analysis.changes) with its change points marked: a red triangle up where
+    the build got slower, a green one down where it got faster, and a dotted line
+    before it; a cross on the axis for a commit that did not build."""
+    fig = figure(7.6, 3.4)
+    ax = fig.subplots()
+    top, width = 0.0, 2
+    for i, s in enumerate(p.series):
+        pts = s.points
+        xs = [j for j, pt in enumerate(pts) if pt.values]
+        if not xs:
+            continue
+        ys = [float(pts[j].median or 0) for j in xs]
+        width = max(width, len(pts))
+        ax.plot(xs, ys, marker="o", color=SERIES[i % len(SERIES)], linewidth=1.2,
+                markersize=3, label=f"{scenario_label(s.key)} {s.key.profile} "
+                                    f"({s.key.toolchain})")
+        failed = [j for j, pt in enumerate(pts) if pt.failed]
+        if failed:
+            ax.plot(failed, [0.0] * len(failed), "x", color="#b00000", markersize=6)
+        for cp in p.changes:
+            if cp.series is not s:
+                continue
+            j = pts.index(cp.point)
+            ax.axvline(j - 0.5, color="#777777", linestyle=":", linewidth=1)
+            ax.plot([j], [cp.point.median], "^" if cp.slower else "v", markersize=10,
+                    color="#c0392b" if cp.slower else "#27ae60")
+            ax.annotate(cp.point.label[:8], (j, float(cp.point.median or 0)), fontsize=6,
+                        xytext=(4, 6), textcoords="offset points")
+        top = max(top, *ys)
+    ax.set_xlim(-0.5, width - 0.5)
+    ax.set_ylim(0, top * 1.25 or 1)
+    time_axis(ax, top * 1.25)
+    ax.set_xlabel("commits (first-parent order) or sessions, oldest first; x: did not build")
+    ax.set_ylabel("median wall time")
+    ax.set_title(f"{p.title}: series and change points")
+    ax.grid(True, axis="y", alpha=0.3)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    return fig

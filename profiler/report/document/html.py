@@ -22,6 +22,7 @@ from profiler.report.document.charts import (
     gantt_chart,
     memory_chart,
     scaling_chart,
+    series_chart,
     times_chart,
     toolchain_chart,
     trend_chart,
@@ -202,6 +203,11 @@ def project_body(p: ProjectSection, chart: Charts) -> str:
         out.append(chart(trend_chart(p), f"{p.title}: median wall time per session"))
     out.append(table(pr.TREND_HEADS, _rows([pr.trend_row(t) for t in p.trends]),
                      num=pr.TREND_RIGHT))
+    if p.changes or any(t.key.rev for t in p.trends):
+        out.append(f"<h3>{esc(pr.CHANGES_TITLE)}</h3>")
+        out.append(chart(series_chart(p), f"{p.title}: each series with its change points"))
+        if p.changes:
+            out.append(table(pr.CHANGE_HEADS, _rows(pr.change_rows(p)), num=pr.CHANGE_RIGHT))
     if p.units is not None:
         out += [f"<h3>{esc(pr.UNITS_TITLE)}</h3>", f"<p>{esc(pr.units_intro(p.units))}</p>",
                 table(pr.UNIT_HEADS, _rows(pr.unit_rows(p.units)), num=pr.UNIT_RIGHT),

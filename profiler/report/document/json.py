@@ -88,7 +88,14 @@ def _project(p: ProjectSection) -> dict[str, Any]:
             "loc": p.loc, "sessions": list(p.sessions),
             "cells": [_project_cell(c) for c in p.cells],
             "trend": [_trend(t) for t in p.trends], "breakdown": units,
-            "tune_session": p.tune_session, "tune": tune, "notes": list(p.notes)}
+            "tune_session": p.tune_session, "tune": tune, "notes": list(p.notes),
+            "change_points": [{"series": cp.series.key.label, "machine": cp.series.machine,
+                               "at": cp.point.label, "commit": cp.point.commit,
+                               "subject": cp.point.subject, "date": cp.point.date,
+                               "before_median": cp.step.a.median,
+                               "after_median": cp.step.b.median,
+                               "change_pct": cp.step.change_pct, "t_test_p": cp.pvalue}
+                              for cp in p.changes]}
 
 
 def report_dict(gap: GapReport | None, projects: ProjectsReport | None) -> dict[str, Any]:

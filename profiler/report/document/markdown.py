@@ -160,6 +160,9 @@ def project_block(p: ProjectSection, out: TextIO, level: int = 2) -> None:
     table(pr.CELL_HEADS, [pr.cell_row(c) for c in p.cells], out, right=pr.CELL_RIGHT)
     out.write(f"{sub} {pr.TREND_TITLE}\n\n")
     table(pr.TREND_HEADS, [pr.trend_row(t) for t in p.trends], out, right=pr.TREND_RIGHT)
+    if p.changes:
+        out.write(f"{sub} {pr.CHANGES_TITLE}\n\n")
+        table(pr.CHANGE_HEADS, pr.change_rows(p), out, right=pr.CHANGE_RIGHT)
     if p.units is not None:
         out.write(f"{sub} {pr.UNITS_TITLE}\n\n{pr.units_intro(p.units)}\n\n")
         table(pr.UNIT_HEADS, pr.unit_rows(p.units), out, right=pr.UNIT_RIGHT)

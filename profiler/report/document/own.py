@@ -27,6 +27,15 @@ UNITS_TITLE = "Slowest units and the critical path"
 TUNE_TITLE = "Tune results: each knob against the baseline it was interleaved with"
 
 
+CHANGES_TITLE = "Change points (`buildprof changes` names what changed at each)"
+
+
+CHANGE_HEADS = ("series", "at", "subject", "before → after", "change")
+
+
+CHANGE_RIGHT = (3, 4)
+
+
 CELL_HEADS = ("scenario", "profile", "toolchain", "n", "wall median ± MAD", "CPU",
               "parallelism", "peak process", "peak tree", "artifact")
 
@@ -101,6 +110,19 @@ def trend_row(t: Trend) -> list[str]:
     """One cell's trend (TREND_HEADS)."""
     return [scenario_label(t.key), t.key.profile, sessions_text(t), values_text(t),
             trend_change_text(t)]
+
+
+def change_rows(p: ProjectSection) -> list[list[str]]:
+    """Each change point of the project's series (CHANGE_HEADS), oldest first."""
+    rows = []
+    for cp in p.changes:
+        k = cp.series.key
+        rows.append([f"{scenario_label(k)} {k.profile} {k.toolchain}",
+                     f"{cp.point.label} {(cp.point.date or '')[:10]}".strip(),
+                     cp.point.subject or "",
+                     f"{w.seconds(cp.step.a.median)} → {w.seconds(cp.step.b.median)}",
+                     cp.step.change_text])
+    return rows
 
 
 def unit_rows(u: UnitsSummary) -> list[list[str]]:

@@ -243,6 +243,9 @@ def project_block(p: ProjectSection, console: Console) -> None:
                 [pr.cell_row(c) for c in p.cells], console)
     _rows_table(pr.TREND_TITLE, pr.TREND_HEADS, pr.TREND_RIGHT,
                 [pr.trend_row(t) for t in p.trends], console)
+    if p.changes:
+        _rows_table(pr.CHANGES_TITLE, pr.CHANGE_HEADS, pr.CHANGE_RIGHT, pr.change_rows(p),
+                    console)
     if p.units is not None:
         console.print(f"[bold]{pr.UNITS_TITLE}[/bold]", highlight=False)
         console.print(shown(pr.units_intro(p.units)), highlight=False, soft_wrap=True)
