@@ -229,7 +229,7 @@ def _resume(db: ResultsDB, machine_id: str, cells: list[CellPlan], tc_ids: dict[
     from profiler.scenarios.runner import AUTO_MIN_RUNS
     from profiler.storage import commits
 
-    have = commits.ok_runs(db.conn, machine_id, {c.project.commit for c in cells
+    have = commits.ok_runs(db, machine_id, {c.project.commit for c in cells
                                                  if c.project.commit})
     needed = runs if runs is not None else AUTO_MIN_RUNS
     keep, prior = [], {}

@@ -8,17 +8,21 @@ commit, toolchain id, scenario, profile, jobs, edit, variant).
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from profiler.model.cells import BASELINE
+
+if TYPE_CHECKING:
+    from profiler.storage.db import ResultsDB
 
 CommitCellKey = tuple[str, str, str, str, str, str, int | None, str | None, str]
 
 
-def ok_runs(conn: sqlite3.Connection, machine_id: str, commits: Iterable[str]
+def ok_runs(db: ResultsDB, machine_id: str, commits: Iterable[str]
             ) -> dict[CommitCellKey, int]:
     """Successful timed runs on `machine_id` of every cell of `commits`."""
+    conn = db.conn
     wanted = sorted(set(commits))
     if not wanted:
         return {}

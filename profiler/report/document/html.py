@@ -208,6 +208,8 @@ def project_body(p: ProjectSection, chart: Charts) -> str:
         out.append(chart(series_chart(p), f"{p.title}: each series with its change points"))
         if p.changes:
             out.append(table(pr.CHANGE_HEADS, _rows(pr.change_rows(p)), num=pr.CHANGE_RIGHT))
+        else:
+            out.append('<p class="muted">No change point in these series.</p>')
     if p.units is not None:
         out += [f"<h3>{esc(pr.UNITS_TITLE)}</h3>", f"<p>{esc(pr.units_intro(p.units))}</p>",
                 table(pr.UNIT_HEADS, _rows(pr.unit_rows(p.units)), num=pr.UNIT_RIGHT),
