@@ -82,3 +82,27 @@ def test_runs_without_a_commit_are_a_series_of_sessions() -> None:
     (s,) = series(rows)
     assert not s.by_commit and [p.label for p in s.points] == [f"session {i}"
                                                                for i in range(1, 6)]
+
+
+def test_units_that_moved_most_are_named() -> None:
+    """With --breakdown runs on both sides, the cause lists the units whose time moved
+    most, new and gone ones included (the unit diff of `compare --units`)."""
+    from profiler.analysis.changes import explain
+
+    rows = []
+    for order, wall in ((1, 1.0), (2, 1.0), (3, 1.0), (4, 3.0), (5, 3.0), (6, 3.0)):
+        rows.append(_row(order, f"{order:040x}", order, wall))
+    (s,) = series(rows)
+    (cp,) = change_points(s)
+
+    def units_of_run(run_id: int) -> list[dict]:
+        unit = lambda name, t: {"name": name, "kind": "compile", "wall_s": t,  # noqa: E731
+                                "cpu_s": t, "peak_rss_bytes": 1}
+        if run_id < 4:
+            return [unit("app", 0.5), unit("dep", 0.3), unit("old", 0.1)]
+        return [unit("app", 0.6), unit("dep", 0.3), unit("gen", 1.9)]
+
+    units = explain(cp, units_of_run).cause.units
+    assert units[0] == ("gen", None, 1.9)  # new, and the largest move
+    assert ("app", 0.5, 0.6) in units and ("old", 0.1, None) in units
+    assert explain(cp, lambda run_id: []).cause.units == ()  # no --breakdown: none

@@ -131,6 +131,25 @@ def test_changes_finds_both_steps_at_their_commits_and_nothing_else(measured) ->
     assert buildprof("changes", "--db", str(db), "--fail-on-change").returncode == 0
 
 
+def test_the_report_marks_the_change_points(measured, tmp_path: Path) -> None:
+    """The project's section lists them (terminal, Markdown, JSON) and draws them."""
+    db, c, _ = measured
+    md = buildprof("report", "--db", str(db), "--format", "markdown")
+    assert md.returncode == 0, md.stderr
+    assert "Change points (`buildprof changes` names what changed at each)" in md.stdout
+    rows = [ln for ln in md.stdout.splitlines() if c["step_up"][:12] in ln
+            or c["step_down"][:12] in ln]
+    assert len(rows) == 2 and "add generated tables" in rows[0]
+    data = json.loads(buildprof("report", "--db", str(db), "--format", "json").stdout)
+    (project,) = data["projects"]
+    assert [cp["commit"] for cp in project["change_points"]] == [c["step_up"], c["step_down"]]
+    html = tmp_path / "r.html"
+    assert buildprof("report", "--db", str(db), "--html", str(html)).returncode == 0
+    page = html.read_text()
+    assert "app (Go): each series with its change points" in page
+    assert f"<td>{c['step_up'][:12]} 2026-01-07</td>" in page
+
+
 def test_fail_on_change_fails_when_the_newest_commit_is_a_step(measured, tmp_path: Path
                                                                 ) -> None:
     """The first go (c1..c6) ends at the step up: its copy of the history gates."""
