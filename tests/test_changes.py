@@ -106,3 +106,46 @@ def test_units_that_moved_most_are_named() -> None:
     assert units[0] == ("gen", None, 1.9)  # new, and the largest move
     assert ("app", 0.5, 0.6) in units and ("old", 0.1, None) in units
     assert explain(cp, lambda run_id: []).cause.units == ()  # no --breakdown: none
+
+
+def test_bisect_renders_its_culprit_probes_and_skips() -> None:
+    """bisect's three formats from one result (the search itself: tests/test_watch.py)."""
+    import io
+
+    from rich.console import Console
+
+    from profiler.analysis.changes import Cause
+    from profiler.analysis.twosample import TwoSample
+    from profiler.model.cells import Sample
+    from profiler.report.bisect import bisect_dict, bisect_markdown, bisect_terminal
+    from profiler.session.bisect import Bisection, Probe
+    from profiler.sources.commits import CommitInfo
+
+    a = Sample((1.0, 1.01, 0.99, 1.0))
+    slow = TwoSample.of(a, Sample((2.0, 2.1, 1.9, 2.0)))
+    same = TwoSample.of(a, Sample((1.0, 1.02, 0.98, 1.0)))
+    r = Bisection("a" * 40, "b" * 40, ["c" * 40, "d" * 40, "b" * 40], 5.0)
+    r.probes = [Probe("b" * 40, "head", slow, True), Probe("c" * 40, "wip", None, False,
+                                                          "syntax error"),
+                Probe("d" * 40, "add tables", slow, True)]
+    r.culprit = CommitInfo("d" * 40, "add tables", "Ada <ada@example.com>", "2026-01-07T00:00:00")
+    r.parent, r.against_parent = "a" * 40, slow
+    r.cause = Cause(compiled_loc=(9, 4010), files=1, top_dirs=((".", 1),))
+    out = io.StringIO()
+    bisect_markdown(r, out)
+    md = out.getvalue()
+    assert md.startswith("### First slower commit (of 3 after A): dddddddddddd add tables")
+    assert "| 2 | `cccccccccccc` | wip | | | | | skipped: syntax error |" in md
+    assert "- lines compiled: 9 → 4,010" in md
+    console = Console(file=io.StringIO(), width=200)
+    bisect_terminal(r, console)
+    text = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "Skipped (did not build): cccccccccccc" in text and "against A: 1.00 s → 2.00 s" in text
+    data = bisect_dict(r)
+    assert data["found"] and data["culprit"]["author"] == "Ada <ada@example.com>"
+    assert [p["skipped"] for p in data["probes"]] == [False, True, False]
+    r2 = Bisection("a" * 40, "b" * 40, ["b" * 40], 5.0, probes=[Probe("b" * 40, "h", same,
+                                                                      False)])
+    out = io.StringIO()
+    bisect_markdown(r2, out)
+    assert "is not slower than" in out.getvalue() and "nothing to find" in out.getvalue()
