@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from profiler.cli.options import DB_HELP, check_finite, format_option, parse_whole
+from profiler.cli.options import DB_HELP, check_finite, format_option, parse_whole, show
 from profiler.errors import UsageError
 from profiler.scenarios.definitions import PROFILES, SCENARIOS, check_names
 
@@ -89,13 +89,7 @@ def bisect(
 
     with ProgressBar(err) as bar:
         result = session.bisect(request, good, bad, fail_above, bar, on_probe=said)
-    if fmt == "json":
-        from profiler.report.writers import write_json
-
-        write_json(view.bisect_dict(result), sys.stdout)
-    elif fmt == "markdown":
-        view.bisect_markdown(result, sys.stdout)
-    else:
-        view.bisect_terminal(result, make_console())
+    show(fmt, result, as_dict=view.bisect_dict, markdown=view.bisect_markdown,
+         terminal=view.bisect_terminal)
     if not result.found:
         raise typer.Exit(1)

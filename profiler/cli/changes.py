@@ -16,6 +16,7 @@ from profiler.cli.options import (
     filter_options,
     format_option,
     reading,
+    show,
 )
 from profiler.errors import UsageError
 
@@ -77,16 +78,8 @@ def changes(
             max_pvalue=analysis.MAX_PVALUE if max_p is None else max_p,
             min_magnitude_pct=analysis.MIN_MAGNITUDE_PCT if min_change is None else min_change,
             top_units=top)
-    if fmt == "json":
-        from profiler.report.writers import write_json
-
-        write_json(view.changes_dict(result), sys.stdout)
-    elif fmt == "markdown":
-        view.changes_markdown(result, sys.stdout)
-    else:
-        from profiler.report.console import make_console
-
-        view.changes_terminal(result, make_console())
+    show(fmt, result, as_dict=view.changes_dict, markdown=view.changes_markdown,
+         terminal=view.changes_terminal)
     if os.environ.get("GITHUB_STEP_SUMMARY"):
         _append_summary(Path(os.environ["GITHUB_STEP_SUMMARY"]), result)
     if fail_on_change:

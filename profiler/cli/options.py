@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import inspect
 import math
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -223,3 +224,19 @@ def check_finite(option: str, value: float | None) -> None:
     range check alone lets nan through (a nan timeout never fires)."""
     if value is not None and not math.isfinite(value):
         raise UsageError(f"{option} takes a finite number (got {value:g})")
+
+
+def show(fmt: str, result: Any, *, as_dict: Callable[[Any], Any],
+         markdown: Callable[[Any, Any], None], terminal: Callable[[Any, Any], None]) -> None:
+    """Write a command's result on stdout in the format asked for: JSON (`as_dict`,
+    through the one JSON writer), Markdown, or the terminal's tables."""
+    if fmt == "json":
+        from profiler.report.writers import write_json
+
+        write_json(as_dict(result), sys.stdout)
+    elif fmt == "markdown":
+        markdown(result, sys.stdout)
+    else:
+        from profiler.report.console import make_console
+
+        terminal(result, make_console())
