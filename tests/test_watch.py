@@ -137,9 +137,10 @@ def test_the_report_marks_the_change_points(measured, tmp_path: Path) -> None:
     md = buildprof("report", "--db", str(db), "--format", "markdown")
     assert md.returncode == 0, md.stderr
     assert "Change points (`buildprof changes` names what changed at each)" in md.stdout
-    rows = [ln for ln in md.stdout.splitlines() if c["step_up"][:12] in ln
-            or c["step_down"][:12] in ln]
-    assert len(rows) == 2 and "add generated tables" in rows[0]
+    rows = [ln for ln in md.stdout.splitlines() if ln.startswith("| clean debug go@")]
+    assert len(rows) == 2
+    assert f"| {c['step_up'][:12]} 2026-01-07 | add generated tables |" in rows[0]
+    assert f"| {c['step_down'][:12]} 2026-01-14 | drop generated tables |" in rows[1]
     data = json.loads(buildprof("report", "--db", str(db), "--format", "json").stdout)
     (project,) = data["projects"]
     assert [cp["commit"] for cp in project["change_points"]] == [c["step_up"], c["step_down"]]
@@ -163,13 +164,17 @@ def test_fail_on_change_fails_when_the_newest_commit_is_a_step(measured, tmp_pat
     con.commit()
     con.close()
     summary = tmp_path / "summary.md"
+    # Three points before the step and one after: at p < 0.001 a t-test with 2 degrees
+    # of freedom needs the low points within a few % of each other, which a busy
+    # machine does not give; the gate's logic is what is tested here.
     res = buildprof("changes", "--db", str(part), "--fail-on-change", "--fail-above", "50",
-                    env={**os.environ, "GITHUB_STEP_SUMMARY": str(summary)})
+                    "--max-p", "0.01", env={**os.environ, "GITHUB_STEP_SUMMARY": str(summary)})
     assert res.returncode == 1, res.stdout
     assert "slower step at the newest point" in res.stderr and c["step_up"][:12] in res.stderr
     assert "### Change points" in summary.read_text()
     # Beyond the step's size, it does not.
-    res = buildprof("changes", "--db", str(part), "--fail-on-change", "--fail-above", "5000")
+    res = buildprof("changes", "--db", str(part), "--fail-on-change", "--fail-above", "5000",
+                    "--max-p", "0.01")
     assert res.returncode == 0
 
 

@@ -203,21 +203,35 @@ def detect(values: Sequence[float], max_pvalue: float = MAX_PVALUE, window: int 
     """Change points of a series of values: the index of each new level's first
     value, and the t-test's p-value. Fewer than 3 values have none.
 
-    Otava's two steps, with the first pass's level chosen here: the split step keeps
-    every candidate with p below `first_pass` (Otava uses 10 × max_pvalue), then the
-    merge step re-tests each against its neighbouring change points at `max_pvalue`
-    and drops those below `min_magnitude_pct`. A lenient first pass matters for a
+    Otava's two steps, twice: the split step keeps every candidate with p below the
+    first-pass level, then the merge step re-tests each against its neighbouring
+    change points at `max_pvalue` and drops those below `min_magnitude_pct`; once
+    with the lenient `first_pass` and once with Otava's own (10 × max_pvalue), and
+    the change points of both are kept. A lenient first pass matters for a
     step up followed by a step down (a bump): tested against the whole rest of the
     series, the first split of a bump is not significant, though both its edges are
     strongly so against their neighbours."""
     if len(values) < 3:
         return []
-    from profiler.analysis.otava.analysis import merge, split
+    from profiler.analysis.otava.analysis import TTestSignificanceTester, merge, split
 
     series = [float(v) for v in values]
-    weak = split(series, window_len=window, max_pvalue=first_pass)
-    found = merge(weak, series, max_pvalue, min_magnitude_pct / 100)
-    return [(int(cp.index), float(cp.stats.pvalue)) for cp in found]
+    found: dict[int, object] = {}
+    # Otava's own first pass as well: a lenient one can keep a weak wobble beside a
+    # step at the end of the series (the newest commit), whose one-point segment then
+    # tests as p = 1 and is merged away first. Every point kept passed the strict
+    # merge in one of the two; their p-values are then taken between the union's
+    # neighbours.
+    for level in (first_pass, min(max_pvalue * 10, first_pass)):
+        weak = split(series, window_len=window, max_pvalue=level)
+        for cp in merge(weak, series, max_pvalue, min_magnitude_pct / 100):
+            found.setdefault(int(cp.index), cp)
+    points = [found[i] for i in sorted(found)]
+    tester = TTestSignificanceTester(max_pvalue)
+    intervals = tester.get_intervals(points)  # type: ignore[arg-type]
+    return [(i, float(tester.change_point(cp.to_candidate(), series,  # type: ignore[attr-defined]
+                                          intervals).stats.pvalue))
+            for i, cp in zip(sorted(found), points, strict=True)]
 
 
 def change_points(s: Series, max_pvalue: float = MAX_PVALUE, window: int = WINDOW,
