@@ -208,6 +208,9 @@ def run(
     install_signal_handlers()
     with ProgressBar(make_console(stderr=True)) as bar:
         outcome = execute(request, bar)
+    from profiler.sources.revisions import is_range
+
+    ranged = any(is_range(r) for r in request.revs)
     if outcome.session["id"] is None:  # a resumed range with nothing left to measure
         if fmt == "json":
             from profiler.report.writers import write_json
@@ -244,7 +247,7 @@ def run(
             by_id = {r["id"]: r for r in outcome.runs}
             for ru in outcome.units:
                 show_units(by_id[ru.run_id], ru.units, ru.path, out)
-        if len(request.revs) == 2 and not any(".." in r for r in request.revs):
+        if len(request.revs) == 2 and not ranged:
             _compare_revisions(request, outcome.session["id"], out)
         flagged = [r for r in outcome.runs if r.get("disturbed") and not r["warmup"]]
         if flagged:
@@ -252,7 +255,7 @@ def run(
                       f"processes were busy (runs.disturbed); their times may be inflated")
     # A range's commits that do not build are part of its history (recorded, listed
     # above, shown by `changes`): the range goes on and the run succeeds.
-    if outcome.failed_runs and not any(".." in r for r in request.revs):
+    if outcome.failed_runs and not ranged:
         raise typer.Exit(1)
 
 
