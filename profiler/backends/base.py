@@ -22,7 +22,7 @@ from profiler.errors import StepError, UsageError
 from profiler.model.units import Unit
 from profiler.scenarios.plan import CellPlan, Variant
 from profiler.sources.local import count_code_lines
-from profiler.toolchains.base import Toolchain
+from profiler.toolchains.base import Release, Toolchain, version_key
 
 STEP_TIMEOUT_S = 3600.0
 
@@ -39,13 +39,6 @@ class BuildDirs(Protocol):
     logs: Path  # stdout.log, stderr.log, the units' logs
     snapshot: Path | None  # the backend's seed of the state, set in setup()
     makes_binaries: bool  # False: a library, whose build writes no binary to out/
-
-
-def version_key(version: str) -> tuple[int, ...]:
-    """1.26.8 -> (1, 26, 8), for ordering versions; a pre-release suffix (1.27rc1)
-    counts as its release."""
-    return tuple(int(m.group()) for part in version.split(".")
-                 if (m := re.match(r"\d+", part)))
 
 
 # A C or C++ compiler's file name, with a cross prefix (x86_64-linux-gnu-gcc) or a
@@ -229,10 +222,24 @@ class Backend(ABC):
         """Every usable toolchain of this language (`buildprof toolchain list`)."""
         return self.finder.discover()  # type: ignore[no-any-return]
 
-    def install(self, version: str) -> Toolchain:
-        """Install a release into buildprof's toolchain directory (`toolchain install`)."""
-        raise UsageError(f"buildprof installs no {self.lang} toolchains; install "
-                         f"{self.lang}@{version} with the toolchain's own installer")
+    # The installer (profiler.toolchains.go, .cargo_install): a module with
+    # `install(version, say)` and `available()`.
+    installer: Any = None
+
+    def install(self, version: str, say: Callable[[str], None] = lambda s: None) -> Toolchain:
+        """Install a release into buildprof's toolchain directory (`toolchain install`);
+        `say` gets a line when it comes from another source than the usual one."""
+        if self.installer is None:
+            raise UsageError(f"buildprof installs no {self.lang} toolchains; install "
+                             f"{self.lang}@{version} with the toolchain's own installer")
+        return self.installer.install(version, say)  # type: ignore[no-any-return]
+
+    def available(self) -> tuple[list[Release], list[str]]:
+        """The releases that can be installed here, and a line per source that cannot
+        be used (`toolchain list --available`, version ranges)."""
+        if self.installer is None:
+            return [], []
+        return self.installer.available()  # type: ignore[no-any-return]
 
     def build_line(self, provenance: str | None) -> str:
         """Which compiler builds of one release measure the same compiler: toolchains

@@ -17,10 +17,11 @@ from typing import Any
 
 from profiler.backends import base, cargo_knobs, cargo_watch
 from profiler.backends.base import Backend, BuildDirs
-from profiler.errors import ProjectError, StepError, UsageError
+from profiler.errors import ProjectError, StepError
 from profiler.measure.launcher import unit_calls, unitwrap
 from profiler.model.units import Unit
 from profiler.toolchains import cargo as cargo_tc
+from profiler.toolchains import cargo_install
 from profiler.toolchains.base import Toolchain, clean_env
 
 _ERROR = re.compile(r"^error(?:\[E\d+\])?: ")
@@ -82,6 +83,7 @@ class CargoBackend(Backend):
     lang = "rust"
     state_name = "target"
     finder = cargo_tc
+    installer = cargo_install  # rustup's official builds, else Debian's
     knobs = cargo_knobs.KNOBS
     watch = cargo_watch
     starts_from = {"clean": "an empty target directory (Rust's std ships prebuilt)",
@@ -95,10 +97,6 @@ class CargoBackend(Backend):
     #   foo@1.2.3 requires rustc 1.99"; older cargo: "package `foo v1.2.3` cannot be
     # built because it requires rustc 1.99 or newer, while the currently active ..."
     too_old = re.compile(r"requires rustc (\d+(?:\.\d+){1,2})")
-
-    def install(self, version: str) -> Toolchain:
-        raise UsageError(f"install Rust toolchains with rustup: "
-                         f"`rustup toolchain install {version}`")
 
     def locate(self, path: Path, default: Toolchain) -> base.Layout:
         """A workspace member is built as a member: the workspace root is copied
@@ -303,8 +301,8 @@ class CargoBackend(Backend):
         return cargo_knobs.tune_note(toolchain, version)
 
     def install_hint(self, version: str) -> str:
-        return (f"the project needs rustc {version} or newer: `rustup toolchain install "
-                f"{version}`, then `--toolchain rust@{version}`")
+        return (f"the project needs rustc {version} or newer: `buildprof toolchain install "
+                f"rust@{version}`, then `--toolchain rust@{version}`")
 
 
 def _dep_info_inputs(path: Path) -> list[str]:

@@ -9,9 +9,9 @@ import re
 import shutil
 from collections.abc import Callable
 
-from profiler.backends.base import Context, Knob, Setting, jobs_one, version_key
+from profiler.backends.base import Context, Knob, Setting, jobs_one
 from profiler.scenarios.plan import Variant
-from profiler.toolchains.base import Toolchain
+from profiler.toolchains.base import Toolchain, version_key
 
 LLD_DEFAULT_SINCE = (1, 90)  # rustc links with rust-lld on x86_64-unknown-linux-gnu since 1.90
 

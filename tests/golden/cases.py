@@ -240,7 +240,7 @@ def _cases() -> list[Case]:
         ("payoff-paths-without-routes", "payoff", "somedir", "somedir"),
         ("payoff-not-a-server", "payoff", "--sample", "cli-tool"),
         ("toolchain-install-bogus", "toolchain", "install", "zig@1"),
-        ("toolchain-install-rust", "toolchain", "install", "rust@1.80.0"),
+        ("toolchain-install-rust", "toolchain", "install", "rust@beta"),
         ("unknown-command", "frobnicate"),
         ("merge-missing", "merge", "missing.db", "--into", "out.db"),
         ("merge-same", "merge", "results.db", "--into", "results.db"),
