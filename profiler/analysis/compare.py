@@ -121,6 +121,9 @@ class Comparison:
     only_b: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)  # why cells were not compared
     cross_machine: bool = False  # machines were pooled (allow_cross_machine)
+    # Cells whose sides ran different builds of the compiler (an official rustc
+    # against Debian's): one line per pair of toolchains (Backend.build_line).
+    builds: list[str] = field(default_factory=list)
 
     @property
     def higher_is_better(self) -> bool:
@@ -307,7 +310,29 @@ def compare_runs(rows_a: list[dict[str, Any]], rows_b: list[dict[str, Any]], a: 
                               c.key.profile, c.key.jobs or 0, c.cell_a.toolchains,
                               c.cell_a.machines))
     return Comparison(a, b, metric, unit, alpha, cells, pairing.only_a, pairing.only_b,
-                      pairing.refused, pairing.cross_machine)
+                      pairing.refused, pairing.cross_machine, different_builds(pairing.pairs))
+
+
+def different_builds(pairs: list[tuple[CellKey, list[dict[str, Any]], list[dict[str, Any]]]]
+                     ) -> list[str]:
+    """A warning per pair of toolchains of a compared cell that are different builds
+    of the compiler: the change then measures how the compiler was built (PGO,
+    BOLT, LLVM linked statically or not) as much as the release."""
+    from profiler.backends import backend_for
+    from profiler.toolchains.base import origin
+
+    out: dict[str, None] = {}
+    for key, ra, rb in pairs:
+        backend = backend_for(key.lang)
+        sides = [{(r["toolchain"], r.get("provenance"), r.get("source")) for r in rows}
+                 for rows in (ra, rb)]
+        for ta, pa, sa in sorted(sides[0], key=str):
+            for tb, pb, sb in sorted(sides[1], key=str):
+                if pa and pb and backend.build_line(pa) != backend.build_line(pb):
+                    out[f"warning: {ta} ({origin(pa, sa)}) and {tb} ({origin(pb, sb)}) are "
+                        f"different builds of the compiler: the change measures how each "
+                        f"was built as much as the release"] = None
+    return list(out)
 
 
 def load_samples(store: ResultsDB, f: Filters) -> list[dict[str, Any]]:

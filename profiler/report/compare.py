@@ -67,7 +67,7 @@ def compare_dict(result: Comparison) -> dict[str, Any]:
         "geomean": {"a": result.geomean_a, "b": result.geomean_b,
                     "change_pct": result.geomean_change_pct},
         "only_a": result.only_a, "only_b": result.only_b, "refused": result.refused,
-        "cross_machine": result.cross_machine,
+        "cross_machine": result.cross_machine, "different_builds": result.builds,
     }
 
 
@@ -133,6 +133,7 @@ def compare_notes(result: Comparison) -> list[str]:
     if note := range_note(s for c in result.cells for s in (c.a, c.b)):
         notes.append(note)
     notes += result.refused
+    notes += result.builds
     if result.cross_machine:
         notes.append("warning: runs from different machines were pooled "
                      "(--allow-cross-machine)")

@@ -250,7 +250,8 @@ def fetch_samples(conn: sqlite3.Connection, f: Filters) -> list[dict[str, Any]]:
     the cell, machine, toolchain and session, and the measured values."""
     cond, params = where(f)
     sql = ("SELECT r.id, r.session_id, r.machine_id, m.hostname AS machine, p.name AS project, "
-           "p.lang, p.content_hash, t.spec AS toolchain, r.scenario, r.edit, r.profile, "
+           "p.lang, p.content_hash, t.spec AS toolchain, t.provenance, t.source, "
+           "r.scenario, r.edit, r.profile, "
            f"r.jobs, {_variant_expr(conn)} AS variant, r.status, r.wall_s, r.user_s, r.sys_s, "
            "r.peak_rss_bytes, r.tree_peak_rss_bytes "
            "FROM runs r JOIN projects p ON p.id = r.project_id "

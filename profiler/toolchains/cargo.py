@@ -29,15 +29,29 @@ def _probe(cargo: Path, rustc: Path, spec: str, channel: str, source: str) -> To
     m = re.search(r"^release:\s*(\S+)", rustc_vv, re.M)
     version = m.group(1) if m else rustc_vv.split()[1]
     date = re.search(r"^commit-date:\s*(\d{4}-\d\d-\d\d)", rustc_vv, re.M)
+    released = date.group(1) if date else scheduled(version)
     distro = "built from a source tarball" in rustc_vv.splitlines()[0]
-    provenance = "official" if not distro else "debian" if source == "debian" else "distribution"
+    provenance = "debian" if source == "debian" else "distribution" if distro else "official"
     if source == "debian":
         spec = f"rust@{version}{DEBIAN_SUFFIX}"
     return Toolchain(lang="rust", spec=spec, version=version,
                      version_full=f"{rustc_vv}\n{cargo_v}", path=str(cargo),
                      root=str(rustc.parent.parent), extra={"rustc": str(rustc), "channel": channel},
                      provenance=provenance, source=source,
-                     released=date.group(1) if date else None)
+                     released=released)
+
+
+def scheduled(version: str) -> str | None:
+    """The day Rust 1.N.0 came out, for a rustc that does not say (Debian's 1.63
+    prints `commit-date: unknown`): a release every six weeks since 1.1 on
+    2015-06-25, without exception (1.63.0: 2022-08-11, 1.85.0: 2025-02-20)."""
+    import datetime
+
+    m = re.match(r"1\.(\d+)\.", version)
+    if not m or int(m.group(1)) < 1 or not version.startswith("1."):
+        return None
+    day = datetime.date(2015, 6, 25) + datetime.timedelta(weeks=6 * (int(m.group(1)) - 1))
+    return day.isoformat()
 
 
 def own_rustup_home() -> Path:
