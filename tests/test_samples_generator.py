@@ -143,7 +143,7 @@ def test_code_lines_near_target(trees, size, lang) -> None:
 def test_tree_layout(trees) -> None:
     spec = load_spec("small")
     go, rust = trees[("small", "go")], trees[("small", "rust")]
-    assert (go / "go.mod").read_text() == "module buildprof.sample/small\n\ngo 1.21\n"
+    assert (go / "go.mod").read_text() == "module buildprof.sample/small\n\ngo 1.19\n"
     assert (go / "cmd/app/main.go").is_file() and (go / "leaf/core.go").is_file()
     go_pkgs = {p.parent.name for p in go.rglob("run.go")}
     assert len(go_pkgs) == spec.packages

@@ -31,8 +31,8 @@ from profiler.samples.graph import package_graph
 from profiler.samples.spec import Spec, check_lang, load_spec
 from profiler.sources.local import tree_stats
 
-# By language.
-GENERATOR_VERSIONS = {"go": 1, "rust": 1}
+# By language. go 2: Go 1.19 builds the samples (no `slices`/`cmp`, `go 1.19`).
+GENERATOR_VERSIONS = {"go": 2, "rust": 1}
 
 
 def render(spec: Spec, lang: str) -> dict[str, str]:
