@@ -143,7 +143,7 @@ def test_code_lines_near_target(trees, size, lang) -> None:
 def test_tree_layout(trees) -> None:
     spec = load_spec("small")
     go, rust = trees[("small", "go")], trees[("small", "rust")]
-    assert (go / "go.mod").read_text() == "module buildprof.sample/small\n\ngo 1.21\n"
+    assert (go / "go.mod").read_text() == "module buildprof.sample/small\n\ngo 1.19\n"
     assert (go / "cmd/app/main.go").is_file() and (go / "leaf/core.go").is_file()
     go_pkgs = {p.parent.name for p in go.rglob("run.go")}
     assert len(go_pkgs) == spec.packages
@@ -246,9 +246,12 @@ def test_cache_key_follows_the_spec(tmp_path, monkeypatch) -> None:
     text = (REPO / "sample_projects" / "tiny.toml").read_text()
     _spec_dir(tmp_path, monkeypatch, text.replace("tests_per_file = 4", "tests_per_file = 3"))
     assert gen.tree_name("tiny", "rust") != name
-    monkeypatch.setattr(gen, "GENERATOR_VERSION", gen.GENERATOR_VERSION + 1)
     monkeypatch.delenv("BUILDPROF_SAMPLES")
+    assert gen.tree_name("tiny", "rust") == name
+    go = gen.tree_name("tiny", "go")
+    monkeypatch.setitem(gen.GENERATOR_VERSIONS, "rust", gen.GENERATOR_VERSIONS["rust"] + 1)
     assert gen.tree_name("tiny", "rust") != name
+    assert gen.tree_name("tiny", "go") == go  # a language's version keys only its trees
 
 
 # ---------------------------------------------------------------- CLI

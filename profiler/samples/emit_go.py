@@ -12,12 +12,14 @@ import re
 
 from profiler.samples.edits import SALT_LINE
 from profiler.samples.graph import KINDS, LETTERS, FileModel, Package, RecordType, Rnd, file_model
-from profiler.samples.leaf_go import GO_LEAF_CORE, GO_LEAF_TEST
+from profiler.samples.leaf_go import GO_LEAF_CORE, GO_LEAF_SLICES, GO_LEAF_TEST
 from profiler.samples.spec import Spec
 
-_GO_IMPORTS = (("cmp", "cmp"), ("errors", "errors"), ("fmt", "fmt"), ("bits", "math/bits"),
-               ("os", "os"), ("slices", "slices"), ("sort", "sort"), ("strconv", "strconv"),
-               ("strings", "strings"), ("testing", "testing"))
+# No `slices` or `cmp` (Go 1.21): leaf/slices.go holds the few functions of theirs the
+# sample uses, so that Go 1.19 builds it.
+_GO_IMPORTS = (("errors", "errors"), ("fmt", "fmt"), ("bits", "math/bits"), ("os", "os"),
+               ("sort", "sort"), ("strconv", "strconv"), ("strings", "strings"),
+               ("testing", "testing"))
 _GO_COMMENT = re.compile(r"^\s*//.*$", re.M)
 _GO_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
 _GO_QUALIFIED = re.compile(r"(?<![\w.])([a-z][a-z0-9]*)\.[A-Z]")  # pkg.Exported
@@ -50,7 +52,7 @@ class GoEmitter:
         self.module = f"buildprof.sample/{spec.size}"
 
     def files(self) -> dict[str, str]:
-        out = {"go.mod": f"module {self.module}\n\ngo 1.21\n"}
+        out = {"go.mod": f"module {self.module}\n\ngo 1.19\n"}
         for pkg in self.graph:
             deps = pkg.imports
             for j in range(self.spec.files_per_package):
@@ -63,6 +65,7 @@ class GoEmitter:
             out[f"{pkg.name}/run.go"] = self.run_file(pkg)
             if pkg.is_leaf:
                 out["leaf/core.go"] = GO_LEAF_CORE
+                out["leaf/slices.go"] = GO_LEAF_SLICES
                 out["leaf/core_test.go"] = GO_LEAF_TEST
         out["cmd/app/main.go"] = self.main()
         return out
@@ -116,11 +119,11 @@ class GoEmitter:
                  f"{last}: {last_new}}}\n}}\n")
         s.append(f"// Clone returns a deep copy (Rust derives this).\n"
                  f"func (r {name}) Clone() {name} {{\n"
-                 f"\treturn {name}{{ID: r.ID, Name: r.Name, Tags: slices.Clone(r.Tags), "
+                 f"\treturn {name}{{ID: r.ID, Name: r.Name, Tags: {lp}Clone(r.Tags), "
                  f"{last}: {last_clone}}}\n}}\n")
         s.append(f"// Equal reports whether two records are the same (Rust derives this).\n"
                  f"func (r {name}) Equal(o {name}) bool {{\n"
-                 f"\treturn r.ID == o.ID && r.Name == o.Name && slices.Equal(r.Tags, o.Tags) "
+                 f"\treturn r.ID == o.ID && r.Name == o.Name && {lp}Equal(r.Tags, o.Tags) "
                  f"&&\n\t\t{last_eq}\n}}\n")
         s.append(f"// String renders the record.\n"
                  f"func (r {name}) String() string {{\n"
@@ -158,8 +161,8 @@ class GoEmitter:
         if kind == 1:
             return (f"// G{j}_{g} sorts items by weight (stable) and folds their labels.\n"
                     f"func G{j}_{g}[T {lp}Shape](items []T) uint64 {{\n"
-                    f"\tslices.SortStableFunc(items, func(a, b T) int {{ "
-                    f"return cmp.Compare(a.Weight(), b.Weight()) }})\n"
+                    f"\t{lp}SortStableFunc(items, func(a, b T) int {{ "
+                    f"return {lp}Compare(a.Weight(), b.Weight()) }})\n"
                     f"\tacc := uint64(len(items))\n"
                     f"\tfor i, it := range items {{\n"
                     f"\t\tacc = {lp}Mix(acc, {lp}ByteSum(it.Label())+uint64(i))\n\t}}\n"
@@ -228,15 +231,15 @@ class GoEmitter:
                     f"\tfor _, w := range words {{\n\t\tcounts[w]++\n\t}}\n"
                     f"\tkeys := make([]string, 0, len(counts))\n"
                     f"\tfor w := range counts {{\n\t\tkeys = append(keys, w)\n\t}}\n"
-                    f"\tslices.Sort(keys)\n\tacc := uint64({rnd.hex()})\n"
+                    f"\t{lp}Sort(keys)\n\tacc := uint64({rnd.hex()})\n"
                     f"\tfor _, w := range keys {{\n"
                     f"\t\tacc = {lp}Mix(acc, {lp}ByteSum(w)+counts[w])\n\t}}\n"
                     f"\treturn acc\n}}\n")
         p, t = rnd.int(1, 12), rnd.int(2, 6)  # kind 5: sort, dedup, search
         return (f"// {name} sorts and dedups items, probes for {p} and folds the {t} largest.\n"
-                f"func {name}(items []uint64) uint64 {{\n\tslices.Sort(items)\n"
-                f"\titems = slices.Compact(items)\n"
-                f"\t_, found := slices.BinarySearch(items, {p})\n"
+                f"func {name}(items []uint64) uint64 {{\n\t{lp}Sort(items)\n"
+                f"\titems = {lp}Compact(items)\n"
+                f"\t_, found := {lp}BinarySearch(items, {p})\n"
                 f"\tacc := {lp}Flag(found)\n"
                 f"\tfor i := len(items) - 1; i >= 0 && i >= len(items)-{t}; i-- {{\n"
                 f"\t\tacc = {lp}Mix(acc, items[i])\n\t}}\n"
@@ -302,8 +305,8 @@ class GoEmitter:
                  f"\tseen[New{first}(acc).ID] = true\n"
                  f"\tacc = {lp}Mix(acc, uint64(len(seen)))\n"
                  f"\tsorted := []{first}{{New{first}(acc >> 1), {var[0]}, {{}}}}\n"
-                 f"\tslices.SortFunc(sorted, func(a, b {first}) int {{ "
-                 f"return cmp.Compare(a.ID, b.ID) }})\n"
+                 f"\t{lp}SortFunc(sorted, func(a, b {first}) int {{ "
+                 f"return {lp}Compare(a.ID, b.ID) }})\n"
                  f"\tfor _, r := range sorted {{\n\t\tacc = {lp}Mix(acc, r.ID)\n\t}}\n")
         for t in f.traits:
             b.append(f"\tfor _, op := range []Op{j}{t}{{{', '.join(var)}}} {{\n"

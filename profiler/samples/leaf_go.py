@@ -1,4 +1,5 @@
-"""The hand-written core of the Go leaf package (`leaf/core.go`) and its tests.
+"""The hand-written core of the Go leaf package (`leaf/core.go`, `leaf/slices.go`) and
+its tests.
 
 The shared error type, the Shape interface, generic containers and the hashing
 helpers every checksum goes through; `leaf_rust` is the same code in Rust. The
@@ -18,7 +19,6 @@ import (
 	"errors"
 	"fmt"
 	"math/bits"
-	"slices"
 )
 
 // ErrorKind says which check failed.
@@ -269,7 +269,7 @@ func (r *Registry) Checksum() uint64 {
 	for k := range r.entries {
 		keys = append(keys, k)
 	}
-	slices.Sort(keys)
+	Sort(keys)
 	var acc uint64
 	for _, k := range keys {
 		acc = Mix(acc, ByteSum(k)^r.entries[k])
@@ -277,6 +277,105 @@ func (r *Registry) Checksum() uint64 {
 	return acc
 }
 """)
+
+# What the sample uses of Go 1.21's `slices` and `cmp` packages, as generic functions
+# of leaf (instantiated in every package, as those are), built on `sort` (Go 1.0):
+# Go 1.19 and later build the same source.
+GO_LEAF_SLICES = """package leaf
+
+import "sort"
+
+// This file stands in for the functions of Go 1.21's slices and cmp packages the
+// sample uses, so that Go 1.19 and later build the same source.
+
+// Ordered is the constraint of the types < orders (cmp.Ordered).
+type Ordered interface {
+	~int | ~int8 | ~int16 | ~int32 | ~int64 |
+		~uint | ~uint8 | ~uint16 | ~uint32 | ~uint64 | ~uintptr |
+		~float32 | ~float64 | ~string
+}
+
+// Compare returns -1, 0 or +1 as a is less than, equal to or greater than b
+// (cmp.Compare, without its NaN ordering: the sample has no floats).
+func Compare[T Ordered](a, b T) int {
+	if a < b {
+		return -1
+	}
+	if a > b {
+		return 1
+	}
+	return 0
+}
+
+// Clone returns a copy of s; nil stays nil (slices.Clone).
+func Clone[T any](s []T) []T {
+	if s == nil {
+		return nil
+	}
+	return append(make([]T, 0, len(s)), s...)
+}
+
+// Equal reports whether a and b hold the same elements in the same order; nil
+// and empty are equal (slices.Equal).
+func Equal[T comparable](a, b []T) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// Sort sorts x in ascending order (slices.Sort).
+func Sort[T Ordered](x []T) {
+	sort.Slice(x, func(i, j int) bool { return x[i] < x[j] })
+}
+
+// SortFunc sorts x by cmp; the order of equal elements is not kept (slices.SortFunc).
+func SortFunc[T any](x []T, cmp func(a, b T) int) {
+	sort.Slice(x, func(i, j int) bool { return cmp(x[i], x[j]) < 0 })
+}
+
+// SortStableFunc sorts x by cmp, keeping the order of equal elements
+// (slices.SortStableFunc).
+func SortStableFunc[T any](x []T, cmp func(a, b T) int) {
+	sort.SliceStable(x, func(i, j int) bool { return cmp(x[i], x[j]) < 0 })
+}
+
+// Compact replaces runs of equal elements by one copy and returns the shortened
+// slice (slices.Compact).
+func Compact[T comparable](s []T) []T {
+	if len(s) < 2 {
+		return s
+	}
+	n := 1
+	for k := 1; k < len(s); k++ {
+		if s[k] != s[k-1] {
+			s[n] = s[k]
+			n++
+		}
+	}
+	return s[:n]
+}
+
+// BinarySearch finds target in the sorted x: the position where it is or would
+// be inserted, and whether it is there (slices.BinarySearch).
+func BinarySearch[T Ordered](x []T, target T) (int, bool) {
+	lo, hi := 0, len(x)
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if x[mid] < target {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	return lo, lo < len(x) && x[lo] == target
+}
+"""
 
 GO_LEAF_TEST = """package leaf
 
