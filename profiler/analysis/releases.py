@@ -41,6 +41,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from statistics import median
 from typing import TYPE_CHECKING, Any
 
@@ -227,7 +228,9 @@ def section(store: ResultsDB, filters: Filters, machine_id: str | None
     return build(release_runs(store, filters, machine_id))
 
 
+@cache
 def _line_of(lang: str, provenance: str | None) -> str:
+    """The toolchain's build line (Backend.build_line), once per language and provenance."""
     from profiler.backends import backend_for
 
     return backend_for(lang).build_line(provenance)

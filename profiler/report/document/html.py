@@ -104,7 +104,7 @@ def payoff_body(section: PayoffSection) -> str:
 def compilers_section(s: CompilersOverTime, chart: Charts) -> str:
     """Compilers over time: the sentence, the chart of every release's times (both
     languages in each panel), the releases, times, steps and ratios tables."""
-    drawn = any(r.date for r in s.releases)
+    drawn = any(p.release.date and p.wall.n for p in s.points)
     body = [f'<p class="muted">{esc(rr.intro(s))}</p>']
     if s.sentence:
         body.append(f"<p><b>{esc(s.sentence)}</b></p>"
