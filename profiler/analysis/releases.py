@@ -281,7 +281,8 @@ def _newest_content(runs: Sequence[Row], notes: list[str]) -> list[Row]:
         newest[(r["project"], r["lang"])] = r["content_hash"]
     kept = [r for r in runs if newest[(r["project"], r["lang"])] == r["content_hash"]]
     if len(kept) < len(runs):
-        old = sorted({(r["project"], r["lang"]) for r in runs if r not in kept},
+        old = sorted({(r["project"], r["lang"]) for r in runs
+                      if newest[(r["project"], r["lang"])] != r["content_hash"]},
                      key=lambda k: (SIZES.index(k[0]), k[1]))
         notes.append("Only each sample's newest content is compared across releases: "
                      + ", ".join(f"{size} ({lang})" for size, lang in old)

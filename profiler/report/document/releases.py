@@ -36,10 +36,19 @@ RATIO_HEADS = ("size", "scenario", "year", "Go releases", "Go", "Rust releases",
 RATIO_RIGHT = (4, 6, 7)
 
 
+def sessions_text(ids: tuple[int, ...]) -> str:
+    """`1, 4, 7`; past six sessions `12 sessions, 3 to 40`."""
+    if len(ids) > 6:
+        return f"{len(ids)} sessions, {ids[0]} to {ids[-1]}"
+    return ", ".join(map(str, ids))
+
+
 def intro(s: CompilersOverTime) -> str:
-    sessions = ", ".join(map(str, s.sessions))
+    sessions = sessions_text(s.sessions)
+    if len(s.sessions) <= 6:
+        sessions = f"session{'s' if len(s.sessions) > 1 else ''} {sessions}"
     return (f"The graded samples built by each release of Go and Rust on this machine "
-            f"(session{'s' if len(s.sessions) > 1 else ''} {sessions}): median wall time "
+            f"({sessions}): median wall time "
             f"± MAD (runs). A line is one compiler's builds from release to release: all "
             f"Go is one; Rust's official builds and Debian's are two. ≈: a release date "
             f"not recorded, estimated by version order.")
@@ -53,7 +62,7 @@ SENTENCE_RULE = ("The sentence reads clean debug builds at the largest size meas
 
 def release_rows(s: CompilersOverTime) -> list[list[str]]:
     return [[r.line_title, r.version, r.date_text, ", ".join(r.specs), ", ".join(r.origins),
-             ", ".join(map(str, r.sessions))] for r in s.releases]
+             sessions_text(r.sessions)] for r in s.releases]
 
 
 def point_text(p: Point | None) -> str:
