@@ -120,7 +120,7 @@ def test_the_sentence_reads_first_against_last_and_the_ratio_by_year(tmp_path: P
     assert r95.specs == ("rust@1.95.0", "rust@stable")
     assert s.point(s.cell, r95).wall.n == 12
     assert any("rust@1.95.0, rust@stable are the same release and build" in n for n in s.notes)
-    assert r95.origins == ("official build (rustup)",)
+    assert r95.origins == ("official build via rustup",)
     # Every step between consecutive releases is significant here and named.
     assert [(st.a.release.name, st.b.release.version, st.test.change_text)
             for st in s.shown_steps] == [("Go 1.22.10", "1.24.0", "-10.0%"),
@@ -183,8 +183,8 @@ def test_lines_merges_dates_and_steps(tmp_path: Path) -> None:
         ("Rust (official build)", "1.85.0", "2025-02-20"),
         ("Rust (Debian build)", "1.85.0", "unknown"), ("Rust (Debian build)", "1.90.0", "unknown")]
     go26 = s.releases[2]
-    assert go26.specs == ("go@1.26.8",) and go26.origins == ("Debian build (debian)",
-                                                             "official build (system)")
+    assert go26.specs == ("go@1.26.8",) and go26.origins == ("Debian build",
+                                                             "official build on PATH")
     # Go 1.24.0 -> 1.25.5: identical samples, not named; 1.25.5 -> 1.26.8: 6 runs against
     # 4 can reach p < 0.05 and do; Debian Rust 1.85.0 -> 1.90.0: 6 against 1, too few.
     assert [(st.a.release.line_title, st.a.release.version, st.b.release.version,
@@ -223,7 +223,7 @@ def test_the_renderers_show_the_section(tmp_path: Path) -> None:
     assert f"## {rr.TITLE}\n" in md
     assert s.sentence in md
     assert ("| Rust (official build) | 1.95.0 | 2026-04-16 | rust@1.95.0, rust@stable | "
-            "official build (rustup) | 1 |") in md
+            "official build via rustup | 1 |") in md
     assert "| Go | 1.22.10 | 2024-12-03 | 10.0 s ± 0.05 s (6) |" in md
     assert "| medium | clean debug | 2025 | 1.24.0 | 9.00 s | 1.85.0, 1.90.0 | 40.5 s | 4.5× |" \
         in md
@@ -235,7 +235,7 @@ def test_the_renderers_show_the_section(tmp_path: Path) -> None:
     term = console.file.getvalue()  # type: ignore[attr-defined]
     assert rr.TITLE in term
     assert " ".join(s.sentence.split()) in " ".join(term.split())
-    assert "official build (rustup)" in term and "1.22.10 → 1.24.0" in term
+    assert "official build via rustup" in term and "1.22.10 → 1.24.0" in term
 
     page = render_html(doc.gap, doc.payoff, doc.projects, doc.compilers)
     ET.fromstring(page.split("\n", 1)[1])  # well-formed

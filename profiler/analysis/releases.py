@@ -48,11 +48,10 @@ from typing import TYPE_CHECKING, Any
 from profiler.analysis.rule import LANG_ORDER, PROFILE_ORDER, SCENARIO_ORDER
 from profiler.analysis.twosample import TwoSample
 from profiler.analysis.wording import change_words
-from profiler.backends.base import version_key
 from profiler.languages import title
 from profiler.model.cells import Sample, scenario_text
 from profiler.samples.spec import SIZES
-from profiler.toolchains.base import PROVENANCES, origin
+from profiler.toolchains.base import PROVENANCES, origin, version_key
 
 if TYPE_CHECKING:
     from profiler.model.filters import Filters
