@@ -6,8 +6,10 @@ session by default, every session with --all), splits it into the projects Go
 against Rust is about and the projects that stand alone (own.split), and builds
 each part: the gap report (gap.build), a section per project that stands alone
 (own.section: its cells, its trend over every session, its newest --breakdown run
-and tune session), and what the build time buys where payoff rounds match
-(payoff.section). The command line only picks the renderer.
+and tune session), what the build time buys where payoff rounds match
+(payoff.section), and the compilers over time where the graded samples were built
+by two releases or more of a language (releases.section, from every session the
+filters allow on the report's machine). The command line only picks the renderer.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from profiler.analysis.own import ProjectsReport, pick_units_run, split
 from profiler.analysis.payoff import PayoffSection
 from profiler.analysis.payoff import section as payoff_section
 from profiler.analysis.records import Fit, GapReport
+from profiler.analysis.releases import CompilersOverTime
+from profiler.analysis.releases import section as releases_section
 from profiler.errors import UsageError
 from profiler.model.filters import Filters
 from profiler.samples.spec import SIZES
@@ -33,12 +37,13 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Document:
     """What `report` shows: the Go-against-Rust report of the paired projects, a
-    section per project that stands alone, and the payoff; each None when the
-    selection holds none (never all three)."""
+    section per project that stands alone, the payoff, and the compilers over time;
+    each None when the selection holds none (never both of the first two)."""
 
     gap: GapReport | None
     projects: ProjectsReport | None
     payoff: PayoffSection | None
+    compilers: CompilersOverTime | None = None
 
     @property
     def summary(self) -> str:
@@ -62,8 +67,10 @@ def assemble(store: ResultsDB, filters: Filters, *, all_sessions: bool = False) 
         reference = _graded_reference(store, gap)
         if reference is not None:
             gap = gap_report(**paired, reference=reference)
+    machine_id = rows["machine"].get("id")
     return Document(gap, _own_projects(store, alone, rows, filters, all_sessions),
-                    _payoff(store, filters, all_sessions, rows["machine"].get("id")))
+                    _payoff(store, filters, all_sessions, machine_id),
+                    releases_section(store, filters, machine_id))
 
 
 def _split(rows: dict[str, Any]) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:

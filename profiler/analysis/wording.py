@@ -18,6 +18,7 @@ from profiler.languages import title
 
 if TYPE_CHECKING:
     from profiler.analysis.records import Evidence, Fit, GapReport, Pair, RealPair
+    from profiler.analysis.twosample import TwoSample
     from profiler.model.cells import CellSummary
 
 # -- numbers ---------------------------------------------------------------------------
@@ -130,6 +131,23 @@ def both_text(p: Pair, measure: str, fmt: Callable[[float], str]) -> str:
 
 def parallelism(x: float) -> str:
     return f"{x:.2f}×"
+
+
+def change_words(ts: TwoSample) -> str:
+    """B's build time against A's, for a sentence: `12.3% faster (p=0.002)`, `1.2%
+    slower, not significant (p=0.41)`, `3.1% faster, too few runs (4 a side needed)`."""
+    pct = ts.change_pct
+    if pct is None or not math.isfinite(pct):
+        how = f"changed by {ts.change_text}"
+    elif pct == 0:
+        how = "neither faster nor slower"
+    else:
+        how = f"{abs(pct):.1f}% {'faster' if pct < 0 else 'slower'}"
+    if ts.test.too_few:
+        return f"{how}, {ts.p_verdict()}"
+    if ts.significant:
+        return f"{how} ({ts.p_verdict()})"
+    return f"{how}, not significant (p={ts.test.p:.2f})"
 
 
 # -- sentences ---------------------------------------------------------------------------

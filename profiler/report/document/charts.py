@@ -1,7 +1,8 @@
 """The HTML report's charts, each a matplotlib Figure made from the report's data:
 build time against lines of code, Go and Rust times and memory per project, the
-toolchains compared, the units of a --breakdown run over time, and an own
-project's trend across sessions. document/html.py puts them in the page.
+toolchains compared, the units of a --breakdown run over time, an own project's
+trend across sessions, and the compilers over time. document/html.py puts them in
+the page.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from profiler.analysis import wording as w
 from profiler.analysis.own import ProjectSection
 from profiler.analysis.records import GapReport, Pair
+from profiler.analysis.releases import Cell, CompilersOverTime, line_title
 from profiler.analysis.rule import LANG_ORDER, PROFILE_ORDER, THRESHOLDS
 from profiler.languages import title
 from profiler.model.cells import BASELINE
@@ -348,4 +350,90 @@ def series_chart(p: ProjectSection) -> Any:
     ax.set_title(f"{p.title}: series and change points")
     ax.grid(True, axis="y", alpha=0.3)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    return fig
+
+
+def _release_styles(lines: Sequence[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, str]]:
+    """Each build line's colour and line style: the language's colour, solid for its
+    first line; a second line (Debian's Rust) in the light colour, dashed."""
+    out = {}
+    for lang in dict.fromkeys(ln[0] for ln in lines):
+        mine = [ln for ln in lines if ln[0] == lang]
+        for i, ln in enumerate(mine):
+            color = COLORS.get(lang, SERIES[i]) if i == 0 else LIGHT.get(lang, SERIES[i])
+            out[ln] = (color, ("-", "--", ":", "-.")[i % 4])
+    return out
+
+
+def _release_panel(ax: Any, s: CompilersOverTime, cell: Cell,
+                   styles: dict[tuple[str, str], tuple[str, str]]) -> None:
+    """One cell: every line's placed releases, by date; hollow where estimated."""
+    from datetime import date, timedelta
+
+    import matplotlib.dates as mdates
+
+    ys: list[float] = []
+    xs_all: list[date] = []
+    for ln, (color, style) in styles.items():
+        pts = sorted((p for p in s.points if p.cell == cell and p.wall.n and p.release.date
+                      and (p.release.lang, p.release.line) == ln),
+                     key=lambda p: (p.release.date, p.release.version))
+        if not pts:
+            continue
+        xs = [date.fromisoformat(p.release.date or "") for p in pts]
+        vals = [float(p.wall.median or 0) for p in pts]
+        ax.plot(xs, vals, style, color=color, linewidth=1.4, label=line_title(*ln), zorder=2)
+        for x, v, p in zip(xs, vals, pts, strict=True):
+            ax.plot([x], [v], "o", color=color, markersize=5, markeredgewidth=1.2, zorder=3,
+                    fillstyle="none" if p.release.estimated else "full")
+            ax.annotate(p.release.version, (x, v), fontsize=6, xytext=(3, 4),
+                        textcoords="offset points")
+        ys += vals
+        xs_all += xs
+    lo, hi = min(ys), max(ys)
+    if lo > 0 and hi >= 3 * lo:  # Go and Rust far apart: a log scale keeps both readable
+        ax.set_yscale("log")
+        ax.set_ylim(lo / 1.6, hi * 1.6)
+        time_axis(ax, hi * 1.6, log=True)
+    else:
+        ax.set_ylim(0, hi * 1.25 or 1)
+        time_axis(ax, hi * 1.25)
+    first, last = min(xs_all), max(xs_all)
+    pad = max(timedelta(days=60), (last - first) * 0.08)
+    ax.set_xlim(first - pad, last + pad)
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=6)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.set_title(f"{cell.size}: {cell.text}", fontsize=9)
+    ax.set_ylabel("median wall time", fontsize=8)
+    ax.grid(True, alpha=0.3)
+
+
+def releases_chart(s: CompilersOverTime) -> Any:
+    """Median build time per release against the release's date: a panel per size
+    (rows) and scenario × profile (columns), both languages and every build line in
+    each; a log time axis where a panel spans 3× or more; a hollow marker where the
+    date is estimated. Releases without a date, recorded or estimated, are not drawn."""
+    from matplotlib.lines import Line2D
+
+    cells = [c for c in s.cells if any(p.cell == c and p.wall.n and p.release.date
+                                       for p in s.points)]
+    sizes = list(dict.fromkeys(c.size for c in cells))
+    kinds = list(dict.fromkeys((c.scenario, c.edit, c.profile) for c in cells))
+    fig = figure(3.9 * len(kinds) + 1.8, 2.9 * len(sizes) + 0.3)
+    axes = fig.subplots(len(sizes), len(kinds), squeeze=False)
+    styles = _release_styles(s.lines)
+    for row, size in enumerate(sizes):
+        for col, kind in enumerate(kinds):
+            cell = Cell(size, *kind)
+            if cell in cells:
+                _release_panel(axes[row][col], s, cell, styles)
+            else:
+                axes[row][col].set_visible(False)
+    handles = [Line2D([], [], linestyle=style, color=color, marker="o", label=line_title(*ln))
+               for ln, (color, style) in styles.items()]
+    if any(r.estimated for r in s.releases):
+        handles.append(Line2D([], [], linestyle="none", marker="o", fillstyle="none",
+                              color="#555555", label="release date estimated"))
+    fig.legend(handles=handles, loc="outside right upper", fontsize=7)
     return fig

@@ -16,11 +16,14 @@ from profiler.analysis.document import Document
 from profiler.analysis.own import ProjectSection, ProjectsReport
 from profiler.analysis.payoff import PayoffSection
 from profiler.analysis.records import GapReport, Pair
+from profiler.analysis.releases import CompilersOverTime
 from profiler.analysis.rule import LANG_ORDER, THRESHOLDS
 from profiler.report.document import own as pr
+from profiler.report.document import releases as rr
 from profiler.report.document.charts import (
     gantt_chart,
     memory_chart,
+    releases_chart,
     scaling_chart,
     series_chart,
     times_chart,
@@ -98,10 +101,39 @@ def payoff_body(section: PayoffSection) -> str:
             + "".join(f'<p class="note">{esc(n)}</p>' for n in section.notes))
 
 
-def gap_sections(report: GapReport, payoff: PayoffSection | None, chart: Charts
-                 ) -> list[str]:
-    """The Go-against-Rust sections, verdict to what the claim leaves out; `payoff`
-    (when the selection holds payoff rounds) before the last."""
+def compilers_section(s: CompilersOverTime, chart: Charts) -> str:
+    """Compilers over time: the sentence, the chart of every release's times (both
+    languages in each panel), the releases, times, steps and ratios tables."""
+    drawn = any(p.release.date and p.wall.n for p in s.points)
+    body = [f'<p class="muted">{esc(rr.intro(s))}</p>']
+    if s.sentence:
+        body.append(f"<p><b>{esc(s.sentence)}</b></p>"
+                    f'<p class="muted">{esc(rr.SENTENCE_RULE)}</p>')
+    if drawn:
+        body.append(chart(releases_chart(s), "Compilers over time: median build time per "
+                                              "release, by release date"))
+    else:
+        body.append('<p class="muted">No release has a recorded date: nothing to place on '
+                    "a time axis (the tables list every release).</p>")
+    body += [f"<h3>{esc(rr.RELEASES_TITLE)}</h3>",
+             table(rr.RELEASE_HEADS, _rows(rr.release_rows(s)), num=rr.RELEASE_RIGHT)]
+    for tt in rr.times_tables(s):
+        body += [f"<h3>{esc(tt.title)}</h3>", table(tt.heads, _rows(tt.rows), num=tt.right)]
+    body += [f"<h3>{esc(rr.STEPS_TITLE)}</h3>", f"<p>{esc(rr.steps_summary(s))}</p>"]
+    if s.shown_steps:
+        body.append(table(rr.STEP_HEADS, _rows(rr.step_rows(s)), num=rr.STEP_RIGHT))
+    if s.ratios:
+        body += [f"<h3>{esc(rr.RATIOS_TITLE)}</h3>",
+                 table(rr.RATIO_HEADS, _rows(rr.ratio_rows(s)), num=rr.RATIO_RIGHT)]
+    body += [f'<p class="note">{esc(n)}</p>' for n in s.notes]
+    return section("compilers", rr.TITLE, "\n".join(body), chart=drawn)
+
+
+def gap_sections(report: GapReport, payoff: PayoffSection | None, chart: Charts,
+                 compilers: CompilersOverTime | None = None) -> list[str]:
+    """The Go-against-Rust sections, verdict to what the claim leaves out; the
+    compilers over time and `payoff` (when the selection holds payoff rounds) before
+    the last."""
     v = report.verdict
     parts: list[str] = []
     color = OUTCOME_COLORS.get(v.outcome, "#57606a")
@@ -151,6 +183,8 @@ def gap_sections(report: GapReport, payoff: PayoffSection | None, chart: Charts
             chart(gantt_chart(report), "Per-unit timeline with the critical path")
             + table(["language", "run", "project", "scenario", "units", "wall",
                       "critical path"], rows, num=(1, 4, 5))), chart=True))
+    if compilers is not None:
+        parts.append(compilers_section(compilers, chart))
     if payoff is not None:
         parts.append(section("payoff", PAYOFF_TITLE, payoff_body(payoff)))
     parts.append(section("leaves-out", "What the claim leaves out",
@@ -231,20 +265,23 @@ def project_sections(report: ProjectsReport, chart: Charts) -> list[str]:
 
 
 def render(report: GapReport | None, payoff: PayoffSection | None = None,
-           projects: ProjectsReport | None = None) -> str:
+           projects: ProjectsReport | None = None,
+           compilers: CompilersOverTime | None = None) -> str:
     """The whole report as one HTML document (a string): the Go-against-Rust sections
     when the selection holds paired projects (`report`), then a section per own project
-    (`projects`), then the machine. `payoff` (when the selection holds payoff rounds)
-    goes after the build sections of the Go-against-Rust report, or after the projects
-    when there is none."""
+    (`projects`), then the machine. The compilers over time and `payoff` (when the
+    selection holds payoff rounds) go after the build sections of the Go-against-Rust
+    report, or after the projects when there is none."""
     if report is None and projects is None:
         raise ValueError("a report needs paired projects, own projects or both")
     chart = Charts()
-    parts = gap_sections(report, payoff, chart) if report is not None else []
+    parts = gap_sections(report, payoff, chart, compilers) if report is not None else []
     sessions: list[dict[str, Any]] = list(report.sessions) if report else []
     toolchains: list[dict[str, Any]] = list(report.toolchains) if report else []
     if projects is not None:
         parts += project_sections(projects, chart)
+        if report is None and compilers is not None:
+            parts.append(compilers_section(compilers, chart))
         if report is None and payoff is not None:
             parts.append(section("payoff", PAYOFF_TITLE, payoff_body(payoff)))
         sessions = sorted(_union(sessions, projects.sessions, "id"), key=lambda s: s["id"])
@@ -272,6 +309,6 @@ def write_html(doc: Document, path: Path, db: Path | None = None, force: bool = 
     """Write the report to `path` (one file, nothing else, written whole)."""
     from profiler.report.writers import write_file
 
-    text = render(doc.gap, doc.payoff, doc.projects)
+    text = render(doc.gap, doc.payoff, doc.projects, doc.compilers)
     write_file(path, lambda out: out.write(text), option="--html", db=db, force=force,
                example="report.html")

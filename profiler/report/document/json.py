@@ -1,4 +1,5 @@
-"""`report --format json`: the gap report and the own projects as plain data."""
+"""`report --format json`: the gap report, the own projects and the compilers over
+time as plain data."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from typing import Any
 from profiler.analysis.document import Document
 from profiler.analysis.own import ProjectSection, ProjectsReport, Trend
 from profiler.analysis.records import GapReport, Pair
+from profiler.analysis.releases import Cell, CompilersOverTime, Point, Release
+from profiler.analysis.twosample import TwoSample
 from profiler.analysis.wording import CLAIM, RULE, caveats
 from profiler.model.cells import CellSummary
 from profiler.report.writers import clean
@@ -111,6 +114,55 @@ def report_dict(gap: GapReport | None, projects: ProjectsReport | None) -> dict[
                   "toolchains": projects.toolchains, "projects": own})
 
 
+def _cell(c: Cell) -> dict[str, Any]:
+    return {"size": c.size, "scenario": c.scenario, "edit": c.edit, "profile": c.profile}
+
+
+def _release(r: Release) -> dict[str, Any]:
+    return {"lang": r.lang, "line": r.line, "line_title": r.line_title, "version": r.version,
+            "toolchains": list(r.specs), "origins": list(r.origins), "released": r.released,
+            "date": r.date, "date_estimated": r.estimated, "sessions": list(r.sessions)}
+
+
+def _point(p: Point) -> dict[str, Any]:
+    r = p.release
+    return {**_cell(p.cell), "lang": r.lang, "line": r.line, "version": r.version,
+            "toolchains": list(r.specs), "date": r.date, "date_estimated": r.estimated,
+            "n": p.wall.n, "failed": p.failed, "wall_median": p.wall.median,
+            "wall_mad": p.wall.mad, "ci_low": p.wall.ci_low, "ci_high": p.wall.ci_high,
+            "times": list(p.wall.values)}
+
+
+def _test(a: Point, b: Point, t: TwoSample) -> dict[str, Any]:
+    return {"lang": a.release.lang, "line": a.release.line, "from": a.release.version,
+            "to": b.release.version, "before_median": t.a.median, "after_median": t.b.median,
+            "change_pct": t.change_pct, "p": t.test.p, "significant": t.significant,
+            "too_few": t.test.too_few, "verdict": t.verdict}
+
+
+def compilers_dict(s: CompilersOverTime) -> dict[str, Any]:
+    """The compilers over time: releases, points, steps between consecutive releases
+    (`shown`: named in the report), the Rust/Go ratio by year, each line's first
+    release against its last in the sentence's cell, the sentence and the notes."""
+    return {"sessions": list(s.sessions), "sentence": s.sentence,
+            "cell": _cell(s.cell) if s.cell else None,
+            "releases": [_release(r) for r in s.releases],
+            "points": [_point(p) for p in s.points],
+            "steps": [{**_cell(st.a.cell), **_test(st.a, st.b, st.test), "shown": st.shown}
+                      for st in s.steps],
+            "ratios": [{**_cell(r.cell), "year": r.year, "year_estimated": r.estimated,
+                        "rust_line": r.rust_line,
+                        "go_releases": [p.release.version for p in r.go],
+                        "rust_releases": [p.release.version for p in r.rust],
+                        "go_median": r.go_s, "rust_median": r.rust_s, "ratio": r.ratio}
+                       for r in s.ratios],
+            "spans": [_test(sp.a, sp.b, sp.test) for sp in s.spans],
+            "notes": list(s.notes)}
+
+
 def document_dict(doc: Document) -> dict[str, Any]:
-    """The whole report as plain data (report_dict; the payoff is not in it)."""
-    return report_dict(doc.gap, doc.projects)
+    """The whole report as plain data (report_dict; the payoff is not in it), with
+    `compilers_over_time` (null without two releases of a language measured)."""
+    return clean({**report_dict(doc.gap, doc.projects),
+                  "compilers_over_time": (compilers_dict(doc.compilers)
+                                          if doc.compilers is not None else None)})

@@ -14,8 +14,10 @@ from profiler.analysis.document import Document
 from profiler.analysis.own import ProjectSection, ProjectsReport
 from profiler.analysis.payoff import PayoffSection
 from profiler.analysis.records import GapReport, Pair
+from profiler.analysis.releases import CompilersOverTime
 from profiler.analysis.rule import THRESHOLDS
 from profiler.report.document import own as pr
+from profiler.report.document import releases as rr
 from profiler.report.payoff import TITLE as PAYOFF_TITLE
 from profiler.report.payoff import payoff_markdown, rows_of
 from profiler.report.writers import markdown_table, md_text
@@ -53,9 +55,34 @@ def payoff_block(section: PayoffSection, out: TextIO) -> None:
         out.write("\n")
 
 
-def render(report: GapReport, out: TextIO, payoff: PayoffSection | None = None) -> None:
-    """The whole report; `payoff` (when the selection holds payoff rounds) after the
-    build tables, before what the claim leaves out."""
+def compilers_block(s: CompilersOverTime, out: TextIO, level: int = 2) -> None:
+    """Compilers over time at heading `level`: the sentence, the releases, each
+    scenario's times, the steps the U test names, the Rust/Go ratio by year."""
+    h, sub = "#" * level, "#" * (level + 1)
+    out.write(f"{h} {rr.TITLE}\n\n{md_text(rr.intro(s))}\n\n")
+    if s.sentence:
+        out.write(f"**{md_text(s.sentence)}**\n\n*{rr.SENTENCE_RULE}*\n\n")
+    out.write(f"{sub} {rr.RELEASES_TITLE}\n\n")
+    table(rr.RELEASE_HEADS, rr.release_rows(s), out, right=rr.RELEASE_RIGHT)
+    for tt in rr.times_tables(s):
+        out.write(f"{sub} {tt.title}\n\n")
+        table(tt.heads, tt.rows, out, right=tt.right)
+    out.write(f"{sub} {rr.STEPS_TITLE}\n\n{rr.steps_summary(s)}\n\n")
+    if s.shown_steps:
+        table(rr.STEP_HEADS, rr.step_rows(s), out, right=rr.STEP_RIGHT)
+    if s.ratios:
+        out.write(f"{sub} {rr.RATIOS_TITLE}\n\n")
+        table(rr.RATIO_HEADS, rr.ratio_rows(s), out, right=rr.RATIO_RIGHT)
+    for note in s.notes:
+        out.write(f"> {md_text(note)}\n>\n")
+    if s.notes:
+        out.write("\n")
+
+
+def render(report: GapReport, out: TextIO, payoff: PayoffSection | None = None,
+           compilers: CompilersOverTime | None = None) -> None:
+    """The whole report; the compilers over time, then `payoff` (when the selection
+    holds payoff rounds), after the build tables, before what the claim leaves out."""
     m = report.machine
     v = report.verdict
     out.write("# Go against Rust: build times\n\n")
@@ -125,6 +152,8 @@ def render(report: GapReport, out: TextIO, payoff: PayoffSection | None = None) 
               [[*k, *(w.median_text(v.get(tc)) for tc in tcs)] for k, v in by_row.items()],
               out, right=tuple(range(3, 3 + len(tcs))))
 
+    if compilers is not None:
+        compilers_block(compilers, out)
     if payoff is not None:
         payoff_block(payoff, out)
     out.write("## What the claim leaves out\n\n")
@@ -177,7 +206,8 @@ def project_block(p: ProjectSection, out: TextIO, level: int = 2) -> None:
 
 
 def render_projects(report: ProjectsReport, out: TextIO, payoff: PayoffSection | None = None,
-                    standalone: bool = True) -> None:
+                    standalone: bool = True, compilers: CompilersOverTime | None = None
+                    ) -> None:
     """The own projects of the selection: a document of its own (`standalone`: the
     machine first, the payoff section and the commands last), or a part after the
     Go-against-Rust report, under a heading of its own."""
@@ -191,6 +221,8 @@ def render_projects(report: ProjectsReport, out: TextIO, payoff: PayoffSection |
     level = 2 if standalone else 3
     for p in report.projects:
         project_block(p, out, level)
+    if standalone and compilers is not None:
+        compilers_block(compilers, out)
     if standalone and payoff is not None:
         payoff_block(payoff, out)
     out.write(f"{'#' * level} Reproduce\n\n```sh\n")
@@ -202,8 +234,9 @@ def render_projects(report: ProjectsReport, out: TextIO, payoff: PayoffSection |
 def render_document(doc: Document, out: TextIO) -> None:
     """The whole report: Go against Rust, then the projects that stand alone."""
     if doc.gap is not None:
-        render(doc.gap, out, doc.payoff)
+        render(doc.gap, out, doc.payoff, doc.compilers)
     if doc.projects is not None:
         if doc.gap is not None:
             out.write("\n")
-        render_projects(doc.projects, out, doc.payoff, standalone=doc.gap is None)
+        render_projects(doc.projects, out, doc.payoff, standalone=doc.gap is None,
+                        compilers=doc.compilers)

@@ -11,10 +11,12 @@ from profiler.analysis.document import Document
 from profiler.analysis.own import ProjectSection, ProjectsReport
 from profiler.analysis.payoff import PayoffSection
 from profiler.analysis.records import GapReport
+from profiler.analysis.releases import CompilersOverTime
 from profiler.analysis.rule import THRESHOLDS
 from profiler.model.cells import CellSummary
 from profiler.report.console import Markup, new_table, shown
 from profiler.report.document import own as pr
+from profiler.report.document import releases as rr
 from profiler.report.payoff import TITLE as PAYOFF_TITLE
 from profiler.report.payoff import payoff_table, rows_of
 
@@ -149,6 +151,28 @@ def payoff_block(section: PayoffSection, console: Console) -> None:
         console.print(f"[yellow]Note:[/yellow] {note}", highlight=False)
 
 
+def compilers_block(s: CompilersOverTime, console: Console) -> None:
+    """Compilers over time: the sentence, the releases, each scenario's times per
+    release and size, the steps the U test names, the Rust/Go ratio by year."""
+    console.print(f"[bold]{rr.TITLE}[/bold]")
+    console.print(f"[dim]{shown(rr.intro(s))}[/dim]", highlight=False, soft_wrap=True)
+    if s.sentence:
+        console.print(shown(s.sentence), highlight=False, soft_wrap=True)
+        console.print(f"[dim]{rr.SENTENCE_RULE}[/dim]", highlight=False, soft_wrap=True)
+    _rows_table(rr.RELEASES_TITLE, rr.RELEASE_HEADS, rr.RELEASE_RIGHT, rr.release_rows(s),
+                console)
+    for tt in rr.times_tables(s):
+        _rows_table(tt.title, tt.heads, tt.right, tt.rows, console)
+    console.print(f"[bold]{rr.STEPS_TITLE}[/bold]", highlight=False)
+    console.print(rr.steps_summary(s), highlight=False, soft_wrap=True)
+    if s.shown_steps:
+        _rows_table("", rr.STEP_HEADS, rr.STEP_RIGHT, rr.step_rows(s), console)
+    if s.ratios:
+        _rows_table(rr.RATIOS_TITLE, rr.RATIO_HEADS, rr.RATIO_RIGHT, rr.ratio_rows(s), console)
+    for note in s.notes:
+        console.print(f"[yellow]Note:[/yellow] {shown(note)}", highlight=False, soft_wrap=True)
+
+
 def verdict_block(report: GapReport, console: Console) -> None:
     v = report.verdict
     style = OUTCOME_STYLE.get(v.outcome, "bold")
@@ -188,9 +212,11 @@ def header(report: GapReport, console: Console) -> None:
                   f"toolchains: {shown(tcs)}", highlight=False)
 
 
-def render(report: GapReport, console: Console, payoff: PayoffSection | None = None) -> None:
-    """The whole report: verdict first, then the tables behind it; `payoff` (when the
-    selection holds payoff rounds) after the build tables, before the caveats."""
+def render(report: GapReport, console: Console, payoff: PayoffSection | None = None,
+           compilers: CompilersOverTime | None = None) -> None:
+    """The whole report: verdict first, then the tables behind it; the compilers over
+    time, then `payoff` (when the selection holds payoff rounds), after the build
+    tables, before the caveats."""
     header(report, console)
     console.print()
     verdict_block(report, console)
@@ -202,6 +228,9 @@ def render(report: GapReport, console: Console, payoff: PayoffSection | None = N
         console.print()
         real_pairs_block(report, console)
     toolchains_table(report, console)
+    if compilers is not None:
+        console.print()
+        compilers_block(compilers, console)
     if payoff is not None:
         console.print()
         payoff_block(payoff, console)
@@ -259,10 +288,12 @@ def project_block(p: ProjectSection, console: Console) -> None:
 
 
 def render_projects(report: ProjectsReport, console: Console,
-                    payoff: PayoffSection | None = None, standalone: bool = True) -> None:
+                    payoff: PayoffSection | None = None, standalone: bool = True,
+                    compilers: CompilersOverTime | None = None) -> None:
     """The own projects of the selection. `standalone`: the report holds nothing else,
-    so it starts with the machine and ends with the payoff section (if any); after a
-    Go-against-Rust report it starts with a heading of its own."""
+    so it starts with the machine and ends with the compilers over time and the
+    payoff section (if any); after a Go-against-Rust report it starts with a heading
+    of its own."""
     if standalone:
         console.print(f"[bold]{report.title}[/bold] on {shown(pr.machine_text(report.machine))}",
                       highlight=False)
@@ -275,6 +306,9 @@ def render_projects(report: ProjectsReport, console: Console,
     for p in report.projects:
         console.print()
         project_block(p, console)
+    if standalone and compilers is not None:
+        console.print()
+        compilers_block(compilers, console)
     if standalone and payoff is not None:
         console.print()
         payoff_block(payoff, console)
@@ -287,8 +321,9 @@ def render_projects(report: ProjectsReport, console: Console,
 def render_document(doc: Document, console: Console) -> None:
     """The whole report: Go against Rust, then the projects that stand alone."""
     if doc.gap is not None:
-        render(doc.gap, console, doc.payoff)
+        render(doc.gap, console, doc.payoff, doc.compilers)
     if doc.projects is not None:
         if doc.gap is not None:
             console.print()
-        render_projects(doc.projects, console, doc.payoff, standalone=doc.gap is None)
+        render_projects(doc.projects, console, doc.payoff, standalone=doc.gap is None,
+                        compilers=doc.compilers)
