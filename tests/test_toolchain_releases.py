@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from profiler.session.releases import choose
+from profiler.session.toolchain_ranges import choose
 from profiler.toolchains.base import Release, Toolchain
 
 from conftest import buildprof, error_line

@@ -61,8 +61,8 @@ def resolve_toolchains(specs: list[str], langs: list[str], install: bool = True,
                        ) -> dict[str, list[Toolchain]]:
     """Map each language to the toolchains to run; default: the one on PATH. A
     numbered release, a range (`go@1.21..1.27`) or `go@*` is expanded by
-    session.releases, installing what is missing unless `install` is False."""
-    from profiler.session import releases
+    session.toolchain_ranges, installing what is missing unless `install` is False."""
+    from profiler.session import toolchain_ranges
 
     by_lang: dict[str, list[Toolchain]] = {lang: [] for lang in langs}
     for spec in specs:
@@ -73,8 +73,8 @@ def resolve_toolchains(specs: list[str], langs: list[str], install: bool = True,
                              f"{forms[-1]} (see `buildprof toolchain list`)")
         if lang not in by_lang:
             continue
-        if releases.is_range(spec) or releases.RELEASE.match(spec):
-            found = releases.expand(spec, install, say)
+        if toolchain_ranges.is_range(spec) or toolchain_ranges.RELEASE.match(spec):
+            found = toolchain_ranges.expand(spec, install, say)
         else:
             found = [backend_for(lang).resolve(spec)]
         by_lang[lang] += [tc for tc in found if tc not in by_lang[lang]]
