@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from profiler.session.toolchain_ranges import choose
+from profiler.session.toolchain_ranges import choose, spans
 from profiler.toolchains.base import Release, Toolchain
 
 from conftest import buildprof, error_line
@@ -158,6 +158,7 @@ def test_a_range_takes_the_newest_patch_of_each_minor():
     assert picked == [("go@1.19.8+debian", False), ("go@1.21.13", False), ("go@1.22.12", False),
                       ("go@1.23.4", True), ("go@1.26.8", True)]
     assert missing == ["1.20", "1.24", "1.25"]
+    assert spans(missing) == "1.20, 1.24–1.25"  # as `run` says which minors it skips
     # +debian: Debian's builds only.
     choices, missing = choose("go@1.19..1.21+debian", installed, installable)
     assert [c.spec for c in choices] == ["go@1.19.8+debian"] and missing == ["1.20", "1.21"]
@@ -193,6 +194,20 @@ def test_no_install_names_the_command(tmp_path):
     line = error_line(res)
     assert line.startswith("Error: go@1.21..1.22: 2 release(s) not installed (go@1.21."), line
     assert "run `buildprof toolchain install go@1.21." in line and "drop --no-install" in line
+
+
+def test_every_debian_rust_installs_and_runs(debian_rust):
+    """Each Debian build apt offers here: the older ones depend on exactly their own
+    rust-std (pinned in turn), and some libraries come in lib/, not usr/lib/ (libpcre3
+    for cargo-web 1.85): the compiler and cargo of each must start."""
+    from profiler.toolchains.cargo_install import debian_releases
+
+    specs = [f"rust@{v}+debian" for v, _, _ in debian_releases()]
+    res = buildprof("toolchain", "install", *specs, timeout=2400)
+    assert res.returncode == 0, res.stderr
+    listing = buildprof("toolchain", "list").stdout
+    for v, _, _ in debian_releases():
+        assert f"│ rust@{v}+debian " in listing, (v, listing)  # probed: rustc -vV, cargo -V
 
 
 def test_tiny_builds_with_every_installed_release(debian_rust, tmp_path):

@@ -107,7 +107,7 @@ def expand(spec: str, install: bool, say: Callable[[str], None]) -> list[Toolcha
         raise UsageError(f"{spec} matches no {lang} release installed or installable here; "
                          f"installable: {have}{extra}")
     if missing:
-        say(f"{spec}: no source here has {lang} {', '.join(missing)}; skipped")
+        say(f"{spec}: no source here has {lang} {spans(missing)}; skipped")
     todo = [c for c in choices if c.installed is None]
     if todo and not install:
         cmd = " ".join(c.spec for c in todo)
@@ -124,6 +124,17 @@ def expand(spec: str, install: bool, say: Callable[[str], None]) -> list[Toolcha
         version = rel.version + (DEBIAN_SUFFIX if rel.source == "debian" else "")
         out.append(backend.install(version, say=say))
     return out
+
+
+def spans(minors: list[str]) -> str:
+    """["1.64", "1.65", "1.66", "1.70"] -> "1.64–1.66, 1.70": runs of minors joined."""
+    runs: list[list[str]] = []
+    for m in minors:
+        if runs and version_key(m)[1] == version_key(runs[-1][-1])[1] + 1:
+            runs[-1].append(m)
+        else:
+            runs.append([m])
+    return ", ".join(r[0] if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs)
 
 
 def _listing(releases: list[Release]) -> str:

@@ -81,10 +81,15 @@ def installed() -> list[Toolchain]:
         usr = d / "usr" / "bin"
         if (usr / "cargo").is_file() and (usr / "rustc").is_file():
             try:
-                found.append(_probe(usr / "cargo", usr / "rustc", "", "", "debian"))
+                found.append(probe_debian(usr))
             except ToolchainError:
                 continue
     return found
+
+
+def probe_debian(usr_bin: Path) -> Toolchain:
+    """A Debian build unpacked by buildprof (toolchains.debian): DIR/usr/bin."""
+    return _probe(usr_bin / "cargo", usr_bin / "rustc", "", "", "debian")
 
 
 def _respec(tc: Toolchain, spec: str) -> Toolchain:

@@ -158,4 +158,4 @@ def install_debian(version: str) -> Toolchain:
     target = debian.unpack(cargo.debian_dir(upstream).name, [rustc_pin, cargo_pin],
                            "usr/bin/cargo", libs=True)
     usr = Path(target) / "usr" / "bin"
-    return next(tc for tc in cargo.installed() if tc.path == str(usr / "cargo"))
+    return cargo.probe_debian(usr)

@@ -73,7 +73,16 @@ def _last_error(result: subprocess.CompletedProcess[str]) -> str:
 def closure(pinned: list[str]) -> list[str]:
     """`pinned` (NAME=VERSION) and every package apt would add to install them on
     this system (`apt-get -s install`, no recommends), pinned to apt's choice."""
-    result = _apt(["apt-get", "-s", "-q", "install", "--no-install-recommends", *pinned])
+    pinned = list(pinned)
+    for _ in range(10):
+        result = _apt(["apt-get", "-s", "-q", "install", "--no-install-recommends", *pinned])
+        # An older release depends on exactly its own rust-std (`Depends:
+        # libstd-rust-web-dev (= 1.85.0…) but 1.96.0… is to be installed`): pin it too.
+        exact = [f"{n}={v}" for n, v in re.findall(
+            r"Depends: (\S+) \(= ([^)]+)\) but \S+ is to be installed", result.stdout)]
+        if result.returncode == 0 or not exact or set(exact) <= set(pinned):
+            break
+        pinned += [e for e in exact if e not in pinned]
     if result.returncode != 0:
         raise ToolchainError(f"apt cannot resolve {' '.join(pinned)}: {_last_error(result)}")
     named = {p.split("=")[0] for p in pinned}
@@ -103,15 +112,15 @@ def _is_elf(path: Path) -> bool:
         return False
 
 
-def set_runpath(root: Path, bins: list[Path], libdir: Path) -> None:
-    """Give every ELF file in `bins` and `libdir` a RUNPATH that finds `libdir`
-    relative to itself, ahead of what it had."""
+def set_runpath(root: Path, bins: list[Path], libdirs: list[Path]) -> None:
+    """Give every ELF file in `bins` and `libdirs` a RUNPATH that finds each of
+    `libdirs` relative to itself, ahead of what it had."""
     tool = _patchelf()
-    files = [f for d in (*bins, libdir) if d.is_dir() for f in sorted(d.iterdir())
+    files = [f for d in (*bins, *libdirs) if d.is_dir() for f in sorted(d.iterdir())
              if f.is_file() and not f.is_symlink() and _is_elf(f)]
     for f in files:
-        rel = os.path.relpath(libdir, f.parent)
-        own = "$ORIGIN" if rel == "." else f"$ORIGIN/{rel}"
+        rels = [os.path.relpath(d, f.parent) for d in libdirs]
+        own = ":".join("$ORIGIN" if rel == "." else f"$ORIGIN/{rel}" for rel in rels)
         old = subprocess.run([tool, "--print-rpath", str(f)], capture_output=True,
                              text=True).stdout.strip()
         if old.startswith(own):
@@ -152,11 +161,11 @@ def unpack(name: str, pinned: list[str], check: str, libs: bool) -> Path:
                 raise ToolchainError(f"dpkg-deb -x {deb.name} failed: {_last_error(res)}")
         if not (root / check).exists():
             raise ToolchainError(f"{' '.join(pinned)} did not contain {check}")
-        if libs:
-            triplet = next((d.name for d in (root / "usr" / "lib").glob("*-linux-gnu*")
-                            if d.is_dir()), None)
-            if triplet:
-                set_runpath(root, [root / "usr" / "bin"], root / "usr" / "lib" / triplet)
+        if libs:  # a library may come in lib/<triplet> (libpcre3) or usr/lib/<triplet>
+            libdirs = [d for top in (root / "usr" / "lib", root / "lib")
+                       for d in sorted(top.glob("*-linux-gnu*")) if d.is_dir()]
+            if libdirs:
+                set_runpath(root, [root / "usr" / "bin"], libdirs)
         (root / "PACKAGES").write_text("\n".join(packages) + "\n")
         shutil.rmtree(debs)
         if target.exists():  # a concurrent install won
