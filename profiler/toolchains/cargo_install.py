@@ -15,7 +15,6 @@ import os
 import re
 import shutil
 import subprocess
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
@@ -40,6 +39,8 @@ def latest_stable(timeout: float = 15) -> tuple[str | None, str]:
     """The newest stable release rustup's server offers, or None and why not."""
     if not shutil.which("rustup"):
         return None, "rustup is not installed"
+    import urllib.request  # http.client and ssl: only when asked
+
     url = f"{_server()}/dist/channel-rust-stable.toml"
     try:
         with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 (https)
