@@ -43,7 +43,7 @@ def test_a_pinned_channel_not_installed_names_the_install_command(tmp_path: Path
     (project / "rust-toolchain.toml").write_text('[toolchain]\nchannel = "1.42.0"\n')
     line = error_line(buildprof("run", str(project), "--db", str(tmp_path / "r.db")))
     assert line.startswith("Error: rust@1.42.0 is not installed")
-    assert "rustup toolchain install 1.42.0" in line
+    assert "buildprof toolchain install rust@1.42.0" in line
     assert not (tmp_path / "r.db").exists()
 
 

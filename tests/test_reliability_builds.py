@@ -122,7 +122,7 @@ def test_a_rust_toolchain_too_old_names_the_version_and_the_command(tmp_path: Pa
     assert code == 1
     failed = next(ln for ln in out.replace("\n", " ").split("Failed: ")[1:])
     assert "is not supported by the following package" in failed
-    assert "rustup toolchain install 1.200" in failed
+    assert "buildprof toolchain install rust@1.200" in failed
     assert "--toolchain rust@1.200" in failed
 
 
@@ -150,7 +150,7 @@ def test_the_first_error_is_the_cause_not_cargos_summary() -> None:
     # Several packages need a newer rustc: the newest version is the one to install.
     many = ("error: rustc 1.95.0 is not supported by the following packages:\n"
             "  a@1.0.0 requires rustc 1.96\n  b@2.0.0 requires rustc 1.100.1\n")
-    assert "rustup toolchain install 1.100.1" in (rust.toolchain_hint(many) or "")
+    assert "buildprof toolchain install rust@1.100.1" in (rust.toolchain_hint(many) or "")
     assert go.toolchain_hint("go: example.com/x@v1.0.0 requires go >= 1.27.1 (running "
                              "go 1.26.8; GOTOOLCHAIN=local)") is not None
     assert rust.toolchain_hint(text) is None
