@@ -160,7 +160,8 @@ def _release_of(spec: str, tcs: list[Toolchain]) -> Toolchain | None:
 
 
 def resolve(spec: str | None) -> Toolchain:
-    """`rust`/None: rustup's default (or PATH); `rust@stable`, `rust@nightly`, `rust@1.95.0`."""
+    """`rust`/None: rustup's default (or PATH); `rust@stable`, `rust@nightly` (rustup's
+    channels); `rust@1.95.0`, `rust@1.95`, `rust@1.96+debian`: an installed release."""
     if spec in (None, "rust"):
         if shutil.which("rustup"):
             try:
