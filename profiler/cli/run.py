@@ -106,13 +106,11 @@ def run(
     profile: Annotated[list[str] | None, typer.Option(help=_PROF_HELP, rich_help_panel=HOW)
                        ] = None,
     toolchain: Annotated[list[str] | None, typer.Option(
-        help="Toolchain(s): go, go@1.25.5, rust, rust@stable, rust@1.85, rust@1.96+debian; "
-             "a range of releases go@1.21..1.27 (newest patch of each minor), or go@* (every "
-             "one installed). Releases not installed are installed first",
+        help="Toolchain(s): go@1.25.5, rust@1.85, rust@stable, a range go@1.21..1.27, go@*",
         rich_help_panel=HOW)] = None,
     no_install: Annotated[bool, typer.Option(
-        "--no-install", help="Do not install missing toolchain releases: name them with "
-                             "the command that installs them", rich_help_panel=HOW)] = False,
+        "--no-install", help="Missing releases: name them, do not install them",
+        rich_help_panel=HOW)] = False,
     jobs: Annotated[list[str] | None, typer.Option(
         help="Parallel jobs: cargo -j N, go build -p N (and GOMAXPROCS=N); "
              "several values make a scan", rich_help_panel=HOW)] = None,
