@@ -115,6 +115,9 @@ def test_wheel_ships_every_package_and_sample_file_and_no_build_output(
                 for p in (REPO / "profiler").rglob("__init__.py") if "__pycache__" not in p.parts}
     assert packages <= {n.rsplit("/", 1)[0] for n in names if n.endswith("/__init__.py")}
     assert {"profiler/measure/launcher.c", "profiler/measure/unitwrap.c"} <= set(names)
+    static = REPO / "profiler" / "report" / "site" / "static"
+    assert {p.relative_to(REPO).as_posix() for p in static.iterdir() if p.is_file()} <= set(names)
+    assert "profiler/report/site/static/uPlot.iife.min.js" in names  # the site's assets ship
     assert installed.wheel.stat().st_size < MAX_WHEEL_BYTES
 
 

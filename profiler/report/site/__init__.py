@@ -1,0 +1,2 @@
+"""`buildprof site OUT`: the static site (works from file://, no network); static/ holds
+its assets, copied as they are."""
