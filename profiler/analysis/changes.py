@@ -351,9 +351,10 @@ class Changes:
 
 def find(store: Any, filters: Any, *, max_pvalue: float = MAX_PVALUE,
          min_magnitude_pct: float = MIN_MAGNITUDE_PCT, causes: bool = True,
-         top_units: int = 5) -> Changes:
-    """The change points of every series the filters select, each explained."""
-    every = series(store.runs(filters, timed_only=True))
+         top_units: int = 5, runs: Sequence[dict[str, Any]] | None = None) -> Changes:
+    """The change points of every series the filters select, each explained. `runs`:
+    the timed runs of `filters`, when the caller has read them already."""
+    every = series(store.runs(filters, timed_only=True) if runs is None else runs)
     found = []
     for s in every:
         for cp in change_points(s, max_pvalue, WINDOW, min_magnitude_pct):

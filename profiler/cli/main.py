@@ -50,6 +50,7 @@ def _register() -> None:
     from profiler.cli import run as run_cmd
     from profiler.cli import samples as samples_cmd
     from profiler.cli import scenarios as scenarios_cmd
+    from profiler.cli import site as site_cmd
     from profiler.cli import team as team_cmd
     from profiler.cli import toolchain as toolchain_cmd
     from profiler.cli import tune as tune_cmd
@@ -61,6 +62,7 @@ def _register() -> None:
                         ("export", export_cmd.export), ("toolchain", toolchain_cmd.app),
                         ("cache", maintenance.cache_app), ("doctor", maintenance.doctor),
                         ("breakdown", breakdown_cmd.breakdown), ("report", report_cmd.report),
+                        ("site", site_cmd.site),
                         ("payoff", payoff_cmd.payoff), ("tune", tune_cmd.tune),
                         ("samples", samples_cmd.app), ("merge", team_cmd.merge),
                         ("push", team_cmd.push), ("pull", team_cmd.pull)):

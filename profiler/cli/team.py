@@ -50,7 +50,7 @@ def store_option(flag: str) -> Any:
         show_default=False)]
 
 
-def _store_url(given: str | None, option: str) -> str:
+def store_url(given: str | None, option: str) -> str:
     """The store's URL; a password typed on the command line gets a one-line warning
     (other users see it in `ps`, and the shell keeps it in its history)."""
     from profiler.storage import pg
@@ -74,7 +74,7 @@ def push(
     from profiler.storage import pg
     from profiler.storage.db import ResultsDB
 
-    url = _store_url(to, "--to")
+    url = store_url(to, "--to")
     filters = select.filters()
     with ResultsDB.open(db or default_db(), readonly=True) as store:
         store.check_filters(filters)
@@ -94,12 +94,21 @@ def pull(
     """Copy a filtered slice of the shared store into a local results file, which every
     command (history, compare, report, export) then reads."""
     from profiler.storage import pg
+
+    url = store_url(from_, "--from")
+    path = db or default_db()
+    counts, held, runs = pull_into(url, select.filters(), path)
+    typer.echo(f"pulled from {pg.shown(url)} into {path}: {counts.text()}; "
+               f"{path} holds {held} sessions, {runs} runs")
+
+
+def pull_into(url: str, filters: Any, path: Path) -> tuple[Any, int, int]:
+    """Copy the store's runs matching `filters` into the results file `path` (made
+    only when something matches): (merge counts, sessions and runs `path` holds)."""
+    from profiler.storage import pg
     from profiler.storage.db import ResultsDB
     from profiler.storage.merge import Counts
 
-    url = _store_url(from_, "--from")
-    filters = select.filters()
-    path = db or default_db()
     dest: ResultsDB | None = None
     counts = Counts()
     sessions: set[str] = set()  # a session whose runs span batches is counted once
@@ -119,5 +128,4 @@ def pull(
     finally:
         if dest is not None:
             dest.close()
-    typer.echo(f"pulled from {pg.shown(url)} into {path}: {counts.text()}; "
-               f"{path} holds {held} sessions, {runs} runs")
+    return counts, held, runs

@@ -176,8 +176,7 @@ class ResultsDB:
 
     @cached_property
     def db(self) -> sqlite_utils.Database:
-        """sqlite_utils over the same connection, for the writes. Imported on first use:
-        sqlite_utils loads numpy (about 0.1 s), which the reading commands never need."""
+        """sqlite_utils for the writes, imported on first use (it loads numpy, ~0.1 s)."""
         import sqlite_utils
 
         return sqlite_utils.Database(self.conn)
@@ -414,6 +413,9 @@ class ResultsDB:
 
     def units_of_run(self, run_id: int) -> list[dict[str, Any]]:
         return self._dicts("SELECT * FROM units WHERE run_id = ? ORDER BY start_s", [run_id])
+
+    def unit_run_ids(self) -> set[int]:
+        return {r[0] for r in self.conn.execute("SELECT DISTINCT run_id FROM units")}
 
     def mark_dangling_aborted(self, machine_id: str) -> list[int]:
         """Sessions left `running` by a buildprof process that no longer exists on this
