@@ -8,8 +8,10 @@
  * one side, change the other. The docstrings there say why each method is what it is.
  *
  * Plain ES2017, no modules, no dependencies: it defines window.bpstats. Python's exact
- * integers (math.comb, int / int) become Numbers while they stay below 2^53 and BigInt
- * past that (made with BigInt(), so the file still parses as ES2017).
+ * integers (math.comb, the binomial sums, int / int correctly rounded) are BigInt here,
+ * made with BigInt() rather than literals so that the file parses as ES2017 (every
+ * browser since 2020 runs it); the U test's counts of splits are Numbers, exact below
+ * 2^53 (see permutation_p). Python's float formatting is pyFixed.
  */
 (function () {
   "use strict";
@@ -57,9 +59,9 @@
   }
 
   /** Python's format(x, f".{digits}f") for a finite x. toFixed reads the exact binary
-   * value as Python does, but it rounds an exact tie (0.25 to one digit, a multiple of
-   * 2^-(digits+1)) away from zero where Python rounds it to even, and it switches to
-   * exponent notation from 1e21. */
+   * value as Python does, but it rounds an exact tie (an odd multiple of 2^-(digits+1):
+   * 0.25 to one digit) away from zero where Python rounds it to even, and it switches
+   * to exponent notation from 1e21. */
   function pyFixed(x, digits) {
     var negative = x < 0 || Object.is(x, -0);
     var ax = Math.abs(x);
@@ -168,6 +170,7 @@
     var key = n + ":" + confidence;
     if (ordersCache.has(key)) return ordersCache.get(key);
     var out = computeOrders(n, confidence);
+    if (out !== null) Object.freeze(out); // shared by every caller, as Python's tuple
     ordersCache.set(key, out);
     return out;
   }
