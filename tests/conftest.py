@@ -85,3 +85,16 @@ def error_line(res: subprocess.CompletedProcess[str], code: int = 2) -> str:
     lines = [ln for ln in res.stderr.splitlines() if ln.strip() and not ln.startswith("Warning:")]
     assert len(lines) == 1, res.stderr
     return lines[0]
+
+
+@pytest.fixture(scope="session")
+def site_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A results file of real builds for the site's tests (tests/sitedb.py): two sessions
+    of the tiny samples (the second with --breakdown) and a Go repository's range of
+    commits with a broken commit and a step."""
+    import sitedb
+
+    kept = os.environ.get("BUILDPROF_TEST_SITE_DB")  # a file made before: faster local loops
+    if kept and Path(kept).is_file():
+        return Path(shutil.copy(kept, tmp_path_factory.mktemp("sitedb") / "results.db"))
+    return sitedb.make(tmp_path_factory.mktemp("sitedb"))

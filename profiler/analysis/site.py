@@ -84,7 +84,15 @@ class ProjectView:
     langs: tuple[str, ...]
     charts: tuple[Chart, ...]
     sessions: int
+    commits: int
     machines: tuple[str, ...]
+
+    @property
+    def measured_text(self) -> str:
+        """`2 sessions`, `15 commits`, `15 commits and 2 sessions`."""
+        parts = [f"{n} {what}{'s' if n != 1 else ''}" for n, what in
+                 ((self.commits, "commit"), (self.sessions, "session")) if n]
+        return " and ".join(parts) or "nothing measured"
 
     @property
     def lines(self) -> list[Line]:
@@ -106,7 +114,8 @@ class SideView:
 class MachineReport:
     machine_id: str
     hostname: str
-    doc: Document | None
+    doc: Document | None  # `buildprof report --machine M`: compilers, payoff, tune
+    gap: Document | None  # the newest session with Go and Rust samples paired in it
     why: str | None  # why there is no report (no build run on this machine)
 
 
@@ -171,11 +180,12 @@ def projects_of(changes: ch.Changes, machines: dict[str, str]) -> tuple[ProjectV
         charts = tuple(Chart(sc, prof, by_commit, tuple(lines))
                        for (sc, prof, by_commit), lines in groups.items())
         every = by_project[name]
-        sessions = {r for s in every for p in s.points for r in (p.label,) if not p.commit}
+        sessions = {p.label for s in every for p in s.points if not p.commit}
+        commits = {p.commit for s in every for p in s.points if p.commit}
         out.append(ProjectView(
             name, slug(i, name), tuple(sorted({s.key.lang for s in every})), charts,
-            len(sessions), tuple(sorted({machines.get(s.machine_id, s.machine)
-                                         for s in every}))))
+            len(sessions), len(commits),
+            tuple(sorted({machines.get(s.machine_id, s.machine) for s in every}))))
     return tuple(out)
 
 
@@ -240,7 +250,8 @@ def default_comparison(sides: Sequence[SideView], lookback: int = DEFAULT_LOOKBA
     sources and machine); with one session, its two first toolchains of a language that
     compare; or why there is none."""
     sessions = [s for s in sides if s.kind == "session"]
-    candidates = [(a, sessions[0]) for a in sessions[1:1 + lookback]] if sessions else []
+    candidates = [(a, b) for i, b in enumerate(sessions[:lookback])
+                  for a in sessions[i + 1:i + 1 + lookback]]
     tcs = [s for s in sides if s.kind == "toolchain"]
     candidates += [(a, b) for i, a in enumerate(tcs) for b in tcs[i + 1:]
                    if a.rows[0]["lang"] == b.rows[0]["lang"]][:lookback]
@@ -293,18 +304,44 @@ def _traces(store: ResultsDB, runs: dict[int, dict[str, Any]]) -> dict[int, Trac
     return out
 
 
-def reports_of(store: ResultsDB, filters: Filters, machines: dict[str, str]
-               ) -> tuple[MachineReport, ...]:
-    """`buildprof report` of each machine (a report never mixes machines)."""
+def _paired_sessions(runs: Sequence[dict[str, Any]]) -> dict[str, list[int]]:
+    """Per machine, its sessions (newest first) that built a project in both Go and
+    Rust: where the Go-against-Rust report can have pairs."""
+    langs: dict[tuple[str, int, str], set[str]] = {}
+    for r in runs:
+        langs.setdefault((r["machine_id"], r["session_id"], r["project"]), set()).add(r["lang"])
+    out: dict[str, set[int]] = {}
+    for (mid, sid, _), seen in langs.items():
+        if {"go", "rust"} <= seen:
+            out.setdefault(mid, set()).add(sid)
+    return {mid: sorted(sids, reverse=True) for mid, sids in out.items()}
+
+
+def reports_of(store: ResultsDB, filters: Filters, machines: dict[str, str],
+               runs: Sequence[dict[str, Any]], tries: int = 3) -> tuple[MachineReport, ...]:
+    """`buildprof report` of each machine (a report never mixes machines), and its
+    Go-against-Rust report of the newest session that pairs the languages."""
     from profiler.analysis.document import assemble
 
+    paired = _paired_sessions(runs)
     out = []
     for mid, host in machines.items():
+        mine = filters.with_(machines=(mid,))
         try:
-            doc = assemble(store, filters.with_(machines=(mid,)))
-            out.append(MachineReport(mid, host, doc, None))
+            doc = assemble(store, mine)
         except UsageError as exc:
-            out.append(MachineReport(mid, host, None, str(exc)))
+            out.append(MachineReport(mid, host, None, None, str(exc)))
+            continue
+        gap = doc if doc.gap is not None else None
+        for sid in paired.get(mid, [])[:tries] if gap is None else ():
+            try:
+                found = assemble(store, mine.with_(sessions=(*filters.sessions, sid)))
+            except UsageError:
+                continue
+            if found.gap is not None:
+                gap = found
+                break
+        out.append(MachineReport(mid, host, doc, gap, None))
     return tuple(out)
 
 
@@ -325,7 +362,7 @@ def collect(store: ResultsDB, filters: Filters,
     sides = sides_of(store, filters, runs)
     default, note = default_comparison(sides)
     say("assembling each machine's report")
-    reports = reports_of(store, filters, machines) if runs else ()
+    reports = reports_of(store, filters, machines, runs) if runs else ()
     return Site(filters, sessions, total, machines, projects_of(found, machines), found,
                 reports, tuple(sides), default, note, by_id, _traces(store, by_id),
                 _toolchains(runs))

@@ -52,8 +52,8 @@ def site(
 
             url = store_url(from_, "--from")
             path = Path(tmp) / "store.db"
-            say(f"pulling from {pg.shown(url)}")
-            pull_into(url, filters, path)
+            _, sessions, runs = pull_into(url, filters, path)
+            say(f"pulled {sessions} sessions, {runs} runs from {pg.shown(url)}")
             source = f"from {pg.shown(url)}"
         else:
             path = db or default_db()

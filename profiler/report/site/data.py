@@ -14,9 +14,10 @@ import math
 from collections.abc import Iterator
 from typing import Any
 
-from profiler.analysis.changes import ChangePoint, Point
+from profiler.analysis.changes import Point
 from profiler.analysis.site import Chart, ProjectView, Site
 from profiler.model.cells import CellKey
+from profiler.report.changes import cause_lines
 from profiler.report.site.pages import PALETTE, band_of, line_label
 from profiler.report.writers import clean
 
@@ -36,20 +37,6 @@ def _f(x: float | None, digits: int = 6) -> float | None:
     if x is None or not math.isfinite(x):
         return None
     return float(f"{x:.{digits}g}")
-
-
-def _cause(cp: ChangePoint) -> str:
-    c = cp.cause
-    parts = [*c.toolchain, *c.dependencies[:5], *c.config[:3]]
-    if c.compiled_loc[0] != c.compiled_loc[1] and None not in c.compiled_loc:
-        parts.append(f"lines compiled {c.compiled_loc[0]:,} → {c.compiled_loc[1]:,}")
-    if c.files is not None:
-        parts.append(f"{c.files} file(s) touched")
-    parts += [f"unit {n}: {a if a is None else round(a, 3)} → {b if b is None else round(b, 3)} s"
-              for n, a, b in c.units[:3]]
-    if c.note:
-        parts.append(c.note)
-    return "; ".join(parts)
 
 
 def _point(p: Point) -> list[Any]:
@@ -87,8 +74,8 @@ def _chart(chart: Chart) -> dict[str, Any]:
             near = (m for m in (*reversed(med[:k]), *med[k:]) if m is not None)
             fail.append(next(near, 0.0))
         index = {id(p): k for k, p in enumerate(s.points)}
-        cps = [[index[id(cp.point)], cp.step.change_text, cp.step.p_verdict(), _cause(cp)]
-               for cp in line.changes]
+        cps = [[index[id(cp.point)], cp.step.change_text, cp.step.p_verdict(),
+                "; ".join(cause_lines(cp.cause))] for cp in line.changes]
         lines.append({"label": line_label(line), "machine": s.machine, "lang": s.key.lang,
                       "toolchain": s.key.toolchain, "color": PALETTE[i % len(PALETTE)],
                       "band": " or ".join(sorted(band)), "x": xs, "med": med, "lo": lo,

@@ -18,6 +18,7 @@ from profiler.analysis.changes import ChangePoint
 from profiler.analysis.compare import METRIC_TEXT, Comparison
 from profiler.analysis.site import Chart, Line, MachineReport, ProjectView, Site
 from profiler.analysis.twosample import change_text
+from profiler.report.changes import cause_lines
 from profiler.report.compare import compare_columns, compare_notes, sample_text, value_text
 from profiler.report.document.htmlkit import OUTCOME_COLORS, esc, table
 from profiler.stats import median_ci
@@ -97,12 +98,9 @@ def band_of(values: Sequence[float]) -> tuple[float, float, str]:
 
 def _cp_cells(cp: ChangePoint) -> list[str]:
     s = cp.step
-    cause = "; ".join([*cp.cause.toolchain, *cp.cause.dependencies[:3], *cp.cause.config[:2]])
-    if cp.cause.files is not None:
-        cause = "; ".join(x for x in (cause, f"{cp.cause.files} file(s) touched") if x)
     return [esc(cp.point.label), esc((cp.point.date or "")[:16].replace("T", " ")),
             esc(f"{num(s.a.median)} → {num(s.b.median)}"), esc(s.change_text),
-            esc(s.p_verdict()), esc(cause or "-")]
+            esc(s.p_verdict()), esc("; ".join(cause_lines(cp.cause)))]
 
 
 CP_HEADS = ["at", "date", "before → after (median)", "change", "U test", "what changed"]
@@ -128,11 +126,9 @@ def change_table(points: Sequence[ChangePoint], site: Site | None = None) -> str
 
 def _verdicts(site: Site) -> str:
     out = []
-    for r in site.reports:
-        gap = r.doc.gap if r.doc else None
-        if gap is None:
-            continue
-        v = gap.verdict
+    for r in ranked_reports(site):
+        assert r.gap is not None and r.gap.gap is not None  # ranked_reports keeps these
+        v = r.gap.gap.verdict
         color = OUTCOME_COLORS.get(v.outcome, "#57606a")
         out.append(f'<p>“{esc(w.CLAIM)}” on <b>{esc(r.hostname)}</b>: '
                    f'<span class="verdict" style="background:{color}">{esc(v.outcome)}</span> '
@@ -264,7 +260,7 @@ def _chart_table(chart: Chart) -> str:
 def project(site: Site, p: ProjectView) -> str:
     parts = [f"<h1>{esc(p.name)}</h1>",
              f'<p class="muted">{esc(", ".join(p.langs))} · {len(p.lines)} series on '
-             f'{esc(", ".join(p.machines))} · {p.sessions} session(s)</p>',
+             f'{esc(", ".join(p.machines))} · {esc(p.measured_text)}</p>',
              '<p class="muted">Each chart: the median of each point\'s runs as a line, '
              "its 95% CI (or the runs' min–max below 6 runs) as a band, failed points as "
              "red dots, change points as dashed lines. Hover a point for what it is; "
@@ -368,7 +364,7 @@ def ranked_reports(site: Site) -> list[MachineReport]:
     counts: dict[str, int] = {}
     for run in site.runs.values():
         counts[run["machine_id"]] = counts.get(run["machine_id"], 0) + 1
-    return sorted((r for r in site.reports if r.doc is not None and r.doc.gap is not None),
+    return sorted((r for r in site.reports if r.gap is not None and r.gap.gap is not None),
                   key=lambda r: -counts.get(r.machine_id, 0))
 
 

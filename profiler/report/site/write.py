@@ -42,6 +42,7 @@ background:#fff;border:1px solid #8c959f;border-radius:6px;padding:10px 14px;
 box-shadow:0 4px 16px rgba(0,0,0,.25);z-index:20;font-size:0.9em}
 .details table{font-size:0.85em}
 .details button.close{float:right}
+.details pre{white-space:pre-wrap;word-break:break-all}
 .empty{background:#f6f8fa;border:1px solid #d0d7de;padding:10px 14px;border-radius:6px}
 .caption{font-weight:bold}
 .error{color:#cf222e}
@@ -107,8 +108,8 @@ def write_site(site: Site, out: Path, source: str,
         put("compare.html", pages.compare(site))
         ranked = pages.ranked_reports(site)
         for r in ranked:  # the report's Go-against-Rust sections; projects have pages
-            assert r.doc is not None and r.doc.gap is not None  # ranked_reports keeps these
-            html = render(r.doc.gap, r.doc.payoff, None, r.doc.compilers)
+            assert r.doc is not None and r.gap is not None  # ranked_reports keeps these
+            html = render(r.gap.gap, r.doc.payoff, None, r.doc.compilers)
             put(pages.report_file(site, r),
                 pages.with_nav(html, "gap.html", pages.machines_line(site, r)))
         if not ranked:

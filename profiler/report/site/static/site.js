@@ -4,7 +4,7 @@
  * and click-for-details, and the compare page's picker (compare.js).
  *
  * Data files are `data/NAME.js`, each one call `bp.put("NAME", {...})`, loaded with a
- * <script> tag: browsers refuse fetch() of file:// addresses; a script tag works from
+ * <script> tag: browsers refuse the fetch API on file:// addresses; a script tag works from
  * file:// and from any static host.
  */
 (function () {
@@ -259,7 +259,11 @@
       width: width, height: 300, series: series, bands: bands,
       legend: { show: false },
       cursor: { points: { show: false }, drag: { x: false, y: false } },
-      scales: { x: { time: !chart.by_commit } },
+      scales: { x: { time: !chart.by_commit, range: function (u, min, max) {
+        // room on both sides, so that the first and last points can be hovered
+        var pad = (max - min) * 0.04 || (chart.by_commit ? 1 : 3600);
+        return [min - pad, max + pad];
+      } } },
       axes: [{ label: chart.by_commit ? "commit (first-parent order)" : undefined },
              { label: "seconds", values: function (u, vals) {
                return vals.map(function (v) { return v + " s"; }); } }],
