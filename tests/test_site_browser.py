@@ -158,6 +158,11 @@ def test_commit_series_marks_the_failed_commit_and_the_steps(driver: Any, site: 
     assert failed >= 0
     hover_and_click(driver, 0, 0, failed)
     assert "syntax error" in driver.find_element("id", "details").text
+    browser.wait_for(driver, "document.querySelector('#details tr[data-run]')")
+    statuses = driver.execute_script(
+        "return Array.from(document.querySelectorAll('#details tr[data-run]'))"
+        ".map(r => r.children[2].textContent)")
+    assert statuses and set(statuses) == {"failed"}
     steps = driver.execute_script("return window.bp.charts[0].chart.lines[0].cps.length")
     assert steps == 2
     no_errors(driver)
@@ -229,6 +234,20 @@ def test_compare_picks_two_sessions_like_the_cli(driver: Any, site: Path,
     err = buildprof("compare", "session:3", "label:second", "--db", str(site_db))
     assert err.returncode == 2
     assert driver.find_element(By.ID, "result").text in err.stderr
+    # two revisions of the range: the step up at c6 against the commit before it
+    revs = driver.execute_script(
+        "return Array.from(document.querySelectorAll('#side-a option'))"
+        ".map(o => o.value).filter(v => v.startsWith('rev:'))")
+    subjects = driver.execute_script(
+        "return Array.from(document.querySelectorAll('#side-a option'))"
+        ".filter(o => o.value.startsWith('rev:')).map(o => o.textContent)")
+    step = next(i for i, t in enumerate(subjects) if "add generated tables" in t)
+    a, b = revs[step - 1], revs[step]
+    open_page(driver, site / "compare.html", f"?a={a.replace(':', '%3A')}&b="
+                                             f"{b.replace(':', '%3A')}&metric=wall")
+    got = page_compare(driver)
+    same(got, cli_compare(site_db, a, b))
+    assert got["cells"][0]["change_pct"] > 100
     no_errors(driver)
 
 
