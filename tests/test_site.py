@@ -380,3 +380,31 @@ def test_serve_answers_on_localhost(site_db: Path, tmp_path: Path) -> None:
         proc.communicate(timeout=30)
     assert proc.returncode == 0
     shutil.rmtree(out)
+
+
+def test_payoff_and_tune_results_on_the_index(site_db: Path, tmp_path: Path) -> None:
+    import test_report_payoff as tp
+
+    db = tmp_path / "payoff.db"
+    tp.fill(db, {"rps": tp.NEW})
+    out = tmp_path / "out"
+    make_site(db, out)
+    index = check_page(out / "index.html")
+    pay = index.split("Payoff and tune")[1]
+    assert "What Rust's build time buys, on host-a" in pay
+    assert "+10.0%" in pay and "+15.0%" in pay  # Rust's requests per second against Go's
+    # a real `tune` session: its knob's row, as `tune` and `report` show it
+    tuned = edit_copy(site_db, tmp_path / "tuned.db")
+    res = buildprof("tune", str(REPO / "tests" / "fixtures" / "gomod"), "--knob", "-trimpath",
+                    "--scenario", "clean", "--profile", "debug", "--runs", "2", "--db",
+                    str(tuned), timeout=600)
+    assert res.returncode == 0, res.stderr
+    out2 = tmp_path / "out2"
+    make_site(tuned, out2)
+    index = check_page(out2 / "index.html")
+    session = q(tuned, "SELECT max(id) FROM sessions")[0][0]
+    assert f"tune: gomod (go) on {q(tuned, 'SELECT hostname FROM machines')[0][0]}, session " \
+           f"{session}" in index
+    row = index.split("tune: gomod (go)")[1].split("</table>")[0]
+    assert "-trimpath" in row
+    assert "[-trimpath]" in index  # its series, beside the baseline's

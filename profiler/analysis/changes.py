@@ -62,6 +62,7 @@ class Point:
     compiled_loc: int | None
     repo: str | None
     here: str | None  # the project's directory in the repository
+    failed_ids: tuple[int, ...] = ()  # its timed runs that failed
 
     @property
     def median(self) -> float | None:
@@ -173,7 +174,7 @@ def _point(pk: str, rows: list[dict[str, Any]], by_commit: bool) -> Point:
                  _error(failed[0]) if failed and not ok else None,
                  tuple(sorted({r.get("toolchain_version") or "?" for r in rows})),
                  next((r.get("compiled_loc") for r in ok if r.get("compiled_loc")), None),
-                 first.get("repo"), _here(first))
+                 first.get("repo"), _here(first), tuple(r["id"] for r in failed))
 
 
 def _error(run: dict[str, Any]) -> str:

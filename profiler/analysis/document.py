@@ -38,7 +38,8 @@ if TYPE_CHECKING:
 class Document:
     """What `report` shows: the Go-against-Rust report of the paired projects, a
     section per project that stands alone, the payoff, and the compilers over time;
-    each None when the selection holds none (never both of the first two)."""
+    each None when the selection holds none (never both of the first two, unless
+    assembled without projects)."""
 
     gap: GapReport | None
     projects: ProjectsReport | None
@@ -53,8 +54,10 @@ class Document:
         return f"{len(self.projects.projects)} project(s)" if self.projects else ""
 
 
-def assemble(store: ResultsDB, filters: Filters, *, all_sessions: bool = False) -> Document:
-    """The report of the selection `filters` (with --all, `all_sessions`). UsageError
+def assemble(store: ResultsDB, filters: Filters, *, all_sessions: bool = False,
+             projects: bool = True) -> Document:
+    """The report of the selection `filters` (with --all, `all_sessions`); without
+    `projects`, no section of own projects (the site has a page per project). UsageError
     for a selection that holds no build run (naming the payoff rounds it does hold)
     or that spans several machines."""
     try:
@@ -68,7 +71,8 @@ def assemble(store: ResultsDB, filters: Filters, *, all_sessions: bool = False) 
         if reference is not None:
             gap = gap_report(**paired, reference=reference)
     machine_id = rows["machine"].get("id")
-    return Document(gap, _own_projects(store, alone, rows, filters, all_sessions),
+    own_projects = _own_projects(store, alone, rows, filters, all_sessions) if projects else None
+    return Document(gap, own_projects,
                     _payoff(store, filters, all_sessions, machine_id),
                     releases_section(store, filters, machine_id))
 

@@ -25,6 +25,7 @@ from profiler.model.filters import Filters
 
 if TYPE_CHECKING:
     from profiler.analysis.document import Document
+    from profiler.analysis.tune import KnobResult
     from profiler.model.units import Unit
     from profiler.storage.db import ResultsDB
 
@@ -120,6 +121,35 @@ class MachineReport:
 
 
 @dataclass(frozen=True)
+class TuneView:
+    """A project's newest `tune` session on a machine and what each knob did."""
+
+    project: str
+    lang: str
+    machine: str
+    session: int
+    results: tuple[KnobResult, ...]
+
+
+def tunes_of(runs: Sequence[dict[str, Any]]) -> tuple[TuneView, ...]:
+    """Per project, language and machine, its newest `tune` session's results (as the
+    report's project sections find them: analysis/own.py and analysis/tune.py)."""
+    from profiler.analysis.own import tune_runs
+    from profiler.analysis.tune import results
+
+    groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for r in runs:
+        groups.setdefault((r["project"], r["lang"], r.get("machine") or r["machine_id"]),
+                          []).append(r)
+    out = []
+    for (project, lang, machine), rows in sorted(groups.items()):
+        session, knob_runs = tune_runs(rows)
+        if session is not None and knob_runs:
+            out.append(TuneView(project, lang, machine, session, tuple(results(knob_runs))))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
 class TraceSource:
     """What `breakdown --format trace` exports of one run (report.exports.trace)."""
 
@@ -145,6 +175,7 @@ class Site:
     compare_note: str | None
     runs: dict[int, dict[str, Any]]  # every timed run of the series, by id
     traces: dict[int, TraceSource] = field(default_factory=dict)
+    tunes: tuple[TuneView, ...] = ()
     toolchains: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
@@ -216,6 +247,7 @@ def sides_of(store: ResultsDB, filters: Filters, runs: Sequence[dict[str, Any]]
     specs = sorted({r["toolchain"] for r in every})
     labels = sorted({r["label"] for r in runs if r.get("label")})
     revs = list(dict.fromkeys(r["rev"] for r in runs if r.get("rev")))
+    subject = {r["rev"]: r.get("commit_subject") for r in runs if r.get("rev")}
     if not filters.labels:  # a label's runs are its sessions' (resolve_side adds the label)
         label_of = {sid: r.get("label") for sid, r in described.items()}
         by_label: dict[str, list[dict[str, Any]]] = {}
@@ -238,8 +270,10 @@ def sides_of(store: ResultsDB, filters: Filters, runs: Sequence[dict[str, Any]]
             rows = store.compare_samples(side.filters)
             if rows:
                 n = len({r["session_id"] for r in rows})
-                out.append(SideView(side.text, kind, side.title,
-                                    f"{len(rows)} runs in {n} session(s)", rows))
+                note = f"{len(rows)} runs in {n} session(s)"
+                if kind == "rev":
+                    note = f"{subject.get(value) or '?'} · {len(rows)} runs"
+                out.append(SideView(side.text, kind, side.title, note, rows))
     return out
 
 
@@ -328,14 +362,15 @@ def reports_of(store: ResultsDB, filters: Filters, machines: dict[str, str],
     for mid, host in machines.items():
         mine = filters.with_(machines=(mid,))
         try:
-            doc = assemble(store, mine)
+            doc = assemble(store, mine, projects=False)
         except UsageError as exc:
             out.append(MachineReport(mid, host, None, None, str(exc)))
             continue
         gap = doc if doc.gap is not None else None
         for sid in paired.get(mid, [])[:tries] if gap is None else ():
             try:
-                found = assemble(store, mine.with_(sessions=(*filters.sessions, sid)))
+                found = assemble(store, mine.with_(sessions=(*filters.sessions, sid)),
+                                 projects=False)
             except UsageError:
                 continue
             if found.gap is not None:
@@ -364,5 +399,5 @@ def collect(store: ResultsDB, filters: Filters,
     say("assembling each machine's report")
     reports = reports_of(store, filters, machines, runs) if runs else ()
     return Site(filters, sessions, total, machines, projects_of(found, machines), found,
-                reports, tuple(sides), default, note, by_id, _traces(store, by_id),
-                _toolchains(runs))
+                reports, tuple(sides), default, note, by_id, traces=_traces(store, by_id),
+                tunes=tunes_of(runs), toolchains=_toolchains(runs))

@@ -40,7 +40,8 @@ def _f(x: float | None, digits: int = 6) -> float | None:
 
 
 def _point(p: Point) -> list[Any]:
-    return [p.label, p.date, p.subject, list(p.versions), len(p.values), list(p.run_ids),
+    return [p.label, p.date, p.subject, list(p.versions), len(p.values),
+            sorted((*p.run_ids, *p.failed_ids)),
             p.error]
 
 

@@ -151,11 +151,11 @@ def _payoff_and_tune(site: Site) -> str:
         if r.doc.payoff is not None:
             out.append(f"<h3>What Rust's build time buys, on {esc(r.hostname)}</h3>"
                        + payoff_body(r.doc.payoff))
-        for p in r.doc.projects.projects if r.doc.projects else ():
-            if p.tune:
-                out.append(f"<h3>{esc(pr.tune_title(p))}, on {esc(r.hostname)}</h3>"
-                           + table(pr.TUNE_HEADS, [[esc(v) for v in pr.tune_row(t)]
-                                                   for t in p.tune], num=pr.TUNE_RIGHT))
+    for t in site.tunes:
+        out.append(f"<h3>tune: {esc(t.project)} ({esc(t.lang)}) on {esc(t.machine)}, "
+                   f"session {t.session}</h3>"
+                   + table(pr.TUNE_HEADS, [[esc(v) for v in pr.tune_row(k)] for k in t.results],
+                           num=pr.TUNE_RIGHT))
     return "".join(out)
 
 
