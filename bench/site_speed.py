@@ -22,8 +22,9 @@ with the figures: measure on a quiet machine.
     .venv/bin/python bench/site_speed.py [--runs 100000] [--db PATH] [--builds 3]
         [--loads 5] [--subset "--lang go"] [--json FILE] [--shots DIR] [--keep DIR]
 
---db: an existing database instead of a filled one; --shots DIR: site-index.png and
-site-project.png (1280x900) for docs/site.md; --keep DIR: keep the databases and sites.
+--db: an existing database instead of a filled one; --shots DIR: site-index.png,
+site-index-series.png (its table of series) and site-project.png (1280x900) for
+docs/site.md; --keep DIR: keep the databases and sites.
 """
 
 from __future__ import annotations
@@ -278,7 +279,11 @@ def main() -> None:
             driver.get((work / "site" / "index.html").resolve().as_uri())
             wait_for(driver, "document.body.hasAttribute('data-drawn')", timeout=60)
             driver.save_screenshot(str(args.shots / "site-index.png"))
-            print(f"\nscreenshots: {args.shots}/site-index.png, site-project.png")
+            driver.execute_script("document.getElementById('filters').scrollIntoView();")
+            time.sleep(0.3)
+            driver.save_screenshot(str(args.shots / "site-index-series.png"))
+            print(f"\nscreenshots: {args.shots}/site-index.png, site-index-series.png, "
+                  f"site-project.png")
 
     drew = pages["project"]["drew"]
     ok = (drew["lines"] == drew["uplot_lines"] == 50 and set(drew["points"]) == {200}

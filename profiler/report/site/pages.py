@@ -18,6 +18,7 @@ from profiler.analysis.changes import ChangePoint
 from profiler.analysis.compare import METRIC_TEXT, Comparison
 from profiler.analysis.site import Chart, Line, MachineReport, ProjectView, Site
 from profiler.analysis.twosample import change_text
+from profiler.model.cells import CellKey
 from profiler.report.changes import cause_lines
 from profiler.report.compare import compare_columns, compare_notes, sample_text, value_text
 from profiler.report.document.htmlkit import OUTCOME_COLORS, esc, table
@@ -78,13 +79,16 @@ def sparkline(values: Sequence[float], color: str = "#1f77b4", width: int = 120,
             f'<circle cx="{last[0]}" cy="{last[1]}" r="2" fill="{color}"/></svg>')
 
 
-def line_label(line: Line) -> str:
-    """A series on its project page: language, toolchain, jobs, variant."""
-    k = line.series.key
+def key_label(k: CellKey) -> str:
+    """A series on its project page: language, toolchain, edit, jobs, variant."""
     jobs = f" -j{k.jobs}" if k.jobs else ""
     knob = f" [{k.variant}]" if k.variant != "baseline" else ""
     edit = f" {k.edit}" if k.edit else ""
     return f"{k.lang} {k.toolchain}{edit}{jobs}{knob}"
+
+
+def line_label(line: Line) -> str:
+    return key_label(line.series.key)
 
 
 def band_of(values: Sequence[float]) -> tuple[float, float, str]:
@@ -107,18 +111,22 @@ CP_HEADS = ["at", "date", "before → after (median)", "change", "U test", "what
 
 
 def change_table(points: Sequence[ChangePoint], site: Site | None = None) -> str:
+    """Change points with their series: with `site`, the project (a link to its page)
+    and the whole cell on its machine (the index); else the series on its chart."""
     rows = []
     for cp in points:
         cells = _cp_cells(cp)
+        s = cp.series
         if site is not None:
-            p = site.project_of(cp.series)
-            name = esc(cp.series.key.project)
+            p = site.project_of(s)
+            name = esc(s.key.project)
             link = f'<a href="p/{p.slug}.html">{name}</a>' if p else name
-            cells = [link, esc(f"{cp.series.key.label.split(' ', 1)[1]} on "
-                               f"{cp.series.machine}"), *cells]
+            cells = [link, esc(f"{s.key.label.split(' ', 1)[1]} on {s.machine}"), *cells]
+        else:
+            cells = [esc(f"{key_label(s.key)} on {s.machine}"), *cells]
         rows.append(cells)
-    heads = (["project", "series"] if site is not None else []) + CP_HEADS
-    return table(heads, rows, num=(4, 5) if site is not None else (2, 3))
+    heads = (["project", "series"] if site is not None else ["series"]) + CP_HEADS
+    return table(heads, rows, num=(4, 5) if site is not None else (3, 4))
 
 
 # -- the index --------------------------------------------------------------------------
