@@ -259,9 +259,10 @@ def test_failed_cell_one_language_one_session(site_db: Path, tmp_path: Path) -> 
     d = data_file(out, f"p-{next((out / 'p').glob('*-tiny.html')).stem}")
     rust = next(line for c in d["charts"] for line in c["lines"] if line["lang"] == "rust")
     assert rust["med"] == [None] and rust["fail"] != [None]
-    # only session 2 has Rust, failed: compare has Go alone, the gap report says Rust failed
+    # only session 2 has Rust, and it failed: the verdict says what is missing
     gap = check_page(out / "gap.html")
-    assert "Go against Rust" in gap
+    assert '>not measured</span>' in gap
+    assert "No project has clean builds of both languages" in gap
 
     one = edit_copy(site_db, tmp_path / "one.db",
                     "DELETE FROM units", "DELETE FROM runs WHERE session_id <> 1",

@@ -174,9 +174,12 @@ def _verdict_markup(c: CellComparison, unit: str) -> str:
     return Markup(f"[{color}]{c.verdict} {word}[/{color}]")
 
 
-def compare_table(result: Comparison, console: Console) -> None:
-    """benchstat's layout: A and B medians ± CI, the change, p and the verdict,
-    then a geomean row and the notes (too few runs, cells on one side only)."""
+def compare_grid(result: Comparison) -> tuple[str, list[tuple[str, str]], list[list[str]],
+                                                list[str]]:
+    """benchstat's layout, for every renderer of the table: the title, the columns
+    (name, justification), a row per cell (its verdict last, as text) and the geomean
+    row. The toolchains column only when a cell's sides used different ones (and the
+    sides are not toolchains), the machine column only when there are several."""
     unit = result.unit
     show_tc = any(c.cell_a.toolchains != c.cell_b.toolchains for c in result.cells) and not (
         result.a.kind == result.b.kind == "toolchain")
@@ -191,7 +194,7 @@ def compare_table(result: Comparison, console: Console) -> None:
              ("p", "right"), ("verdict", "left")]
     title = (f"{METRIC_TEXT[result.metric]}: B against A, median ± 95% CI, "
              f"Mann–Whitney U at α={result.alpha:g}")
-    table = new_table(title, cols)
+    rows = []
     for c in result.cells:
         row = list(compare_columns(c))
         if show_tc:
@@ -200,14 +203,23 @@ def compare_table(result: Comparison, console: Console) -> None:
             row.append(", ".join(sorted({*c.cell_a.machines, *c.cell_b.machines})))
         change = c.change_text  # +∞% from a median of 0, n/a when both are 0
         row += [sample_text(c, "a", unit), str(c.a.n), sample_text(c, "b", unit), str(c.b.n),
-                change, "-" if c.test.p is None else f"{c.test.p:.3f}", _verdict_markup(c, unit)]
-        table.add_row(*row)
-    geo = result.geomean_change_pct
+                change, "-" if c.test.p is None else f"{c.test.p:.3f}", c.verdict]
+        rows.append(row)
+    geomean = ["geomean", "", "", *[""] * (len(cols) - 10), value_text(result.geomean_a, unit),
+               "", value_text(result.geomean_b, unit), "",
+               change_text(result.geomean_change_pct), "", ""]
+    return title, cols, rows, geomean
+
+
+def compare_table(result: Comparison, console: Console) -> None:
+    """benchstat's layout (compare_grid) in the terminal, the verdict coloured, then
+    the notes (too few runs, cells on one side only)."""
+    title, cols, rows, geomean = compare_grid(result)
+    table = new_table(title, cols)
+    for c, row in zip(result.cells, rows, strict=True):
+        table.add_row(*row[:-1], _verdict_markup(c, result.unit))
     table.add_section()
-    filler = [""] * (len(cols) - 10)
-    table.add_row("geomean", "", "", *filler, value_text(result.geomean_a, unit), "",
-                  value_text(result.geomean_b, unit), "",
-                  change_text(geo), "", "")
+    table.add_row(*geomean)
     console.print(table)
     for note in compare_notes(result):
         console.print(note, highlight=False, soft_wrap=True)

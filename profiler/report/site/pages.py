@@ -20,7 +20,7 @@ from profiler.analysis.site import Chart, Line, MachineReport, ProjectView, Site
 from profiler.analysis.twosample import change_text
 from profiler.model.cells import CellKey
 from profiler.report.changes import cause_lines
-from profiler.report.compare import compare_columns, compare_notes, sample_text, value_text
+from profiler.report.compare import compare_grid, compare_notes, value_text
 from profiler.report.document.htmlkit import OUTCOME_COLORS, esc, table
 from profiler.stats import median_ci
 
@@ -299,36 +299,14 @@ def project(site: Site, p: ProjectView) -> str:
 
 
 def comparison_table(result: Comparison) -> str:
-    """`compare`'s table for two sides, as report/compare.py lays it out."""
-    unit = result.unit
-    show_tc = any(c.cell_a.toolchains != c.cell_b.toolchains for c in result.cells) and not (
-        result.a.kind == result.b.kind == "toolchain")
-    machines = {m for c in result.cells for m in (*c.cell_a.machines, *c.cell_b.machines)}
-    heads = ["project", "scenario", "profile"]
-    heads += ["toolchains A → B"] if show_tc else []
-    heads += ["machine"] if len(machines) > 1 else []
-    first = len(heads)
-    heads += [f"A: {result.a.title}", "n", f"B: {result.b.title}", "n", "change", "p",
-              "verdict"]
-    rows = []
-    for c in result.cells:
-        row = list(compare_columns(c))
-        if show_tc:
-            row.append(f"{', '.join(c.cell_a.toolchains)} → {', '.join(c.cell_b.toolchains)}")
-        if len(machines) > 1:
-            row.append(", ".join(sorted({*c.cell_a.machines, *c.cell_b.machines})))
-        row += [sample_text(c, "a", unit), str(c.a.n), sample_text(c, "b", unit), str(c.b.n),
-                c.change_text, "-" if c.test.p is None else f"{c.test.p:.3f}", c.verdict]
-        rows.append([esc(v) for v in row])
-    rows.append([esc(v) for v in ["geomean", "", "", *[""] * (first - 3),
-                                  value_text(result.geomean_a, unit), "",
-                                  value_text(result.geomean_b, unit), "",
-                                  change_text(result.geomean_change_pct), "", ""]])
-    caption = (f"{METRIC_TEXT[result.metric]}: B against A, median ± 95% CI, "
-               f"Mann–Whitney U at α={result.alpha:g}")
+    """`compare`'s table for two sides (report/compare.py's compare_grid) and its notes."""
+    title, cols, rows, geomean = compare_grid(result)
+    right = tuple(i for i, (_, justify) in enumerate(cols) if justify == "right")
     notes = "".join(f'<p class="note">{esc(n)}</p>' for n in compare_notes(result))
-    return (f'<p class="caption">{esc(caption)}</p>'
-            + table(heads, rows, num=tuple(range(first, first + 6))) + notes)
+    return (f'<p class="caption">{esc(title)}</p>'
+            + table([name for name, _ in cols], [[esc(v) for v in row]
+                                                  for row in (*rows, geomean)], num=right)
+            + notes)
 
 
 def compare(site: Site) -> str:
