@@ -10,6 +10,7 @@ $BUILDPROF_TEST_ARTIFACTS)."""
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -286,3 +287,66 @@ def test_hostile_names_are_text_in_the_browser(driver: Any, site_db: Path,
         len(driver.execute_script("return Array.from(document.scripts).filter(s => s.src || "
                                   "s.textContent.startsWith('bp.start'))"))
     no_errors(driver)
+
+
+# -- any database: the checks every site must pass ----------------------------------------
+
+
+def check_any_site(driver: Any, db: Path, out: Path) -> None:
+    """What every site must do, whatever its database holds: the index lists every
+    project and every series `changes` finds; each project page draws every series and
+    hovering and clicking its first point shows that point's runs with the walls the
+    database holds; the compare page shows the figures `compare --format json` gives
+    for its default pair; no page logs an error."""
+    from profiler.analysis import changes
+    from profiler.model.filters import Filters
+    from profiler.storage.db import ResultsDB
+
+    with ResultsDB.open(db, readonly=True) as store:
+        every = changes.series(store.runs(Filters(), timed_only=True))
+    open_page(driver, out / "index.html")
+    listed = driver.execute_script(
+        "return Array.from(document.querySelectorAll('#series tr.project a'))"
+        ".map(a => a.textContent)")
+    assert sorted(listed) == sorted({s.key.project for s in every})
+    assert driver.execute_script(
+        "return document.querySelectorAll('#series tr.series').length") == len(every)
+    no_errors(driver)
+    walls = dict(rows(db, "SELECT id, wall_s FROM runs"))
+    for page in sorted((out / "p").glob("*.html")):
+        open_page(driver, page)
+        lines = driver.execute_script(
+            "return window.bp.charts.reduce((n, c) => n + c.chart.lines.length, 0)")
+        name = driver.find_element("tag name", "h1").text
+        assert lines == sum(1 for s in every if s.key.project == name), page
+        hover_and_click(driver, 0, 0, 0)
+        shown = driver.execute_script(
+            "return Array.from(document.querySelectorAll('#details tr[data-run]'))"
+            ".map(r => [Number(r.dataset.run), r.dataset.wall])")
+        assert shown, page
+        for rid, wall in shown:
+            assert (wall == "null" and walls[rid] is None) or float(wall) == walls[rid]
+        no_errors(driver)
+    open_page(driver, out / "compare.html")
+    state = driver.execute_script("return document.getElementById('result').dataset.state")
+    if state == "done":
+        r = driver.execute_script("return [window.bp.compareResult.a.text, "
+                                  "window.bp.compareResult.b.text]")
+        same(page_compare(driver), cli_compare(db, *r))
+    no_errors(driver)
+
+
+def site_dbs() -> list[str]:
+    """The site_db fixture, and the results files named in BUILDPROF_SITE_CHECK_DBS
+    (paths joined by ':'; the default run's results.db, the bench database)."""
+    extra = [p for p in os.environ.get("BUILDPROF_SITE_CHECK_DBS", "").split(":") if p]
+    return ["site_db", *extra]
+
+
+@pytest.mark.parametrize("which", site_dbs())
+def test_any_site_passes_the_checks(driver: Any, which: str, request: pytest.FixtureRequest,
+                                    tmp_path: Path) -> None:
+    db = request.getfixturevalue("site_db") if which == "site_db" else Path(which)
+    out = tmp_path / "site"
+    make_site(db, out)
+    check_any_site(driver, db, out)

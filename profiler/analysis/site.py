@@ -21,6 +21,7 @@ from profiler.analysis import changes as ch
 from profiler.analysis.compare import Comparison, Side, compare_runs, resolve_side
 from profiler.analysis.twosample import change_of
 from profiler.errors import UsageError
+from profiler.model.cells import scenario_text
 from profiler.model.filters import Filters
 
 if TYPE_CHECKING:
@@ -206,7 +207,9 @@ def projects_of(changes: ch.Changes, machines: dict[str, str]) -> tuple[ProjectV
     for i, name in enumerate(sorted(by_project, key=lambda n: (n.lower(), n)), 1):
         groups: dict[tuple[str, str, bool], list[Line]] = {}
         for s in by_project[name]:
-            key = (s.key.scenario_text.split(" [")[0], s.key.profile, s.by_commit)
+            # one chart per scenario (with its edit) and profile: jobs and variants are
+            # series of it, beside the toolchains
+            key = (scenario_text(s.key.scenario, s.key.edit), s.key.profile, s.by_commit)
             groups.setdefault(key, []).append(Line(s, tuple(changes.of(s))))
         charts = tuple(Chart(sc, prof, by_commit, tuple(lines))
                        for (sc, prof, by_commit), lines in groups.items())
