@@ -18,7 +18,7 @@ from profiler.analysis.changes import ChangePoint
 from profiler.analysis.compare import METRIC_TEXT, Comparison
 from profiler.analysis.site import Chart, Line, MachineReport, ProjectView, Site
 from profiler.analysis.twosample import change_text
-from profiler.model.cells import CellKey
+from profiler.model.cells import CellKey, scenario_text
 from profiler.report.changes import cause_lines
 from profiler.report.compare import compare_grid, compare_notes, value_text
 from profiler.report.document.htmlkit import OUTCOME_COLORS, esc, table
@@ -80,11 +80,11 @@ def sparkline(values: Sequence[float], color: str = "#1f77b4", width: int = 120,
 
 
 def key_label(k: CellKey) -> str:
-    """A series on its project page: language, toolchain, edit, jobs, variant."""
+    """A series within its chart (a scenario with its edit, and a profile): language,
+    toolchain, jobs, variant."""
     jobs = f" -j{k.jobs}" if k.jobs else ""
     knob = f" [{k.variant}]" if k.variant != "baseline" else ""
-    edit = f" {k.edit}" if k.edit else ""
-    return f"{k.lang} {k.toolchain}{edit}{jobs}{knob}"
+    return f"{k.lang} {k.toolchain}{jobs}{knob}"
 
 
 def line_label(line: Line) -> str:
@@ -167,8 +167,8 @@ def _payoff_and_tune(site: Site) -> str:
     return "".join(out)
 
 
-INDEX_HEADS = ["project", "series", "machine", "over", "latest", "last 30", "vs previous",
-               "points", "failed", "change points"]
+INDEX_HEADS = ["project", "series", "scenario", "profile", "machine", "over", "latest",
+               "last 30", "vs previous", "points", "failed", "change points"]
 
 
 def _index_row(site: Site, p: ProjectView, line: Line, color: str) -> str:
@@ -180,16 +180,16 @@ def _index_row(site: Site, p: ProjectView, line: Line, color: str) -> str:
     attrs = (f' data-lang="{esc(k.lang)}" data-machine="{esc(s.machine)}" '
              f'data-scenario="{esc(k.scenario)}" data-profile="{esc(k.profile)}"')
     cells = [f'<a href="p/{p.slug}.html">{esc(p.name)}</a>', esc(line_label(line)),
+             esc(scenario_text(k.scenario, k.edit)), esc(k.profile),
              esc(s.machine), "commits" if s.by_commit else "sessions",
              esc(num(latest.median if latest else None)),
              sparkline([pt.median for pt in s.measured], color),  # type: ignore[misc]
              f'<span class="chg{cls}">{esc(change_text(change))}</span>',
              str(len(s.points)), str(line.failed), str(len(line.changes))]
-    right = {4, 6, 7, 8, 9}
+    right = {6, 8, 9, 10, 11}
     tds = "".join(f'<td class="num">{c}</td>' if i in right else f"<td>{c}</td>"
                   for i, c in enumerate(cells))
-    title = esc(f"{k.scenario_text} {k.profile}")
-    return f'<tr class="series"{attrs} title="{title}">{tds}</tr>'
+    return f'<tr class="series"{attrs}>{tds}</tr>'
 
 
 def index(site: Site, generated: str, source: str) -> str:
