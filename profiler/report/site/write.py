@@ -30,7 +30,8 @@ nav.top a{text-decoration:none}
 .filters{margin:10px 0;display:flex;gap:8px;flex-wrap:wrap;align-items:center}
 .filters input[type=search]{min-width:260px;padding:3px 6px}
 tr.project th{background:#eaeef2;font-size:1.05em}
-td svg.spark{margin:0;display:inline}
+#series td{white-space:nowrap}
+td svg.spark{margin:0;display:inline;max-width:none;width:120px;height:24px}
 .chg.up{color:#cf222e}.chg.down{color:#1a7f37}
 .plot{min-height:320px;margin:8px 0}
 .key{display:inline-block;width:10px;height:10px;margin-right:6px;border-radius:2px}
