@@ -333,6 +333,9 @@ def test_bad_store_url_is_one_line_without_the_password(tmp_path: Path) -> None:
     line = error_line(res)
     assert "s3cret" not in res.stdout + res.stderr and "127.0.0.1" in line
     assert not (tmp_path / "out").exists()
+    both = error_line(buildprof("site", str(tmp_path / "out"), "--from",
+                                "postgresql://bob@127.0.0.1:9/nodb", "--db", "x.db"))
+    assert "give one" in both
 
 
 def test_from_the_team_store(site_db: Path, pg_server: object, tmp_path: Path,

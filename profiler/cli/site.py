@@ -39,6 +39,8 @@ def site(
     from profiler.analysis.site import collect
     from profiler.report.site.write import check_out, write_site
 
+    if from_ is not None and db is not None:
+        raise UsageError("--from reads the team's store and --db a results file; give one")
     check_out(out)
     filters = select.filters()
     start = time.perf_counter()
