@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from profiler.cli.options import UNFILTERED, DbOption, FilterOptions, filter_options, reading
-from profiler.cli.team import pull_into, store_option, store_url
+from profiler.cli.team import pull_into, store_url
 from profiler.errors import UsageError
 from profiler.paths import default_db
 
@@ -24,7 +24,10 @@ def site(
         help="Directory for the site: new, empty, or a site buildprof wrote (replaced whole)",
         show_default=False)],
     select: FilterOptions = UNFILTERED,
-    from_: store_option("--from") = None,
+    from_: Annotated[str | None, typer.Option(
+        "--from", help="Read the team's store instead of --db: postgresql://USER@HOST:PORT/DB "
+                       "(e.g. \"$BUILDPROF_PG\"); keep the password in PGPASSWORD or ~/.pgpass",
+        show_default=False)] = None,
     serve: Annotated[bool, typer.Option(
         "--serve", help="Then serve the site on 127.0.0.1 until Ctrl-C")] = False,
     port: Annotated[int, typer.Option(
