@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -14,6 +15,13 @@ from typing import Any
 import pytest
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+# A suite started with SIGINT ignored (`nohup … &` in a script: a shell without job
+# control starts background commands so) would hand that on to every process it
+# starts, and the tests that press Ctrl-C with SIGINT would wait in vain. Python's own
+# handler here means SIGINT's default in the children.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 REPO = Path(__file__).resolve().parents[1]
 
 
