@@ -216,9 +216,9 @@ def index(site: Site, generated: str, source: str) -> str:
                '<p class="muted">No change point in any series (a series needs several '
                "points: sessions or commits).</p>")
     n_series = sum(len(p.lines) for p in site.projects)
-    about = (f"{len(site.runs):,} timed runs in {site.sessions:,} sessions on "
-             f"{len(site.machines)} machine(s): {len(site.projects)} project(s), "
-             f"{n_series:,} series")
+    about = (f"{len(site.runs):,} timed runs in {site.sessions:,} "
+             f"session{'s' if site.sessions != 1 else ''} on {len(site.machines)} "
+             f"machine(s): {len(site.projects)} project(s), {n_series:,} series")
     pay = _payoff_and_tune(site)
     body = (f"<h1>Build times</h1>\n<p class=\"muted\">{esc(about)} · {esc(source)} · generated "
             f"{esc(generated)}</p>\n<h2>Go against Rust</h2>\n{_verdicts(site)}\n"
