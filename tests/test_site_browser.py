@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 import browser
 import pytest
 from test_site import HOSTILE, edit_copy, make_site
+from test_site import q as rows
 
 from conftest import buildprof
 
@@ -46,14 +46,6 @@ def open_page(driver: Any, path: Path, query: str = "") -> None:
 
 def no_errors(driver: Any) -> None:
     assert browser.console_errors(driver) == []
-
-
-def rows(db: Path, sql: str, *params: object) -> list[tuple]:
-    con = sqlite3.connect(db)
-    try:
-        return con.execute(sql, params).fetchall()
-    finally:
-        con.close()
 
 
 def test_index_lists_everything_and_filters(driver: Any, site: Path, site_db: Path) -> None:
