@@ -34,6 +34,15 @@ def test_a_bump_has_both_edges() -> None:
     assert [i for i, _ in detect(v)] == [3, 10]
 
 
+def test_a_clean_bump_is_not_cut_into_untestable_pieces() -> None:
+    """Measured (tests/watchrepo.py's Go range, medians of 3 runs): at the lenient
+    first pass alone the bump is split into one-point pieces that test at p = 1, and
+    the merge dropped both edges; the middle first-pass levels keep them."""
+    v = [0.205, 0.223, 0.222, 1.463, 1.509, 1.503, 1.539, 1.514, 1.515, 1.576, 0.245,
+         0.219, 0.224, 0.225]
+    assert [i for i, _ in detect(v)] == [3, 10]
+
+
 def test_a_strong_step_beside_a_removed_weak_one_is_kept() -> None:
     """Measured (the Rust fixture's range, one run a commit): the split step finds
     2 (strong) and 3 (weak). Removing 3 must re-test 2 against everything after it;
