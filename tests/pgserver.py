@@ -66,6 +66,20 @@ class Server:
         return self.run(str(self.bin / "psql"), "-h", str(self.root), "-p", str(self.port),
                         "-U", "postgres", "-d", database, "-tAc", sql).stdout
 
+    def options(self) -> str:
+        return (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
+                f"-c max_connections=40")
+
+    def pause(self) -> None:
+        """Stop the server, keeping its data (a store that goes away)."""
+        self.run(str(self.bin / "pg_ctl"), "-D", str(self.root / "data"), "-m", "fast",
+                 "-w", "stop")
+
+    def resume(self) -> None:
+        """Start the paused server again, on the same port."""
+        self.run(str(self.bin / "pg_ctl"), "-D", str(self.root / "data"), "-o",
+                 self.options(), "-l", str(self.root / "log"), "-w", "start")
+
     def stop(self) -> None:
         subprocess.run(self._cmd(str(self.bin / "pg_ctl"), "-D", str(self.root / "data"),
                                  "-m", "immediate", "stop"), capture_output=True, cwd=self.root)
@@ -90,10 +104,7 @@ def start() -> Server:
     server.run(str(bin_dir / "initdb"), "-D", str(root / "data"), "-U", "postgres",
                "--auth-local=trust", "--auth-host=scram-sha-256", f"--pwfile={pwfile}",
                "-E", "UTF8", "--no-sync")
-    opts = (f"-p {server.port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
-            f"-c max_connections=40")
-    server.run(str(bin_dir / "pg_ctl"), "-D", str(root / "data"), "-o", opts, "-l",
-               str(root / "log"), "-w", "start")
+    server.resume()
     server.psql(f"CREATE ROLE {USER} LOGIN PASSWORD '{PASSWORD}'")
     server.psql(f"CREATE DATABASE {DATABASE} OWNER {USER}")
     return server

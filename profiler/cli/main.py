@@ -46,6 +46,7 @@ def _register() -> None:
     from profiler.cli import history as history_cmd
     from profiler.cli import maintenance
     from profiler.cli import payoff as payoff_cmd
+    from profiler.cli import queue as queue_cmd
     from profiler.cli import report as report_cmd
     from profiler.cli import run as run_cmd
     from profiler.cli import samples as samples_cmd
@@ -65,7 +66,8 @@ def _register() -> None:
                         ("site", site_cmd.site),
                         ("payoff", payoff_cmd.payoff), ("tune", tune_cmd.tune),
                         ("samples", samples_cmd.app), ("merge", team_cmd.merge),
-                        ("push", team_cmd.push), ("pull", team_cmd.pull)):
+                        ("push", team_cmd.push), ("pull", team_cmd.pull),
+                        ("queue", queue_cmd.app), ("worker", queue_cmd.worker)):
         if isinstance(entry, typer.Typer):
             app.add_typer(entry, name=name)
         else:

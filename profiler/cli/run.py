@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -156,6 +156,33 @@ def run(
     """Build projects in defined scenarios and profiles and record every run.
 
     What each scenario and profile builds and times: `buildprof scenarios`."""
+    request = make_request(
+        paths=paths, lang=lang, size=size, sample=sample, rev=rev, every=every,
+        commits=commits, scenario=scenario, profile=profile, toolchain=toolchain,
+        no_install=no_install, jobs=jobs, edit=edit, runs=runs, precision=precision,
+        max_runs=max_runs, max_time=max_time, warmup=warmup, quick=quick, timeout=timeout,
+        sample_ms=sample_ms, label=label, breakdown=breakdown, db=db)
+    from profiler.cli.progress import ProgressBar
+    from profiler.cli.signals import install_signal_handlers
+    from profiler.report.console import make_console
+    from profiler.session.run import execute
+
+    install_signal_handlers()
+    with ProgressBar(make_console(stderr=True)) as bar:
+        outcome = execute(request, bar)
+    _summarise(request, outcome, fmt)
+
+
+def make_request(*, paths: list[Path] | None, lang: list[str] | None, size: list[str] | None,
+                 sample: list[str] | None, rev: list[str] | None, every: int | None,
+                 commits: int | None, scenario: list[str] | None, profile: list[str] | None,
+                 toolchain: list[str] | None, no_install: bool, jobs: list[str] | None,
+                 edit: list[str] | None, runs: str | None, precision: float, max_runs: int,
+                 max_time: float, warmup: int | None, quick: bool, timeout: float | None,
+                 sample_ms: float, label: str | None, breakdown: bool, db: Path | None,
+                 **_: object) -> RunRequest:
+    """`run`'s options checked and made into a request (also `queue add`'s, which
+    takes every option of run)."""
     # Imported here to keep these checks in one block: nan passes every `<= 0` test.
     from profiler.cli.options import check_finite, parse_runs, parse_whole
 
@@ -187,13 +214,10 @@ def run(
         print(f"note: {sides}: {COMPARE_RUNS} runs per cell, so that a comparison can reach a "
               f"verdict (the U test needs ≥{utest_min_n()} a side) with a 95% CI (≥"
               f"{min_runs_for_ci()}); --runs N to choose", file=sys.stderr)
-    from profiler.cli.progress import ProgressBar
-    from profiler.report.console import make_console
     from profiler.scenarios.runner import Plan
     from profiler.session.resolve import RunRequest
-    from profiler.session.run import execute
 
-    request = RunRequest(
+    return RunRequest(
         paths=list(paths or []),
         langs=split_values(lang),
         sizes=split_values(size) or (list(QUICK_SIZES) if quick else []),
@@ -211,11 +235,11 @@ def run(
         label=label,
         db_path=db, command_line=shlex.join(["buildprof", *sys.argv[1:]]),
     )
-    from profiler.cli.signals import install_signal_handlers
 
-    install_signal_handlers()
-    with ProgressBar(make_console(stderr=True)) as bar:
-        outcome = execute(request, bar)
+
+def _summarise(request: RunRequest, outcome: Any, fmt: str) -> None:
+    """The session's summary on stdout (table or JSON); exit 1 when a build failed."""
+    from profiler.report.console import make_console
     from profiler.sources.revisions import is_range
 
     ranged = any(is_range(r) for r in request.revs)
@@ -248,7 +272,7 @@ def run(
                       highlight=False)
         for label_, pct in outcome.precision.items():
             out.print(f"precision (95% CI half-width of the median): {label_}: {pct:.1f}%")
-        if breakdown:
+        if request.breakdown:
             from profiler.cli.breakdown import show_units
 
             # The session hands back the units it recorded: no second read of the file.
