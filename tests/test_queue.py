@@ -87,11 +87,11 @@ def reaper() -> Iterator[list[subprocess.Popen[str]]]:
 def test_two_workers_run_six_blocks_exactly_once(url: str, tmp_path: Path, reaper: list
                                                   ) -> None:
     ids = add(url, "--size", "tiny", "--size", "small", *GO_DEBUG, "--scenario", "clean",
-              "--scenario", "noop", "--scenario", "check", "--runs", "1")
+              "--scenario", "noop", "--scenario", "incremental", "--runs", "1")
     assert len(ids) == 6
     jobs = {j["id"]: j for j in status(url)["jobs"]}
     assert {j["title"] for j in jobs.values()} == {
-        f"{sc} · size {sz}" for sc in ("clean", "noop", "check") for sz in ("tiny", "small")}
+        f"{sc} · size {sz}" for sc in ("clean", "noop", "incremental") for sz in ("tiny", "small")}
     assert all(j["needs"] == {"toolchains": ["go"]} for j in jobs.values())
     workers = [start_worker(url, tmp_path, n, "--idle-exit", "3") for n in ("w1", "w2")]
     reaper += workers
@@ -111,7 +111,7 @@ def test_two_workers_run_six_blocks_exactly_once(url: str, tmp_path: Path, reape
                     "GROUP BY 1, 2, 3, 4")
     assert sessions == 6
     assert {(n, sc) for n, sc, w, _, _ in rows if not w} == {
-        (sz, sc) for sc in ("clean", "noop", "check") for sz in ("tiny", "small")}
+        (sz, sc) for sc in ("clean", "noop", "incremental") for sz in ("tiny", "small")}
     assert all(c == 1 for *_, c in rows), rows
     # Each worker recorded its own blocks locally too.
     local = sum(sqlite3.connect(tmp_path / f"{n}.db").execute(

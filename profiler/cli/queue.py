@@ -32,9 +32,12 @@ def _class(name: str) -> str:
 
 
 def _run_command() -> Any:
-    from profiler.cli.main import app as root
+    """`run`'s click command, to parse the options `queue add` passes on."""
+    from profiler.cli.run import run
 
-    return typer.main.get_command(root).commands["run"]  # type: ignore[attr-defined]
+    one = typer.Typer()
+    one.command("run")(run)
+    return typer.main.get_command(one)
 
 
 def _argv(cmd: Any, params: dict[str, Any]) -> list[str]:
@@ -72,9 +75,8 @@ def add(
     """Queue a `buildprof run` as jobs, one per block: every option of `run` is taken
     (`buildprof queue add --sample pairs --scenario clean --runs 1 --store URL`).
 
-    A block is what run measures interleaved: one scenario of one sample (both
-    languages), or of your projects. Every comparison (two --rev, toolchains, --jobs
-    values) stays in one job, so on one machine."""
+    A block is what run measures interleaved: one scenario of one sample (both languages),
+    or of your projects. So every comparison stays in one job, on one machine."""
     from profiler.session.jobs import plan
     from profiler.storage import pg, queue
 
@@ -182,11 +184,13 @@ def worker(
     machine_class: Annotated[str, typer.Option(
         "--machine-class", help="Take only jobs of this class")] = "default",
     name: Annotated[str | None, typer.Option(
-        help="This worker's name in `queue status` (default: HOST-PID); a worker started "
-             "again with its name pushes what it kept while the store was away",
+        help="This worker's name in `queue status` (default: the host's name; two workers "
+             "on one machine need names of their own); started again, it pushes what it "
+             "kept while the store was away",
         show_default=False)] = None,
-    once: Annotated[bool, typer.Option(help="Run one job (or none, when nothing is queued) "
-                                            "and exit: a CI job's step")] = False,
+    once: Annotated[bool, typer.Option(
+        "--once", help="Run one job (or none, when nothing is queued) and exit: a CI job's "
+                       "step")] = False,
     max_jobs: Annotated[int | None, typer.Option(help="Exit after this many jobs",
                                                  show_default=False)] = None,
     idle_exit: Annotated[float | None, typer.Option(

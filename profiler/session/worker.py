@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from profiler.errors import BuildprofError
+from profiler.errors import BuildprofError, UsageError
 from profiler.storage import queue
 
 POLL_S = 2.0  # an idle worker looks at the queue this often (and on NOTIFY)
@@ -92,7 +92,7 @@ class Worker:
 
         self.opts, self.say = opts, say
         self.db = opts.db or default_db()
-        self.name = opts.name or f"{os.uname().nodename}-{os.getpid()}"
+        self.name = opts.name or os.uname().nodename
         self.home = opts.home or self.db.parent / "worker" / _safe(self.name)
         self.attempts = self.home / "attempts"
         self.outbox = self.home / "outbox"
@@ -104,6 +104,7 @@ class Worker:
         self.app: Any = None
         self.store: queue.WorkerStore | None = None
         self.claims = 0  # jobs claimed so far
+        self._lockfile: Any = None
 
     # -- the loop -----------------------------------------------------------------------
 
@@ -126,6 +127,7 @@ class Worker:
 
         for d in (self.attempts, self.outbox):
             d.mkdir(parents=True, exist_ok=True)
+        self._lock()
         for stale in self.attempts.iterdir():  # a killed attempt's file: never pushed
             stale.unlink()
         loop = asyncio.get_running_loop()
@@ -183,6 +185,17 @@ class Worker:
                 self.say(f"idle for {self.opts.idle_exit:g} s: stopping")
                 break
             await self._sleep(POLL_S)
+
+    def _lock(self) -> None:
+        """One worker per name on a machine: its attempts and outbox are its own."""
+        import fcntl
+
+        self._lockfile = (self.home / "lock").open("a+")
+        try:
+            fcntl.flock(self._lockfile, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UsageError(f"a worker named {self.name} already runs on this machine; give "
+                             f"this one a --name of its own") from None
 
     def _enough(self) -> bool:
         """--once or --max-jobs reached."""
