@@ -111,7 +111,8 @@ def main() -> None:
             if not (db.exists() and walls(db, lang)[0]):  # not measured yet
                 measure(db, lang, args.runs, Path(tmp), args.at)
         print(f"Defaults: t-test p < {changes.MAX_PVALUE:g}, least change "
-              f"{changes.MIN_MAGNITUDE_PCT:g}%, first pass p < {changes.FIRST_PASS:g}; "
+              f"{changes.MIN_MAGNITUDE_PCT:g}%, first passes p < {changes.FIRST_PASS:g}, "
+              f"{', '.join(f'{v:g}' for v in changes.MIDDLE_PASSES)} and Otava's; "
               f"series of {args.len} points of {args.k} runs\n")
         for lang in langs:
             values, disturbed = walls(db, lang)

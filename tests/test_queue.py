@@ -313,3 +313,48 @@ def test_queue_add_refuses_what_a_job_cannot_carry(url: str) -> None:
         buildprof("queue", "add", "--size", "tiny", "--machine-class", "a b", "--store", url))
     assert "unknown scenario" in error_line(
         buildprof("queue", "add", "--scenario", "nope", "--store", url)).lower()
+
+
+def test_cancel_stops_a_running_block_and_keeps_nothing(url: str, tmp_path: Path,
+                                                         reaper: list) -> None:
+    (job,) = add(url, "--size", "tiny", *GO_DEBUG, "--scenario", "clean", "--runs", "40")
+    w = start_worker(url, tmp_path, "wc", "--idle-exit", "3")
+    reaper.append(w)
+    wait_for(lambda: any(e["event"] == "started" for e in log(url)), what="the block")
+    res = buildprof("queue", "cancel", str(job), "--store", url)
+    assert f"job {job}: asked to stop" in res.stdout, res.stderr
+    out = w.communicate(timeout=120)[0]
+    assert w.returncode == 0, out
+    assert f"job {job}: cancelled" in out
+    (j,) = status(url)["jobs"]
+    assert j["state"] == "cancelled while running", j
+    assert [e["event"] for e in log(url)] == ["claimed", "started", "cancelled"]
+    assert sql(url, "SELECT to_regclass('buildprof.runs')") == [(None,)]
+    assert not list((tmp_path / "worker" / "wc" / "attempts").iterdir())
+
+
+def test_a_worker_waits_for_a_quiet_machine_and_one_name_runs_once(
+        url: str, tmp_path: Path, reaper: list) -> None:
+    add(url, "--size", "tiny", *GO_DEBUG, "--scenario", "clean", "--runs", "1")
+    spin = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    reaper.append(spin)  # type: ignore[arg-type]
+    w = subprocess.Popen(
+        [sys.executable, "-m", "profiler.cli.main", "worker", "--store", url, "--name", "wq",
+         "--db", str(tmp_path / "wq.db"), "--once", "--quiet-wait", "120",
+         "--quiet-below", "0.7"],  # the spinner takes a whole core
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO)
+    reaper.append(w)
+    assert w.stdout is not None
+    lines = []
+    for line in w.stdout:
+        lines.append(line)
+        if "waiting for a quiet machine" in line:
+            # The same name on this machine is refused while it runs.
+            twin = buildprof("worker", "--store", url, "--name", "wq", "--db",
+                             str(tmp_path / "wq.db"), "--once")
+            assert "a worker named wq already runs on this machine" in error_line(twin)
+            spin.kill()
+    w.wait(timeout=120)
+    out = "".join(lines)
+    assert w.returncode == 0, out
+    assert "the machine is quiet after" in out and "1 done" in out

@@ -203,6 +203,9 @@ def worker(
         help="Tries after the first before a job is marked failed (hand-backs count)")] = 2,
     quiet_wait: Annotated[float, typer.Option(
         help="Wait at most this many seconds for a quiet machine before a block")] = 300.0,
+    quiet_below: Annotated[float | None, typer.Option(
+        help="Quiet: other processes use fewer cores than this (default: a quarter of a "
+             "core, where `run` flags a run disturbed)", show_default=False)] = None,
     db: Annotated[Path | None, typer.Option("--db", help="This worker's own results file "
                                     "(default: buildprof's)", show_default=False)] = None,
 ) -> None:
@@ -221,7 +224,7 @@ def worker(
     url = store_url(store, "--store")
     _class(machine_class)
     for option, value in (("--lease", lease), ("--idle-exit", idle_exit),
-                          ("--quiet-wait", quiet_wait)):
+                          ("--quiet-wait", quiet_wait), ("--quiet-below", quiet_below)):
         if value is not None and not value >= 0:
             raise UsageError(f"{option} takes a number of seconds, at least 0 (got {value})")
     if lease < 2:
@@ -239,7 +242,7 @@ def worker(
 
     opts = Options(url=url, machine_class=machine_class, name=name or "", once=once,
                    max_jobs=max_jobs, idle_exit=idle_exit, lease=lease, retries=retries,
-                   db=db, quiet_wait=quiet_wait)
+                   db=db, quiet_wait=quiet_wait, quiet_cores=quiet_below)
     w = Worker(opts, say)
     say(f"worker {w.name} (class {machine_class}) on {pg.shown(url)}")
     out = asyncio.run(_serve(w))
