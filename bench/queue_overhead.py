@@ -23,6 +23,7 @@ Measure on a quiet machine.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import statistics
 import subprocess
@@ -72,7 +73,7 @@ def main() -> None:
                                               for j in jobs],
                 "end to pushed": [at[j, "pushed"] - at[j, "measured"] for j in jobs],
                 "pushed to next claim": [at[b, "claimed"] - at[a, "pushed"]
-                                         for a, b in zip(jobs, jobs[1:])],
+                                         for a, b in itertools.pairwise(jobs)],
             }
             plain = []
             for _ in range(args.jobs):
