@@ -170,7 +170,7 @@ def retry(
     failed: Annotated[bool, typer.Option("--failed", help="Every failed job")] = False,
     store: store_option("--store") = None,
 ) -> None:
-    """Queue failed (or cancelled while running) jobs again."""
+    """Queue failed jobs again, for one more try each."""
     from profiler.storage import queue
 
     url = store_url(store, "--store")

@@ -221,34 +221,37 @@ def log_of(url: str, job_ids: list[int] | None = None) -> list[dict[str, Any]]:
         return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
 
-def cancel(url: str, ids: list[int]) -> dict[int, str]:
-    """Cancel queued jobs and ask running ones to stop: {id: what happened}."""
+def _each(url: str, ids: list[int], wanted: tuple[str, ...], act: Any, done: Any,
+          refused: str) -> dict[int, str]:
+    """Apply `act(job_manager, id, state)` to each job in a `wanted` state:
+    {id: what happened}."""
     app = make_app(url)
     out = {}
     with app.open():
+        known = {j.id: j.status for j in app.job_manager.list_jobs()}
         for job_id in ids:
-            state = app.job_manager.get_job_status(job_id).value
-            if state in ("todo", "doing"):
-                app.job_manager.cancel_job_by_id(job_id, abort=True)
-                out[job_id] = "cancelled" if state == "todo" else "asked to stop"
+            state = known.get(job_id)
+            if state is None:
+                out[job_id] = "no such job (see `buildprof queue status --all`)"
+            elif state in wanted:
+                act(app.job_manager, job_id, state)
+                out[job_id] = done(state)
             else:
-                out[job_id] = f"not cancelled: it is {state}"
+                out[job_id] = f"{refused}: it is {state}"
     return out
+
+
+def cancel(url: str, ids: list[int]) -> dict[int, str]:
+    """Cancel queued jobs and ask running ones to stop."""
+    return _each(url, ids, ("todo", "doing"),
+                 lambda jm, i, _: jm.cancel_job_by_id(i, abort=True),
+                 lambda st: "cancelled" if st == "todo" else "asked to stop", "not cancelled")
 
 
 def retry(url: str, ids: list[int]) -> dict[int, str]:
-    """Queue failed (or aborted) jobs again."""
-    app = make_app(url)
-    out = {}
-    with app.open():
-        for job_id in ids:
-            state = app.job_manager.get_job_status(job_id).value
-            if state in ("failed", "aborted"):
-                app.job_manager.retry_job_by_id(job_id, retry_at=None)
-                out[job_id] = "queued again"
-            else:
-                out[job_id] = f"not retried: it is {state}"
-    return out
+    """Queue failed jobs again."""
+    return _each(url, ids, ("failed",), lambda jm, i, _: jm.retry_job_by_id(i, retry_at=None),
+                 lambda _: "queued again", "not retried")
 
 
 def job_ids(url: str, states: tuple[str, ...]) -> list[int]:
