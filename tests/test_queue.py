@@ -358,3 +358,17 @@ def test_a_worker_waits_for_a_quiet_machine_and_one_name_runs_once(
     out = "".join(lines)
     assert w.returncode == 0, out
     assert "the machine is quiet after" in out and "1 done" in out
+
+
+def test_a_series_stays_on_the_class_it_ran_on(url: str) -> None:
+    (first,) = add(url, "--size", "tiny", *GO_DEBUG, "--scenario", "clean",
+                   "--machine-class", "big")
+    again = add(url, "--size", "tiny", "--size", "small", *GO_DEBUG, "--scenario", "clean")
+    classes = {j["id"]: j["class"] for j in status(url)["jobs"]}
+    assert [classes[i] for i in again] == ["big", "default"]  # tiny went to big before
+    res = buildprof("queue", "add", "--size", "tiny", *GO_DEBUG, "--scenario", "clean",
+                    "--machine-class", "amd", "--store", url)
+    assert res.returncode == 0, res.stderr
+    assert ("note: clean · size tiny ran on class big before; its new runs on amd form a "
+            "series of their own") in res.stderr
+    assert status(url)["jobs"][-1]["class"] == "amd" and first in classes
