@@ -17,6 +17,11 @@ SHOWN = {"todo": "queued", "doing": "running", "succeeded": "done", "failed": "f
 LIVE_S = 120.0  # a worker seen (or heartbeating) this recently is counted as running
 
 
+def shown_state(w: WorkerRow) -> str:
+    """idle or working while heard from; stopped when it said so; else gone."""
+    return w.state if live(w) else ("stopped" if w.state == "stopped" else "gone")
+
+
 def live(w: WorkerRow) -> bool:
     ages = [a for a in (w.seen_s, w.heartbeat_s) if a is not None]
     return w.state != "stopped" and bool(ages) and min(ages) < LIVE_S
@@ -47,7 +52,7 @@ def status_json(jobs: list[JobRow], workers: list[WorkerRow]) -> dict[str, Any]:
     return {
         "counts": {SHOWN[s]: counts.get(s, 0) for s in STATES},
         "workers": [{"name": w.name, "class": w.machine_class, "machine": w.machine,
-                     "toolchains": w.toolchains, "state": w.state if live(w) else "gone",
+                     "toolchains": w.toolchains, "state": shown_state(w),
                      "job": w.job_id if w.state == "working" else None,
                      "seen_s": round(w.seen_s, 1),
                      "heartbeat_s": None if w.heartbeat_s is None else round(w.heartbeat_s, 1),
@@ -80,7 +85,7 @@ def status_table(jobs: list[JobRow], workers: list[WorkerRow], out: Console,
         for col in ("name", "class", "state", "job", "last heard", "toolchains"):
             t.add_column(col, overflow="fold")
         for w in workers:
-            state = w.state if live(w) else "gone"
+            state = shown_state(w)
             heard = min(a for a in (w.seen_s, w.heartbeat_s) if a is not None)
             t.add_row(escape(w.name), escape(w.machine_class), state,
                       str(w.job_id) if w.state == "working" and w.job_id else "",
