@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import shlex
 import signal
 import sqlite3
 import subprocess
@@ -110,6 +111,14 @@ def test_two_workers_run_six_blocks_exactly_once(url: str, tmp_path: Path, reape
                     "buildprof.runs r JOIN buildprof.projects p ON p.id = r.project_id "
                     "GROUP BY 1, 2, 3, 4")
     assert sessions == 6
+    # They share the batch's label, and each records its job's command, which
+    # reproduces it, not the worker's own --db and --format.
+    (label,) = {j["argv"][j["argv"].index("--label") + 1] for j in jobs.values()}
+    assert label.startswith("queue-")
+    recorded = sql(url, "SELECT label, command_line FROM buildprof.sessions")
+    assert {lb for lb, _ in recorded} == {label}
+    assert {cl for _, cl in recorded} == {shlex.join(["buildprof", "run", *j["argv"]])
+                                          for j in jobs.values()}
     assert {(n, sc) for n, sc, w, _, _ in rows if not w} == {
         (sz, sc) for sc in ("clean", "noop", "incremental") for sz in ("tiny", "small")}
     assert all(c == 1 for *_, c in rows), rows

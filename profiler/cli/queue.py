@@ -96,6 +96,10 @@ def add(
     queue.ensure(url)
     earlier = queue.earlier_classes(url, sorted({j.series for j in jobs}))
     batch = uuid.uuid4().hex[:12]
+    # The blocks' sessions share a label, so that `report --label` puts them together
+    # as one `run`'s session would be.
+    label = params.get("label") or f"queue-{batch}"
+    params["label"] = label
     rows = []
     for j in jobs:
         cls = machine_class or earlier.get(j.series, "default")
@@ -110,6 +114,8 @@ def add(
     typer.echo(f"queued {len(ids)} job(s) in {pg.shown(url)} (batch {batch}):")
     for job_id, row in zip(ids, rows, strict=True):
         typer.echo(f"  {job_id:>6}  [{queue.class_of(row['queue'])}]  {row['args']['title']}")
+    typer.echo(f"Each block is a session labelled {label}; once they are done: buildprof "
+               f"pull --label {label} && buildprof report --label {label}", err=True)
 
 
 @app.command()

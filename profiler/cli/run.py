@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -215,6 +216,7 @@ def make_request(*, paths: list[Path] | None, lang: list[str] | None, size: list
               f"verdict (the U test needs ≥{utest_min_n()} a side) with a 95% CI (≥"
               f"{min_runs_for_ci()}); --runs N to choose", file=sys.stderr)
     from profiler.scenarios.runner import Plan
+    from profiler.session import resolve
     from profiler.session.resolve import RunRequest
 
     return RunRequest(
@@ -233,7 +235,8 @@ def make_request(*, paths: list[Path] | None, lang: list[str] | None, size: list
         plan=Plan(runs=n_runs, warmup=warmup, precision_pct=precision, max_runs=max_runs,
                   max_time_s=max_time, sample_ms=sample_ms, timeout=timeout),
         label=label,
-        db_path=db, command_line=shlex.join(["buildprof", *sys.argv[1:]]),
+        db_path=db, command_line=os.environ.get(resolve.JOB_COMMAND) or shlex.join(
+            ["buildprof", *sys.argv[1:]]),
     )
 
 

@@ -28,6 +28,9 @@ from profiler.sources.local import Project, detect_project
 from profiler.toolchains.base import Toolchain
 
 DEFAULT_SIZES = ["tiny", "small", "medium"]
+# A worker runs a queued block as `buildprof run` with its own --db and --format; the
+# session records the job's command (this variable) instead, which reproduces it.
+JOB_COMMAND = "BUILDPROF_JOB_COMMAND"
 
 
 @dataclass

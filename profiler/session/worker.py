@@ -29,6 +29,7 @@ import asyncio
 import contextlib
 import json
 import os
+import shlex
 import signal
 import sys
 import time
@@ -38,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from profiler.errors import BuildprofError, UsageError
+from profiler.session.resolve import JOB_COMMAND
 from profiler.storage import queue
 
 POLL_S = 2.0  # an idle worker looks at the queue this often (and on NOTIFY)
@@ -385,7 +387,8 @@ class Worker:
             "--db", str(db), "--format", "json", *argv,
             stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE, start_new_session=True,
-            preexec_fn=_die_with_parent)
+            preexec_fn=_die_with_parent,
+            env={**os.environ, JOB_COMMAND: shlex.join(["buildprof", "run", *argv])})
         try:
             out, err = await self.child.communicate()
         except asyncio.CancelledError:  # the job was cancelled (`queue cancel`)
