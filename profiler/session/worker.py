@@ -43,6 +43,7 @@ from profiler.session.resolve import JOB_COMMAND
 from profiler.storage import queue
 
 POLL_S = 2.0  # an idle worker looks at the queue this often (and on NOTIFY)
+VERDICT_S = 60.0  # what this machine can serve is checked again after this long
 QUIET_WAIT_S = 300.0  # at most this long for a quiet machine, then the block runs, flagged
 
 
@@ -102,7 +103,9 @@ class Worker:
         self.outcome = Outcome()
         self.child: asyncio.subprocess.Process | None = None
         self.wake = asyncio.Event()
-        self.verdicts: dict[str, str | None] = {}  # queue -> None (can serve) or why not
+        # queue -> (when checked, None: can serve, or why not); checked again after
+        # VERDICT_S, so a toolchain installed meanwhile is seen
+        self.verdicts: dict[str, tuple[float, str | None]] = {}
         self.app: Any = None
         self.store: queue.WorkerStore | None = None
         self.claims = 0  # jobs claimed so far
@@ -248,12 +251,15 @@ class Worker:
         unmet = {}
         ok = []
         for q, needs in waiting.items():
-            if q not in self.verdicts:
-                self.verdicts[q] = await asyncio.to_thread(cannot_serve, needs or {})
-            if self.verdicts[q] is None:
+            checked, _ = self.verdicts.get(q, (-VERDICT_S, None))
+            if time.monotonic() - checked >= VERDICT_S:
+                why = await asyncio.to_thread(cannot_serve, needs or {})
+                self.verdicts[q] = (time.monotonic(), why)
+            why = self.verdicts[q][1]
+            if why is None:
                 ok.append(q)
             else:
-                unmet[q] = self.verdicts[q]
+                unmet[q] = why
         await self.store.seen("idle", unmet=unmet)
         return ok
 

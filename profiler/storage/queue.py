@@ -131,7 +131,7 @@ def store_errors() -> tuple[type[BaseException], ...]:
     import psycopg_pool
     from procrastinate import exceptions
 
-    return (psycopg.Error, psycopg_pool.PoolTimeout, exceptions.ConnectorException, OSError,
+    return (psycopg.Error, psycopg_pool.PoolTimeout, exceptions.ConnectorException,
             DatabaseError)
 
 
