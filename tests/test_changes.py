@@ -43,6 +43,18 @@ def test_a_clean_bump_is_not_cut_into_untestable_pieces() -> None:
     assert [i for i, _ in detect(v)] == [3, 10]
 
 
+def test_one_high_commit_at_a_step_is_not_a_level_of_its_own() -> None:
+    """Measured (the same range, another day): the bump's first commit was 8% above
+    the rest of it, and the passes' union held a change point at each side of that one
+    point. The weaker goes; a one-commit blip, both of whose edges go, is no step."""
+    v = [0.223, 0.213, 0.221, 1.504, 1.389, 1.376, 1.388, 1.386, 1.391, 1.405, 0.234,
+         0.213, 0.2, 0.197]
+    assert [i for i, _ in detect(v)] == [3, 10]
+    assert detect([1.0, 1.01, 0.99, 1.0, 1.5, 1.0, 1.01, 0.99, 1.0, 1.02]) == []
+    assert [i for i, _ in detect([1.0, 1.01, 0.99, 1.0, 1.0, 1.02, 1.01, 0.99, 1.0, 1.5])
+            ] == [9]  # a step at the newest commit is an edge, not a point between two
+
+
 def test_a_strong_step_beside_a_removed_weak_one_is_kept() -> None:
     """Measured (the Rust fixture's range, one run a commit): the split step finds
     2 (strong) and 3 (weak). Removing 3 must re-test 2 against everything after it;

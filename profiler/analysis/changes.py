@@ -27,6 +27,7 @@ it is there), the lines compiled, the files the commit touched and, with
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -234,12 +235,29 @@ def detect(values: Sequence[float], max_pvalue: float = MAX_PVALUE, window: int 
         weak = split(series, window_len=window, max_pvalue=level)
         for cp in merge(weak, series, max_pvalue, min_magnitude_pct / 100):
             found.setdefault(int(cp.index), cp)
-    points = [found[i] for i in sorted(found)]
     tester = TTestSignificanceTester(max_pvalue)
-    intervals = tester.get_intervals(points)  # type: ignore[arg-type]
-    return [(i, float(tester.change_point(cp.to_candidate(), series,  # type: ignore[attr-defined]
-                                          intervals).stats.pvalue))
-            for i, cp in zip(sorted(found), points, strict=True)]
+
+    def tested(idx: list[int]) -> list[Any]:
+        """The change points at `idx`, each tested between its neighbours."""
+        pts = [found[i] for i in idx]
+        intervals = tester.get_intervals(pts)  # type: ignore[arg-type]
+        return [tester.change_point(cp.to_candidate(), series,  # type: ignore[attr-defined]
+                                    intervals) for cp in pts]
+
+    # One point between two change points is not a level of its own: the union of the
+    # passes can hold both edges of a single high commit (the first of a step, say).
+    # Of two change points side by side the weaker goes (larger p, then smaller
+    # change), and the rest are merged again at the strict level.
+    idx = sorted(found)
+    while any(b - a == 1 for a, b in itertools.pairwise(idx)):
+        cps = tested(idx)
+        k = next(k for k in range(len(idx) - 1) if idx[k + 1] - idx[k] == 1)
+        weak = max((k, k + 1), key=lambda j: (cps[j].stats.pvalue,
+                                             -cps[j].stats.change_magnitude()))
+        del idx[weak]
+        idx = [int(cp.index) for cp in merge(tested(idx), series, max_pvalue,
+                                             min_magnitude_pct / 100)]
+    return [(int(cp.index), float(cp.stats.pvalue)) for cp in tested(idx)]
 
 
 def change_points(s: Series, max_pvalue: float = MAX_PVALUE, window: int = WINDOW,
