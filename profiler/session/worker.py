@@ -34,7 +34,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +77,6 @@ class Outcome:
     failed: int = 0
     handed_back: int = 0
     signal: int | None = None
-    pushed: list[int] = field(default_factory=list)
 
 
 def _die_with_parent() -> None:
@@ -430,7 +429,6 @@ class Worker:
         else:
             counts = await asyncio.to_thread(_push_file, self.opts.url, box)
             await self.store.log(job_id, attempt, "pushed", counts)
-            self.outcome.pushed.append(job_id)
             if finish:  # pushed after the store came back: procrastinate's Worker is gone
                 await self.app.job_manager.finish_job_by_id_async(
                     job_id, status=_status("succeeded"), delete_job=False)

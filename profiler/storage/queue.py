@@ -85,7 +85,7 @@ def connect(url: str, application: str) -> Iterator[psycopg.Connection[Any]]:
 def ensure(url: str) -> None:
     """Make the queue's tables when the store has none; refuse tables of another
     procrastinate version (their functions would not match this one's calls)."""
-    proc = _procrastinate()
+    _procrastinate()  # installed, or one line saying how
     with connect(url, "buildprof queue") as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", [LOCK_ID])
         try:
@@ -109,7 +109,6 @@ def ensure(url: str) -> None:
                     f"machine of the team (constraints.txt pins it)")
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", [LOCK_ID])
-    del proc
 
 
 def make_app(url: str, task: Any = None, retry: Any = None) -> procrastinate.App:
@@ -319,9 +318,3 @@ class WorkerStore:
             "SELECT status::text AS status, worker_id, attempts FROM procrastinate_jobs "
             "WHERE id = %(id)s", id=job_id)
         return rows[0] if rows else None
-
-    async def live_worker_ids(self, lease_s: float) -> set[int]:
-        rows = await self._all(
-            "SELECT id FROM procrastinate_workers WHERE last_heartbeat >= now() - "
-            "make_interval(secs => %(lease)s)", lease=lease_s)
-        return {r["id"] for r in rows}
